@@ -1,0 +1,2 @@
+//! One check per file. Each exposes its facts type and `evaluate(facts) -> Verdict`.
+pub mod trust;

@@ -1,0 +1,94 @@
+//! Stable finding codes. A code is part of the public contract: users grep logs and reports for
+//! it, so it is never renamed or reused. Every code has a one-line description here and a section
+//! in `docs/findings.md` (a test fails when either is missing).
+
+use serde::Serialize;
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal : $description:literal ),* $(,)?) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        pub enum Code {
+            $( #[serde(rename = $name)] $variant ),*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $(Code::$variant),* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name),* }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $(Code::$variant => $description),* }
+            }
+        }
+    };
+}
+
+codes! {
+    // --- trust ---
+    TrustedEvent = "trusted-event":
+        "The run was started by a repository-owned event (push, schedule, dispatch, …) and receives the repository's secrets.",
+    SameRepoPullRequest = "same-repo-pull-request":
+        "The run comes from a pull request whose head branch lives in the base repository itself.",
+    UntrustedEvent = "untrusted-event":
+        "The run comes from a pull request whose head lives elsewhere (fork, deleted head repository, AGit); Gitea gives it no secrets and a read-only token.",
+    MissingSecret = "missing-secret":
+        "A required secret is empty or unset in a trusted run, where it must be present: a misconfiguration, reported as a failure.",
+    SecretUnavailable = "secret-unavailable":
+        "A required secret is absent in an untrusted run, which never receives secrets; the check is skipped with a warning.",
+    UnknownEvent = "unknown-event":
+        "The event name is unset or not one gitea-gate knows; the run is treated as trusted so that missing secrets fail loudly.",
+    UnreadableEvent = "unreadable-event":
+        "The event payload could not be read or does not say where the pull request comes from; the run is treated as trusted (fail closed).",
+    PullRequestTargetHeadCode = "pull-request-target-head-code":
+        "pull_request_target from another repository runs with secrets; checking out or running the head's code would hand them to the PR author.",
+    ReviewRunsHeadCode = "review-runs-head-code":
+        "On Gitea, pull_request_review runs execute the PR head's workflow with secrets even for forks; the run is treated as untrusted.",
+    PrLookupFailed = "pr-lookup-failed":
+        "An issue_comment run is on a pull request that could not be looked up; the run is treated as trusted (fail closed).",
+    // --- protocol ---
+    InvalidInput = "invalid-input":
+        "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Notice,
+}
+
+/// One observation behind a verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub level: Level,
+    /// The short form used in the verdict's one-line reason.
+    #[serde(skip)]
+    pub summary: String,
+    /// The whole story: what, and why. Gitea shows logs raw, so this must stand alone.
+    pub message: String,
+    /// How to fix it, when there is something to fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Finding {
+    pub fn new(code: Code, level: Level, summary: impl Into<String>) -> Finding {
+        let summary = summary.into();
+        Finding { code, level, message: summary.clone(), summary, help: None }
+    }
+
+    /// Replace the long message (the summary stays the one-line form).
+    pub fn message(mut self, message: impl Into<String>) -> Finding {
+        self.message = message.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+}

@@ -1,0 +1,78 @@
+//! Making untrusted text (names from payloads, paths, logins) safe to put in a message.
+//!
+//! Messages end up as log lines, commit-status descriptions and `$GITHUB_OUTPUT` values. Text that
+//! came from a PR author must not be able to break a line (and so start a workflow command on a
+//! fresh line), nor flood the log. The host escapes again for workflow commands; this is the
+//! guest's half: one line, bounded length, control characters made visible.
+
+/// At most this many characters of one untrusted value end up in a message.
+pub const MAX_FIELD_CHARS: usize = 120;
+
+/// Render `raw` as a single line of at most [`MAX_FIELD_CHARS`] characters: control and
+/// line-separator characters are shown as escapes (`\n`, `\u{2028}`), overlong text is cut with `…`.
+pub fn one_line(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len().min(MAX_FIELD_CHARS + 8));
+    for (count, ch) in raw.chars().enumerate() {
+        if count == MAX_FIELD_CHARS {
+            out.push('…');
+            break;
+        }
+        match ch {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&c.escape_unicode().to_string());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Join at most `shown` items with `, `, then `+N` for the rest (`a, b, c, +4`).
+pub fn join_bounded<S: AsRef<str>>(items: &[S], shown: usize) -> String {
+    let mut parts: Vec<String> = items.iter().take(shown).map(|s| s.as_ref().to_owned()).collect();
+    if items.len() > shown {
+        parts.push(format!("+{}", items.len() - shown));
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_escapes_breaks_and_controls() {
+        let cases = [
+            ("plain", "plain"),
+            ("a\nb", "a\\nb"),
+            ("a\r\n::set-output name=x::y", "a\\r\\n::set-output name=x::y"),
+            ("tab\there", "tab\\there"),
+            ("nul\0", "nul\\u{0}"),
+            ("ls\u{2028}x", "ls\\u{2028}x"),
+            ("", ""),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(one_line(raw), want, "input {raw:?}");
+        }
+    }
+
+    #[test]
+    fn one_line_bounds_length() {
+        let long = "x".repeat(MAX_FIELD_CHARS * 3);
+        let shown = one_line(&long);
+        assert_eq!(shown.chars().count(), MAX_FIELD_CHARS + 1);
+        assert!(shown.ends_with('…'));
+        assert_eq!(one_line(&"y".repeat(MAX_FIELD_CHARS)).chars().count(), MAX_FIELD_CHARS);
+    }
+
+    #[test]
+    fn join_bounded_counts_the_rest() {
+        assert_eq!(join_bounded(&["a", "b"], 3), "a, b");
+        assert_eq!(join_bounded(&["a", "b", "c"], 3), "a, b, c");
+        assert_eq!(join_bounded(&["a", "b", "c", "d", "e"], 3), "a, b, c, +2");
+        assert_eq!(join_bounded::<&str>(&[], 3), "");
+    }
+}
