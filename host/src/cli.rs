@@ -1,0 +1,140 @@
+//! The command line (contract v1, design.md §2). Flags may be added; names never change.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use std::time::Duration;
+
+use crate::env;
+use crate::guest::{self, EngineMode};
+use crate::output::Format;
+use crate::sandbox::{Overrides, Sandbox, SandboxError};
+
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (guest sha256 ", env!("GITEA_GATE_GUEST_SHA256"), ")");
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  pass (including a documented skip in an untrusted run)
+  1  the gate says no (drift, not approved, missing secret in a trusted run)
+  2  usage or configuration error
+  3  could not decide (network, API, sandbox) — never a pass
+
+Facts come from the runner environment (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY,
+GITHUB_API_URL or GITHUB_SERVER_URL); each has a flag that overrides it. Secrets are never flags:
+name the environment variable that holds one (--token-env NAME, --require-secret NAME).";
+
+#[derive(Debug, Parser)]
+#[command(name = "gitea-gate", version = VERSION, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub facts: FactArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Diagnostic knobs for the sandbox (hidden from --help; see docs/sandbox.md).
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// How the sandbox obtains the guest's machine code (`jit` is for benchmarks and diagnosis).
+    #[arg(long, global = true, value_enum, default_value_t = EngineMode::Auto, hide = true)]
+    pub engine: EngineMode,
+    /// Run this wasm module instead of the embedded guest (same sandbox, same limits).
+    #[arg(long, global = true, value_name = "FILE", hide = true)]
+    pub guest_module: Option<PathBuf>,
+    /// Replace the guest's fuel budget.
+    #[arg(long, global = true, value_name = "UNITS", hide = true)]
+    pub guest_fuel: Option<u64>,
+    /// Replace the guest's wall-clock budget, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", hide = true)]
+    pub guest_timeout: Option<f64>,
+    /// Replace the guest's memory cap, in bytes.
+    #[arg(long, global = true, value_name = "BYTES", hide = true)]
+    pub guest_memory: Option<usize>,
+}
+
+impl SandboxArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            fuel: self.guest_fuel,
+            wall_clock: self.guest_timeout.map(|s| Duration::from_secs_f64(s.clamp(0.001, 86_400.0))),
+            memory_bytes: self.guest_memory,
+        }
+    }
+
+    pub fn load(&self) -> Result<Sandbox, SandboxError> {
+        guest::load(self.engine, self.guest_module.as_deref(), self.overrides())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format on stdout [default: github inside an Actions runner, else human].
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// Also write the verdict as JSON to this file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        self.format.unwrap_or(if env::get(env::ACTIONS).as_deref() == Some("true") {
+            Format::Github
+        } else {
+            Format::Human
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FactArgs {
+    /// The event that started the run [env: GITHUB_EVENT_NAME].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub event_name: Option<String>,
+    /// The event payload file [env: GITHUB_EVENT_PATH].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub event_path: Option<PathBuf>,
+    /// The run's repository, OWNER/NAME [env: GITHUB_REPOSITORY].
+    #[arg(long, global = true, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+    /// Gitea's API base URL [env: GITHUB_API_URL, else GITHUB_SERVER_URL + /api/v1].
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Time limit for each API request, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Extra attempts for a failed GET (5xx, 429, connection errors), with backoff.
+    #[arg(long, global = true, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify the event; with --require-secret, decide what a missing secret means.
+    Trust(TrustArgs),
+    /// Run the embedded golden vectors through the sandbox and print one digest of all verdicts.
+    Selftest,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// A secret the workflow needs: the NAME of the environment variable that should hold it.
+    /// Empty or unset: trusted run → fail (exit 1); untrusted run → warning and skip (exit 0).
+    #[arg(long = "require-secret", value_name = "NAME")]
+    pub require_secret: Vec<String>,
+    /// Token for looking up the pull request of an issue_comment run (the NAME of its variable);
+    /// public repositories are read anonymously without it.
+    #[arg(long, value_name = "NAME")]
+    pub token_env: Option<String>,
+}

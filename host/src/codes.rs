@@ -1,0 +1,17 @@
+//! Finding codes of verdicts the host makes itself, when it could not ask the guest or the
+//! guest could not answer. Like the guest's codes they are stable and documented in
+//! `docs/findings.md`.
+
+pub const USAGE_ERROR: &str = "usage-error";
+pub const SANDBOX_ERROR: &str = "sandbox-error";
+pub const API_ERROR: &str = "api-error";
+
+/// Every host code with its one-line description.
+pub const ALL: &[(&str, &str)] = &[
+    (USAGE_ERROR, "The command line, a configuration file or a local input is wrong; nothing was checked (exit 2)."),
+    (
+        SANDBOX_ERROR,
+        "The sandboxed guest gave no verdict (fuel, time, memory, output cap, panic, forbidden import); nothing was decided (exit 3).",
+    ),
+    (API_ERROR, "A Gitea API request failed, so a fact the gate needs is unknown; the gate cannot decide (exit 3)."),
+];

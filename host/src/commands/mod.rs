@@ -1,0 +1,98 @@
+//! One file per subcommand. Each gathers its facts, asks the guest, and returns a [`Report`];
+//! problems the host meets on the way become host-made verdicts via [`Problem`].
+
+pub mod selftest;
+pub mod trust;
+
+use serde_json::json;
+
+use crate::cli::{Cli, Command};
+use crate::codes;
+use crate::exit;
+use crate::gitea::ApiError;
+use crate::output::Report;
+use crate::protocol::{DecideError, Decision, Finding, Level, Outcome, PROTOCOL_VERSION, Trust, Verdict};
+
+/// Why the host could not produce a guest verdict.
+#[derive(Debug)]
+pub enum Problem {
+    /// The user asked for something that cannot be done as asked (exit 2).
+    Usage { message: String, help: Option<String> },
+    /// A fact could not be obtained or the guest could not answer (exit 3).
+    Undecided { code: &'static str, message: String, help: Option<String> },
+}
+
+impl Problem {
+    pub fn usage(message: impl Into<String>) -> Problem {
+        Problem::Usage { message: message.into(), help: None }
+    }
+
+    pub fn usage_with_help(message: impl Into<String>, help: impl Into<String>) -> Problem {
+        Problem::Usage { message: message.into(), help: Some(help.into()) }
+    }
+
+    pub fn api(error: &ApiError, what: &str) -> Problem {
+        Problem::Undecided { code: codes::API_ERROR, message: format!("{what}: {error}"), help: None }
+    }
+
+    /// The host-made verdict for this problem.
+    pub fn into_report(self, check: &str, trust: Trust) -> Report {
+        let (code, message, help, exit) = match self {
+            Problem::Usage { message, help } => (codes::USAGE_ERROR, message, help, exit::USAGE),
+            Problem::Undecided { code, message, help } => (code, message, help, exit::UNDECIDED),
+        };
+        let finding = Finding { code: code.to_owned(), level: Level::Error, message: message.clone(), help };
+        let verdict = Verdict {
+            version: PROTOCOL_VERSION,
+            check: check.to_owned(),
+            verdict: Outcome::Error,
+            trust,
+            code: code.to_owned(),
+            reason: format!("{code}: {message}"),
+            findings: vec![finding],
+            outputs: Default::default(),
+            status: None,
+            needs: None,
+            details: json!(null),
+        };
+        Report { verdict, raw: None, exit, details: Vec::new() }
+    }
+}
+
+impl From<DecideError> for Problem {
+    fn from(e: DecideError) -> Problem {
+        Problem::Undecided {
+            code: codes::SANDBOX_ERROR,
+            message: e.to_string(),
+            help: Some("this is a bug or a resource limit; please report it with the input that caused it".to_owned()),
+        }
+    }
+}
+
+/// The report for a guest decision: exit code from the verdict.
+pub fn report(decision: Decision, details: Vec<String>) -> Report {
+    let exit = exit::for_outcome(decision.verdict.verdict);
+    Report { verdict: decision.verdict, raw: Some(decision.raw), exit, details }
+}
+
+/// The subcommand's name as it appears in verdicts.
+pub fn check_name(command: &Command) -> &'static str {
+    match command {
+        Command::Trust(_) => "trust",
+        Command::Selftest => "selftest",
+    }
+}
+
+/// Run a verdict-producing subcommand.
+pub fn run(cli: &Cli) -> Report {
+    let check = check_name(&cli.command);
+    let sandbox = match cli.sandbox.load() {
+        Ok(sandbox) => sandbox,
+        Err(e) => return Problem::from(DecideError::from(e)).into_report(check, Trust::Trusted),
+    };
+    let result = match &cli.command {
+        Command::Trust(args) => trust::run(cli, args, &sandbox),
+        Command::Selftest => Err(Problem::usage("selftest does not produce a verdict")),
+    };
+    result.unwrap_or_else(|problem| problem.into_report(check, Trust::Trusted))
+}

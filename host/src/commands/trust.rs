@@ -1,0 +1,76 @@
+//! `gitea-gate trust`: classify the run and apply the missing-secret policy.
+
+use serde_json::{Value, json};
+
+use crate::cli::{Cli, TrustArgs};
+use crate::commands::{Problem, report};
+use crate::facts::{self, RunFacts};
+use crate::gitea::{self, Client, ClientConfig, RepoName, Token};
+use crate::output::Report;
+use crate::protocol::{Request, decide};
+use crate::sandbox::Sandbox;
+
+pub fn run(cli: &Cli, args: &TrustArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
+    let run = RunFacts::gather(&cli.facts);
+    let secrets = secret_facts(&args.require_secret)?;
+    let mut lookup: Option<Value> = None;
+    loop {
+        let facts = json!({ "context": run.context(lookup.as_ref()), "secrets": secrets });
+        let decision = decide(sandbox, &Request::new("trust", facts))?;
+        // The guest asks for the pull request when the payload does not say where its head is
+        // (issue_comment). Ask once; whatever the lookup gives, the second answer is final.
+        match (needs_pull_request(&decision.verdict.needs), &lookup) {
+            (Some(number), None) => lookup = Some(lookup_pull_request(cli, &run, args.token_env.as_deref(), number)),
+            _ => return Ok(report(decision, Vec::new())),
+        }
+    }
+}
+
+/// `{"name": NAME, "present": bool}` for each required secret; only presence crosses into the guest.
+pub fn secret_facts(names: &[String]) -> Result<Vec<Value>, Problem> {
+    names
+        .iter()
+        .map(|name| {
+            if !facts::valid_env_name(name) {
+                return Err(Problem::usage_with_help(
+                    format!("--require-secret {name:?} is not an environment variable name"),
+                    "pass the NAME of the variable that holds the secret (e.g. AUTO_SYNC_TOKEN), never its value",
+                ));
+            }
+            Ok(json!({ "name": name, "present": facts::secret_present(name) }))
+        })
+        .collect()
+}
+
+pub fn needs_pull_request(needs: &Option<Value>) -> Option<u64> {
+    needs.as_ref()?.get("pull_request")?.as_u64()
+}
+
+/// Fetch pull request `number` of the run's repository for the guest. Any failure is passed on
+/// as `{"failed": why}`: the guest then fails closed.
+pub fn lookup_pull_request(cli: &Cli, run: &RunFacts, token_env: Option<&str>, number: u64) -> Value {
+    let failed = |why: String| json!({ "failed": why });
+    let Some(repository) = run.repository.as_deref() else {
+        return failed("GITHUB_REPOSITORY is unset (pass --repository)".to_owned());
+    };
+    let repo = match RepoName::parse(repository) {
+        Ok(repo) => repo,
+        Err(why) => return failed(why),
+    };
+    let Some(api_url) = run.api_url.as_deref() else {
+        return failed("no API URL (GITHUB_API_URL or GITHUB_SERVER_URL; or pass --api-url)".to_owned());
+    };
+    let token = token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
+    let client = Client::new(client_config(cli, api_url), token);
+    match gitea::pulls::get(&client, &repo, number) {
+        Ok(pr) => json!({ "found": pr }),
+        Err(e) => failed(e.to_string()),
+    }
+}
+
+pub fn client_config(cli: &Cli, api_url: &str) -> ClientConfig {
+    let mut config = ClientConfig::new(api_url);
+    config.timeout = std::time::Duration::from_secs_f64(cli.net.timeout.clamp(0.1, 3600.0));
+    config.retries = cli.net.retries.min(10);
+    config
+}

@@ -1,0 +1,34 @@
+//! Every environment variable gitea-gate reads, named once (gitea/behaviour.md §8.1 says what the
+//! runner sets). The CLI test suite scrubs [`SCRUBBED_PREFIXES`] so a developer's own CI
+//! environment cannot leak into a test.
+//!
+//! Secrets never come from here by name: `--token-env NAME` and `--require-secret NAME` name the
+//! variable at run time.
+
+/// The triggering event's name (`push`, `pull_request`, …). Overridden by `--event-name`.
+pub const EVENT_NAME: &str = "GITHUB_EVENT_NAME";
+/// Path of the event payload JSON. Overridden by `--event-path`.
+pub const EVENT_PATH: &str = "GITHUB_EVENT_PATH";
+/// `owner/name` of the repository the run belongs to. Overridden by `--repository`.
+pub const REPOSITORY: &str = "GITHUB_REPOSITORY";
+/// The API base URL (`…/api/v1`). Overridden by `--api-url`.
+pub const API_URL: &str = "GITHUB_API_URL";
+/// The Gitea address the runner registered with; `…/api/v1` is derived from it when
+/// `GITHUB_API_URL` is unset.
+pub const SERVER_URL: &str = "GITHUB_SERVER_URL";
+/// The commit the run is for.
+pub const SHA: &str = "GITHUB_SHA";
+/// The file that collects step outputs (`name<<DELIM` syntax).
+pub const OUTPUT: &str = "GITHUB_OUTPUT";
+/// `true` inside Actions runners (GitHub, act, Gitea); selects `--format github` by default.
+pub const ACTIONS: &str = "GITHUB_ACTIONS";
+/// The run's id, used to build a commit status's target URL.
+pub const RUN_ID: &str = "GITHUB_RUN_ID";
+
+/// Prefixes of variables a runner sets; tests remove all of them before running the binary.
+pub const SCRUBBED_PREFIXES: &[&str] = &["GITHUB_", "GITEA_", "INPUT_", "RUNNER_", "ACT"];
+
+/// A variable's value, with unset and empty treated alike (runners set many variables to "").
+pub fn get(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}

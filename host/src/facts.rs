@@ -1,0 +1,97 @@
+//! The run's facts: which event started it, its payload, its repository, where the API is.
+//! Each comes from the runner environment unless a flag overrides it (design.md §2).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::cli::FactArgs;
+use crate::env;
+
+/// Payload files larger than this are not read (Gitea's payloads are a few KiB).
+pub const MAX_EVENT_BYTES: u64 = 64 << 20;
+
+#[derive(Clone, Debug)]
+pub struct RunFacts {
+    pub event_name: Option<String>,
+    pub event_path: Option<PathBuf>,
+    /// `{"payload": …}`, `{"unreadable": "why"}` or `"absent"`, as the guest expects it.
+    pub event: Value,
+    pub repository: Option<String>,
+    pub api_url: Option<String>,
+}
+
+impl RunFacts {
+    pub fn gather(args: &FactArgs) -> RunFacts {
+        let event_name = args.event_name.clone().or_else(|| env::get(env::EVENT_NAME));
+        let event_path = args.event_path.clone().or_else(|| env::get(env::EVENT_PATH).map(PathBuf::from));
+        let event = match &event_path {
+            Some(path) => read_payload(path),
+            None => json!("absent"),
+        };
+        let repository = args.repository.clone().or_else(|| env::get(env::REPOSITORY));
+        let api_url = args
+            .api_url
+            .clone()
+            .or_else(|| env::get(env::API_URL))
+            .or_else(|| env::get(env::SERVER_URL).map(|server| format!("{}/api/v1", server.trim_end_matches('/'))))
+            .map(|url| url.trim_end_matches('/').to_owned());
+        RunFacts { event_name, event_path, event, repository, api_url }
+    }
+
+    /// The guest's `context` object; `lookup` is a pull request the host fetched on request.
+    pub fn context(&self, lookup: Option<&Value>) -> Value {
+        let mut context = json!({
+            "event_name": self.event_name,
+            "event": self.event,
+            "repository": self.repository,
+        });
+        if let Some(lookup) = lookup {
+            context["pull_request_lookup"] = lookup.clone();
+        }
+        context
+    }
+
+    /// The parsed payload, when there is one.
+    pub fn payload(&self) -> Option<&Value> {
+        self.event.get("payload")
+    }
+}
+
+fn read_payload(path: &Path) -> Value {
+    let unreadable = |why: String| json!({ "unreadable": why });
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return unreadable(format!("cannot read {}: {e}", path.display())),
+    };
+    if !metadata.is_file() {
+        return unreadable(format!("{} is not a file", path.display()));
+    }
+    if metadata.len() > MAX_EVENT_BYTES {
+        return unreadable(format!("{} is larger than {MAX_EVENT_BYTES} bytes", path.display()));
+    }
+    match std::fs::read(path) {
+        Err(e) => unreadable(format!("cannot read {}: {e}", path.display())),
+        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+            Ok(payload) => json!({ "payload": payload }),
+            Err(e) => unreadable(format!("{} is not valid JSON: {e}", path.display())),
+        },
+    }
+}
+
+/// Whether the environment variable `name` holds a usable secret (set, and not only blanks).
+pub fn secret_present(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.to_string_lossy().trim().is_empty())
+}
+
+/// A secret's value from the environment variable `name`, if usable.
+pub fn secret_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_owned())
+}
+
+/// Environment variable names as POSIX shells accept them.
+pub fn valid_env_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}

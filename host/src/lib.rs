@@ -1,0 +1,16 @@
+//! gitea-gate's host: gathers facts (runner environment, event payload, files, Gitea API), asks
+//! the sandboxed guest for a verdict, and acts on it (logs, outputs, report, status, exit code).
+
+pub mod cli;
+pub mod codes;
+pub mod commands;
+pub mod corpus;
+pub mod engine_config;
+pub mod env;
+pub mod exit;
+pub mod facts;
+pub mod gitea;
+pub mod guest;
+pub mod output;
+pub mod protocol;
+pub mod sandbox;

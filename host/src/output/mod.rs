@@ -1,0 +1,134 @@
+//! Acting on a verdict: the log (stdout), `$GITHUB_OUTPUT`, and the `--report` file.
+//!
+//! Gitea shows `::error::` lines raw and renders no annotations or job summary (behaviour.md
+//! §8.2, §8.4), so the human lines are the real report: each carries what, why and how to fix.
+
+pub mod github_output;
+pub mod workflow;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::protocol::{Level, Outcome, Verdict};
+
+use self::workflow::{command, fenced, printable};
+
+/// How the report is printed on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Lines for people.
+    Human,
+    /// The verdict as JSON (exactly what the guest wrote).
+    Json,
+    /// Human lines fenced against workflow-command injection, plus `::error::`/`::warning::`
+    /// lines for runners that render them. The default inside an Actions runner.
+    Github,
+}
+
+/// Everything a command run ends with.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub verdict: Verdict,
+    /// The guest's exact bytes when the guest decided; `None` when the host made the verdict.
+    pub raw: Option<Vec<u8>>,
+    pub exit: u8,
+    /// Check-specific lines shown after the findings (a diff, a tally). May carry untrusted text.
+    pub details: Vec<String>,
+}
+
+impl Report {
+    pub fn json(&self) -> Vec<u8> {
+        self.raw.clone().unwrap_or_else(|| {
+            let mut bytes = serde_json::to_vec_pretty(&self.verdict).unwrap_or_default();
+            bytes.push(b'\n');
+            bytes
+        })
+    }
+
+    /// The `$GITHUB_OUTPUT` entries: `verdict`, `trust`, `reason`, then the check's own keys.
+    pub fn outputs(&self) -> Vec<(String, String)> {
+        let v = &self.verdict;
+        let mut pairs = vec![
+            ("verdict".to_owned(), v.verdict.as_str().to_owned()),
+            ("trust".to_owned(), v.trust.as_str().to_owned()),
+            ("reason".to_owned(), printable(&v.reason)),
+        ];
+        pairs.extend(v.outputs.iter().map(|(k, value)| (k.clone(), value.clone())));
+        pairs
+    }
+}
+
+fn level(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Notice => "notice",
+    }
+}
+
+/// The report as lines for people.
+pub fn human_lines(report: &Report) -> Vec<String> {
+    let v = &report.verdict;
+    let mut lines = vec![format!(
+        "gitea-gate {}: {} ({} run) {}",
+        v.check,
+        v.verdict.as_str().to_uppercase(),
+        v.trust.as_str(),
+        v.reason
+    )];
+    for finding in &v.findings {
+        let mut line = format!("  {}[{}]: {}", level(finding.level), finding.code, finding.message);
+        if let Some(help) = &finding.help {
+            line.push_str(" Fix: ");
+            line.push_str(help);
+        }
+        lines.push(line);
+    }
+    lines.extend(report.details.iter().map(|d| format!("  {d}")));
+    lines.iter().map(|l| printable(l)).collect()
+}
+
+/// The stdout text for `format`.
+pub fn render(report: &Report, format: Format) -> Vec<u8> {
+    match format {
+        Format::Json => report.json(),
+        Format::Human => lines_to_bytes(&human_lines(report)),
+        Format::Github => {
+            let mut lines = fenced(&human_lines(report));
+            let v = &report.verdict;
+            let title = format!("gitea-gate {} ({})", v.check, v.code);
+            match v.verdict {
+                Outcome::Fail | Outcome::Error => lines.push(command("error", &title, &printable(&v.reason))),
+                Outcome::Skip => lines.push(command("warning", &title, &printable(&v.reason))),
+                Outcome::Pass => {}
+            }
+            for finding in v.findings.iter().filter(|f| f.level == Level::Warning && f.code != v.code) {
+                let title = format!("gitea-gate {} ({})", v.check, finding.code);
+                lines.push(command("warning", &title, &printable(&finding.message)));
+            }
+            lines_to_bytes(&lines)
+        }
+    }
+}
+
+fn lines_to_bytes(lines: &[String]) -> Vec<u8> {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// Print the report, append the outputs, write the report file.
+pub fn emit(report: &Report, format: Format, report_file: Option<&Path>, output_file: Option<&Path>) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&render(report, format))?;
+    stdout.flush()?;
+    if let Some(path) = output_file {
+        github_output::append(path, &report.outputs())
+            .map_err(|e| io::Error::other(format!("cannot write step outputs to {}: {e}", path.display())))?;
+    }
+    if let Some(path) = report_file {
+        std::fs::write(path, report.json())
+            .map_err(|e| io::Error::other(format!("cannot write the report to {}: {e}", path.display())))?;
+    }
+    Ok(())
+}

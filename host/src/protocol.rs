@@ -1,0 +1,178 @@
+//! The host's side of protocol v1 (the guest's side is `guest/src/protocol.rs`): building a
+//! request (one line of JSON, then raw blobs) and reading the verdict back.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::sandbox::{Limits, Sandbox, SandboxError};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A request for one check: its facts, and the byte blobs its facts refer to by index.
+pub struct Request {
+    pub check: &'static str,
+    pub facts: Value,
+    pub blobs: Vec<Bytes>,
+}
+
+impl Request {
+    pub fn new(check: &'static str, facts: Value) -> Request {
+        Request { check, facts, blobs: Vec::new() }
+    }
+
+    /// Attach a blob; returns the `{"blob": i}` reference to put in the facts.
+    pub fn blob(&mut self, bytes: Bytes) -> Value {
+        self.blobs.push(bytes);
+        json!({ "blob": self.blobs.len() - 1 })
+    }
+
+    /// The guest's stdin: the envelope line, then every blob, without copying the blobs.
+    pub fn stdin(&self) -> Vec<Bytes> {
+        let envelope = json!({
+            "version": PROTOCOL_VERSION,
+            "check": self.check,
+            "facts": self.facts,
+            "blobs": self.blobs.iter().map(Bytes::len).collect::<Vec<_>>(),
+        });
+        let mut line = envelope.to_string().into_bytes();
+        line.push(b'\n');
+        let mut parts = Vec::with_capacity(self.blobs.len() + 1);
+        parts.push(Bytes::from(line));
+        parts.extend(self.blobs.iter().cloned());
+        parts
+    }
+
+    pub fn input_bytes(&self) -> usize {
+        self.blobs.iter().map(Bytes::len).sum::<usize>() + 4096
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Skip,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Skip => "skip",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trust {
+    Trusted,
+    Untrusted,
+}
+
+impl Trust {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trust::Trusted => "trusted",
+            Trust::Untrusted => "untrusted",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Notice,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: String,
+    pub level: Level,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusText {
+    pub state: String,
+    pub description: String,
+}
+
+/// A verdict, as the guest wrote it (or as the host writes one when it could not ask the guest).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Verdict {
+    pub version: u32,
+    pub check: String,
+    pub verdict: Outcome,
+    pub trust: Trust,
+    pub code: String,
+    pub reason: String,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Value>,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub details: Value,
+}
+
+/// A verdict together with the exact bytes the guest wrote (the `--report` file).
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub raw: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("the guest's answer is not a verdict ({0}); the host and guest disagree about the protocol")]
+    BadVerdict(String),
+}
+
+/// Ask the guest.
+pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideError> {
+    let limits = Limits::for_input(request.input_bytes());
+    let output = sandbox.run(request.stdin(), &limits)?;
+    let verdict: Verdict =
+        serde_json::from_slice(&output.stdout).map_err(|e| DecideError::BadVerdict(e.to_string()))?;
+    if verdict.version != PROTOCOL_VERSION {
+        return Err(DecideError::BadVerdict(format!("protocol version {}", verdict.version)));
+    }
+    Ok(Decision { verdict, raw: output.stdout })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_is_one_envelope_line_then_the_blobs() {
+        let mut request = Request::new("drift", json!({}));
+        let reference = request.blob(Bytes::from_static(b"abc"));
+        assert_eq!(reference, json!({"blob": 0}));
+        let parts = request.stdin();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1], Bytes::from_static(b"abc"));
+        let line = parts[0].strip_suffix(b"\n").expect("newline");
+        assert!(!line.contains(&b'\n'));
+        let envelope: Value = serde_json::from_slice(line).expect("json");
+        assert_eq!(envelope["blobs"], json!([3]));
+        assert_eq!(envelope["version"], 1);
+    }
+}

@@ -1,0 +1,404 @@
+//! The sandbox: every limit on the guest is set here and nowhere else.
+//!
+//! The guest gets WASI preview 1 with: no preopened directories, no environment, no arguments
+//! beyond its name, no sockets; stdin from memory; stdout/stderr into capped buffers; a
+//! deterministic random source and frozen clocks (so that, e.g., a randomly seeded HashMap
+//! behaves identically on every run and every architecture); a fuel budget (deterministic compute
+//! bound); a wall-clock watchdog (fuel and epochs cannot stop a blocking host call, so the
+//! watchdog runs the guest on its own thread and stops waiting at the deadline); a memory cap;
+//! and an import allowlist checked before anything is instantiated.
+
+mod streams;
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use wasmtime::{
+    Engine, ExternType, InstancePre, Linker, Module, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    UpdateDeadline,
+};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, I32Exit, WasiCtxBuilder};
+
+pub use self::streams::{CappedOutput, ChainedInput};
+use crate::engine_config::engine_config;
+
+/// The only module the guest may import from.
+pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
+
+/// The WASI functions the guest may import: exactly what the guest's Rust std uses to read
+/// stdin, write stdout/stderr and exit (a test keeps this list equal to the embedded guest's
+/// imports). Everything else (files, sockets, clocks, randomness, `poll_oneoff`, which can block)
+/// is refused before instantiation.
+pub const ALLOWED_IMPORTS: &[&str] = &["fd_read", "fd_write", "environ_get", "environ_sizes_get", "proc_exit"];
+
+/// Bounds for one guest run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Deterministic compute budget (roughly one unit per wasm operator).
+    pub fuel: u64,
+    /// Wall-clock budget, enforced by the watchdog.
+    pub wall_clock: Duration,
+    /// Cap on the guest's linear memory.
+    pub memory_bytes: usize,
+    pub stdout_bytes: usize,
+    pub stderr_bytes: usize,
+}
+
+impl Limits {
+    /// Limits for a request that hands the guest `input_bytes` bytes: a floor for the fixed
+    /// work of any request, plus room proportional to the bytes it carries (a drift compare
+    /// holds both files and hashes them).
+    pub fn for_input(input_bytes: usize) -> Limits {
+        let input = u64::try_from(input_bytes).unwrap_or(u64::MAX);
+        Limits {
+            fuel: 500_000_000u64.saturating_add(input.saturating_mul(200)),
+            wall_clock: Duration::from_secs(20).saturating_add(Duration::from_millis(input / 100_000)),
+            memory_bytes: (64usize << 20).saturating_add(input_bytes.saturating_mul(2)),
+            stdout_bytes: 8 << 20,
+            stderr_bytes: 64 << 10,
+        }
+    }
+}
+
+/// Why the guest produced no verdict. Each is a distinct, clear error; all are exit 3.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("the guest module could not be loaded: {0}")]
+    Load(String),
+    #[error(
+        "the guest module imports `{module}::{name}`, which the sandbox does not provide \
+         (allowed: {WASI_MODULE} functions {allowed}); refusing to run it",
+        allowed = ALLOWED_IMPORTS.join(", ")
+    )]
+    ForbiddenImport { module: String, name: String },
+    #[error("the guest ran out of fuel after {fuel} units: it computed far longer than any real input needs")]
+    OutOfFuel { fuel: u64 },
+    #[error("the guest did not finish within {0:?} (wall-clock watchdog); it was stopped")]
+    Timeout(Duration),
+    #[error("the guest tried to grow its memory to {wanted} bytes, beyond its cap of {cap} bytes")]
+    MemoryCap { wanted: usize, cap: usize },
+    #[error("the guest wrote more than {cap} bytes to {stream}; output is capped")]
+    OutputOverflow { stream: &'static str, cap: usize },
+    #[error("the guest panicked: {0}")]
+    GuestPanic(String),
+    #[error("the guest exited with status {code}: {stderr}")]
+    GuestExit { code: i32, stderr: String },
+    #[error("the guest trapped: {0}")]
+    Trap(String),
+    #[error("the guest's thread died without a result")]
+    Lost,
+}
+
+/// How the guest's machine code was obtained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnginePath {
+    /// Loaded from the artifact precompiled at build time (fast start).
+    Aot,
+    /// Compiled by Cranelift at start-up; `why` says why the AOT artifact was not used.
+    Jit { why: String },
+}
+
+/// What a successful run produced.
+#[derive(Debug)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub fuel_used: u64,
+}
+
+/// Limits that replace the computed ones (hidden diagnostic flags, tests).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub fuel: Option<u64>,
+    pub wall_clock: Option<Duration>,
+    pub memory_bytes: Option<usize>,
+}
+
+impl Overrides {
+    fn apply(&self, limits: &Limits) -> Limits {
+        Limits {
+            fuel: self.fuel.unwrap_or(limits.fuel),
+            wall_clock: self.wall_clock.unwrap_or(limits.wall_clock),
+            memory_bytes: self.memory_bytes.unwrap_or(limits.memory_bytes),
+            ..limits.clone()
+        }
+    }
+}
+
+/// A loaded guest, ready to run any number of times (each run gets a fresh store and instance).
+pub struct Sandbox {
+    engine: Engine,
+    pre: InstancePre<GuestState>,
+    path: EnginePath,
+    overrides: Overrides,
+}
+
+struct GuestState {
+    wasi: WasiP1Ctx,
+    limiter: Limiter,
+}
+
+impl Sandbox {
+    /// Compile `wasm` with Cranelift (the JIT path).
+    pub fn from_wasm(wasm: &[u8], why: impl Into<String>) -> Result<Sandbox, SandboxError> {
+        Sandbox::from_wasm_allowing(wasm, why, &[])
+    }
+
+    /// Like [`Sandbox::from_wasm`], with extra WASI imports allowed. Tests use it to prove that
+    /// the watchdog stops a guest blocked in a host call; no shipped path allows more imports.
+    #[doc(hidden)]
+    pub fn from_wasm_allowing(wasm: &[u8], why: impl Into<String>, extra: &[&str]) -> Result<Sandbox, SandboxError> {
+        let engine = new_engine()?;
+        let module = Module::new(&engine, wasm).map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+        Sandbox::new(engine, module, EnginePath::Jit { why: why.into() }, extra)
+    }
+
+    /// Load a module precompiled by `Engine::precompile_module`, falling back to compiling
+    /// `wasm` if the artifact is missing or does not fit this engine.
+    pub fn from_precompiled(precompiled: &'static [u8], wasm: &[u8]) -> Result<Sandbox, SandboxError> {
+        if precompiled.is_empty() {
+            return Sandbox::from_wasm(wasm, "no ahead-of-time artifact was built for this target");
+        }
+        let engine = new_engine()?;
+        // SAFETY: `Module::deserialize` trusts its input to be wasmtime's own output. These bytes
+        // are: build.rs produced them with `Engine::precompile_module`, from the embedded guest
+        // whose sha256 it checked, with this same wasmtime version and `engine_config()`; they
+        // are compiled into this binary (read-only data), never read from disk or the network.
+        // wasmtime still checks version and configuration compatibility and refuses a mismatch,
+        // which lands in the JIT fallback below.
+        #[allow(unsafe_code, reason = "the one audited deserialize of our own build-time artifact")]
+        let loaded = unsafe { Module::deserialize(&engine, precompiled) };
+        match loaded {
+            Ok(module) => Sandbox::new(engine, module, EnginePath::Aot, &[]),
+            Err(e) => Sandbox::from_wasm(wasm, format!("the ahead-of-time artifact was refused: {e}")),
+        }
+    }
+
+    fn new(engine: Engine, module: Module, path: EnginePath, extra: &[&str]) -> Result<Sandbox, SandboxError> {
+        check_imports(&module, extra)?;
+        let mut linker: Linker<GuestState> = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut GuestState| &mut state.wasi)
+            .map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+        let pre = linker.instantiate_pre(&module).map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+        Ok(Sandbox { engine, pre, path, overrides: Overrides::default() })
+    }
+
+    pub fn engine_path(&self) -> &EnginePath {
+        &self.path
+    }
+
+    pub fn with_overrides(mut self, overrides: Overrides) -> Sandbox {
+        self.overrides = overrides;
+        self
+    }
+
+    /// Run the guest once with `stdin` (the parts are read back to back).
+    pub fn run(&self, stdin: Vec<Bytes>, limits: &Limits) -> Result<Output, SandboxError> {
+        let limits = &self.overrides.apply(limits);
+        let (done, result) = mpsc::channel();
+        let pre = self.pre.clone();
+        let engine = self.engine.clone();
+        let worker_limits = limits.clone();
+        let deadline = Instant::now() + limits.wall_clock;
+        thread::Builder::new()
+            .name("gitea-gate-guest".to_owned())
+            .spawn(move || {
+                let _ = done.send(run_in_store(&engine, &pre, stdin, &worker_limits, deadline));
+            })
+            .map_err(|e| SandboxError::Load(format!("cannot start the guest thread: {e}")))?;
+        match result.recv_timeout(limits.wall_clock) {
+            Ok(outcome) => outcome,
+            Err(RecvTimeoutError::Timeout) => {
+                // Stop the guest if it is running wasm (its epoch callback sees the deadline);
+                // if it is stuck in a host call the thread is abandoned, and the process exits
+                // soon after with this error.
+                self.engine.increment_epoch();
+                let _ = result.recv_timeout(Duration::from_millis(200));
+                Err(SandboxError::Timeout(limits.wall_clock))
+            }
+            Err(RecvTimeoutError::Disconnected) => Err(SandboxError::Lost),
+        }
+    }
+}
+
+fn new_engine() -> Result<Engine, SandboxError> {
+    Engine::new(&engine_config()).map_err(|e| SandboxError::Load(format!("{e:#}")))
+}
+
+fn check_imports(module: &Module, extra: &[&str]) -> Result<(), SandboxError> {
+    for import in module.imports() {
+        let allowed = import.module() == WASI_MODULE
+            && (ALLOWED_IMPORTS.contains(&import.name()) || extra.contains(&import.name()))
+            && matches!(import.ty(), ExternType::Func(_));
+        if !allowed {
+            return Err(SandboxError::ForbiddenImport {
+                module: import.module().to_owned(),
+                name: import.name().to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Marker error raised by the epoch callback once the wall-clock deadline has passed.
+#[derive(Debug, thiserror::Error)]
+#[error("wall-clock deadline passed")]
+struct DeadlinePassed;
+
+fn run_in_store(
+    engine: &Engine,
+    pre: &InstancePre<GuestState>,
+    stdin: Vec<Bytes>,
+    limits: &Limits,
+    deadline: Instant,
+) -> Result<Output, SandboxError> {
+    let stdout = CappedOutput::new(limits.stdout_bytes);
+    let stderr = CappedOutput::new(limits.stderr_bytes);
+    let wasi = WasiCtxBuilder::new()
+        .stdin(ChainedInput::new(stdin))
+        .stdout(stdout.clone())
+        .stderr(stderr.clone())
+        .arg("gitea-gate-guest")
+        // Deterministic "randomness": the guest only uses it to seed hash maps.
+        .secure_random(Deterministic::new(vec![0x67, 0x69, 0x74, 0x65, 0x61, 0x2d, 0x67, 0x61]))
+        .insecure_random(Deterministic::new(vec![0x74, 0x65]))
+        .insecure_random_seed(0)
+        .wall_clock(FrozenClock)
+        .monotonic_clock(FrozenClock)
+        .build_p1();
+    let limiter = Limiter {
+        inner: StoreLimitsBuilder::new()
+            .memory_size(limits.memory_bytes)
+            .instances(1)
+            .memories(1)
+            .tables(4)
+            .table_elements(100_000)
+            .trap_on_grow_failure(true)
+            .build(),
+        cap: limits.memory_bytes,
+        denied: None,
+    };
+    let mut store = Store::new(engine, GuestState { wasi, limiter });
+    store.limiter(|state| &mut state.limiter);
+    store.set_fuel(limits.fuel).map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        // The epoch is shared by every store of this engine; only our own deadline stops us.
+        if Instant::now() >= deadline { Err(DeadlinePassed.into()) } else { Ok(UpdateDeadline::Continue(1)) }
+    });
+
+    let result = pre
+        .instantiate(&mut store)
+        .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+        .and_then(|start| start.call(&mut store, ()));
+    let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+    let denied = store.data().limiter.denied;
+
+    let error = match result {
+        Ok(()) => None,
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(I32Exit(0)) => None,
+            Some(I32Exit(code)) => Some(SandboxError::GuestExit { code: *code, stderr: stderr_text(&stderr.take()) }),
+            None => Some(classify(&e, limits, &stdout, &stderr, denied)),
+        },
+    };
+    match error {
+        None => Ok(Output { stdout: stdout.take(), stderr: stderr.take(), fuel_used }),
+        Some(error) => Err(error),
+    }
+}
+
+fn classify(
+    e: &wasmtime::Error,
+    limits: &Limits,
+    stdout: &CappedOutput,
+    stderr: &CappedOutput,
+    denied: Option<usize>,
+) -> SandboxError {
+    if stdout.overflowed() {
+        return SandboxError::OutputOverflow { stream: "stdout", cap: limits.stdout_bytes };
+    }
+    if stderr.overflowed() {
+        return SandboxError::OutputOverflow { stream: "stderr", cap: limits.stderr_bytes };
+    }
+    if let Some(wanted) = denied {
+        return SandboxError::MemoryCap { wanted, cap: limits.memory_bytes };
+    }
+    if e.is::<DeadlinePassed>() {
+        return SandboxError::Timeout(limits.wall_clock);
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => SandboxError::OutOfFuel { fuel: limits.fuel },
+        Some(Trap::Interrupt) => SandboxError::Timeout(limits.wall_clock),
+        // Rust's panic=abort ends in `unreachable`; std has printed the message to stderr.
+        Some(Trap::UnreachableCodeReached) => {
+            let text = stderr_text(&stderr.take());
+            SandboxError::GuestPanic(if text.is_empty() { "no message".to_owned() } else { text })
+        }
+        _ => SandboxError::Trap(format!("{e:#}")),
+    }
+}
+
+/// The guest's stderr as one bounded, printable line.
+fn stderr_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    let shown: String = text.chars().take(400).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if text.chars().count() > 400 { format!("{shown}…") } else { shown }
+}
+
+/// Delegates to `StoreLimits` and remembers a refused growth, so that the resulting trap can be
+/// reported as "memory cap" rather than as whatever the guest did next.
+struct Limiter {
+    inner: StoreLimits,
+    cap: usize,
+    denied: Option<usize>,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.cap {
+            self.denied = Some(desired);
+        }
+        self.inner.memory_growing(current, desired, maximum)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
+}
+
+/// Clocks that never move: the guest has no business knowing the time, and a moving clock
+/// would make two runs of the same input differ.
+struct FrozenClock;
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
