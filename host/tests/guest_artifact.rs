@@ -1,0 +1,67 @@
+//! The committed guest artifact is the one the host embeds, and it was built from the current
+//! guest sources. (CI also rebuilds it and compares bytes: `scripts/build-guest.sh --check`.
+//! This test catches a guest edit without a rebuild on any machine, even without a wasm toolchain.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn provenance(key: &str) -> String {
+    let text = fs::read_to_string(root().join("host/guest/PROVENANCE")).expect("PROVENANCE");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+        .unwrap_or_else(|| panic!("PROVENANCE has no {key}"))
+        .to_owned()
+}
+
+/// The same digest scripts/build-guest.sh records: sha256 over `<sha256>  <path>` lines for
+/// guest/Cargo.toml and every guest/src/**/*.rs in byte order.
+fn source_digest() -> String {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path.strip_prefix(root()).expect("under root").to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut sources = Vec::new();
+    walk(&root().join("guest/src"), &mut sources);
+    sources.sort();
+    let mut listing = String::new();
+    for path in std::iter::once("guest/Cargo.toml".to_owned()).chain(sources) {
+        let digest = hex(&Sha256::digest(fs::read(root().join(&path)).expect("source")));
+        listing.push_str(&format!("{digest}  {path}\n"));
+    }
+    hex(&Sha256::digest(listing.as_bytes()))
+}
+
+#[test]
+fn artifact_digest_matches_everywhere() {
+    let wasm = fs::read(root().join("host/guest/gitea-gate-guest.wasm")).expect("artifact");
+    let digest = hex(&Sha256::digest(&wasm));
+    assert_eq!(digest, gitea_gate::guest::SHA256, "the binary embeds another artifact");
+    assert_eq!(digest, provenance("sha256"));
+    assert_eq!(gitea_gate::guest::WASM, &wasm[..]);
+}
+
+#[test]
+fn artifact_was_built_from_the_current_guest_sources() {
+    assert_eq!(
+        source_digest(),
+        provenance("source-digest"),
+        "guest/ changed since host/guest/gitea-gate-guest.wasm was built: run scripts/build-guest.sh and commit host/guest/"
+    );
+}

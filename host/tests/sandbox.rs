@@ -1,0 +1,146 @@
+//! Hostile guest modules. Each must end in exit 3 with its own clear message, within 5 s, through
+//! the real binary (`--guest-module` swaps the guest but keeps the sandbox). The watchdog's
+//! "blocked in a host call" path is proven at library level, since the shipped allowlist offers
+//! no import that can block.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::{gitea_gate, run};
+use gitea_gate::sandbox::{Limits, Sandbox, SandboxError};
+
+fn module(dir: &tempfile::TempDir, name: &str, wat_text: &str) -> PathBuf {
+    let wasm = wat::parse_str(wat_text).expect("valid wat");
+    let path = dir.path().join(format!("{name}.wasm"));
+    std::fs::write(&path, wasm).expect("write module");
+    path
+}
+
+fn run_hostile(wat_text: &str, extra: &[&str]) -> common::Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = module(&dir, "hostile", wat_text);
+    let mut command = gitea_gate();
+    command.args(["trust", "--event-name", "push", "--format", "human", "--guest-module"]).arg(&path).args(extra);
+    run(command)
+}
+
+fn assert_undecided(run: &common::Run, needle: &str) {
+    assert_eq!(run.code, 3, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("sandbox-error"), "{}", run.stdout);
+    assert!(run.stdout.contains(needle), "expected {needle:?} in:\n{}", run.stdout);
+    assert_eq!(run.output("verdict"), "error");
+    assert!(run.elapsed < Duration::from_secs(5), "took {:?}", run.elapsed);
+}
+
+#[test]
+fn infinite_loop_runs_out_of_fuel() {
+    let run = run_hostile(r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#, &[]);
+    assert_undecided(&run, "ran out of fuel");
+}
+
+#[test]
+fn endless_computation_hits_the_wall_clock() {
+    let run = run_hostile(
+        r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
+        &["--guest-fuel", "1000000000000000", "--guest-timeout", "1"],
+    );
+    assert_undecided(&run, "did not finish within 1s");
+}
+
+#[test]
+fn memory_bomb_hits_the_cap() {
+    let run = run_hostile(
+        r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (drop (memory.grow (i32.const 256))) (br $l))))"#,
+        &[],
+    );
+    assert_undecided(&run, "beyond its cap");
+}
+
+#[test]
+fn huge_output_overflows_the_pipe() {
+    let run = run_hostile(
+        r#"(module
+             (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 2)
+             (data (i32.const 0) "\10\00\00\00\00\00\01\00")
+             (func (export "_start")
+               (loop $l (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))) (br $l))))"#,
+        &[],
+    );
+    assert_undecided(&run, "more than 8388608 bytes to stdout");
+}
+
+#[test]
+fn forbidden_import_is_refused_before_running() {
+    for import in
+        [r#""wasi_snapshot_preview1" "path_open""#, r#""env" "system""#, r#""wasi_snapshot_preview1" "poll_oneoff""#]
+    {
+        let run = run_hostile(
+            &format!(r#"(module (import {import} (func $f)) (memory (export "memory") 1) (func (export "_start")))"#),
+            &[],
+        );
+        assert_undecided(&run, "which the sandbox does not provide");
+    }
+}
+
+#[test]
+fn guest_panic_is_reported_with_its_message() {
+    let run = run_hostile(
+        r#"(module
+             (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 0) "\10\00\00\00\18\00\00\00")
+             (data (i32.const 16) "panicked at guest: boom\n")
+             (func (export "_start") (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8))) unreachable))"#,
+        &[],
+    );
+    assert_undecided(&run, "the guest panicked: panicked at guest: boom");
+}
+
+#[test]
+fn guest_without_a_verdict_is_an_error() {
+    // Exits cleanly but says nothing: never a pass.
+    let run = run_hostile(r#"(module (memory (export "memory") 1) (func (export "_start")))"#, &[]);
+    assert_undecided(&run, "not a verdict");
+}
+
+#[test]
+fn watchdog_stops_a_guest_blocked_in_a_host_call() {
+    // poll_oneoff with a one-hour relative clock subscription blocks inside the host, where
+    // neither fuel nor epochs reach. Only the watchdog can end it.
+    let wasm = wat::parse_str(
+        r#"(module
+             (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             ;; subscription at 0: userdata 0, tag 0 (clock), clock id 1 (monotonic),
+             ;; timeout 3600 s = 3.6e12 ns (little-endian u64), precision 0, flags 0 (relative)
+             (data (i32.const 16) "\01\00\00\00")
+             (data (i32.const 24) "\00\a0\b8\30\46\03\00\00")
+             (func (export "_start") (drop (call $poll (i32.const 0) (i32.const 128) (i32.const 1) (i32.const 256)))))"#,
+    )
+    .expect("valid wat");
+    let sandbox = Sandbox::from_wasm_allowing(&wasm, "test", &["poll_oneoff"]).expect("load");
+    let limits = Limits { wall_clock: Duration::from_secs(1), ..Limits::for_input(0) };
+    let started = Instant::now();
+    let result = sandbox.run(vec![Bytes::from_static(b"{}")], &limits);
+    assert!(matches!(result, Err(SandboxError::Timeout(_))), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn embedded_guest_imports_exactly_the_allowlist() {
+    let engine = wasmtime::Engine::default();
+    let module = wasmtime::Module::new(&engine, gitea_gate::guest::WASM).expect("guest compiles");
+    let mut imports: Vec<String> = module.imports().map(|i| format!("{}::{}", i.module(), i.name())).collect();
+    imports.sort();
+    let mut allowed: Vec<String> = gitea_gate::sandbox::ALLOWED_IMPORTS
+        .iter()
+        .map(|n| format!("{}::{n}", gitea_gate::sandbox::WASI_MODULE))
+        .collect();
+    allowed.sort();
+    assert_eq!(imports, allowed, "keep ALLOWED_IMPORTS equal to what the guest needs");
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every test, the way CI runs them (.ci/run installs the toolchain, then calls this).
+#   scripts/test.sh            all of it
+#   SKIP_GUEST_CHECK=1 ...     skip the wasm rebuild-and-compare (machines without a wasm toolchain)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+started=$(date +%s)
+step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
+
+if [[ -z "${SKIP_GUEST_CHECK:-}" ]]; then
+  step "guest artifact: rebuild from guest/ and compare bytes"
+  scripts/build-guest.sh --check
+fi
+
+step "formatting"
+cargo fmt --all --check
+
+step "lints"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "tests: guest units, host units, golden corpus (native + wasm), sandbox, CLI black-box"
+cargo test --workspace --quiet
+
+step "done"
