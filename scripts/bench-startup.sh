@@ -17,7 +17,7 @@ event="$root/tests/events/push.json"
 
 # A clean environment: no runner variables, so both runs do exactly the same work.
 cmd="env -i $bin trust --event-name push --event-path $event --format json"
-hyperfine --style basic --shell=none -N --warmup 10 --runs "$runs" \
+hyperfine --style basic -N --warmup 10 --runs "$runs" \
   --export-json "$out/startup.json" \
   -n aot "$cmd" \
   -n jit "$cmd --engine jit" >&2

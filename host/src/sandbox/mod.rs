@@ -206,7 +206,18 @@ impl Sandbox {
         thread::Builder::new()
             .name("gitea-gate-guest".to_owned())
             .spawn(move || {
-                let _ = done.send(run_in_store(&engine, &pre, stdin, &worker_limits, deadline));
+                // wasmtime-wasi's sync API runs its (always-ready, in-memory) stdio futures on
+                // the current tokio runtime, or else builds a multi-threaded one on first use.
+                // A current-thread runtime here avoids starting worker threads on every run.
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build();
+                let outcome = match &runtime {
+                    Ok(runtime) => {
+                        let _context = runtime.enter();
+                        run_in_store(&engine, &pre, stdin, &worker_limits, deadline)
+                    }
+                    Err(e) => Err(SandboxError::Load(format!("cannot start the guest's I/O runtime: {e}"))),
+                };
+                let _ = done.send(outcome);
             })
             .map_err(|e| SandboxError::Load(format!("cannot start the guest thread: {e}")))?;
         match result.recv_timeout(limits.wall_clock) {
