@@ -47,6 +47,22 @@ codes! {
         "On Gitea, pull_request_review runs execute the PR head's workflow with secrets even for forks; the run is treated as untrusted.",
     PrLookupFailed = "pr-lookup-failed":
         "An issue_comment run is on a pull request that could not be looked up; the run is treated as trusted (fail closed).",
+    // --- drift ---
+    FilesIdentical = "files-identical":
+        "Every synced copy is byte-identical to its canonical file.",
+    FileDrift = "file-drift":
+        "A synced copy differs from its canonical file; the report gives both sizes and sha256s, the first difference and a bounded diff.",
+    LineEndingsDiffer = "line-endings-differ":
+        "A drifted copy differs from its canonical file only in line endings (CRLF versus LF).",
+    // --- pin ---
+    PinsMatch = "pins-match":
+        "Every file pinned in the lock file has the recorded sha256.",
+    PinMismatch = "pin-mismatch":
+        "A pinned file's sha256 differs from the one recorded in the lock file.",
+    PinnedFileMissing = "pinned-file-missing":
+        "A file named in the lock file (or given to pin update) does not exist.",
+    PinsUpdated = "pins-updated":
+        "The lock file was rewritten with fresh digests (sorted by path).",
     // --- protocol ---
     InvalidInput = "invalid-input":
         "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",

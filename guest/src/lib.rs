@@ -6,7 +6,9 @@
 //! builds must produce byte-identical verdicts (the golden corpus checks it).
 #![forbid(unsafe_code)]
 
+pub mod bytes;
 pub mod checks;
+pub mod compare;
 pub mod findings;
 pub mod protocol;
 pub mod text;
@@ -19,6 +21,8 @@ use crate::protocol::{Envelope, Outcome, PROTOCOL_VERSION, Trust, Verdict};
 /// A request the guest understood: the check to run with its typed facts, and the blobs.
 pub enum Request {
     Trust(checks::trust::TrustFacts),
+    Drift(checks::drift::DriftFacts),
+    Pin(checks::pin::PinFacts),
 }
 
 /// Why a request could not be understood.
@@ -68,15 +72,19 @@ pub fn parse(stdin: &[u8]) -> Result<(Request, Vec<&[u8]>), InvalidInput> {
     let typed = |e: serde_json::Error| InvalidInput(format!("facts for check {:?}: {e}", envelope.check));
     let request = match envelope.check.as_str() {
         "trust" => Request::Trust(serde_json::from_value(facts).map_err(typed)?),
+        "drift" => Request::Drift(serde_json::from_value(facts).map_err(typed)?),
+        "pin" => Request::Pin(serde_json::from_value(facts).map_err(typed)?),
         other => return Err(InvalidInput(format!("unknown check {:?}", text::one_line(other)))),
     };
     Ok((request, blobs))
 }
 
 /// Decide.
-pub fn evaluate(request: Request, _blobs: &[&[u8]]) -> Verdict {
+pub fn evaluate(request: Request, blobs: &[&[u8]]) -> Result<Verdict, InvalidInput> {
     match request {
-        Request::Trust(facts) => checks::trust::evaluate(facts),
+        Request::Trust(facts) => Ok(checks::trust::evaluate(facts)),
+        Request::Drift(facts) => checks::drift::evaluate(facts, blobs),
+        Request::Pin(facts) => checks::pin::evaluate(facts, blobs),
     }
 }
 
@@ -104,8 +112,8 @@ pub fn declared_blob_bytes(envelope_line: &[u8]) -> u64 {
 
 /// stdin bytes → verdict bytes (pretty JSON and a final newline). Never panics on any input.
 pub fn evaluate_bytes(stdin: &[u8]) -> Vec<u8> {
-    let verdict = match parse(stdin) {
-        Ok((request, blobs)) => evaluate(request, &blobs),
+    let verdict = match parse(stdin).and_then(|(request, blobs)| evaluate(request, &blobs)) {
+        Ok(verdict) => verdict,
         Err(why) => invalid_input(&why),
     };
     render(&verdict)

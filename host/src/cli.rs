@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 use std::time::Duration;
 
 use crate::env;
+use crate::files::DEFAULT_MAX_FILE_BYTES;
 use crate::guest::{self, EngineMode};
 use crate::output::Format;
 use crate::sandbox::{Overrides, Sandbox, SandboxError};
@@ -123,8 +124,76 @@ pub struct NetArgs {
 pub enum Command {
     /// Classify the event; with --require-secret, decide what a missing secret means.
     Trust(TrustArgs),
+    /// Byte-compare synced copies with their canonical files (in another repository, or local).
+    Drift(DriftArgs),
+    /// Offline sha256 pins, in a lock file in sha256sum format.
+    Pin(PinArgs),
     /// Run the embedded golden vectors through the sandbox and print one digest of all verdicts.
     Selftest,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("pairs").required(true).args(["canonical", "manifest"])))]
+pub struct DriftArgs {
+    /// The canonical copy: OWNER/REPO@REF:PATH (read over the Gitea API at that branch, tag or
+    /// full commit), or file:PATH (a local file, e.g. a generated artifact).
+    #[arg(long, value_name = "SPEC", requires = "local", conflicts_with = "manifest")]
+    pub canonical: Option<String>,
+    /// The synced copy in this repository (relative to the working directory).
+    #[arg(long, value_name = "PATH", requires = "canonical")]
+    pub local: Option<PathBuf>,
+    /// A JSON list of {"canonical": SPEC, "local": PATH} pairs, all compared in one run.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The NAME of the environment variable holding the token that reads the canonical
+    /// repositories. Empty or unset: trusted run → fail (exit 1); untrusted run → the remote
+    /// pairs are skipped with a warning (exit 0). Without this flag, repositories are read
+    /// anonymously.
+    #[arg(long, value_name = "NAME")]
+    pub token_env: Option<String>,
+    /// Largest file (canonical or local) compared, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    pub max_size: u64,
+    /// Lines of context around each change in the diff.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub context_lines: usize,
+    /// At most this many diff lines per file are shown.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_diff_lines: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    #[command(subcommand)]
+    pub action: PinAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PinAction {
+    /// Check every file in the lock file against its sha256 (missing or changed → exit 1).
+    Verify {
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Rewrite the lock file's digests: all entries, or only the given paths (added if new).
+    Update {
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Files to (re)pin, relative to the working directory.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// The lock file, in sha256sum format (`<hex>  <path>`, paths relative to the working
+    /// directory, so `sha256sum -c FILE` checks it too).
+    #[arg(long, value_name = "FILE", default_value = "gitea-gate.sha256")]
+    pub lock: PathBuf,
+    /// Largest file pinned, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_BYTES)]
+    pub max_size: u64,
 }
 
 #[derive(Debug, Args)]

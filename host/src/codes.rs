@@ -5,6 +5,7 @@
 pub const USAGE_ERROR: &str = "usage-error";
 pub const SANDBOX_ERROR: &str = "sandbox-error";
 pub const API_ERROR: &str = "api-error";
+pub const CANONICAL_UNAVAILABLE: &str = "canonical-unavailable";
 
 /// Every host code with its one-line description.
 pub const ALL: &[(&str, &str)] = &[
@@ -14,4 +15,8 @@ pub const ALL: &[(&str, &str)] = &[
         "The sandboxed guest gave no verdict (fuel, time, memory, output cap, panic, forbidden import); nothing was decided (exit 3).",
     ),
     (API_ERROR, "A Gitea API request failed, so a fact the gate needs is unknown; the gate cannot decide (exit 3)."),
+    (
+        CANONICAL_UNAVAILABLE,
+        "The canonical copy of a file could not be obtained or verified, so drift cannot be decided (exit 3).",
+    ),
 ];

@@ -9,6 +9,7 @@ pub mod engine_config;
 pub mod env;
 pub mod exit;
 pub mod facts;
+pub mod files;
 pub mod gitea;
 pub mod guest;
 pub mod output;

@@ -144,3 +144,29 @@ fn embedded_guest_imports_exactly_the_allowlist() {
     allowed.sort();
     assert_eq!(imports, allowed, "keep ALLOWED_IMPORTS equal to what the guest needs");
 }
+
+#[test]
+fn randomness_and_clocks_are_deterministic() {
+    // Writes 16 bytes of random_get, then the monotonic and realtime clocks, to stdout.
+    let wasm = wat::parse_str(
+        r#"(module
+             (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 0) "\10\00\00\00\20\00\00\00")
+             (func (export "_start")
+               (drop (call $random (i32.const 16) (i32.const 16)))
+               (drop (call $clock (i32.const 1) (i64.const 1) (i32.const 32)))
+               (drop (call $clock (i32.const 0) (i64.const 1) (i32.const 40)))
+               (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+    )
+    .expect("valid wat");
+    let sandbox = Sandbox::from_wasm(&wasm, "test").expect("load");
+    let first = sandbox.run(vec![], &Limits::for_input(0)).expect("run").stdout;
+    let second = sandbox.run(vec![], &Limits::for_input(0)).expect("run").stdout;
+    assert_eq!(first.len(), 32);
+    assert_eq!(first, second, "randomness must be the same on every run");
+    assert_ne!(&first[..16], &[0u8; 16][..], "a fixed sequence, not zeros");
+    assert_eq!(&first[16..32], &[0u8; 16][..], "both clocks are frozen at 0");
+}

@@ -1,2 +1,4 @@
 //! One check per file. Each exposes its facts type and `evaluate(facts) -> Verdict`.
+pub mod drift;
+pub mod pin;
 pub mod trust;

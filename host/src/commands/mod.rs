@@ -1,17 +1,23 @@
 //! One file per subcommand. Each gathers its facts, asks the guest, and returns a [`Report`];
 //! problems the host meets on the way become host-made verdicts via [`Problem`].
 
+pub mod drift;
+pub mod pin;
 pub mod selftest;
 pub mod trust;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::cli::{Cli, Command};
 use crate::codes;
 use crate::exit;
+use crate::facts::RunFacts;
 use crate::gitea::ApiError;
 use crate::output::Report;
-use crate::protocol::{DecideError, Decision, Finding, Level, Outcome, PROTOCOL_VERSION, Trust, Verdict};
+use crate::protocol::{
+    DecideError, Decision, Finding, Level, Outcome, PROTOCOL_VERSION, Request, Trust, Verdict, decide,
+};
+use crate::sandbox::Sandbox;
 
 /// Why the host could not produce a guest verdict.
 #[derive(Debug)]
@@ -79,7 +85,29 @@ pub fn report(decision: Decision, details: Vec<String>) -> Report {
 pub fn check_name(command: &Command) -> &'static str {
     match command {
         Command::Trust(_) => "trust",
+        Command::Drift(_) => "drift",
+        Command::Pin(_) => "pin",
         Command::Selftest => "selftest",
+    }
+}
+
+/// Ask the guest, with `build` turning the run context into a request. When the guest asks for
+/// the pull request an `issue_comment` run is on, look it up once (with the gate's token, if
+/// any) and ask again; whatever the lookup gives, the second answer is final.
+pub fn decide_in_context(
+    cli: &Cli,
+    run: &RunFacts,
+    token_env: Option<&str>,
+    sandbox: &Sandbox,
+    mut build: impl FnMut(Value) -> Request,
+) -> Result<Decision, Problem> {
+    let mut lookup: Option<Value> = None;
+    loop {
+        let decision = decide(sandbox, &build(run.context(lookup.as_ref())))?;
+        match (trust::needs_pull_request(&decision.verdict.needs), &lookup) {
+            (Some(number), None) => lookup = Some(trust::lookup_pull_request(cli, run, token_env, number)),
+            _ => return Ok(decision),
+        }
     }
 }
 
@@ -92,6 +120,8 @@ pub fn run(cli: &Cli) -> Report {
     };
     let result = match &cli.command {
         Command::Trust(args) => trust::run(cli, args, &sandbox),
+        Command::Drift(args) => drift::run(cli, args, &sandbox),
+        Command::Pin(args) => pin::run(cli, args, &sandbox),
         Command::Selftest => Err(Problem::usage("selftest does not produce a verdict")),
     };
     result.unwrap_or_else(|problem| problem.into_report(check, Trust::Trusted))

@@ -3,27 +3,20 @@
 use serde_json::{Value, json};
 
 use crate::cli::{Cli, TrustArgs};
-use crate::commands::{Problem, report};
+use crate::commands::{Problem, decide_in_context, report};
 use crate::facts::{self, RunFacts};
 use crate::gitea::{self, Client, ClientConfig, RepoName, Token};
 use crate::output::Report;
-use crate::protocol::{Request, decide};
+use crate::protocol::Request;
 use crate::sandbox::Sandbox;
 
 pub fn run(cli: &Cli, args: &TrustArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
     let run = RunFacts::gather(&cli.facts);
     let secrets = secret_facts(&args.require_secret)?;
-    let mut lookup: Option<Value> = None;
-    loop {
-        let facts = json!({ "context": run.context(lookup.as_ref()), "secrets": secrets });
-        let decision = decide(sandbox, &Request::new("trust", facts))?;
-        // The guest asks for the pull request when the payload does not say where its head is
-        // (issue_comment). Ask once; whatever the lookup gives, the second answer is final.
-        match (needs_pull_request(&decision.verdict.needs), &lookup) {
-            (Some(number), None) => lookup = Some(lookup_pull_request(cli, &run, args.token_env.as_deref(), number)),
-            _ => return Ok(report(decision, Vec::new())),
-        }
-    }
+    let decision = decide_in_context(cli, &run, args.token_env.as_deref(), sandbox, |context| {
+        Request::new("trust", json!({ "context": context, "secrets": secrets }))
+    })?;
+    Ok(report(decision, Vec::new()))
 }
 
 /// `{"name": NAME, "present": bool}` for each required secret; only presence crosses into the guest.

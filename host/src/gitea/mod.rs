@@ -2,6 +2,7 @@
 //! Every fact about how Gitea answers is from `gitea/behaviour.md`, cited where it is used.
 
 pub mod client;
+pub mod contents;
 pub mod error;
 pub mod pulls;
 

@@ -28,11 +28,13 @@ use crate::engine_config::engine_config;
 /// The only module the guest may import from.
 pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
-/// The WASI functions the guest may import: exactly what the guest's Rust std uses to read
-/// stdin, write stdout/stderr and exit (a test keeps this list equal to the embedded guest's
-/// imports). Everything else (files, sockets, clocks, randomness, `poll_oneoff`, which can block)
-/// is refused before instantiation.
-pub const ALLOWED_IMPORTS: &[&str] = &["fd_read", "fd_write", "environ_get", "environ_sizes_get", "proc_exit"];
+/// The WASI functions the guest may import: exactly what the guest's Rust std uses (a test keeps
+/// this list equal to the embedded guest's imports). Reading stdin, writing stdout/stderr and
+/// exiting; `random_get` (hash-map seeds) and `clock_time_get` (the diff library's optional
+/// deadline) see only the deterministic sources configured below. Everything else (files,
+/// sockets, `poll_oneoff`, which can block) is refused before instantiation.
+pub const ALLOWED_IMPORTS: &[&str] =
+    &["fd_read", "fd_write", "environ_get", "environ_sizes_get", "proc_exit", "random_get", "clock_time_get"];
 
 /// Bounds for one guest run.
 #[derive(Clone, Debug, PartialEq, Eq)]
