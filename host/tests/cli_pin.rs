@@ -19,6 +19,8 @@ fn sha256sum_check(dir: &Path) -> bool {
     Command::new("sha256sum")
         .current_dir(dir)
         .args(["--quiet", "-c", "gitea-gate.sha256"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .status()
         .expect("sha256sum")
         .success()
