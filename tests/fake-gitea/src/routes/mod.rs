@@ -1,0 +1,105 @@
+//! Routing `/api/v1/…` to handlers, with Gitea's error bodies (behaviour.md §0.1).
+
+pub mod json;
+pub mod repos;
+pub mod teams;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::fixture::{FileContent, Fixture};
+use crate::http::{Request, Response};
+use crate::{BlobCache, PostedStatus};
+
+/// What a handler may use.
+pub struct Ctx<'a> {
+    pub fixture: &'a Fixture,
+    pub caller: Caller,
+    /// `http://127.0.0.1:PORT`
+    pub base_url: String,
+    pub statuses: &'a Mutex<Vec<PostedStatus>>,
+    pub blobs: &'a BlobCache,
+}
+
+impl Ctx<'_> {
+    pub fn api_url(&self) -> String {
+        format!("{}/api/v1", self.base_url)
+    }
+
+    pub fn swagger(&self) -> String {
+        format!("{}/api/swagger", self.base_url)
+    }
+
+    pub fn bytes(&self, file: &FileContent) -> Vec<u8> {
+        self.blobs.bytes(file)
+    }
+
+    pub fn lock_statuses(&self) -> MutexGuard<'_, Vec<PostedStatus>> {
+        self.statuses.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// `{"message": …, "url": …}` (`APIError`).
+pub fn error(ctx: &Ctx, status: u16, message: &str) -> Response {
+    Response::json(status, &json!({"message": message, "url": ctx.swagger()}))
+}
+
+/// `{"message": "not found", "url": …, "errors": null}` (`APIErrorNotFound`).
+pub fn not_found(ctx: &Ctx) -> Response {
+    Response::json(404, &json!({"message": "not found", "url": ctx.swagger(), "errors": null}))
+}
+
+/// A JSON array with `X-Total-Count`.
+pub fn json_list(items: Vec<Value>, total: usize) -> Response {
+    Response::json(200, &Value::Array(items)).header("X-Total-Count", total.to_string())
+}
+
+fn number(raw: &str) -> Option<u64> {
+    raw.parse().ok()
+}
+
+/// Dispatch an API request (the path without the `/api/v1` prefix, split into segments).
+pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
+    let get = request.method == "GET";
+    let post = request.method == "POST";
+    match segments {
+        ["version"] if get => Response::json(200, &json!({"version": ctx.fixture.version})),
+        ["user"] if get => match ctx.caller.login() {
+            Some(login) => Response::json(200, &json::user(ctx.fixture, login)),
+            None => error(ctx, 401, "token is required"),
+        },
+        ["orgs", org, "teams"] if get => teams::list(ctx, org, request),
+        ["teams", id] if get => teams::get(ctx, id),
+        ["teams", id, "members"] if get => teams::members(ctx, id, request),
+        ["teams", id, "members", user] if get => teams::member(ctx, id, user),
+        ["repos", owner, name] if get => repos::get_repo(ctx, owner, name),
+        ["repos", owner, name, "contents", rest @ ..] if get => {
+            repos::contents(ctx, owner, name, &rest.join("/"), request)
+        }
+        ["repos", owner, name, "raw", rest @ ..] if get => repos::raw(ctx, owner, name, &rest.join("/"), request),
+        ["repos", owner, name, "pulls", n] if get => match number(n) {
+            Some(n) => repos::pull(ctx, owner, name, n),
+            None => not_found(ctx),
+        },
+        ["repos", owner, name, "pulls", n, "reviews"] if get => match number(n) {
+            Some(n) => repos::reviews(ctx, owner, name, n, request),
+            None => not_found(ctx),
+        },
+        ["repos", owner, name, "issues", n, "comments"] if get => match number(n) {
+            Some(n) => repos::comments(ctx, owner, name, n),
+            None => error(ctx, 500, ""),
+        },
+        ["repos", owner, name, "statuses", sha] if post => repos::post_status(ctx, owner, name, sha, request),
+        ["repos", owner, name, "commits", git_ref, "status"] if get => {
+            repos::combined_status(ctx, owner, name, git_ref)
+        }
+        _ => not_found(ctx),
+    }
+}
+
+/// Lock a mutex, ignoring poisoning (a panicked handler leaves the data usable).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}

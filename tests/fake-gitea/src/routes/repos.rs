@@ -1,0 +1,315 @@
+//! `/repos/{owner}/{repo}/…`: the repository, file contents and raw files, pull requests,
+//! reviews, comments and commit statuses (behaviour.md §0.1, §2, §4, §5, §6).
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use sha1::{Digest, Sha1};
+
+use super::{Ctx, error, json_list, not_found};
+use crate::PostedStatus;
+use crate::auth::{Caller, Category, repo_access};
+use crate::fixture::{Access, Commit, Repo};
+use crate::http::{Request, Response};
+use crate::pagination::{page, page_and_limit};
+use crate::routes::json as shape;
+
+/// repoAssignment: missing or invisible → 404 (never 403, §0.1); then the scope and public-only
+/// checks.
+fn assign<'a>(
+    ctx: &Ctx<'a>,
+    owner: &str,
+    name: &str,
+    category: Category,
+    write: bool,
+) -> Result<(&'a Repo, Access), Response> {
+    if let Some(message) = ctx.caller.scope_error(category, write) {
+        return Err(error(ctx, 403, &message));
+    }
+    let repo = ctx.fixture.repo(owner, name).ok_or_else(|| not_found(ctx))?;
+    let access = repo_access(ctx.fixture, repo, &ctx.caller).ok_or_else(|| not_found(ctx))?;
+    if repo.private && ctx.caller.public_only() {
+        return Err(error(ctx, 403, "token scope is limited to public repos"));
+    }
+    Ok((repo, access))
+}
+
+fn is_full_sha(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub fn blob_id(bytes: &[u8]) -> String {
+    let mut h = Sha1::new();
+    h.update(format!("blob {}\0", bytes.len()).as_bytes());
+    h.update(bytes);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// §4.4: empty ref → default branch; else an existing branch, tag or full commit id; else None.
+fn resolve_strict<'a>(repo: &'a Repo, git_ref: &str) -> Option<&'a Commit> {
+    let git_ref = if git_ref.is_empty() { repo.default_branch.as_str() } else { git_ref };
+    if let Some(sha) = repo.branches.get(git_ref).or_else(|| repo.tags.get(git_ref)) {
+        return repo.commit(sha);
+    }
+    if is_full_sha(git_ref) { repo.commit(git_ref) } else { None }
+}
+
+/// §4.2: `/raw` resolution. An unknown ref, a short sha, `refs/heads/x` or `refs/pull/N/head`
+/// silently fall back to the default branch; only an unknown *full* sha is a 404.
+fn resolve_raw<'a>(repo: &'a Repo, git_ref: &str) -> Result<Option<&'a Commit>, &'static str> {
+    if let Some(sha) = repo.branches.get(git_ref).or_else(|| repo.tags.get(git_ref)) {
+        return Ok(repo.commit(sha));
+    }
+    if is_full_sha(git_ref) {
+        return repo.commit(git_ref).map(Some).ok_or("unable to find a git ref");
+    }
+    Ok(repo.branches.get(&repo.default_branch).and_then(|sha| repo.commit(sha)))
+}
+
+pub fn get_repo(ctx: &Ctx, owner: &str, name: &str) -> Response {
+    match assign(ctx, owner, name, Category::Repository, false) {
+        Ok((repo, _)) => Response::json(200, &shape::repo(ctx.fixture, repo)),
+        Err(response) => response,
+    }
+}
+
+pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let git_ref = request.query.get("ref").map(String::as_str).unwrap_or("");
+    let Some(commit) = resolve_strict(repo, git_ref) else {
+        return Response::json(
+            404,
+            &json!({"message": "not found", "url": ctx.swagger(), "errors": [format!("object does not exist [id: {git_ref}, rel_path: ]")]}),
+        );
+    };
+    let path = path.trim_matches('/');
+    if let Some(file) = commit.files.get(path) {
+        let bytes = ctx.bytes(file);
+        let sha = blob_id(&bytes);
+        let inline = (bytes.len() as u64) <= ctx.fixture.max_blob_size;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let shown_ref = if git_ref.is_empty() { repo.default_branch.as_str() } else { git_ref };
+        let base = format!("{}/repos/{}/contents/{path}?ref={shown_ref}", ctx.api_url(), repo.full_name());
+        return Response::json(
+            200,
+            &json!({
+                "name": name, "path": path, "sha": sha, "last_commit_sha": commit.sha,
+                "last_committer_date": commit.date, "last_author_date": commit.date,
+                "type": "file", "size": bytes.len(),
+                // §4.4: above DEFAULT_MAX_BLOB_SIZE, content and encoding are null (status 200).
+                "encoding": if inline { json!("base64") } else { Value::Null },
+                "content": if inline { json!(base64::engine::general_purpose::STANDARD.encode(&bytes)) } else { Value::Null },
+                "target": null, "url": base, "html_url": format!("http://gitea.test/{}/src/{shown_ref}/{path}", repo.full_name()),
+                "git_url": format!("{}/repos/{}/git/blobs/{sha}", ctx.api_url(), repo.full_name()),
+                "download_url": format!("http://gitea.test/{}/raw/{shown_ref}/{path}", repo.full_name()),
+                "submodule_git_url": null, "_links": {"self": base}, "lfs_oid": null, "lfs_size": null,
+            }),
+        );
+    }
+    // A directory: the entries directly below it, without content.
+    let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+    let mut entries: Vec<Value> = Vec::new();
+    for file_path in commit.files.keys().filter(|p| p.starts_with(&prefix)) {
+        let rest = &file_path[prefix.len()..];
+        let (entry, kind) = match rest.split_once('/') {
+            Some((dir, _)) => (format!("{prefix}{dir}"), "dir"),
+            None => (file_path.clone(), "file"),
+        };
+        if !entries.iter().any(|e| e["path"] == entry) {
+            entries.push(json!({"name": entry.rsplit('/').next(), "path": entry, "type": kind}));
+        }
+    }
+    if entries.is_empty() { not_found(ctx) } else { Response::json(200, &Value::Array(entries)) }
+}
+
+pub fn raw(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let path = path.trim_matches('/');
+    // Without ?ref, the first path segment(s) may name the ref (`/raw/{ref}/{path}`).
+    let (git_ref, path) = match request.query.get("ref") {
+        Some(r) => (r.clone(), path.to_owned()),
+        None => match path.split_once('/') {
+            Some((first, rest))
+                if repo.branches.contains_key(first) || repo.tags.contains_key(first) || is_full_sha(first) =>
+            {
+                (first.to_owned(), rest.to_owned())
+            }
+            _ => (String::new(), path.to_owned()),
+        },
+    };
+    let commit = match resolve_raw(repo, &git_ref) {
+        Ok(Some(commit)) => commit,
+        Ok(None) => return error(ctx, 404, "repository is empty"),
+        Err(message) => return error(ctx, 404, message),
+    };
+    let Some(file) = commit.files.get(&path) else { return not_found(ctx) };
+    let bytes = ctx.bytes(file);
+    let etag = format!("\"{}\"", blob_id(&bytes));
+    Response::new(200, "text/plain; charset=utf-8", bytes)
+        .header("ETag", etag)
+        .header("X-Gitea-Object-Type", "file")
+        .header("X-Content-Type-Options", "nosniff")
+}
+
+pub fn pull(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match repo.pull(number) {
+        Some(pr) => Response::json(200, &shape::pull(ctx.fixture, repo, pr)),
+        None => not_found(ctx),
+    }
+}
+
+/// §2.1: every row, oldest first, paginated over *all* rows; PENDING rows are then dropped from
+/// the body unless the caller wrote them (or is a site admin), while `X-Total-Count` still counts
+/// them. No `Link` header.
+pub fn reviews(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Some(pr) = repo.pull(number) else { return not_found(ctx) };
+    let (page_number, limit) = page_and_limit(&request.query);
+    let rows = page(&pr.reviews, page_number, limit);
+    let caller = ctx.caller.login().unwrap_or("");
+    let visible: Vec<Value> = rows
+        .iter()
+        .filter(|r| {
+            r.state != "PENDING"
+                || ctx.caller.is_admin()
+                || r.user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(caller))
+        })
+        .map(|r| shape::review(ctx.fixture, repo, pr, r))
+        .collect();
+    Response::json(200, &Value::Array(visible)).header("X-Total-Count", pr.reviews.len().to_string())
+}
+
+/// §6.1: all comments, `page`/`limit` ignored, `X-Total-Count`, no `Link`; an unknown index is a
+/// 500 whose message is blanked for non-admins.
+pub fn comments(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Issue, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let comments = match (repo.pull(number), repo.issue(number)) {
+        (Some(pr), _) => &pr.comments,
+        (None, Some(issue)) => &issue.comments,
+        (None, None) => {
+            let message = if ctx.caller.is_admin() { "GetIssueByIndex: issue does not exist" } else { "" };
+            return error(ctx, 500, message);
+        }
+    };
+    let items: Vec<Value> = comments.iter().map(|c| shape::comment(ctx.fixture, repo, number, c)).collect();
+    json_list(items.clone(), items.len())
+}
+
+/// Everything `git cat-file` would resolve for a status: a branch, or a (unique) sha prefix of a
+/// known commit, including pull request heads.
+fn resolve_commit(repo: &Repo, sha: &str) -> Option<String> {
+    if let Some(full) = repo.branches.get(sha).or_else(|| repo.tags.get(sha)) {
+        return Some(full.clone());
+    }
+    if sha.len() < 4 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let known = repo.commits.iter().map(|c| c.sha.as_str()).chain(repo.pulls.iter().map(|p| p.head.sha.as_str()));
+    let matches: Vec<&str> = known.filter(|k| k.to_ascii_lowercase().starts_with(&sha.to_ascii_lowercase())).collect();
+    match matches.as_slice() {
+        [one, rest @ ..] if rest.iter().all(|r| r.eq_ignore_ascii_case(one)) => Some((*one).to_owned()),
+        _ => None,
+    }
+}
+
+/// §5.1: write access needed (403), token required (401), unknown sha → 500, success 201 with a
+/// CommitStatus whose state field is named `status`.
+pub fn post_status(ctx: &Ctx, owner: &str, name: &str, sha: &str, request: &Request) -> Response {
+    let (repo, access) = match assign(ctx, owner, name, Category::Repository, true) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if ctx.caller == Caller::Anonymous {
+        return error(ctx, 401, "token is required");
+    }
+    if access < Access::Write {
+        return error(ctx, 403, "user should have a permission to write to a repo");
+    }
+    if sha.is_empty() {
+        return error(ctx, 400, "sha not given");
+    }
+    let Some(full) = resolve_commit(repo, sha) else {
+        let message = if ctx.caller.is_admin() { "object does not exist" } else { "" };
+        return error(ctx, 500, message);
+    };
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let field = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").trim().to_owned();
+    let mut statuses = ctx.lock_statuses();
+    let index = statuses.iter().filter(|s| s.repo == repo.full_name() && s.sha == full).count() + 1;
+    let posted = PostedStatus {
+        repo: repo.full_name(),
+        sha: full.clone(),
+        state: field("state"),
+        context: field("context"),
+        description: field("description"),
+        target_url: field("target_url"),
+        creator: ctx.caller.login().unwrap_or("").to_owned(),
+    };
+    statuses.push(posted.clone());
+    Response::json(
+        201,
+        &json!({
+            "id": index, "status": posted.state, "target_url": posted.target_url, "description": posted.description,
+            "url": format!("{}/repos/{}/statuses/{full}", ctx.api_url(), repo.full_name()), "context": posted.context,
+            "creator": shape::user(ctx.fixture, &posted.creator), "created_at": "2026-06-05T12:00:00Z", "updated_at": "2026-06-05T12:00:00Z",
+        }),
+    )
+}
+
+/// §5.2: latest status per context; any error/failure → failure; all success-like → success;
+/// otherwise pending; no statuses → state "" and statuses null.
+pub fn combined_status(ctx: &Ctx, owner: &str, name: &str, git_ref: &str) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let sha = match resolve_commit(repo, git_ref) {
+        Some(sha) if git_ref.len() >= 7 || repo.branches.contains_key(git_ref) || repo.tags.contains_key(git_ref) => {
+            sha
+        }
+        _ => return not_found(ctx),
+    };
+    let statuses = ctx.lock_statuses();
+    let mut latest: Vec<&PostedStatus> = Vec::new();
+    for s in statuses.iter().filter(|s| s.repo == repo.full_name() && s.sha == sha) {
+        match latest.iter_mut().find(|l| l.context == s.context) {
+            Some(slot) => *slot = s,
+            None => latest.push(s),
+        }
+    }
+    let state = if latest.is_empty() {
+        ""
+    } else if latest.iter().any(|s| s.state == "error" || s.state == "failure") {
+        "failure"
+    } else if latest.iter().all(|s| matches!(s.state.as_str(), "success" | "warning" | "skipped")) {
+        "success"
+    } else {
+        "pending"
+    };
+    let list: Vec<Value> = latest
+        .iter()
+        .map(|s| json!({"status": s.state, "context": s.context, "description": s.description, "target_url": s.target_url}))
+        .collect();
+    let count = list.len();
+    Response::json(
+        200,
+        &json!({"state": state, "sha": sha, "total_count": count, "statuses": if list.is_empty() { Value::Null } else { Value::Array(list) },
+                "repository": shape::repo(ctx.fixture, repo)}),
+    )
+    .header("X-Total-Count", count.to_string())
+}
