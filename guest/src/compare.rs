@@ -146,7 +146,9 @@ fn clip(line: &str, max: usize) -> String {
 fn unified_diff(old: &str, new: &str, labels: (&str, &str), limits: DiffLimits) -> Vec<String> {
     let diff = TextDiff::from_lines(old, new);
     let text = diff.unified_diff().context_radius(limits.context_lines).header(labels.0, labels.1).to_string();
-    text.lines().map(|line| clip(line, limits.max_line_chars)).collect()
+    // split('\n'), not lines(): lines() would also eat the '\r' of CRLF, which is the drift.
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    text.split('\n').map(|line| clip(line, limits.max_line_chars)).collect()
 }
 
 /// For files too big to diff: the lines around the first difference from each side.
@@ -215,7 +217,8 @@ mod tests {
         let d = c.difference.expect("differs");
         assert!(d.line_endings_only && !d.binary);
         assert_eq!(d.first, Position { offset: 4, line: 1, column: 5 });
-        assert!(d.diff.expect("diff").contains("-a: 1"));
+        let diff = d.diff.expect("diff");
+        assert!(diff.contains("-a: 1\n") && diff.contains("+a: 1\r\n"), "{diff:?}");
     }
 
     #[test]

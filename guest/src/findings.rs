@@ -63,6 +63,38 @@ codes! {
         "A file named in the lock file (or given to pin update) does not exist.",
     PinsUpdated = "pins-updated":
         "The lock file was rewritten with fresh digests (sorted by path).",
+    // --- approvals ---
+    ApprovalsMet = "approvals-met":
+        "At least the required number of members of the named teams approved the pull request.",
+    ApprovalsMissing = "approvals-missing":
+        "Fewer members of the named teams than required approved the pull request.",
+    ChangesRequested = "changes-requested":
+        "A member of the named teams requested changes, and --block-on-changes-requested is on.",
+    ReviewNotCounted = "review-not-counted":
+        "A review that does not count: the author's own, a system account's, dismissed, stale, or from a non-member.",
+    TeamUnreadable = "team-unreadable":
+        "The token cannot read a named team's membership, so approvals or acks from it cannot be confirmed.",
+    MembershipUnverified = "membership-unverified":
+        "A membership probe gave no clear answer, so a review or ack that might count cannot be confirmed.",
+    NoPullRequest = "no-pull-request":
+        "The run is not about a pull request and no --pr was given, so there is nothing to count.",
+    FactsNeeded = "facts-needed":
+        "The guest asked the host for facts it had not gathered yet; seen only if the host stopped early. Never a pass.",
+    // --- checklist ---
+    ChecklistComplete = "checklist-complete":
+        "Every checklist item is acknowledged or declared not applicable.",
+    ChecklistIncomplete = "checklist-incomplete":
+        "Some checklist items are neither acknowledged nor declared not applicable, and the tier makes that blocking.",
+    ChecklistInformational = "checklist-informational":
+        "Some checklist items are missing, but the pull request is tier:low, so the gate only informs.",
+    AckNotCounted = "ack-not-counted":
+        "A /sop-ack or /sop-n/a that does not count: by the author, by a non-member, in an edited comment, or without an id or reason.",
+    UnknownChecklistItem = "unknown-checklist-item":
+        "A command names an item id that is not in the checklist; it is reported and ignored.",
+    UncheckedBox = "unchecked-box":
+        "The pull request body leaves a `- [ ] **Title**` box unchecked.",
+    NoTierLabel = "no-tier-label":
+        "The pull request has no tier:low/medium/high label; it is treated as tier:high.",
     // --- protocol ---
     InvalidInput = "invalid-input":
         "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",

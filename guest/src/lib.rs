@@ -10,7 +10,10 @@ pub mod bytes;
 pub mod checks;
 pub mod compare;
 pub mod findings;
+pub mod membership;
 pub mod protocol;
+pub mod pulls;
+pub mod reviews;
 pub mod text;
 
 use serde_json::json;
@@ -23,6 +26,8 @@ pub enum Request {
     Trust(checks::trust::TrustFacts),
     Drift(checks::drift::DriftFacts),
     Pin(checks::pin::PinFacts),
+    Approvals(checks::approvals::ApprovalFacts),
+    Checklist(checks::checklist::ChecklistFacts),
 }
 
 /// Why a request could not be understood.
@@ -74,6 +79,8 @@ pub fn parse(stdin: &[u8]) -> Result<(Request, Vec<&[u8]>), InvalidInput> {
         "trust" => Request::Trust(serde_json::from_value(facts).map_err(typed)?),
         "drift" => Request::Drift(serde_json::from_value(facts).map_err(typed)?),
         "pin" => Request::Pin(serde_json::from_value(facts).map_err(typed)?),
+        "approvals" => Request::Approvals(serde_json::from_value(facts).map_err(typed)?),
+        "checklist" => Request::Checklist(serde_json::from_value(facts).map_err(typed)?),
         other => return Err(InvalidInput(format!("unknown check {:?}", text::one_line(other)))),
     };
     Ok((request, blobs))
@@ -85,6 +92,8 @@ pub fn evaluate(request: Request, blobs: &[&[u8]]) -> Result<Verdict, InvalidInp
         Request::Trust(facts) => Ok(checks::trust::evaluate(facts)),
         Request::Drift(facts) => checks::drift::evaluate(facts, blobs),
         Request::Pin(facts) => checks::pin::evaluate(facts, blobs),
+        Request::Approvals(facts) => checks::approvals::evaluate(facts),
+        Request::Checklist(facts) => checks::checklist::evaluate(facts),
     }
 }
 

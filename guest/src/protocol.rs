@@ -134,6 +134,8 @@ pub struct StatusText {
 pub enum Needs {
     /// Look up pull request N of the run's repository and pass it as `pull_request_lookup`.
     PullRequest(u64),
+    /// Fetch pull request N with all its reviews (and, for the checklist, its comments).
+    PullRequestData(u64),
     /// Probe membership of these logins in these teams (approvals, checklist).
     Membership(Vec<MembershipProbe>),
 }

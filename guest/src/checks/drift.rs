@@ -129,8 +129,9 @@ pub fn evaluate(facts: DriftFacts, blobs: &[&[u8]]) -> Result<Verdict, InvalidIn
     let skipped = reports.iter().filter(|r| r.status == "skipped").count();
     let compared = reports.len() - skipped;
 
-    // A missing token: the trust policy decides; a drift found in local pairs still fails.
-    let policy = token_missing.map(|token| {
+    // A missing token: the trust policy decides — but only if a remote copy actually went
+    // unfetched; local pairs never need the token. A drift found in local pairs still fails.
+    let policy = token_missing.filter(|_| skipped > 0).map(|token| {
         let repos: Vec<&str> = reports.iter().filter(|r| r.status == "skipped").map(|r| r.canonical.as_str()).collect();
         secret_policy(
             &classification,
@@ -329,6 +330,26 @@ mod tests {
         assert!(finding.message.contains("line 2, column 4 (byte offset 8)"), "{}", finding.message);
         assert_eq!(v.outputs["drifted"], "providers.yaml");
         assert!(v.details["pairs"][0]["difference"]["diff"].as_str().expect("diff").contains("+v: 3"));
+    }
+
+    #[test]
+    fn a_missing_token_does_not_matter_for_local_pairs() {
+        let local_pair = Pair {
+            canonical: FileCopy {
+                label: "gen/a".into(),
+                remote: false,
+                commit: None,
+                bytes: Some(ByteSource::Text("x".into())),
+            },
+            local: FileCopy {
+                label: "sdk/a".into(),
+                remote: false,
+                commit: None,
+                bytes: Some(ByteSource::Text("x".into())),
+            },
+        };
+        let v = evaluate(facts(context("schedule", json!({})), Some(false), vec![local_pair]), &[]).expect("valid");
+        assert_eq!((v.verdict, v.code), (Outcome::Pass, Code::FilesIdentical));
     }
 
     #[test]
