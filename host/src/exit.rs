@@ -1,6 +1,6 @@
 //! Exit codes (contract v1, design.md §2).
 
-use crate::protocol::Outcome;
+use crate::protocol::{Outcome, Verdict};
 
 /// Pass, including a documented skip in an untrusted run.
 pub const PASS: u8 = 0;
@@ -17,4 +17,16 @@ pub fn for_outcome(outcome: Outcome) -> u8 {
         Outcome::Fail => FAIL,
         Outcome::Error => UNDECIDED,
     }
+}
+
+/// Guest findings that mean the gate was configured for something that cannot be checked: an
+/// `error` verdict with one of these codes is a usage error (2), not "could not decide" (3).
+pub const CONFIGURATION_CODES: &[&str] = &["no-pull-request"];
+
+/// The exit code for a guest verdict.
+pub fn for_verdict(verdict: &Verdict) -> u8 {
+    if verdict.verdict == Outcome::Error && CONFIGURATION_CODES.contains(&verdict.code.as_str()) {
+        return USAGE;
+    }
+    for_outcome(verdict.verdict)
 }

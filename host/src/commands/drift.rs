@@ -198,7 +198,8 @@ fn diff_lines(details: &Value) -> Vec<String> {
         let local = pair.get("local").and_then(Value::as_str).unwrap_or("?");
         if let Some(diff) = difference.get("diff").and_then(Value::as_str) {
             lines.push(format!("diff for {local}:"));
-            lines.extend(diff.lines().map(|l| format!("  {l}")));
+            // split('\n'), not lines(): a CR at the end of a line is part of the drift.
+            lines.extend(diff.split('\n').map(|l| format!("  {l}")));
             let omitted = difference.get("diff_lines_omitted").and_then(Value::as_u64).unwrap_or(0);
             if omitted > 0 {
                 lines.push(format!("  … {omitted} more diff lines not shown (--max-diff-lines)"));

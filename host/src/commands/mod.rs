@@ -77,7 +77,7 @@ impl From<DecideError> for Problem {
 
 /// The report for a guest decision: exit code from the verdict.
 pub fn report(decision: Decision, details: Vec<String>) -> Report {
-    let exit = exit::for_outcome(decision.verdict.verdict);
+    let exit = exit::for_verdict(&decision.verdict);
     Report { verdict: decision.verdict, raw: Some(decision.raw), exit, details }
 }
 
