@@ -1,39 +1,93 @@
 #!/usr/bin/env bash
-# The main job, shown on the bundled example events (tests/events): what a user sees in the log
-# and in the step outputs for each kind of run. Builds the binary first if needed.
+# The main job, the way a user sees it: the seed's sync-providers-yaml gate (molecule-core#2189)
+# against a fake Gitea on loopback that holds molecule-controlplane's canonical providers.yaml.
+#
+#   trust        — a push run, and what a missing secret means on a schedule and on a fork PR
+#   drift        — in sync; drifted (with the diff); token missing on a schedule (fails, names the
+#                  secret); token missing on a fork pull request (skips with a warning)
+#   pin verify   — the offline backstop, before and after a hand edit
+#
+# Builds what it needs first (the first build takes several minutes: wasmtime).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cargo build --quiet --manifest-path "$root/Cargo.toml" -p gitea-gate
+cargo build --quiet --manifest-path "$root/Cargo.toml" -p gitea-gate -p fake-gitea
 bin="$root/target/debug/gitea-gate"
 events="$root/tests/events"
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+work=$(mktemp -d)
+fake_pid=
+cleanup() { [[ -n "$fake_pid" ]] && kill "$fake_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
 
+# A fake Gitea holding the canonical file (tests/fixtures/seed-gitea.json).
+"$root/target/debug/fake-gitea" --fixture "$root/tests/fixtures/seed-gitea.json" > "$work/fake.out" 2>&1 &
+fake_pid=$!
+for _ in $(seq 100); do grep -q '^listening on ' "$work/fake.out" 2>/dev/null && break; sleep 0.05; done
+url=$(sed -n 's/^listening on //p' "$work/fake.out")
+[[ -n "$url" ]] || { echo "fake-gitea did not start:"; cat "$work/fake.out"; exit 1; }
+
+# A checkout of molecule-core whose synced copy matches the canonical file.
+core="$work/molecule-core"
+mkdir -p "$core/internal/providers"
+python3 - "$root/tests/fixtures/seed-gitea.json" "$core/internal/providers/providers.yaml" <<'EOF'
+import json, sys
+fixture = json.load(open(sys.argv[1]))
+repo = next(r for r in fixture["repos"] if r["name"] == "molecule-controlplane")
+open(sys.argv[2], "w").write(repo["commits"][0]["files"]["internal/providers/providers.yaml"]["text"])
+EOF
+cd "$core"
+
+canonical=molecule-ai/molecule-controlplane@main:internal/providers/providers.yaml
+local_copy=internal/providers/providers.yaml
 show() {
   local title=$1; shift
-  printf '\n\033[1m▶ %s\033[0m\n$ %s\n' "$title" "$*"
-  : > "$scratch/out"
+  printf '\n\033[1m▶ %s\033[0m\n' "$title"
+  : > "$work/out"
   set +e
-  env -i PATH="$PATH" GITHUB_OUTPUT="$scratch/out" "$@"
+  env -i PATH="$PATH" GITHUB_OUTPUT="$work/out" GITHUB_API_URL="$url/api/v1" GITHUB_REPOSITORY=molecule-ai/molecule-core "$@"
   local code=$?
   set -e
-  printf '  → exit %s; outputs: %s\n' "$code" "$(grep -v '^ghadelimiter_' "$scratch/out" | paste -sd' ' | sed -E 's/<<ghadelimiter_[0-9a-f]+ /=/g')"
+  printf '  → exit %s; step outputs: %s\n' "$code" "$(python3 -c '
+import re, sys
+text = open(sys.argv[1]).read()
+print("; ".join(f"{name}={value!r}" for name, _, value in re.findall(r"^([\w-]+)<<(\S+)\n(.*?)\n\2$", text, re.M | re.S)))
+' "$work/out")"
 }
 
-"$bin" --version
-show "schedule, AUTO_SYNC_TOKEN missing: a trusted run fails and says how to fix it" \
-  "$bin" trust --require-secret AUTO_SYNC_TOKEN --event-name schedule --event-path "$events/schedule.json"
-show "fork pull request, AUTO_SYNC_TOKEN missing: forks get no secrets, so the gate skips with a warning" \
-  "$bin" trust --require-secret AUTO_SYNC_TOKEN --event-name pull_request --event-path "$events/pull_request_fork.json"
-show "same-repository pull request, AUTO_SYNC_TOKEN present" \
-  env AUTO_SYNC_TOKEN=example "$bin" trust --require-secret AUTO_SYNC_TOKEN --event-name pull_request --event-path "$events/pull_request_same_repo.json"
-show "AGit pull request: looks same-repo in the payload, but Gitea treats it as a fork" \
-  "$bin" trust --require-secret AUTO_SYNC_TOKEN --event-name pull_request --event-path "$events/pull_request_agit.json"
-show "pull_request_review on a fork: Gitea runs the head's workflow with secrets — untrusted, with a warning" \
-  env AUTO_SYNC_TOKEN=example "$bin" trust --require-secret AUTO_SYNC_TOKEN --event-name pull_request_review --event-path "$events/pull_request_review_fork.json"
-show "an event gitea-gate does not know: treated as trusted, so the missing secret fails" \
-  "$bin" trust --require-secret AUTO_SYNC_TOKEN --event-name merge_group
-show "inside a runner (--format github): human lines fenced against command injection, plus annotations" \
-  env GITHUB_ACTIONS=true "$bin" trust --require-secret AUTO_SYNC_TOKEN --event-name pull_request --event-path "$events/pull_request_fork.json"
+echo "gitea-gate $("$bin" --version | cut -d' ' -f2-) · fake Gitea at $url"
+
+show "trust: a push to main with AUTO_SYNC_TOKEN provisioned" \
+  env AUTO_SYNC_TOKEN=demo-auto-sync-token GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH="$events/push.json" \
+  "$bin" trust --require-secret AUTO_SYNC_TOKEN
+
+show "drift: the synced copy matches molecule-controlplane@main" \
+  env AUTO_SYNC_TOKEN=demo-auto-sync-token GITHUB_EVENT_NAME=schedule GITHUB_EVENT_PATH="$events/schedule.json" \
+  "$bin" drift --canonical "$canonical" --local "$local_copy" --token-env AUTO_SYNC_TOKEN
+
+show "pin update: record the copy's sha256 (the offline backstop)" \
+  env GITHUB_EVENT_NAME=push "$bin" pin update "$local_copy"
+echo "  gitea-gate.sha256: $(cat gitea-gate.sha256)"
+
+# Someone hand-edits the synced copy.
+sed -i 's/region: eu/region: us-east/' "$local_copy"
+
+show "drift: the copy was hand-edited — fails with sizes, sha256s, position and the diff" \
+  env AUTO_SYNC_TOKEN=demo-auto-sync-token GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH="$events/push.json" \
+  "$bin" drift --canonical "$canonical" --local "$local_copy" --token-env AUTO_SYNC_TOKEN
+
+show "pin verify: the backstop catches the same edit without any network or token" \
+  env GITHUB_EVENT_NAME=push "$bin" pin verify
+
+show "drift on the daily schedule with AUTO_SYNC_TOKEN missing: a trusted run — fails and names the fix (the seed's bug, fixed)" \
+  env GITHUB_EVENT_NAME=schedule GITHUB_EVENT_PATH="$events/schedule.json" \
+  "$bin" drift --canonical "$canonical" --local "$local_copy" --token-env AUTO_SYNC_TOKEN
+
+show "drift on a fork pull request, AUTO_SYNC_TOKEN missing: forks get no secrets — skips with a warning" \
+  env GITHUB_EVENT_NAME=pull_request GITHUB_EVENT_PATH="$events/pull_request_fork.json" \
+  "$bin" drift --canonical "$canonical" --local "$local_copy" --token-env AUTO_SYNC_TOKEN
+
+show "drift against a ref that does not exist: never a pass (/raw would have served main)" \
+  env AUTO_SYNC_TOKEN=demo-auto-sync-token GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH="$events/push.json" \
+  "$bin" drift --canonical molecule-ai/molecule-controlplane@no-such-branch:internal/providers/providers.yaml --local "$local_copy" --token-env AUTO_SYNC_TOKEN
+
 show "selftest: the golden corpus through this binary's sandbox, one digest of all verdicts" \
   "$bin" selftest
