@@ -63,9 +63,23 @@ pub struct Comparison {
     pub difference: Option<Difference>,
 }
 
+/// Byte equality, eight bytes at a time. In wasm, `==` on slices becomes a call to wasi-libc's
+/// byte-by-byte `memcmp`; comparing words is several times faster on 100 MiB files.
+pub fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tails_equal = a_words.remainder() == b_words.remainder();
+    tails_equal
+        && a_words.zip(b_words).all(|(x, y)| {
+            u64::from_ne_bytes(x.try_into().unwrap_or([0; 8])) == u64::from_ne_bytes(y.try_into().unwrap_or([1; 8]))
+        })
+}
+
 /// Compare `expected` (the canonical copy) with `actual` (the local copy).
 pub fn compare(expected: &[u8], actual: &[u8], labels: (&str, &str), limits: DiffLimits) -> Comparison {
-    let identical = expected == actual;
+    let identical = bytes_equal(expected, actual);
     let expected_digest = Digest { size: expected.len() as u64, sha256: sha256_hex(expected) };
     // Identical bytes have identical digests: hash once.
     let actual_digest = if identical {
@@ -101,7 +115,7 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> Position {
     let mut offset = 0;
     while offset < common {
         let end = (offset + 4096).min(common);
-        if a[offset..end] == b[offset..end] {
+        if bytes_equal(&a[offset..end], &b[offset..end]) {
             offset = end;
             continue;
         }
@@ -179,6 +193,20 @@ mod tests {
     use super::*;
 
     const L: (&str, &str) = ("canonical", "local");
+
+    #[test]
+    fn word_wise_equality() {
+        for len in 0..40 {
+            let a: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            assert!(bytes_equal(&a, &a.clone()));
+            for flip in 0..len {
+                let mut b = a.clone();
+                b[flip] ^= 0x80;
+                assert!(!bytes_equal(&a, &b), "len {len} flip {flip}");
+            }
+        }
+        assert!(!bytes_equal(b"abc", b"abcd"));
+    }
 
     #[test]
     fn identical_bytes() {

@@ -128,6 +128,10 @@ pub enum Command {
     Drift(DriftArgs),
     /// Offline sha256 pins, in a lock file in sha256sum format.
     Pin(PinArgs),
+    /// Count pull request approvals from members of the named teams (any of them).
+    Approvals(ApprovalsArgs),
+    /// Tally /sop-ack and /sop-n/a commands against a checklist, at the pull request's tier.
+    Checklist(ChecklistArgs),
     /// Run the embedded golden vectors through the sandbox and print one digest of all verdicts.
     Selftest,
 }
@@ -206,4 +210,54 @@ pub struct TrustArgs {
     /// public repositories are read anonymously without it.
     #[arg(long, value_name = "NAME")]
     pub token_env: Option<String>,
+}
+
+/// What both pull request gates take.
+#[derive(Debug, Args)]
+pub struct PullGateArgs {
+    /// The pull request [default: from the event payload: pull_request, pull_request_target,
+    /// pull_request_review*, or issue_comment on a pull request].
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
+    /// The NAME of the environment variable holding a token that can read the teams: a personal
+    /// access token (read:organization, read:repository, read:issue; write:repository to post
+    /// statuses) of an org owner or a member of every team. The job token cannot read teams.
+    /// Empty or unset: trusted run → fail (exit 1); untrusted run → warning and skip (exit 0).
+    #[arg(long, value_name = "NAME")]
+    pub token_env: Option<String>,
+    /// Post the verdict as a commit status with this context on the pull request's head commit.
+    #[arg(long, value_name = "CONTEXT")]
+    pub status_context: Option<String>,
+    /// The status's link [default: this run's page, from GITHUB_SERVER_URL, GITHUB_REPOSITORY and
+    /// GITHUB_RUN_NUMBER].
+    #[arg(long, value_name = "URL", requires = "status_context")]
+    pub target_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApprovalsArgs {
+    /// A team whose members' approvals count: ORG/NAME (any case) or a numeric id. Repeat for
+    /// any-of.
+    #[arg(long, value_name = "ORG/NAME|ID", required = true)]
+    pub team: Vec<String>,
+    /// Approvals needed.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min: u32,
+    /// Count approvals made on an older head commit (Gitea marks them stale).
+    #[arg(long)]
+    pub allow_stale: bool,
+    /// Fail while a team member's latest review requests changes.
+    #[arg(long)]
+    pub block_on_changes_requested: bool,
+    #[command(flatten)]
+    pub pr_gate: PullGateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    /// The checklist: {"items": [{"id", "title"}], "ack_teams": ["ORG/NAME"], "count_edited_comments": false}.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub pr_gate: PullGateArgs,
 }

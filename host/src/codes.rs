@@ -6,6 +6,7 @@ pub const USAGE_ERROR: &str = "usage-error";
 pub const SANDBOX_ERROR: &str = "sandbox-error";
 pub const API_ERROR: &str = "api-error";
 pub const CANONICAL_UNAVAILABLE: &str = "canonical-unavailable";
+pub const STATUS_NOT_POSTED: &str = "status-not-posted";
 
 /// Every host code with its one-line description.
 pub const ALL: &[(&str, &str)] = &[
@@ -18,5 +19,9 @@ pub const ALL: &[(&str, &str)] = &[
     (
         CANONICAL_UNAVAILABLE,
         "The canonical copy of a file could not be obtained or verified, so drift cannot be decided (exit 3).",
+    ),
+    (
+        STATUS_NOT_POSTED,
+        "--status-context was given but the commit status could not be posted (warning; the exit code still follows the verdict).",
     ),
 ];

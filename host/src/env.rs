@@ -22,8 +22,12 @@ pub const SHA: &str = "GITHUB_SHA";
 pub const OUTPUT: &str = "GITHUB_OUTPUT";
 /// `true` inside Actions runners (GitHub, act, Gitea); selects `--format github` by default.
 pub const ACTIONS: &str = "GITHUB_ACTIONS";
-/// The run's id, used to build a commit status's target URL.
-pub const RUN_ID: &str = "GITHUB_RUN_ID";
+/// The per-repository run number: Gitea 1.25's web URL of a run is `…/actions/runs/N` with it
+/// (not `GITHUB_RUN_ID`); it becomes a commit status's target URL.
+pub const RUN_NUMBER: &str = "GITHUB_RUN_NUMBER";
+
+/// `1` prints how long each phase took (facts, sandbox load, guest run, output) to stderr.
+pub const TIMINGS: &str = "GITEA_GATE_TIMINGS";
 
 /// Prefixes of variables a runner sets; tests remove all of them before running the binary.
 pub const SCRUBBED_PREFIXES: &[&str] = &["GITHUB_", "GITEA_", "INPUT_", "RUNNER_", "ACT"];

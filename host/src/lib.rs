@@ -13,5 +13,7 @@ pub mod files;
 pub mod gitea;
 pub mod guest;
 pub mod output;
+pub mod parallel;
 pub mod protocol;
 pub mod sandbox;
+pub mod timings;

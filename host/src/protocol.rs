@@ -148,7 +148,9 @@ pub enum DecideError {
 /// Ask the guest.
 pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideError> {
     let limits = Limits::for_input(request.input_bytes());
+    crate::timings::mark(&format!("{} request ready ({} blob bytes)", request.check, request.input_bytes() - 4096));
     let output = sandbox.run(request.stdin(), &limits)?;
+    crate::timings::mark(&format!("{} decided by the guest ({} fuel)", request.check, output.fuel_used));
     let verdict: Verdict =
         serde_json::from_slice(&output.stdout).map_err(|e| DecideError::BadVerdict(e.to_string()))?;
     if verdict.version != PROTOCOL_VERSION {

@@ -1,8 +1,11 @@
 //! One file per subcommand. Each gathers its facts, asks the guest, and returns a [`Report`];
 //! problems the host meets on the way become host-made verdicts via [`Problem`].
 
+pub mod approvals;
+pub mod checklist;
 pub mod drift;
 pub mod pin;
+pub mod pull_gate;
 pub mod selftest;
 pub mod trust;
 
@@ -87,6 +90,8 @@ pub fn check_name(command: &Command) -> &'static str {
         Command::Trust(_) => "trust",
         Command::Drift(_) => "drift",
         Command::Pin(_) => "pin",
+        Command::Approvals(_) => "approvals",
+        Command::Checklist(_) => "checklist",
         Command::Selftest => "selftest",
     }
 }
@@ -118,10 +123,13 @@ pub fn run(cli: &Cli) -> Report {
         Ok(sandbox) => sandbox,
         Err(e) => return Problem::from(DecideError::from(e)).into_report(check, Trust::Trusted),
     };
+    crate::timings::mark("sandbox loaded");
     let result = match &cli.command {
         Command::Trust(args) => trust::run(cli, args, &sandbox),
         Command::Drift(args) => drift::run(cli, args, &sandbox),
         Command::Pin(args) => pin::run(cli, args, &sandbox),
+        Command::Approvals(args) => approvals::run(cli, args, &sandbox),
+        Command::Checklist(args) => checklist::run(cli, args, &sandbox),
         Command::Selftest => Err(Problem::usage("selftest does not produce a verdict")),
     };
     result.unwrap_or_else(|problem| problem.into_report(check, Trust::Trusted))

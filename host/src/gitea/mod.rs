@@ -2,9 +2,14 @@
 //! Every fact about how Gitea answers is from `gitea/behaviour.md`, cited where it is used.
 
 pub mod client;
+pub mod comments;
 pub mod contents;
 pub mod error;
+pub mod pages;
 pub mod pulls;
+pub mod reviews;
+pub mod statuses;
+pub mod teams;
 
 pub use client::{ApiResponse, Client, ClientConfig, Token};
 pub use error::{ApiError, Failure};

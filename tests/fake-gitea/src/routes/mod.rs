@@ -4,14 +4,14 @@ pub mod json;
 pub mod repos;
 pub mod teams;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::fixture::{FileContent, Fixture};
 use crate::http::{Request, Response};
-use crate::{BlobCache, PostedStatus};
+use crate::{Blob, BlobCache, PostedStatus};
 
 /// What a handler may use.
 pub struct Ctx<'a> {
@@ -32,8 +32,8 @@ impl Ctx<'_> {
         format!("{}/api/swagger", self.base_url)
     }
 
-    pub fn bytes(&self, file: &FileContent) -> Vec<u8> {
-        self.blobs.bytes(file)
+    pub fn blob(&self, file: &FileContent) -> Arc<Blob> {
+        self.blobs.blob(file)
     }
 
     pub fn lock_statuses(&self) -> MutexGuard<'_, Vec<PostedStatus>> {

@@ -86,8 +86,8 @@ pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Reques
     };
     let path = path.trim_matches('/');
     if let Some(file) = commit.files.get(path) {
-        let bytes = ctx.bytes(file);
-        let sha = blob_id(&bytes);
+        let blob = ctx.blob(file);
+        let (bytes, sha) = (&blob.bytes, &blob.id);
         let inline = (bytes.len() as u64) <= ctx.fixture.max_blob_size;
         let name = path.rsplit('/').next().unwrap_or(path);
         let shown_ref = if git_ref.is_empty() { repo.default_branch.as_str() } else { git_ref };
@@ -100,7 +100,7 @@ pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Reques
                 "type": "file", "size": bytes.len(),
                 // §4.4: above DEFAULT_MAX_BLOB_SIZE, content and encoding are null (status 200).
                 "encoding": if inline { json!("base64") } else { Value::Null },
-                "content": if inline { json!(base64::engine::general_purpose::STANDARD.encode(&bytes)) } else { Value::Null },
+                "content": if inline { json!(base64::engine::general_purpose::STANDARD.encode(bytes)) } else { Value::Null },
                 "target": null, "url": base, "html_url": format!("http://gitea.test/{}/src/{shown_ref}/{path}", repo.full_name()),
                 "git_url": format!("{}/repos/{}/git/blobs/{sha}", ctx.api_url(), repo.full_name()),
                 "download_url": format!("http://gitea.test/{}/raw/{shown_ref}/{path}", repo.full_name()),
@@ -148,9 +148,9 @@ pub fn raw(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request) ->
         Err(message) => return error(ctx, 404, message),
     };
     let Some(file) = commit.files.get(&path) else { return not_found(ctx) };
-    let bytes = ctx.bytes(file);
-    let etag = format!("\"{}\"", blob_id(&bytes));
-    Response::new(200, "text/plain; charset=utf-8", bytes)
+    let blob = ctx.blob(file);
+    let etag = format!("\"{}\"", blob.id);
+    Response::new(200, "text/plain; charset=utf-8", blob.bytes.clone())
         .header("ETag", etag)
         .header("X-Gitea-Object-Type", "file")
         .header("X-Content-Type-Options", "nosniff")

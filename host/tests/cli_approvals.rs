@@ -1,0 +1,292 @@
+//! `gitea-gate approvals`, black-box, against the fake Gitea: the seed's qa-review /
+//! security-review gates (molecule-core#1363) — which token can and cannot read the teams — and
+//! every way a review can look like an approval without being one.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
+
+mod common;
+mod pull_world;
+
+use common::{assert_no_injected_commands, event, gitea_gate, run};
+use fake_gitea::FakeGitea;
+use fake_gitea::faults::FaultKind;
+use pull_world::*;
+use serde_json::{Value, json};
+
+fn pulls() -> Vec<Value> {
+    let mut big = Vec::new();
+    // 60 rows over two pages: 54 comments, 5 pending rows of others (hidden from us, but counted
+    // in X-Total-Count), and the only approval on page 2.
+    for i in 0..54 {
+        big.push(review(1000 + i, "bob", "COMMENT"));
+    }
+    for i in 0..5 {
+        big.push(review(1100 + i, "qa-dave", "PENDING"));
+    }
+    big.push(review(1200, "qa-carol", "APPROVED"));
+    vec![
+        pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]),
+        // Self-approval (Gitea refuses it via the API, but rows can exist from older versions).
+        pull(2, "qa-carol", vec![review(2, "qa-carol", "APPROVED")]),
+        // Approve, then request changes: Gitea dismisses the older row (§2.2).
+        pull(
+            3,
+            "alice",
+            vec![
+                json!({"id": 3, "user": "qa-carol", "state": "APPROVED", "dismissed": true, "official": false}),
+                review(4, "qa-carol", "REQUEST_CHANGES"),
+            ],
+        ),
+        // Approve, then comment: the approval stands.
+        pull(4, "alice", vec![review(5, "qa-carol", "APPROVED"), review(6, "qa-carol", "COMMENT")]),
+        // Dismissed by a maintainer.
+        pull(5, "alice", vec![json!({"id": 7, "user": "qa-carol", "state": "APPROVED", "dismissed": true})]),
+        // Stale: approved an older head.
+        pull(6, "alice", vec![json!({"id": 8, "user": "qa-carol", "state": "APPROVED", "stale": true})]),
+        pull(7, "alice", big),
+        pull(8, "alice", vec![review(9, "qa-carol", "APPROVED"), review(10, "sec-erin", "APPROVED")]),
+        // Only a non-member approved, plus a team review-request row without a user.
+        pull(
+            9,
+            "alice",
+            vec![
+                review(11, "bob", "APPROVED"),
+                json!({"id": 12, "user": null, "team": "qa", "state": "REQUEST_REVIEW"}),
+            ],
+        ),
+        // A team member requests changes, another approves.
+        pull(10, "alice", vec![review(13, "qa-carol", "APPROVED"), review(14, "qa-dave", "REQUEST_CHANGES")]),
+        json!({"number": 2189, "user": "alice", "title": "same-repo PR",
+               "head": {"repo": "acme/core", "ref": "feature", "sha": sha(2189)}, "base": "main",
+               "reviews": [review(20, "qa-dave", "APPROVED")]}),
+        json!({"number": 2190, "user": "mallory", "title": "fork PR",
+               "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main",
+               "reviews": [review(21, "qa-dave", "APPROVED")]}),
+    ]
+}
+
+fn world() -> FakeGitea {
+    start(base_fixture(pulls()))
+}
+
+/// `gitea-gate approvals` on a push run of acme/core (trusted), token in REVIEW_TOKEN.
+fn approvals(fake: &FakeGitea, token: Option<&str>, args: &[&str]) -> common::Run {
+    approvals_on(fake, "push", "push", token, args)
+}
+
+fn approvals_on(fake: &FakeGitea, event_name: &str, payload: &str, token: Option<&str>, args: &[&str]) -> common::Run {
+    let mut command = gitea_gate();
+    command
+        .arg("approvals")
+        .args(["--token-env", "REVIEW_TOKEN", "--retries", "1", "--timeout", "5"])
+        .args(args)
+        .env("GITHUB_API_URL", fake.api_url())
+        .env("GITHUB_SERVER_URL", fake.api_url().trim_end_matches("/api/v1"))
+        .env("GITHUB_RUN_NUMBER", "77")
+        .env("GITHUB_EVENT_NAME", event_name)
+        .env("GITHUB_EVENT_PATH", event(payload))
+        .env("GITHUB_REPOSITORY", "acme/core");
+    if let Some(token) = token {
+        command.env("REVIEW_TOKEN", token);
+    }
+    let run = run(command);
+    assert_no_injected_commands(&run.stdout);
+    for secret in [TEAM_PAT, TEAM_PAT_READ_ONLY, OUTSIDER_PAT, JOB_TOKEN, TEAM_PAT_NO_ORG_SCOPE] {
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "a token leaked:\n{}", run.stdout);
+    }
+    run
+}
+
+#[test]
+fn a_team_members_pat_sees_the_approval_and_posts_success() {
+    let fake = world();
+    let r = approvals(
+        &fake,
+        Some(TEAM_PAT),
+        &["--team", "acme/qa", "--pr", "1", "--status-context", "qa-review / approved"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.output("verdict"), "pass");
+    assert_eq!(r.output("approved-by"), "qa-carol");
+    assert_eq!(r.output("approvals"), "1");
+    let statuses = fake.statuses();
+    assert_eq!(statuses.len(), 1, "{statuses:?}");
+    let s = &statuses[0];
+    assert_eq!((s.repo.as_str(), s.sha.as_str(), s.state.as_str()), ("acme/core", sha(1).as_str(), "success"));
+    assert_eq!(s.context, "qa-review / approved");
+    assert_eq!(s.description, "approved by qa-carol (qa)");
+    assert!(s.target_url.ends_with("/acme/core/actions/runs/77"), "{}", s.target_url);
+    // Only the approver was probed, on the one team asked for.
+    let probes: Vec<String> =
+        fake.requests().into_iter().filter(|q| q.path.contains("/members/")).map(|q| q.path).collect();
+    assert_eq!(probes, vec!["/api/v1/teams/20/members/qa-carol"]);
+}
+
+#[test]
+fn the_job_token_cannot_read_teams_and_says_what_is_needed() {
+    let fake = world();
+    let r = approvals(
+        &fake,
+        Some(JOB_TOKEN),
+        &["--team", "acme/qa", "--pr", "1", "--status-context", "qa-review / approved"],
+    );
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.output("verdict"), "error");
+    assert!(r.stdout.contains("REVIEW_TOKEN"), "{}", r.stdout);
+    assert!(r.stdout.contains("read:organization"), "{}", r.stdout);
+    assert!(r.stdout.contains("acme/qa"), "{}", r.stdout);
+    // The job token may write statuses on its own (non-fork) repository: the status says why.
+    let statuses = fake.statuses();
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].state, "error");
+    assert!(statuses[0].description.starts_with("cannot verify acme/qa"), "{}", statuses[0].description);
+}
+
+#[test]
+fn an_org_member_outside_the_team_gets_the_same_clear_error() {
+    let fake = world();
+    let r = approvals(&fake, Some(OUTSIDER_PAT), &["--team", "acme/qa", "--pr", "1"]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("REVIEW_TOKEN"), "{}", r.stdout);
+    assert!(r.stdout.contains("Must be a team member"), "{}", r.stdout);
+    // Without read:organization the team is unreadable too (403 on the scope check).
+    let r = approvals(&fake, Some(TEAM_PAT_NO_ORG_SCOPE), &["--team", "20", "--pr", "1"]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("read:organization"), "{}", r.stdout);
+}
+
+#[test]
+fn confirmed_approvals_alone_can_pass_even_when_one_team_is_unreadable() {
+    let fake = world();
+    // bob's PAT cannot read qa (403) nor security (403); with ids it cannot confirm anyone.
+    let r = approvals(&fake, Some(OUTSIDER_PAT), &["--team", "acme/qa", "--team", "acme/engineering", "--pr", "8"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    // ceo-bot reads qa and security; engineering is unreadable to it (403), but qa confirms.
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--team", "acme/engineering", "--pr", "8"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("team-unreadable"), "the unreadable team is still reported:\n{}", r.stdout);
+}
+
+#[test]
+fn self_approval_dismissed_stale_and_non_members_never_count() {
+    let fake = world();
+    for (pr, why) in [("2", "author"), ("5", "dismissed"), ("6", "stale"), ("9", "not a member")] {
+        let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", pr]);
+        assert_eq!(r.code, 1, "PR {pr} ({why}):\n{}", r.stdout);
+        assert_eq!(r.output("approvals"), "0", "PR {pr}");
+        assert!(r.stdout.contains("0/1 qa approvals"), "PR {pr}:\n{}", r.stdout);
+        assert!(r.stdout.contains(why), "PR {pr} must say why ({why}):\n{}", r.stdout);
+    }
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "6", "--allow-stale"]);
+    assert_eq!(r.code, 0, "--allow-stale counts the stale approval:\n{}", r.stdout);
+}
+
+#[test]
+fn the_latest_review_per_reviewer_decides() {
+    let fake = world();
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "3"]);
+    assert_eq!(r.code, 1, "approve then request changes:\n{}", r.stdout);
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "4"]);
+    assert_eq!(r.code, 0, "approve then comment:\n{}", r.stdout);
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "10"]);
+    assert_eq!(r.code, 0, "one approval, one change request, not blocking by default:\n{}", r.stdout);
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "10", "--block-on-changes-requested"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("changes requested by qa-dave"), "{}", r.stdout);
+}
+
+#[test]
+fn every_review_page_is_read_despite_hidden_pending_rows() {
+    let fake = world();
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "7"]);
+    assert_eq!(r.code, 0, "the approval is on page 2:\n{}\n{}", r.stdout, r.stderr);
+    let pages: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.ends_with("/pulls/7/reviews"))
+        .map(|q| q.query.get("page").cloned().unwrap_or_default())
+        .collect();
+    assert!(pages.contains(&"2".to_owned()) && pages.contains(&"3".to_owned()), "{pages:?}");
+}
+
+#[test]
+fn team_names_resolve_in_any_case_and_min_counts_across_teams() {
+    let fake = world();
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "ACME/QA", "--pr", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let both = ["--team", "acme/qa", "--team", "acme/Security", "--pr", "8"];
+    let r = approvals(&fake, Some(TEAM_PAT), &[&both[..], &["--min", "2"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.output("approvals"), "2");
+    assert_eq!(r.output("approved-by"), "qa-carol,sec-erin");
+    let r = approvals(&fake, Some(TEAM_PAT), &[&both[..], &["--min", "3"]].concat());
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("2/3"), "{}", r.stdout);
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/nope", "--pr", "1"]);
+    assert_eq!(r.code, 2, "an unknown team is a configuration error:\n{}", r.stdout);
+    assert!(r.stdout.contains("no team named") && r.stdout.contains("qa"), "{}", r.stdout);
+}
+
+#[test]
+fn failures_to_read_are_never_a_pass() {
+    let fake = world();
+    fake.fault("/api/v1/repos/*/*/pulls/*/reviews", None, FaultKind::Status { status: 500, body: None });
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "1", "--status-context", "qa"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert!(r.stdout.contains("api-error") && r.stdout.contains("HTTP 500"), "{}", r.stdout);
+    fake.clear_faults();
+    fake.fault("/api/v1/teams/*/members/*", None, FaultKind::Status { status: 502, body: None });
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "1"]);
+    assert_eq!(r.code, 3, "an unanswered probe never counts:\n{}", r.stdout);
+    fake.clear_faults();
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "404"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+}
+
+#[test]
+fn a_status_that_cannot_be_posted_is_a_warning_and_the_verdict_stands() {
+    let fake = world();
+    let r = approvals(&fake, Some(TEAM_PAT_READ_ONLY), &["--team", "acme/qa", "--pr", "1", "--status-context", "qa"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("status-not-posted") && r.stdout.contains("HTTP 403"), "{}", r.stdout);
+    assert!(fake.statuses().is_empty());
+    let r = approvals(&fake, Some(TEAM_PAT_READ_ONLY), &["--team", "acme/qa", "--pr", "2", "--status-context", "qa"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    // Statuses carry the verdict's state.
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "2", "--status-context", "qa"]);
+    assert_eq!(r.code, 1);
+    let s = fake.statuses();
+    assert_eq!((s[0].state.as_str(), s[0].description.as_str()), ("failure", "0/1 qa approvals"));
+}
+
+#[test]
+fn the_pull_request_comes_from_the_event() {
+    let fake = world();
+    let r = approvals_on(
+        &fake,
+        "pull_request_review_approved",
+        "pull_request_review_same_repo",
+        Some(TEAM_PAT),
+        &["--team", "acme/qa"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.output("approved-by"), "qa-dave");
+    // A comment on the fork PR: the host fetches it, which also tells the guest it is a fork.
+    let r = approvals_on(&fake, "issue_comment", "issue_comment_pull_request", Some(TEAM_PAT), &["--team", "acme/qa"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.output("trust"), "untrusted");
+    // A push is about no pull request.
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+}
+
+#[test]
+fn a_missing_token_follows_the_trust_policy() {
+    let fake = world();
+    let r = approvals_on(&fake, "schedule", "schedule", None, &["--team", "acme/qa", "--pr", "1"]);
+    assert_eq!(r.code, 1, "trusted run, token missing:\n{}", r.stdout);
+    assert!(r.stdout.contains("REVIEW_TOKEN"), "{}", r.stdout);
+    let r = approvals_on(&fake, "pull_request", "pull_request_fork", None, &["--team", "acme/qa"]);
+    assert_eq!(r.code, 0, "untrusted run, token missing:\n{}", r.stdout);
+    assert_eq!(r.output("verdict"), "skip");
+    assert!(fake.requests().is_empty(), "nothing is fetched without the token");
+}
