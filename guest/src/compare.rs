@@ -29,7 +29,10 @@ impl Default for DiffLimits {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Digest {
     pub size: u64,
-    pub sha256: String,
+    /// Only for copies that differ: identical bytes need no digest to be told apart, and hashing
+    /// 100 MiB in wasm costs more than everything else a drift check does (scripts/bench/run.py).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// Where two byte strings first differ. Line and column are 1-based; the column counts bytes.
@@ -80,13 +83,8 @@ pub fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
 /// Compare `expected` (the canonical copy) with `actual` (the local copy).
 pub fn compare(expected: &[u8], actual: &[u8], labels: (&str, &str), limits: DiffLimits) -> Comparison {
     let identical = bytes_equal(expected, actual);
-    let expected_digest = Digest { size: expected.len() as u64, sha256: sha256_hex(expected) };
-    // Identical bytes have identical digests: hash once.
-    let actual_digest = if identical {
-        expected_digest.clone()
-    } else {
-        Digest { size: actual.len() as u64, sha256: sha256_hex(actual) }
-    };
+    let digest = |bytes: &[u8]| Digest { size: bytes.len() as u64, sha256: (!identical).then(|| sha256_hex(bytes)) };
+    let (expected_digest, actual_digest) = (digest(expected), digest(actual));
     let difference = (!identical).then(|| describe(expected, actual, labels, limits));
     Comparison { identical, expected: expected_digest, actual: actual_digest, difference }
 }

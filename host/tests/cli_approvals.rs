@@ -238,6 +238,18 @@ fn failures_to_read_are_never_a_pass() {
     let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "1"]);
     assert_eq!(r.code, 3, "an unanswered probe never counts:\n{}", r.stdout);
     fake.clear_faults();
+    // Pagination that never ends, and a total that lies in either direction.
+    fake.fault("/api/v1/repos/*/*/pulls/*/reviews", None, FaultKind::SamePageForever);
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "7"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert!(r.stdout.contains("not paginating"), "{}", r.stdout);
+    for lie in [0, 1_000_000] {
+        fake.clear_faults();
+        fake.fault("/api/v1/repos/*/*/pulls/*/reviews", None, FaultKind::TotalCount { value: lie });
+        let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "7"]);
+        assert_eq!(r.code, 0, "X-Total-Count {lie} is only a hint; the approval on page 2 is found:\n{}", r.stdout);
+    }
+    fake.clear_faults();
     let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "404"]);
     assert_eq!(r.code, 3, "{}", r.stdout);
 }

@@ -167,10 +167,6 @@ pub fn evaluate(facts: DriftFacts, blobs: &[&[u8]]) -> Result<Verdict, InvalidIn
     Ok(verdict)
 }
 
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
-}
-
 fn drift_finding(canonical: &str, local: &str, c: &Comparison) -> Finding {
     let Some(d) = &c.difference else {
         return Finding::new(Code::FilesIdentical, Level::Notice, format!("{local} matches {canonical}"));
@@ -185,9 +181,9 @@ fn drift_finding(canonical: &str, local: &str, c: &Comparison) -> Finding {
         "{local} differs from its canonical copy {canonical} ({kind}): canonical {} bytes sha256 {}, local {} bytes \
          sha256 {}; first difference at line {}, column {} (byte offset {}).",
         c.expected.size,
-        c.expected.sha256,
+        c.expected.sha256.as_deref().unwrap_or("?"),
         c.actual.size,
-        c.actual.sha256,
+        c.actual.sha256.as_deref().unwrap_or("?"),
         d.first.line,
         d.first.column,
         d.first.offset
@@ -220,13 +216,7 @@ fn identical_summary(reports: &[PairReport]) -> Finding {
     let compared: Vec<&PairReport> = reports.iter().filter(|r| r.status == "identical").collect();
     let summary = match compared.as_slice() {
         [one] => match &one.comparison {
-            Some(c) => format!(
-                "{} matches {} ({} bytes, sha256 {}…)",
-                one.local,
-                one.canonical,
-                c.actual.size,
-                short(&c.actual.sha256)
-            ),
+            Some(c) => format!("{} matches {} byte for byte ({} bytes)", one.local, one.canonical, c.actual.size),
             None => format!("{} matches {}", one.local, one.canonical),
         },
         [] => "there was nothing to compare".to_owned(),

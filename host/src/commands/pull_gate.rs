@@ -21,8 +21,9 @@ use crate::parallel;
 use crate::protocol::{Finding, Level, Request, decide};
 use crate::sandbox::Sandbox;
 
-/// Membership probes in flight at once (each is one small GET over the shared connection pool).
-const CONCURRENT_PROBES: usize = 16;
+/// Membership probes in flight at once (each is one small GET over the shared connection pool,
+/// which keeps up to 32 connections): 50 approvers cost two round trips, not fifty.
+const CONCURRENT_PROBES: usize = 32;
 
 /// One pull-request gate run.
 pub struct PullGate<'a> {

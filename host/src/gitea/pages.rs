@@ -24,20 +24,12 @@ const CONCURRENT_PAGES: u64 = 8;
 
 /// Every item of the list at `path`.
 pub fn fetch_all(client: &Client, path: &str) -> Result<Vec<Value>, ApiError> {
-    let first = fetch_page(client, path, 1)?;
     let mut items = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut last_nonempty = !first.items.is_empty();
-    add_page(client, path, 1, first.items, &mut items, &mut seen)?;
-    if !last_nonempty {
-        return Ok(items);
-    }
-    let promised = first.total.map_or(1, |total| total.div_ceil(PAGE_SIZE).max(1));
-    let mut next = 2;
-    // First batch: every promised page and the one after it; later batches walk on until a page
-    // comes back empty.
-    let mut batch_end = (promised + 1).min(next + CONCURRENT_PAGES * 4 - 1);
-    while last_nonempty {
+    // Pages 1 and 2 together: most lists fit one page, and the empty page 2 proves it in the
+    // same round trip.
+    let (mut next, mut batch_end) = (1, 2);
+    loop {
         if batch_end > MAX_PAGES {
             return Err(ApiError::shape(
                 client.url(path),
@@ -46,15 +38,27 @@ pub fn fetch_all(client: &Client, path: &str) -> Result<Vec<Value>, ApiError> {
         }
         let numbers: Vec<u64> = (next..=batch_end).collect();
         let pages = parallel::map(&numbers, CONCURRENT_PAGES as usize, |&n| fetch_page(client, path, n));
+        let mut promised = 0;
+        let mut last_nonempty = false;
         for (n, page) in numbers.iter().zip(pages) {
             let page = page?;
+            if *n == 1 {
+                promised = page.total.map_or(0, |total| total.div_ceil(PAGE_SIZE));
+            }
             last_nonempty = !page.items.is_empty();
             add_page(client, path, *n, page.items, &mut items, &mut seen)?;
         }
+        if !last_nonempty {
+            return Ok(items);
+        }
+        let first_batch = next == 1;
         next = batch_end + 1;
-        batch_end = next + CONCURRENT_PAGES - 1;
+        // Then a batch of pages at a time — after the first batch, at least every page the total
+        // promises (and one more) — until a page comes back empty.
+        let batch =
+            if first_batch { (promised + 1).saturating_sub(next - 1).max(CONCURRENT_PAGES) } else { CONCURRENT_PAGES };
+        batch_end = next + batch.min(CONCURRENT_PAGES * 4) - 1;
     }
-    Ok(items)
 }
 
 struct Page {

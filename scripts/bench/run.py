@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""gitea-gate against the way teams do these gates today (bash + curl + jq), on one fake Gitea.
+
+Starts the fake Gitea (tests/fake-gitea) on loopback with a generated fixture, injects 0 ms and
+20 ms of latency per request, and times over RUNS runs (median, min, max; peak RSS per run):
+
+  trust       push event, no network                        target: <= 5 ms median
+  drift       1 KiB, 10 MiB, 100 MiB canonical files        target: 100 MiB <= 1 s, RSS <= 4x
+  approvals   --min 50 with 50 approving team members       target: <= 12 RTT at 20 ms, >= 10x bash
+  checklist   7 items, 200 comments
+  baselines   baseline/review-check.sh, baseline/sync-check.sh
+
+Prints a table with ratios (baseline / ours) and writes target/bench/results.json.
+Usage: scripts/bench/run.py [--runs N] [--quick]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BENCH = os.path.join(ROOT, "scripts", "bench")
+BIN = os.path.join(ROOT, "target", "release", "gitea-gate")
+FAKE = os.path.join(ROOT, "target", "release", "fake-gitea")
+TOKEN = "bench-owner-token"
+SHA = "1" * 40
+MEMBERS = [f"member{i:02d}" for i in range(50)]
+ITEMS = ["comprehensive-testing", "local-postgres-e2e", "staging-smoke", "rollback-plan",
+         "security-review", "docs-updated", "observability"]
+SIZES = [("1 KiB", 1024), ("10 MiB", 10 << 20), ("100 MiB", 100 << 20)]
+
+
+def fixture():
+    users = [{"login": "owner", "id": 1}, {"login": "author", "id": 2}] + [
+        {"login": m, "id": 100 + i} for i, m in enumerate(MEMBERS)]
+    reviews = [{"id": i + 1, "user": m, "state": "APPROVED", "commit_id": SHA} for i, m in enumerate(MEMBERS)]
+    comments = []
+    for i in range(200):
+        # Mostly chatter; each item acked once by a member, somewhere in the thread.
+        body = f"/sop-ack {ITEMS[i // 28]}" if i % 28 == 27 else f"comment {i}: looks fine"
+        comments.append({"id": 1000 + i, "user": MEMBERS[i % 50], "body": body, "created_at": "2026-06-05T10:00:00Z"})
+    files = {f"f{size}.txt": {"generated": {"size": size, "seed": 7}} for _, size in SIZES}
+    return {
+        "version": "1.25.4",
+        "users": users,
+        "tokens": [{"token": TOKEN, "user": "owner", "scopes": ["all"]}],
+        "orgs": [{"name": "acme", "id": 2, "owners": ["owner"], "members": ["author"],
+                  "teams": [{"id": 20, "name": "qa", "members": MEMBERS}]}],
+        "repos": [
+            {"owner": "acme", "name": "core", "id": 10, "branches": {"main": SHA},
+             "commits": [{"sha": SHA, "files": files}],
+             "pulls": [
+                 {"number": 1, "user": "author", "head": {"repo": "acme/core", "ref": "f", "sha": SHA},
+                  "reviews": reviews},
+                 {"number": 2, "user": "author", "labels": ["tier:high"],
+                  "head": {"repo": "acme/core", "ref": "g", "sha": SHA}, "comments": comments},
+             ]},
+        ],
+    }
+
+
+class Fake:
+    def __init__(self, work):
+        path = os.path.join(work, "fixture.json")
+        with open(path, "w") as f:
+            json.dump(fixture(), f)
+        self.proc = subprocess.Popen([FAKE, "--fixture", path], stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            sys.exit(f"fake-gitea did not start: {line!r}")
+        self.base = line.split()[-1]
+        self.api = self.base + "/api/v1"
+
+    def latency(self, ms):
+        req = urllib.request.Request(self.base + "/_fake/latency", data=json.dumps({"ms": ms}).encode(), method="POST")
+        urllib.request.urlopen(req).read()
+
+    def stop(self):
+        self.proc.kill()
+
+
+def measure_rss(cmd, runs, env=None, expect=0):
+    """Wall seconds and peak RSS bytes of each run (os.wait4 gives this child's own rusage)."""
+    samples = []
+    for _ in range(runs):
+        with tempfile.TemporaryFile() as out:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(proc.pid, 0)
+            elapsed = time.perf_counter() - start
+            code = os.waitstatus_to_exitcode(status)
+            if code != expect:
+                out.seek(0)
+                sys.exit(f"{' '.join(cmd)} exited {code}, expected {expect}:\n{out.read().decode()}")
+            samples.append((elapsed, usage.ru_maxrss * 1024))
+    return samples
+
+
+def summary(samples):
+    times = sorted(t for t, _ in samples)
+    return {"median_s": statistics.median(times), "min_s": times[0], "max_s": times[-1],
+            "peak_rss_bytes": max(r for _, r in samples), "runs": len(samples)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="skip the 100 MiB drift case")
+    args = parser.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "gitea-gate", "-p", "fake-gitea"],
+                   cwd=ROOT, check=True)
+    work = tempfile.mkdtemp()
+    fake = Fake(work)
+    env = {"PATH": os.environ["PATH"], "REVIEW_TOKEN": TOKEN, "GITEA_TOKEN": TOKEN}
+    rows = []
+
+    def row(name, latency, ours, baseline=None, note=""):
+        entry = {"case": name, "latency_ms": latency, "ours": summary(ours)}
+        if baseline:
+            entry["baseline"] = summary(baseline)
+            entry["ratio"] = entry["baseline"]["median_s"] / entry["ours"]["median_s"]
+        if latency:
+            entry["ours_rtt"] = entry["ours"]["median_s"] / (latency / 1000)
+        entry["note"] = note
+        rows.append(entry)
+        print(format_row(entry), flush=True)
+
+    try:
+        print(header())
+        gate = [BIN, "--format", "json", "--api-url", fake.api, "--repository", "acme/core"]
+        row("trust (push)", 0, measure_rss(gate + ["--event-name", "push", "trust"], max(args.runs * 10, 30), env))
+        # Drift: the canonical copy over the API; the local copy byte-identical.
+        for label, size in SIZES:
+            if args.quick and size > 10 << 20:
+                continue
+            local = os.path.join(work, f"f{size}.txt")
+            urllib.request.urlretrieve(f"{fake.api}/repos/acme/core/raw/f{size}.txt?ref={SHA}", local)
+            ours = measure_rss(gate + ["--event-name", "push", "drift", "--token-env", "REVIEW_TOKEN",
+                                       "--canonical", f"acme/core@main:f{size}.txt", "--local", local], args.runs, env)
+            base = measure_rss([os.path.join(BENCH, "baseline", "sync-check.sh"), fake.api, "acme/core", "main",
+                                f"f{size}.txt", local], args.runs, env)
+            row(f"drift {label}", 0, ours, base, f"RSS/size {summary(ours)['peak_rss_bytes'] / size:.2f}x")
+        for latency in (0, 20):
+            fake.latency(latency)
+            ours = measure_rss(gate + ["--event-name", "push", "approvals", "--team", "acme/qa", "--min", "50",
+                                       "--pr", "1", "--token-env", "REVIEW_TOKEN"], args.runs, env)
+            base = measure_rss([os.path.join(BENCH, "baseline", "review-check.sh"), fake.api, "acme/core", "1", "20",
+                                "50"], args.runs, env)
+            row("approvals --min 50", latency, ours, base)
+            cfg = os.path.join(work, "sop.json")
+            with open(cfg, "w") as f:
+                json.dump({"items": [{"id": i, "title": i} for i in ITEMS], "ack_teams": ["acme/qa"]}, f)
+            ours = measure_rss(gate + ["--event-name", "push", "checklist", "--config", cfg, "--pr", "2",
+                                       "--token-env", "REVIEW_TOKEN"], args.runs, env)
+            row("checklist 7 items/200 comments", latency, ours)
+            ours = measure_rss(gate + ["--event-name", "push", "drift", "--token-env", "REVIEW_TOKEN",
+                                       "--canonical", "acme/core@main:f1024.txt", "--local",
+                                       os.path.join(work, "f1024.txt")], args.runs, env)
+            base = measure_rss([os.path.join(BENCH, "baseline", "sync-check.sh"), fake.api, "acme/core", "main",
+                                "f1024.txt", os.path.join(work, "f1024.txt")], args.runs, env)
+            row("drift 1 KiB", latency, ours, base)
+    finally:
+        fake.stop()
+    size = os.path.getsize(BIN)
+    print(f"\nrelease binary: {size / 1e6:.1f} MB ({size} bytes, stripped)")
+    out = os.path.join(ROOT, "target", "bench")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump({"rows": rows, "binary_bytes": size, "runs": args.runs}, f, indent=2)
+    print(f"wrote {os.path.join(out, 'results.json')}")
+
+
+def header():
+    return f"{'case':32} {'RTT':>5} {'ours median':>12} {'min':>8} {'max':>8} {'peak RSS':>9} {'baseline':>9} {'ratio':>7}  note"
+
+
+def format_row(e):
+    o = e["ours"]
+    b = e.get("baseline")
+    rtt = f"{e['latency_ms']}ms" if e["latency_ms"] else "0"
+    ms = lambda s: f"{s * 1000:.1f}ms" if s < 10 else f"{s:.1f}s"
+    rtts = f" = {e['ours_rtt']:.1f} RTT" if "ours_rtt" in e else ""
+    return (f"{e['case']:32} {rtt:>5} {ms(o['median_s']):>12} {ms(o['min_s']):>8} {ms(o['max_s']):>8} "
+            f"{o['peak_rss_bytes'] / 1048576:>7.1f}Mi {ms(b['median_s']) if b else '-':>9} "
+            f"{(str(round(e['ratio'], 1)) + 'x') if b else '-':>7}  {e['note']}{rtts}")
+
+
+if __name__ == "__main__":
+    main()
