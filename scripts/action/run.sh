@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Turn the action's inputs (GATE_* variables, set by action.yml through env:) into one gitea-gate
+# command line. Every user value is its own argument; nothing is evaluated by the shell.
+set -euo pipefail
+
+fail() { printf 'gitea-gate action: %s\n' "$1" >&2; exit 2; }
+is_true() { case "${1,,}" in true|yes|1|on) return 0 ;; false|no|0|off|"") return 1 ;; *) fail "expected true or false, got '$1'" ;; esac; }
+valid_name() { [[ "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; }
+
+bin=${GATE_BINARY:?the install step gave no binary}
+args=(--format "${GATE_FORMAT:-github}")
+[[ -n "${GATE_REPORT:-}" ]] && args+=(--report "$GATE_REPORT")
+
+# The token travels in an environment variable named after the secret, so that every message
+# names what the user has to fix (e.g. SOP_TIER_CHECK_TOKEN), never a generic "token".
+token_name=${GATE_TOKEN_NAME:-GITEA_GATE_TOKEN}
+valid_name "$token_name" || fail "token-name '$token_name' is not a variable name (letters, digits, _)"
+export "$token_name=${GATE_TOKEN:-}"
+
+check=${GATE_CHECK:-}
+case "$check" in
+  trust)
+    args+=(trust)
+    if [[ -n "${GATE_SECRET_NAME:-}" ]]; then
+      valid_name "$GATE_SECRET_NAME" || fail "secret-name '$GATE_SECRET_NAME' is not a variable name"
+      export "$GATE_SECRET_NAME=${GATE_SECRET:-}"
+      args+=(--require-secret "$GATE_SECRET_NAME")
+    fi
+    [[ -n "${GATE_TOKEN:-}" ]] && args+=(--token-env "$token_name")
+    ;;
+  drift)
+    args+=(drift --token-env "$token_name")
+    if [[ -n "${GATE_MANIFEST:-}" ]]; then
+      args+=(--manifest "$GATE_MANIFEST")
+    else
+      [[ -n "${GATE_CANONICAL:-}" && -n "${GATE_LOCAL:-}" ]] || fail "drift needs canonical and local (or manifest)"
+      args+=(--canonical "$GATE_CANONICAL" --local "$GATE_LOCAL")
+    fi
+    [[ -n "${GATE_MAX_SIZE:-}" ]] && args+=(--max-size "$GATE_MAX_SIZE")
+    ;;
+  pin)
+    case "${GATE_PIN_ACTION:-verify}" in
+      verify|update) args+=(pin "${GATE_PIN_ACTION:-verify}" --lock "${GATE_LOCK:-gitea-gate.sha256}") ;;
+      *) fail "pin-action must be verify or update, got '${GATE_PIN_ACTION}'" ;;
+    esac
+    [[ -n "${GATE_MAX_SIZE:-}" ]] && args+=(--max-size "$GATE_MAX_SIZE")
+    ;;
+  approvals|checklist)
+    args+=("$check" --token-env "$token_name")
+    if [[ "$check" == approvals ]]; then
+      read -r -a teams <<<"${GATE_TEAMS//[,$'\n']/ }"
+      [[ ${#teams[@]} -gt 0 ]] || fail "approvals needs teams (ORG/NAME or id)"
+      for team in "${teams[@]}"; do args+=(--team "$team"); done
+      args+=(--min "${GATE_MIN:-1}")
+      if is_true "${GATE_ALLOW_STALE:-false}"; then args+=(--allow-stale); fi
+      if is_true "${GATE_BLOCK_ON_CHANGES_REQUESTED:-false}"; then args+=(--block-on-changes-requested); fi
+    else
+      [[ -n "${GATE_CONFIG:-}" ]] || fail "checklist needs config (a JSON file)"
+      args+=(--config "$GATE_CONFIG")
+    fi
+    [[ -n "${GATE_PR:-}" ]] && args+=(--pr "$GATE_PR")
+    [[ -n "${GATE_STATUS_CONTEXT:-}" ]] && args+=(--status-context "$GATE_STATUS_CONTEXT")
+    ;;
+  *) fail "check must be one of trust, drift, pin, approvals, checklist (got '$check')" ;;
+esac
+
+unset GATE_TOKEN GATE_SECRET
+exec "$bin" "${args[@]}"
