@@ -14,7 +14,12 @@ Prints a table with ratios (baseline / ours) and writes target/bench/results.jso
 Usage: scripts/bench/run.py [--runs N] [--quick]
 """
 import argparse
+import functools
+import hashlib
+import http.server
 import json
+import shutil
+import threading
 import os
 import statistics
 import subprocess
@@ -168,11 +173,51 @@ def main():
         fake.stop()
     size = os.path.getsize(BIN)
     print(f"\nrelease binary: {size / 1e6:.1f} MB ({size} bytes, stripped)")
+    fresh, cached = install_times(args.runs)
+    print(f"install.sh from a loopback release server: download + verify {fresh['median_s'] * 1000:.0f} ms "
+          f"median, cached (re-verified) {cached['median_s'] * 1000:.0f} ms")
     out = os.path.join(ROOT, "target", "bench")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"rows": rows, "binary_bytes": size, "runs": args.runs}, f, indent=2)
+        json.dump({"rows": rows, "binary_bytes": size, "install": {"download_and_verify": fresh, "cached": cached},
+                   "runs": args.runs}, f, indent=2)
     print(f"wrote {os.path.join(out, 'results.json')}")
+
+
+def install_times(runs):
+    """scripts/install.sh as the action runs it: download + verify from a loopback release server
+    (fresh cache each run), then the cached path (re-verified)."""
+    version = next(l.split('"')[1] for l in open(os.path.join(ROOT, "Cargo.toml")) if l.startswith("version = "))
+    asset = f"gitea-gate-{version}-x86_64-linux"
+    work = tempfile.mkdtemp()
+    action = os.path.join(work, "action")
+    os.makedirs(os.path.join(action, "scripts"))
+    os.makedirs(os.path.join(action, "release"))
+    os.makedirs(os.path.join(work, "dl"))
+    shutil.copy(os.path.join(ROOT, "Cargo.toml"), action)
+    shutil.copy(os.path.join(ROOT, "scripts", "install.sh"), os.path.join(action, "scripts"))
+    shutil.copy(BIN, os.path.join(work, "dl", asset))
+    digest = hashlib.sha256(open(BIN, "rb").read()).hexdigest()
+    with open(os.path.join(action, "release", "SHA256SUMS"), "w") as f:
+        f.write(f"{digest}  {asset}\n")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=work)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {"PATH": os.environ["PATH"], "HOME": work, "GITHUB_ACTION_PATH": action, "RUNNER_ARCH": "X64",
+           "GITEA_GATE_DOWNLOAD_URL": f"http://127.0.0.1:{server.server_address[1]}/dl"}
+    fresh, cached = [], []
+    try:
+        for i in range(runs):
+            env["RUNNER_TOOL_CACHE"] = os.path.join(work, f"cache{i}")
+            fresh += measure_rss(["bash", os.path.join(action, "scripts", "install.sh")], 1, env)
+            cached += measure_rss(["bash", os.path.join(action, "scripts", "install.sh")], 1, env)
+    finally:
+        server.shutdown()
+    return summary(fresh), summary(cached)
 
 
 def header():
