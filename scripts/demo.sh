@@ -6,6 +6,8 @@
 #   drift        — in sync; drifted (with the diff); token missing on a schedule (fails, names the
 #                  secret); token missing on a fork pull request (skips with a warning)
 #   pin verify   — the offline backstop, before and after a hand edit
+#   approvals    — the qa/security review gates (molecule-core#1363): the job token vs a team PAT
+#   checklist    — the SOP checklist on a tier:low pull request
 #
 # Builds what it needs first (the first build takes several minutes: wasmtime).
 set -euo pipefail
@@ -88,6 +90,31 @@ show "drift on a fork pull request, AUTO_SYNC_TOKEN missing: forks get no secret
 show "drift against a ref that does not exist: never a pass (/raw would have served main)" \
   env AUTO_SYNC_TOKEN=demo-auto-sync-token GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH="$events/push.json" \
   "$bin" drift --canonical molecule-ai/molecule-controlplane@no-such-branch:internal/providers/providers.yaml --local "$local_copy" --token-env AUTO_SYNC_TOKEN
+
+# The qa-review / security-review gates (molecule-core#1363) and the SOP checklist, on PR #1368.
+job_token=0f1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3d4
+show "approvals with the job token: it can never read team membership — exit 3 names the token and what its owner needs" \
+  env SOP_TIER_CHECK_TOKEN=$job_token GITHUB_EVENT_NAME=workflow_dispatch GITHUB_EVENT_PATH="$events/workflow_dispatch.json" \
+  "$bin" approvals --team molecule-ai/qa --pr 1368 --token-env SOP_TIER_CHECK_TOKEN
+
+show "approvals with SOP_TIER_CHECK_TOKEN (a PAT of a member of qa and security): alice's approval counts; status posted" \
+  env SOP_TIER_CHECK_TOKEN=demo-sop-tier-check-token GITHUB_EVENT_NAME=workflow_dispatch GITHUB_EVENT_PATH="$events/workflow_dispatch.json" \
+  "$bin" approvals --team molecule-ai/qa --pr 1368 --token-env SOP_TIER_CHECK_TOKEN --status-context "qa-review / approved"
+
+show "security approvals, blocking on change requests: core-be's REQUEST_CHANGES blocks" \
+  env SOP_TIER_CHECK_TOKEN=demo-sop-tier-check-token GITHUB_EVENT_NAME=workflow_dispatch GITHUB_EVENT_PATH="$events/workflow_dispatch.json" \
+  "$bin" approvals --team molecule-ai/security --pr 1368 --token-env SOP_TIER_CHECK_TOKEN --block-on-changes-requested
+
+cat > sop.json <<'JSON'
+{"items": [{"id": "comprehensive-testing", "title": "Comprehensive testing performed"},
+           {"id": "local-postgres-e2e", "title": "Local Postgres e2e"},
+           {"id": "staging-smoke", "title": "Staging smoke test"}],
+ "ack_teams": ["molecule-ai/qa", "molecule-ai/security"]}
+JSON
+show "checklist on a tier:low PR: informational — the seed's status line, with the gaps named" \
+  env SOP_CHECKLIST_GATE_TOKEN=demo-sop-tier-check-token GITHUB_EVENT_NAME=workflow_dispatch GITHUB_EVENT_PATH="$events/workflow_dispatch.json" \
+  "$bin" checklist --config sop.json --pr 1368 --token-env SOP_CHECKLIST_GATE_TOKEN --status-context "sop-checklist / all-items-acked"
+echo "  statuses posted: $(curl -s "$url/_fake/statuses" | python3 -c 'import json, sys; print("; ".join(s["context"] + " = " + s["state"] + ": " + s["description"] for s in json.load(sys.stdin)))')"
 
 show "selftest: the golden corpus through this binary's sandbox, one digest of all verdicts" \
   "$bin" selftest

@@ -245,9 +245,10 @@ fn post_status(
             let token = gate.token_env.unwrap_or("the token");
             let help = match e.status() {
                 Some(403) => Some(format!(
-                    "{token} cannot write statuses to {repo}: fork pull request runs (pull_request_target from a fork \
-                     too) get a read-only job token; use a token with write:repository, or let this job's own \
-                     status carry the verdict"
+                    "{token} cannot write statuses to {repo}: a personal access token needs the write:repository \
+                     scope and write access to the repository, and the job token of fork pull request runs \
+                     (pull_request_target from a fork and AGit too) is read-only; this job's own status still \
+                     carries the verdict"
                 )),
                 Some(401) => Some(format!("{token} was rejected (HTTP 401); replace the secret")),
                 _ => None,
