@@ -13,6 +13,7 @@
 #   GITHUB_SERVER_URL, GITHUB_ACTION_REPOSITORY   where the release lives
 #   RUNNER_ARCH               X64/ARM64 (docker mode) or amd64/arm64 (host mode)
 #   RUNNER_TOOL_CACHE         cache root (default ~/.cache)
+#   GITEA_GATE_CACHE          this tool's cache directory (default $RUNNER_TOOL_CACHE/gitea-gate)
 #   GITEA_GATE_DOWNLOAD_URL   a mirror holding the release assets (the checksums still come
 #                             from the action's repository)
 set -euo pipefail
@@ -32,7 +33,7 @@ case "${raw_arch,,}" in
   *) die "unsupported runner architecture '$raw_arch' (gitea-gate ships x86_64 and aarch64 Linux binaries)" ;;
 esac
 asset="gitea-gate-$version-$arch-linux"
-cache_dir="${RUNNER_TOOL_CACHE:-$HOME/.cache}/gitea-gate/$version/$arch"
+cache_dir="${GITEA_GATE_CACHE:-${RUNNER_TOOL_CACHE:-$HOME/.cache}/gitea-gate}/$version/$arch"
 cached="$cache_dir/gitea-gate"
 
 # emit PATH HOW: report the binary to the action (or print it when run by hand) and stop.

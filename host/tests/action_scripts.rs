@@ -3,12 +3,13 @@
 //! nothing unverified ever runs), and `scripts/action/run.sh` turning inputs into arguments.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+mod release_server;
+
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
-use std::{fs, thread};
+
+use release_server::serve;
 
 use sha2::{Digest, Sha256};
 
@@ -20,52 +21,6 @@ fn repo_root() -> PathBuf {
 
 fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
-}
-
-/// A loopback HTTP server answering GET `/dl/<name>` from `files`; records each path asked for.
-struct ReleaseServer {
-    url: String,
-    asked: Arc<Mutex<Vec<String>>>,
-}
-
-fn serve(files: Vec<(String, Vec<u8>)>) -> ReleaseServer {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/dl", listener.local_addr().unwrap());
-    let asked = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&asked);
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut line = String::new();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                    break;
-                }
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-            log.lock().unwrap().push(path.clone());
-            let name = path.trim_start_matches("/dl/");
-            match files.iter().find(|(n, _)| n == name) {
-                Some((_, body)) => {
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = stream.write_all(body);
-                }
-                None => {
-                    let _ = write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                }
-            }
-        }
-    });
-    ReleaseServer { url, asked }
 }
 
 /// A checkout of the action at a release tag: its Cargo.toml (the version), install.sh, and a
