@@ -19,7 +19,11 @@ cargo fmt --all --check
 step "lints"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "tests: guest units, host units, golden corpus (native + wasm), sandbox, CLI black-box"
+step "tests: guest units, host units, golden corpus (native + wasm), sandbox, CLI black-box, action scripts, e2e under act"
 cargo test --workspace --quiet
+
+# A short fuzz run on every CI (the long runs are in the README's Security model section).
+step "fuzz: 50 000 mutated inputs through the guest"
+cargo run --release --quiet -p gitea-gate-fuzz -- 50000 "$(date +%j)"
 
 step "done"

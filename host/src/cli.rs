@@ -118,6 +118,10 @@ pub struct NetArgs {
     /// Extra attempts for a failed GET (5xx, 429, connection errors), with backoff.
     #[arg(long, global = true, value_name = "N", default_value_t = 2)]
     pub retries: u32,
+    /// Allow a plain http:// API URL to a host other than loopback (the token would travel
+    /// unencrypted; only for a trusted network path).
+    #[arg(long, global = true)]
+    pub allow_http: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -302,3 +302,15 @@ fn a_missing_token_follows_the_trust_policy() {
     assert_eq!(r.output("verdict"), "skip");
     assert!(fake.requests().is_empty(), "nothing is fetched without the token");
 }
+
+#[test]
+fn plain_http_only_to_loopback_unless_allowed() {
+    let fake = world();
+    let remote = ["--team", "acme/qa", "--pr", "1", "--api-url", "http://gitea.invalid/api/v1"];
+    let r = approvals(&fake, Some(TEAM_PAT), &remote);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.contains("--allow-http") && r.stdout.contains("gitea.invalid"), "{}", r.stdout);
+    let r = approvals(&fake, Some(TEAM_PAT), &[&remote[..], &["--allow-http"]].concat());
+    assert_eq!(r.code, 3, "allowed, then the unresolvable host is an API error:\n{}", r.stdout);
+    assert!(fake.requests().is_empty());
+}

@@ -10,6 +10,7 @@ valid_name() { [[ "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; }
 bin=${GATE_BINARY:?the install step gave no binary}
 args=(--format "${GATE_FORMAT:-github}")
 [[ -n "${GATE_REPORT:-}" ]] && args+=(--report "$GATE_REPORT")
+if is_true "${GATE_ALLOW_HTTP:-false}"; then args+=(--allow-http); fi
 
 # The token travels in an environment variable named after the secret, so that every message
 # names what the user has to fix (e.g. SOP_TIER_CHECK_TOKEN), never a generic "token".

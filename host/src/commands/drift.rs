@@ -122,7 +122,7 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
             )
         })?;
         let token = token_fact.as_ref().and_then(|(name, value)| value.as_ref().map(|v| Token::new(name, v)));
-        Some(Client::new(super::trust::client_config(cli, api_url), token))
+        Some(Client::new(super::trust::client_config(cli, api_url).map_err(Problem::usage)?, token))
     } else {
         None
     };

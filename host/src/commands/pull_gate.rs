@@ -71,7 +71,7 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: &Sandbox) -> Result<Report, 
                 "run inside Gitea Actions (GITHUB_SERVER_URL), or pass --api-url https://gitea.example.com/api/v1",
             )
         })?;
-        let client = Client::new(super::trust::client_config(cli, api_url), token);
+        let client = Client::new(super::trust::client_config(cli, api_url).map_err(Problem::usage)?, token);
         let resolved = parallel::map(&gate.teams, gate.teams.len(), |t| teams::resolve(&client, t));
         let mut teams = Vec::with_capacity(resolved.len());
         for (reference, result) in gate.teams.iter().zip(resolved) {

@@ -54,16 +54,22 @@ pub fn lookup_pull_request(cli: &Cli, run: &RunFacts, token_env: Option<&str>, n
         return failed("no API URL (GITHUB_API_URL or GITHUB_SERVER_URL; or pass --api-url)".to_owned());
     };
     let token = token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
-    let client = Client::new(client_config(cli, api_url), token);
+    let config = match client_config(cli, api_url) {
+        Ok(config) => config,
+        Err(why) => return failed(why),
+    };
+    let client = Client::new(config, token);
     match gitea::pulls::get(&client, &repo, number) {
         Ok(pr) => json!({ "found": pr }),
         Err(e) => failed(e.to_string()),
     }
 }
 
-pub fn client_config(cli: &Cli, api_url: &str) -> ClientConfig {
+/// The client settings from the command line, once the API URL has passed the transport rule.
+pub fn client_config(cli: &Cli, api_url: &str) -> Result<ClientConfig, String> {
+    crate::gitea::transport::check_api_url(api_url, cli.net.allow_http)?;
     let mut config = ClientConfig::new(api_url);
     config.timeout = std::time::Duration::from_secs_f64(cli.net.timeout.clamp(0.1, 3600.0));
     config.retries = cli.net.retries.min(10);
-    config
+    Ok(config)
 }
