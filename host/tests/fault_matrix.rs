@@ -1,0 +1,211 @@
+//! The fault matrix: every network-using gate × every route it calls × every fault the fake
+//! Gitea can inject. Prints the matrix and counts **false passes** — exit 0 while a fact the gate
+//! needed was refused, cut short, malformed or never arrived. There must be none.
+//!
+//! Faults that leave the data intact (a lying `X-Total-Count`, a 5xx that recovers on retry)
+//! must still give the fault-free verdict; they are checked too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
+
+mod common;
+mod pull_world;
+
+use std::fs;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::{event, gitea_gate, run};
+use fake_gitea::FakeGitea;
+use fake_gitea::faults::FaultKind;
+use pull_world::*;
+use serde_json::json;
+
+const CANONICAL: &str = "providers:\n  - name: openai\n";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Gate {
+    Drift,
+    Approvals,
+    Checklist,
+    TrustLookup,
+}
+
+impl Gate {
+    /// The routes the gate calls, as fault globs.
+    fn routes(self) -> &'static [&'static str] {
+        match self {
+            Gate::Drift => &["/api/v1/repos/*/*/contents/**"],
+            Gate::Approvals => &[
+                "/api/v1/orgs/*/teams",
+                "/api/v1/teams/*",
+                "/api/v1/repos/*/*/pulls/*",
+                "/api/v1/repos/*/*/pulls/*/reviews",
+                "/api/v1/teams/*/members/*",
+            ],
+            Gate::Checklist => &[
+                "/api/v1/orgs/*/teams",
+                "/api/v1/teams/*",
+                "/api/v1/repos/*/*/pulls/*",
+                "/api/v1/repos/*/*/pulls/*/reviews",
+                "/api/v1/repos/*/*/issues/*/comments",
+                "/api/v1/teams/*/members/*",
+            ],
+            Gate::TrustLookup => &["/api/v1/repos/*/*/pulls/*"],
+        }
+    }
+
+    /// The fault-free exit code of the scenario (checked first).
+    fn clean_exit(self) -> i32 {
+        0
+    }
+}
+
+fn is_list(route: &str) -> bool {
+    route.ends_with("/teams") || route.ends_with("/reviews")
+}
+
+/// (label, fault, times, data intact?)
+fn faults(route: &str) -> Vec<(String, FaultKind, Option<u32>, bool)> {
+    let mut faults: Vec<(String, FaultKind, Option<u32>, bool)> = [401, 403, 404, 422, 429, 500, 502, 503]
+        .into_iter()
+        .map(|status| (format!("{status}"), FaultKind::Status { status, body: None }, None, false))
+        .collect();
+    faults.extend([
+        ("500 once".to_owned(), FaultKind::Status { status: 500, body: None }, Some(1), true),
+        ("hang".to_owned(), FaultKind::Hang { ms: Some(4_000) }, None, false),
+        ("reset".to_owned(), FaultKind::Reset, None, false),
+        ("truncate".to_owned(), FaultKind::Truncate, None, false),
+        ("invalid json".to_owned(), FaultKind::InvalidJson, None, false),
+        ("wrong shape".to_owned(), FaultKind::WrongShape, None, false),
+        ("oversized".to_owned(), FaultKind::Oversized { bytes: 40 << 20 }, None, false),
+    ]);
+    if is_list(route) {
+        faults.extend([
+            ("total 0".to_owned(), FaultKind::TotalCount { value: 0 }, None, true),
+            ("total 10^6".to_owned(), FaultKind::TotalCount { value: 1_000_000 }, None, true),
+            ("same page forever".to_owned(), FaultKind::SamePageForever, None, false),
+        ]);
+    }
+    faults
+}
+
+fn world() -> FakeGitea {
+    let mut pr = pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]);
+    pr["labels"] = json!(["tier:high"]);
+    pr["comments"] = json!([comment(5, "qa-carol", "/sop-ack a\n/sop-ack b")]);
+    let mut fixture = base_fixture(vec![
+        pr,
+        json!({"number": 2190, "user": "mallory", "title": "fork PR",
+               "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main"}),
+    ]);
+    fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {"providers.yaml": {"text": CANONICAL}}}]);
+    start(fixture)
+}
+
+fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) -> common::Run {
+    let mut command = gitea_gate();
+    command
+        .current_dir(dir)
+        .args(["--timeout", "1", "--retries", "1", "--api-url", api_url])
+        .env("GITHUB_REPOSITORY", "acme/core")
+        .env("REVIEW_TOKEN", TEAM_PAT);
+    match gate {
+        Gate::Drift => {
+            command.env("GITHUB_EVENT_NAME", "push").env("GITHUB_EVENT_PATH", event("push"));
+            command.args(["drift", "--token-env", "REVIEW_TOKEN", "--canonical", "acme/core@main:providers.yaml"]);
+            command.args(["--local", "providers.yaml"]);
+        }
+        Gate::Approvals => {
+            command.env("GITHUB_EVENT_NAME", "push").env("GITHUB_EVENT_PATH", event("push"));
+            command.args(["approvals", "--token-env", "REVIEW_TOKEN", "--team", "acme/qa", "--pr", "1"]);
+        }
+        Gate::Checklist => {
+            command.env("GITHUB_EVENT_NAME", "push").env("GITHUB_EVENT_PATH", event("push"));
+            command.args(["checklist", "--token-env", "REVIEW_TOKEN", "--config", "sop.json", "--pr", "1"]);
+        }
+        Gate::TrustLookup => {
+            // A comment on the fork PR with the secret missing: the lookup proves the run is
+            // untrusted (skip, exit 0); without it the run must be treated as trusted (exit 1).
+            command
+                .env("GITHUB_EVENT_NAME", "issue_comment")
+                .env("GITHUB_EVENT_PATH", event("issue_comment_pull_request"));
+            command.args(["trust", "--require-secret", "DEPLOY_KEY", "--token-env", "REVIEW_TOKEN"]);
+        }
+    }
+    let _ = fake;
+    run(command)
+}
+
+#[test]
+fn no_fault_ever_turns_into_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("providers.yaml"), CANONICAL).unwrap();
+    let config = json!({"items": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}], "ack_teams": ["acme/qa"]});
+    fs::write(dir.path().join("sop.json"), config.to_string()).unwrap();
+
+    let mut cases = Vec::new();
+    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup] {
+        for route in gate.routes() {
+            for (label, fault, times, intact) in faults(route) {
+                cases.push((gate, *route, label, fault, times, intact));
+            }
+        }
+    }
+    let rows = Mutex::new(Vec::new());
+    let started = Instant::now();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..6 {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((gate, route, label, fault, times, intact)) = cases.get(i) else { break };
+                    let fake = world();
+                    let clean = run_gate(*gate, &fake, dir.path(), &fake.api_url());
+                    assert_eq!(clean.code, gate.clean_exit(), "{gate:?} without faults:\n{}", clean.stdout);
+                    fake.fault(route, *times, fault.clone());
+                    let r = run_gate(*gate, &fake, dir.path(), &fake.api_url());
+                    rows.lock().unwrap().push((*gate, *route, label.clone(), *intact, r.code, r.elapsed, r.stdout));
+                }
+            });
+        }
+    });
+    // Connection refused: nothing listens at the API URL.
+    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup] {
+        let fake = world();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let r = run_gate(gate, &fake, dir.path(), &format!("http://127.0.0.1:{port}/api/v1"));
+        rows.lock().unwrap().push((gate, "(any)", "connection refused".to_owned(), false, r.code, r.elapsed, r.stdout));
+    }
+
+    let mut rows = rows.into_inner().unwrap();
+    rows.sort_by(|a, b| (format!("{:?}", a.0), a.1, &a.2).cmp(&(format!("{:?}", b.0), b.1, &b.2)));
+    let mut false_passes = Vec::new();
+    let mut broken_recoveries = Vec::new();
+    let mut worst = Duration::ZERO;
+    println!("{:<12} {:<38} {:<18} {:>4} {:>7}", "gate", "route", "fault", "exit", "time");
+    for (gate, route, label, intact, code, elapsed, stdout) in &rows {
+        println!("{:<12} {route:<38} {label:<18} {code:>4} {:>6.2}s", format!("{gate:?}"), elapsed.as_secs_f64());
+        worst = worst.max(*elapsed);
+        // Exit 0 is the clean verdict; with the data intact it must stay 0, otherwise it is a
+        // false pass (for TrustLookup, exit 0 is the untrusted skip the lookup has to prove).
+        match (intact, code) {
+            (false, 0) => false_passes.push(format!("{gate:?} {route} {label}:\n{stdout}")),
+            (true, c) if *c != 0 => broken_recoveries.push(format!("{gate:?} {route} {label}: exit {c}\n{stdout}")),
+            _ => {}
+        }
+    }
+    println!(
+        "{} cases in {:.1}s; worst run {:.2}s; false passes: {}",
+        rows.len(),
+        started.elapsed().as_secs_f64(),
+        worst.as_secs_f64(),
+        false_passes.len()
+    );
+    assert!(false_passes.is_empty(), "false passes:\n{}", false_passes.join("\n"));
+    assert!(
+        broken_recoveries.is_empty(),
+        "data-preserving faults changed the verdict:\n{}",
+        broken_recoveries.join("\n")
+    );
+    assert!(worst < Duration::from_secs(20), "a run took {worst:?}: the total run time must stay bounded");
+}
