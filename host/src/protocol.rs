@@ -148,8 +148,12 @@ pub enum DecideError {
 /// Ask the guest.
 pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideError> {
     let limits = Limits::for_input(request.input_bytes());
+    let stdin = request.stdin();
+    if let Some(path) = crate::env::get(crate::env::TRACE_GUEST_INPUT) {
+        trace(&path, &stdin[0]);
+    }
     crate::timings::mark(&format!("{} request ready ({} blob bytes)", request.check, request.input_bytes() - 4096));
-    let output = sandbox.run(request.stdin(), &limits)?;
+    let output = sandbox.run(stdin, &limits)?;
     crate::timings::mark(&format!("{} decided by the guest ({} fuel)", request.check, output.fuel_used));
     let verdict: Verdict =
         serde_json::from_slice(&output.stdout).map_err(|e| DecideError::BadVerdict(e.to_string()))?;
@@ -157,6 +161,17 @@ pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideEr
         return Err(DecideError::BadVerdict(format!("protocol version {}", verdict.version)));
     }
     Ok(Decision { verdict, raw: output.stdout })
+}
+
+/// Append the envelope line to the trace file; a trace that cannot be written is reported and
+/// otherwise ignored (it is a diagnostic, never part of the decision).
+fn trace(path: &str, envelope: &[u8]) {
+    use std::io::Write;
+    let written =
+        std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut file| file.write_all(envelope));
+    if let Err(e) = written {
+        eprintln!("gitea-gate: cannot write the guest-input trace {path}: {e}");
+    }
 }
 
 #[cfg(test)]

@@ -172,7 +172,7 @@ impl Client {
                     );
                     thread::sleep(backoff);
                 }
-                Err(failure) => return Err(ApiError::new(shown, failure).attempts(attempt + 1)),
+                Err(failure) => return Err(ApiError::new(shown, self.redact(failure)).attempts(attempt + 1)),
             }
         }
     }
@@ -188,14 +188,30 @@ impl Client {
         let response = request
             .header("Content-Type", "application/json")
             .send(body.to_string())
-            .map_err(|e| ApiError::new(shown.clone(), Failure::from_transport(&e)))?;
-        let bytes = read_body(response, self.config.max_json_bytes).map_err(|f| ApiError::new(shown.clone(), f))?;
+            .map_err(|e| ApiError::new(shown.clone(), self.redact(Failure::from_transport(&e))))?;
+        let bytes = read_body(response, self.config.max_json_bytes)
+            .map_err(|f| ApiError::new(shown.clone(), self.redact(f)))?;
         let body = if bytes.body.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes.body).map_err(|e| ApiError::new(shown, Failure::BadJson(e.to_string())))?
         };
         Ok(ApiResponse { status: bytes.status, total_count: bytes.total_count, etag: bytes.etag, body })
+    }
+
+    /// Server-provided text can echo what it was sent (a proxy's 400 page quoting the
+    /// `Authorization` header, say); the token's value never leaves in an error message.
+    fn redact(&self, failure: Failure) -> Failure {
+        let Some(token) = self.token.as_ref().map(Token::value).filter(|v| !v.is_empty()) else { return failure };
+        let clean = |text: String| text.replace(token, "***");
+        match failure {
+            Failure::Status { status, message } => Failure::Status { status, message: clean(message) },
+            Failure::Connect(e) => Failure::Connect(clean(e)),
+            Failure::Transport(e) => Failure::Transport(clean(e)),
+            Failure::BadJson(e) => Failure::BadJson(clean(e)),
+            Failure::Shape(e) => Failure::Shape(clean(e)),
+            other => other,
+        }
     }
 
     fn send_get(&self, url: &str, query: &[(&str, String)]) -> Result<Response<Body>, Failure> {

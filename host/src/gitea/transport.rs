@@ -9,6 +9,12 @@ use ureq::http::Uri;
 pub fn check_api_url(url: &str, allow_http: bool) -> Result<(), String> {
     let uri: Uri = url.parse().map_err(|e| format!("the API URL {url:?} is not a URL: {e}"))?;
     let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| format!("the API URL {url:?} has no host"))?;
+    // Credentials in the URL would be printed with every error message that names the URL.
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err("the API URL must not carry credentials (user:password@…); name the token's variable with \
+                    --token-env instead"
+            .to_owned());
+    }
     match uri.scheme_str() {
         Some("https") => Ok(()),
         Some("http") if allow_http || is_loopback(host) => Ok(()),
@@ -48,6 +54,8 @@ mod tests {
             assert!(err.contains("--allow-http"), "{err}");
             assert_eq!(check_api_url(bad, true), Ok(()), "{bad} with --allow-http");
         }
+        let err = check_api_url("https://bot:s3cret@gitea.example.com/api/v1", true).expect_err("credentials");
+        assert!(!err.contains("s3cret") && err.contains("--token-env"), "{err}");
         for nonsense in ["ftp://gitea/api/v1", "gitea.example.com/api/v1", "not a url", "https://"] {
             assert!(check_api_url(nonsense, true).is_err(), "{nonsense}");
         }
