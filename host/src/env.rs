@@ -26,6 +26,10 @@ pub const ACTIONS: &str = "GITHUB_ACTIONS";
 /// (not `GITHUB_RUN_ID`); it becomes a commit status's target URL.
 pub const RUN_NUMBER: &str = "GITHUB_RUN_NUMBER";
 
+/// A PEM bundle of the certificate authorities to trust for https:// instead of the platform's
+/// store (self-hosted Gitea behind an internal CA), as OpenSSL, curl and git read it.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
 /// A file to which every request's envelope line (the facts, without blobs) is appended before
 /// it goes to the guest: for diagnosis, and for the tests that prove no secret ever crosses.
 pub const TRACE_GUEST_INPUT: &str = "GITEA_GATE_TRACE_GUEST_INPUT";

@@ -69,6 +69,7 @@ pub fn lookup_pull_request(cli: &Cli, run: &RunFacts, token_env: Option<&str>, n
 pub fn client_config(cli: &Cli, api_url: &str) -> Result<ClientConfig, String> {
     crate::gitea::transport::check_api_url(api_url, cli.net.allow_http)?;
     let mut config = ClientConfig::new(api_url);
+    config.root_certs = crate::gitea::transport::root_certs()?;
     config.timeout = std::time::Duration::from_secs_f64(cli.net.timeout.clamp(0.1, 3600.0));
     config.retries = cli.net.retries.min(10);
     Ok(config)

@@ -16,6 +16,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::Value;
 use ureq::config::RedirectAuthHeaders;
 use ureq::http::Response;
+use ureq::tls::{RootCerts, TlsConfig};
 use ureq::{Agent, Body};
 
 use super::error::{ApiError, Failure};
@@ -55,6 +56,8 @@ pub struct ClientConfig {
     pub retries: u32,
     /// Largest JSON body accepted.
     pub max_json_bytes: u64,
+    /// The certificate authorities https:// servers are checked against.
+    pub root_certs: RootCerts,
 }
 
 impl ClientConfig {
@@ -64,6 +67,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             retries: 2,
             max_json_bytes: 32 << 20,
+            root_certs: RootCerts::PlatformVerifier,
         }
     }
 }
@@ -119,6 +123,7 @@ impl Client {
             .max_redirects(3)
             .user_agent(concat!("gitea-gate/", env!("CARGO_PKG_VERSION")))
             .max_idle_connections_per_host(32)
+            .tls_config(TlsConfig::builder().root_certs(config.root_certs.clone()).build())
             .build()
             .into();
         Client { agent, config: Arc::new(config), token }

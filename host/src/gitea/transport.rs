@@ -3,8 +3,30 @@
 //! Gitea on the runner's own host — or when the user says the path is trusted (`--allow-http`).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ureq::http::Uri;
+use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
+
+/// Which certificate authorities an `https://` Gitea may present a chain to: the platform's trust
+/// store (where an internal CA is usually installed), or exactly the PEM bundle `SSL_CERT_FILE`
+/// names — the variable OpenSSL, curl and git honour for the same purpose.
+pub fn root_certs() -> Result<RootCerts, String> {
+    let Some(path) = crate::env::get(crate::env::SSL_CERT_FILE) else { return Ok(RootCerts::PlatformVerifier) };
+    let pem = std::fs::read(&path).map_err(|e| format!("SSL_CERT_FILE={path}: cannot read it: {e}"))?;
+    let mut certs: Vec<Certificate<'static>> = Vec::new();
+    for item in parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(format!("SSL_CERT_FILE={path}: not a PEM certificate bundle: {e}")),
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!("SSL_CERT_FILE={path} holds no PEM certificates"));
+    }
+    Ok(RootCerts::Specific(Arc::new(certs)))
+}
 
 pub fn check_api_url(url: &str, allow_http: bool) -> Result<(), String> {
     let uri: Uri = url.parse().map_err(|e| format!("the API URL {url:?} is not a URL: {e}"))?;
