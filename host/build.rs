@@ -29,6 +29,10 @@ fn run() -> Result<(), String> {
     println!("cargo::rerun-if-changed={GUEST}");
     println!("cargo::rerun-if-changed={GUEST}.sha256");
     println!("cargo::rerun-if-changed=src/engine_config.rs");
+    // Tells engine_config.rs it is compiled into the runtime, where Cranelift exists only with
+    // the `jit` feature (this build script always has it).
+    println!("cargo::rustc-check-cfg=cfg(gitea_gate_runtime)");
+    println!("cargo::rustc-cfg=gitea_gate_runtime");
 
     let wasm_path = manifest_dir.join(GUEST);
     let wasm = fs::read(&wasm_path).map_err(|e| format!("{}: {e}; run scripts/build-guest.sh", wasm_path.display()))?;
@@ -60,6 +64,7 @@ fn run() -> Result<(), String> {
 
 fn precompile(wasm: &[u8], target: &str) -> Result<Vec<u8>, String> {
     let mut config = engine_config::engine_config();
+    engine_config::compiler_settings(&mut config);
     // An explicit target also means baseline CPU features: the artifact must load on every
     // runner of this architecture, not only on CPUs like the build machine's.
     config.target(target).map_err(|e| e.to_string())?;

@@ -6,7 +6,8 @@
 # Writes dist/gitea-gate-<version>-<arch>-linux and release/SHA256SUMS (sha256sum format). Each
 # binary is linked statically (-C target-feature=+crt-static): it then runs on older-glibc runner
 # images, and under qemu-user (a dynamically linked aarch64 binary deadlocks on its first thread
-# start there). Each embeds the guest and an AOT artifact compiled for its own arch (build.rs;
+# start there). Without the `jit` feature: no Cranelift, about half the size; the binary runs the
+# embedded guest precompiled for its own arch (build.rs;
 # wasmtime's all-arch feature lets an x86_64 machine precompile for aarch64). Both run `selftest`
 # (aarch64 under qemu-aarch64 when installed) and must print the same verdict digest.
 #
@@ -30,13 +31,14 @@ build() {
   local arch=$1 triple=$1-unknown-linux-gnu
   echo "== building $triple (static)" >&2
   if [[ $arch == x86_64 ]]; then
-    RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked -p gitea-gate --target "$triple"
+    RUSTFLAGS="-C target-feature=+crt-static" \
+      cargo build --release --locked -p gitea-gate --no-default-features --target "$triple"
   else
     # rustup here has only the x86_64 target; Debian's toolchain carries aarch64's std
     # (apt-get install libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross).
     RUSTC=/usr/bin/rustc CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
       RUSTFLAGS="-C target-feature=+crt-static" \
-      /usr/bin/cargo build --release --locked -p gitea-gate --target "$triple"
+      /usr/bin/cargo build --release --locked -p gitea-gate --no-default-features --target "$triple"
   fi
   cp "target/$triple/release/gitea-gate" "dist/gitea-gate-$version-$arch-linux"
 }

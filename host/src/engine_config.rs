@@ -13,13 +13,20 @@ pub fn engine_config() -> wasmtime::Config {
     config.consume_fuel(true);
     // Wall-clock bound: a watchdog bumps the epoch when the deadline passes.
     config.epoch_interruption(true);
-    // NaN bit patterns differ between x86_64 and aarch64; canonicalising them keeps verdicts
-    // identical across architectures even if float code ever enters the guest.
-    config.cranelift_nan_canonicalization(true);
-    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
     // The guest uses no SIMD; keeping proposals off shrinks what a hostile module can reach.
     // (Threads and GC are not even compiled into this wasmtime.)
     config.wasm_simd(false);
     config.wasm_relaxed_simd(false);
     config
+}
+
+/// Code-generation settings, for whichever side compiles: build.rs always, the runtime only with
+/// the `jit` feature. A runtime-only engine loads code compiled with them without needing them.
+/// (build.rs sets `gitea_gate_runtime` for the crate it builds, not for itself.)
+#[cfg(any(feature = "jit", not(gitea_gate_runtime)))]
+pub fn compiler_settings(config: &mut wasmtime::Config) {
+    // NaN bit patterns differ between x86_64 and aarch64; canonicalising them keeps verdicts
+    // identical across architectures even if float code ever enters the guest.
+    config.cranelift_nan_canonicalization(true);
+    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
 }

@@ -152,10 +152,21 @@ impl Sandbox {
     /// Like [`Sandbox::from_wasm`], with extra WASI imports allowed. Tests use it to prove that
     /// the watchdog stops a guest blocked in a host call; no shipped path allows more imports.
     #[doc(hidden)]
+    #[cfg(feature = "jit")]
     pub fn from_wasm_allowing(wasm: &[u8], why: impl Into<String>, extra: &[&str]) -> Result<Sandbox, SandboxError> {
         let engine = new_engine()?;
         let module = Module::new(&engine, wasm).map_err(|e| SandboxError::Load(format!("{e:#}")))?;
         Sandbox::new(engine, module, EnginePath::Jit { why: why.into() }, extra)
+    }
+
+    /// Without the `jit` feature there is no compiler: say so, and why one was needed.
+    #[cfg(not(feature = "jit"))]
+    pub fn from_wasm_allowing(_wasm: &[u8], why: impl Into<String>, _extra: &[&str]) -> Result<Sandbox, SandboxError> {
+        Err(SandboxError::Load(format!(
+            "this gitea-gate was built without the JIT compiler (release builds run only the embedded, \
+             precompiled guest), and compiling was needed because {}; use a build with the `jit` feature",
+            why.into()
+        )))
     }
 
     /// Load a module precompiled by `Engine::precompile_module`, falling back to compiling
@@ -238,7 +249,11 @@ impl Sandbox {
 }
 
 fn new_engine() -> Result<Engine, SandboxError> {
-    Engine::new(&engine_config()).map_err(|e| SandboxError::Load(format!("{e:#}")))
+    #[allow(unused_mut, reason = "only the jit feature adds compiler settings")]
+    let mut config = engine_config();
+    #[cfg(feature = "jit")]
+    crate::engine_config::compiler_settings(&mut config);
+    Engine::new(&config).map_err(|e| SandboxError::Load(format!("{e:#}")))
 }
 
 fn check_imports(module: &Module, extra: &[&str]) -> Result<(), SandboxError> {
