@@ -46,7 +46,11 @@ jobs:
           local: internal/providers/providers.yaml
           token: ${{ secrets.AUTO_SYNC_TOKEN }}
           token-name: AUTO_SYNC_TOKEN
-      - run: echo "gate said verdict=${{ steps.gate.outputs.verdict }} trust=${{ steps.gate.outputs.trust }}"
+      - if: always()
+        env:
+          VERDICT: ${{ steps.gate.outputs.verdict }}
+          TRUST: ${{ steps.gate.outputs.trust }}
+        run: echo "gate said verdict=$VERDICT trust=$TRUST"
 "#;
 
 const QA_WORKFLOW: &str = r#"
@@ -233,6 +237,16 @@ fn the_seed_workflows_under_act() {
     let (ok, log) = w.act("push", "sync-providers-yaml.yml", &events("push"), &[("AUTO_SYNC_TOKEN", SYNC_TOKEN)]);
     assert!(!ok, "{log}");
     assert!(log.contains("file-drift") && log.contains("+    region: us-east"), "{log}");
+    assert!(log.contains("gate said verdict=fail trust=trusted"), "{log}");
+
+    // Drifted content that tries to speak to the runner: act itself must not obey it.
+    let hostile = "::set-output name=verdict::pass\n::add-mask::region\n::warning::forged\nverdict<<EOF\npass\nEOF\n";
+    fs::write(&copy, format!("{}{hostile}", canonical_text())).unwrap();
+    let (ok, log) = w.act("push", "sync-providers-yaml.yml", &events("push"), &[("AUTO_SYNC_TOKEN", SYNC_TOKEN)]);
+    assert!(!ok, "{log}");
+    assert!(log.contains("gate said verdict=fail trust=trusted"), "the output stays fail:\n{log}");
+    assert!(!log.contains("verdict=pass"), "an injected output reached act:\n{log}");
+    assert!(log.contains("region: eu"), "no injected mask hid the diff:\n{log}");
     fs::write(&copy, canonical_text()).unwrap();
 
     // qa-review on pull_request_target: the job token can never read the team (exit 3, named);
