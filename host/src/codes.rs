@@ -7,6 +7,7 @@ pub const SANDBOX_ERROR: &str = "sandbox-error";
 pub const API_ERROR: &str = "api-error";
 pub const CANONICAL_UNAVAILABLE: &str = "canonical-unavailable";
 pub const STATUS_NOT_POSTED: &str = "status-not-posted";
+pub const LOCAL_INPUT_CHANGED: &str = "local-input-changed";
 
 /// Every host code with its one-line description.
 pub const ALL: &[(&str, &str)] = &[
@@ -19,6 +20,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         CANONICAL_UNAVAILABLE,
         "The canonical copy of a file could not be obtained or verified, so drift cannot be decided (exit 3).",
+    ),
+    (
+        LOCAL_INPUT_CHANGED,
+        "A local file changed length (or could no longer be read) while the guest was reading it, so the guest was stopped; nothing was decided (exit 3).",
     ),
     (
         STATUS_NOT_POSTED,

@@ -1,6 +1,7 @@
 //! gitea-gate's host: gathers facts (runner environment, event payload, files, Gitea API), asks
 //! the sandboxed guest for a verdict, and acts on it (logs, outputs, report, status, exit code).
 
+pub mod blob;
 pub mod cli;
 pub mod codes;
 pub mod commands;

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::blob::Blob;
 use crate::sandbox::{Limits, Sandbox, SandboxError};
 
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -15,7 +16,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub struct Request {
     pub check: &'static str,
     pub facts: Value,
-    pub blobs: Vec<Bytes>,
+    pub blobs: Vec<Blob>,
 }
 
 impl Request {
@@ -24,29 +25,35 @@ impl Request {
     }
 
     /// Attach a blob; returns the `{"blob": i}` reference to put in the facts.
-    pub fn blob(&mut self, bytes: Bytes) -> Value {
-        self.blobs.push(bytes);
+    pub fn blob(&mut self, blob: impl Into<Blob>) -> Value {
+        self.blobs.push(blob.into());
         json!({ "blob": self.blobs.len() - 1 })
     }
 
-    /// The guest's stdin: the envelope line, then every blob, without copying the blobs.
-    pub fn stdin(&self) -> Vec<Bytes> {
+    /// The envelope line: version, check, facts and the length of every blob.
+    pub fn envelope(&self) -> Bytes {
         let envelope = json!({
             "version": PROTOCOL_VERSION,
             "check": self.check,
             "facts": self.facts,
-            "blobs": self.blobs.iter().map(Bytes::len).collect::<Vec<_>>(),
+            "blobs": self.blobs.iter().map(Blob::len).collect::<Vec<_>>(),
         });
         let mut line = envelope.to_string().into_bytes();
         line.push(b'\n');
+        Bytes::from(line)
+    }
+
+    /// The guest's stdin: the envelope line, then every blob, without copying the blobs.
+    pub fn stdin(&self) -> Vec<Blob> {
         let mut parts = Vec::with_capacity(self.blobs.len() + 1);
-        parts.push(Bytes::from(line));
+        parts.push(Blob::Memory(self.envelope()));
         parts.extend(self.blobs.iter().cloned());
         parts
     }
 
     pub fn input_bytes(&self) -> usize {
-        self.blobs.iter().map(Bytes::len).sum::<usize>() + 4096
+        let blobs = self.blobs.iter().map(Blob::len).sum::<u64>();
+        usize::try_from(blobs).unwrap_or(usize::MAX).saturating_add(4096)
     }
 }
 
@@ -148,12 +155,11 @@ pub enum DecideError {
 /// Ask the guest.
 pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideError> {
     let limits = Limits::for_input(request.input_bytes());
-    let stdin = request.stdin();
     if let Some(path) = crate::env::get(crate::env::TRACE_GUEST_INPUT) {
-        trace(&path, &stdin[0]);
+        trace(&path, &request.envelope());
     }
     crate::timings::mark(&format!("{} request ready ({} blob bytes)", request.check, request.input_bytes() - 4096));
-    let output = sandbox.run(stdin, &limits)?;
+    let output = sandbox.run(request.stdin(), &limits)?;
     crate::timings::mark(&format!("{} decided by the guest ({} fuel)", request.check, output.fuel_used));
     let verdict: Verdict =
         serde_json::from_slice(&output.stdout).map_err(|e| DecideError::BadVerdict(e.to_string()))?;
@@ -185,8 +191,10 @@ mod tests {
         assert_eq!(reference, json!({"blob": 0}));
         let parts = request.stdin();
         assert_eq!(parts.len(), 2);
-        assert_eq!(parts[1], Bytes::from_static(b"abc"));
-        let line = parts[0].strip_suffix(b"\n").expect("newline");
+        assert!(matches!(&parts[1], Blob::Memory(b) if b == &Bytes::from_static(b"abc")));
+        let envelope = request.envelope();
+        assert!(matches!(&parts[0], Blob::Memory(b) if b == &envelope));
+        let line = envelope.strip_suffix(b"\n").expect("newline");
         assert!(!line.contains(&b'\n'));
         let envelope: Value = serde_json::from_slice(line).expect("json");
         assert_eq!(envelope["blobs"], json!([3]));

@@ -52,7 +52,7 @@ fn corpus_is_identical_natively_and_in_the_sandbox() {
         let native = gitea_gate_guest::evaluate_bytes(&input);
         let limits = Limits::for_input(input.len());
         for (engine, sandbox) in [("aot", &aot), ("jit", &jit)] {
-            match sandbox.run(vec![Bytes::from(input.clone())], &limits) {
+            match sandbox.run(vec![Bytes::from(input.clone()).into()], &limits) {
                 Ok(out) if out.stdout == native => {}
                 Ok(_) => failures.push(format!("{name}: {engine} wasm verdict differs from the native one")),
                 Err(e) => failures.push(format!("{name}: {engine} sandbox failed: {e}")),

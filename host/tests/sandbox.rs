@@ -126,7 +126,7 @@ fn watchdog_stops_a_guest_blocked_in_a_host_call() {
     let sandbox = Sandbox::from_wasm_allowing(&wasm, "test", &["poll_oneoff"]).expect("load");
     let limits = Limits { wall_clock: Duration::from_secs(1), ..Limits::for_input(0) };
     let started = Instant::now();
-    let result = sandbox.run(vec![Bytes::from_static(b"{}")], &limits);
+    let result = sandbox.run(vec![Bytes::from_static(b"{}").into()], &limits);
     assert!(matches!(result, Err(SandboxError::Timeout(_))), "{result:?}");
     assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
 }
@@ -169,4 +169,26 @@ fn randomness_and_clocks_are_deterministic() {
     assert_eq!(first, second, "randomness must be the same on every run");
     assert_ne!(&first[..16], &[0u8; 16][..], "a fixed sequence, not zeros");
     assert_eq!(&first[16..32], &[0u8; 16][..], "both clocks are frozen at 0");
+}
+
+#[test]
+fn a_local_file_that_changes_while_the_guest_reads_it_is_an_error() {
+    // Local copies are streamed to the guest as it reads them, with their length declared up
+    // front. If the file no longer has that length, the guest is stopped: it must never decide
+    // on bytes other than the ones the envelope promised.
+    use gitea_gate::protocol::{DecideError, Request, decide};
+    let sandbox = gitea_gate::guest::load(Default::default(), None, Default::default()).expect("embedded guest");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("providers.yaml");
+    for (changed, needle) in [(&b"short"[..], "now shorter than its"), (&[b'x'; 20_000][..], "grew beyond its")] {
+        std::fs::write(&path, [b'a'; 10_000]).expect("write");
+        let blob = gitea_gate::files::open_bounded(&path, 1 << 20, "the local copy").expect("open");
+        std::fs::write(&path, changed).expect("change it after it was opened");
+        let mut request = Request::new("drift", serde_json::Value::Null);
+        request.blob(blob);
+        let err = decide(&sandbox, &request).expect_err("never a verdict");
+        let DecideError::Sandbox(SandboxError::Input(why)) = &err else { panic!("{err:?}") };
+        assert!(why.contains("the local copy") && why.contains("providers.yaml"), "{why}");
+        assert!(why.contains("changed while it was being read") && why.contains(needle), "{why}");
+    }
 }

@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 
-use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -13,7 +12,7 @@ use crate::cli::{Cli, DriftArgs};
 use crate::codes;
 use crate::commands::{Problem, decide_in_context, report};
 use crate::facts::{self, RunFacts};
-use crate::files::{read_bounded, utf8_path};
+use crate::files::{open_bounded, read_bounded, utf8_path};
 use crate::gitea::contents;
 use crate::gitea::{Client, RepoName, Token};
 use crate::output::Report;
@@ -131,12 +130,12 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
     let mut pairs = Vec::with_capacity(specs.len());
     for spec in &specs {
         let local_label = utf8_path(&spec.local)?.to_owned();
-        let local = read_bounded(&spec.local, args.max_size, "the local copy")?;
+        let local = open_bounded(&spec.local, args.max_size, "the local copy")?;
         let canonical = match (&spec.canonical, &client) {
             (Canonical::Local(path), _) => {
                 utf8_path(path)?;
-                let bytes = read_bounded(path, args.max_size, "the canonical file")?;
-                json!({ "label": spec.canonical.label(), "bytes": request.blob(Bytes::from(bytes)) })
+                let canonical = open_bounded(path, args.max_size, "the canonical file")?;
+                json!({ "label": spec.canonical.label(), "bytes": request.blob(canonical) })
             }
             (Canonical::Remote { .. }, None) => json!({ "label": spec.canonical.label(), "remote": true }),
             (Canonical::Remote { repo, git_ref, path }, Some(client)) => {
@@ -155,7 +154,7 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
                 })
             }
         };
-        let local = json!({ "label": local_label, "bytes": request.blob(Bytes::from(local)) });
+        let local = json!({ "label": local_label, "bytes": request.blob(local) });
         pairs.push(json!({ "canonical": canonical, "local": local }));
     }
 

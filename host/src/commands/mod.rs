@@ -20,7 +20,7 @@ use crate::output::Report;
 use crate::protocol::{
     DecideError, Decision, Finding, Level, Outcome, PROTOCOL_VERSION, Request, Trust, Verdict, decide,
 };
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Sandbox, SandboxError};
 
 /// Why the host could not produce a guest verdict.
 #[derive(Debug)]
@@ -70,6 +70,13 @@ impl Problem {
 
 impl From<DecideError> for Problem {
     fn from(e: DecideError) -> Problem {
+        if let DecideError::Sandbox(SandboxError::Input(why)) = e {
+            return Problem::Undecided {
+                code: codes::LOCAL_INPUT_CHANGED,
+                message: why,
+                help: Some("something is writing to the file; run the gate again once it is stable".to_owned()),
+            };
+        }
         Problem::Undecided {
             code: codes::SANDBOX_ERROR,
             message: e.to_string(),

@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::cli::{Cli, LockArgs, PinAction, PinArgs};
 use crate::commands::{Problem, decide_in_context, report};
 use crate::facts::RunFacts;
-use crate::files::{exists, read_bounded, utf8_path};
+use crate::files::{exists, open_bounded, read_bounded, utf8_path};
 use crate::output::Report;
 use crate::protocol::{Outcome, Request};
 use crate::sandbox::Sandbox;
@@ -97,8 +96,7 @@ pub fn run(cli: &Cli, args: &PinArgs, sandbox: &Sandbox) -> Result<Report, Probl
         let mut file = json!({ "path": path, "expected": expected });
         if hash_it {
             if exists(Path::new(path)) {
-                let bytes = read_bounded(Path::new(path), *max_size, "the pinned file")?;
-                file["bytes"] = request.blob(Bytes::from(bytes));
+                file["bytes"] = request.blob(open_bounded(Path::new(path), *max_size, "the pinned file")?);
             } else {
                 file["missing"] = json!(true);
             }

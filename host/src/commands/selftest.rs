@@ -31,7 +31,7 @@ pub fn run(cli: &Cli) -> u8 {
     let mut problems = Vec::new();
     let mut broken = false;
     for case in CORPUS {
-        match sandbox.run(vec![Bytes::from_static(case.input)], &Limits::for_input(case.input.len())) {
+        match sandbox.run(vec![Bytes::from_static(case.input).into()], &Limits::for_input(case.input.len())) {
             Ok(output) => {
                 digest.update(case.name.as_bytes());
                 digest.update([0]);

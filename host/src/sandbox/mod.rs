@@ -1,7 +1,7 @@
 //! The sandbox: every limit on the guest is set here and nowhere else.
 //!
 //! The guest gets WASI preview 1 with: no preopened directories, no environment, no arguments
-//! beyond its name, no sockets; stdin from memory; stdout/stderr into capped buffers; a
+//! beyond its name, no sockets; stdin from blobs the host hands over; stdout/stderr into capped buffers; a
 //! deterministic random source and frozen clocks (so that, e.g., a randomly seeded HashMap
 //! behaves identically on every run and every architecture); a fuel budget (deterministic compute
 //! bound); a wall-clock watchdog (fuel and epochs cannot stop a blocking host call, so the
@@ -14,7 +14,6 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use wasmtime::{
     Engine, ExternType, InstancePre, Linker, Module, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap,
     UpdateDeadline,
@@ -23,6 +22,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, I32Exit, WasiCtxBuilder};
 
 pub use self::streams::{CappedOutput, ChainedInput};
+use crate::blob::Blob;
 use crate::engine_config::engine_config;
 
 /// The only module the guest may import from.
@@ -92,6 +92,8 @@ pub enum SandboxError {
     Trap(String),
     #[error("the guest's thread died without a result")]
     Lost,
+    #[error("{0}")]
+    Input(String),
 }
 
 /// How the guest's machine code was obtained.
@@ -209,7 +211,7 @@ impl Sandbox {
     }
 
     /// Run the guest once with `stdin` (the parts are read back to back).
-    pub fn run(&self, stdin: Vec<Bytes>, limits: &Limits) -> Result<Output, SandboxError> {
+    pub fn run(&self, stdin: Vec<Blob>, limits: &Limits) -> Result<Output, SandboxError> {
         let limits = &self.overrides.apply(limits);
         let (done, result) = mpsc::channel();
         let pre = self.pre.clone();
@@ -279,14 +281,15 @@ struct DeadlinePassed;
 fn run_in_store(
     engine: &Engine,
     pre: &InstancePre<GuestState>,
-    stdin: Vec<Bytes>,
+    stdin: Vec<Blob>,
     limits: &Limits,
     deadline: Instant,
 ) -> Result<Output, SandboxError> {
     let stdout = CappedOutput::new(limits.stdout_bytes);
     let stderr = CappedOutput::new(limits.stderr_bytes);
+    let stdin = ChainedInput::new(stdin);
     let wasi = WasiCtxBuilder::new()
-        .stdin(ChainedInput::new(stdin))
+        .stdin(stdin.clone())
         .stdout(stdout.clone())
         .stderr(stderr.clone())
         .arg("gitea-gate-guest")
@@ -325,6 +328,10 @@ fn run_in_store(
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
     let denied = store.data().limiter.denied;
 
+    if let Some(why) = stdin.failure() {
+        // Whatever the guest did after a failed read, it did not see its whole input.
+        return Err(SandboxError::Input(why));
+    }
     let error = match result {
         Ok(()) => None,
         Err(e) => match e.downcast_ref::<I32Exit>() {

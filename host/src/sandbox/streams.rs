@@ -1,6 +1,7 @@
-//! The guest's stdio: stdin served from memory (several buffers back to back, so a 100 MiB file
-//! is handed over without being copied into one big buffer first), and stdout/stderr captured
-//! into capped buffers that trap the guest the moment it writes past the cap.
+//! The guest's stdio: stdin served from blobs back to back (memory, or local files read as the
+//! guest consumes them, so a 100 MiB file is never copied into one big buffer first), and
+//! stdout/stderr captured into capped buffers that trap the guest the moment it writes past the
+//! cap.
 
 use std::collections::VecDeque;
 use std::io;
@@ -14,30 +15,51 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
 use wasmtime_wasi::p2::{InputStream, OutputStream, Pollable, StreamError, StreamResult};
 
+use crate::blob::{Blob, BlobReader};
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A poisoned lock only means another holder panicked; the buffer itself is still valid.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// stdin: the given buffers, read in order, then end of file.
+/// stdin: the given blobs, read in order, then end of file. A blob that cannot be read (a local
+/// file that changed under us) fails the read and is remembered, so that the run is reported as
+/// that failure rather than as whatever the guest made of a broken stdin.
 #[derive(Clone)]
 pub struct ChainedInput {
-    parts: Arc<Mutex<VecDeque<Bytes>>>,
+    parts: Arc<Mutex<VecDeque<BlobReader>>>,
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 impl ChainedInput {
-    pub fn new(parts: Vec<Bytes>) -> ChainedInput {
-        ChainedInput { parts: Arc::new(Mutex::new(parts.into_iter().filter(|p| !p.is_empty()).collect())) }
+    pub fn new(parts: Vec<Blob>) -> ChainedInput {
+        ChainedInput {
+            parts: Arc::new(Mutex::new(parts.iter().map(Blob::reader).collect())),
+            failure: Arc::default(),
+        }
     }
 
-    fn take(&self, max: usize) -> Option<Bytes> {
+    /// Why reading stdin failed, if it did.
+    pub fn failure(&self) -> Option<String> {
+        lock(&self.failure).clone()
+    }
+
+    /// The next at most `max` bytes; `Ok(None)` at the end of the last blob.
+    fn take(&self, max: usize) -> Result<Option<Bytes>, String> {
         let mut parts = lock(&self.parts);
-        let front = parts.front_mut()?;
-        let chunk = front.split_to(max.min(front.len()));
-        if front.is_empty() {
-            parts.pop_front();
+        while let Some(front) = parts.front_mut() {
+            match front.read(max) {
+                Ok(Some(chunk)) => return Ok(Some(chunk)),
+                // Done with this blob: its reader (and, once the caller's copies are gone, its
+                // bytes) can go.
+                Ok(None) => drop(parts.pop_front()),
+                Err(why) => {
+                    *lock(&self.failure) = Some(why.clone());
+                    return Err(why);
+                }
+            }
         }
-        Some(chunk)
+        Ok(None)
     }
 }
 
@@ -58,7 +80,12 @@ impl StdinStream for ChainedInput {
 
 impl InputStream for ChainedInput {
     fn read(&mut self, size: usize) -> StreamResult<Bytes> {
-        self.take(size).ok_or(StreamError::Closed)
+        match self.take(size) {
+            Ok(Some(chunk)) => Ok(chunk),
+            Ok(None) => Err(StreamError::Closed),
+            // Stop the guest outright: it must not go on with part of its input.
+            Err(why) => Err(StreamError::trap(&why)),
+        }
     }
 }
 
@@ -69,8 +96,10 @@ impl Pollable for ChainedInput {
 
 impl AsyncRead for ChainedInput {
     fn poll_read(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        if let Some(chunk) = self.take(buf.remaining()) {
-            buf.put_slice(&chunk);
+        match self.take(buf.remaining()) {
+            Ok(Some(chunk)) => buf.put_slice(&chunk),
+            Ok(None) => {}
+            Err(why) => return Poll::Ready(Err(io::Error::other(why))),
         }
         Poll::Ready(Ok(()))
     }
@@ -171,9 +200,10 @@ mod tests {
 
     #[test]
     fn chained_input_reads_parts_in_order() {
-        let input = ChainedInput::new(vec![Bytes::from_static(b"ab"), Bytes::new(), Bytes::from_static(b"cde")]);
+        let parts = [&b"ab"[..], b"", b"cde"].map(|p| Blob::from(Bytes::from_static(p)));
+        let input = ChainedInput::new(parts.to_vec());
         let mut got = Vec::new();
-        while let Some(chunk) = input.take(2) {
+        while let Some(chunk) = input.take(2).expect("in memory") {
             got.push(chunk);
         }
         assert_eq!(got, vec![Bytes::from_static(b"ab"), Bytes::from_static(b"cd"), Bytes::from_static(b"e")]);
