@@ -144,6 +144,42 @@ fn a_tampered_binary_is_refused_and_never_cached() {
 }
 
 #[test]
+fn a_wrong_checksum_list_never_lets_the_genuine_binary_run() {
+    // The asset on the server is the real one; the list committed at the tag is wrong in some
+    // way. install.sh must refuse (or find no checksum), never run or cache the binary.
+    let binary = fs::read(BIN).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let digest = hex(&Sha256::digest(&binary));
+    let wrong_lists = [
+        // The digest of some other build.
+        format!("{}  {asset}\n", hex(&Sha256::digest(b"another build"))),
+        // A digest cut short.
+        format!("{}  {asset}\n", &digest[..32]),
+        // Upper-case hex of the right digest is still not the list's format.
+        format!("{}  {asset}\n", digest.to_uppercase()),
+        // The right digest under a near-miss name, and the real name absent.
+        format!("{digest}  {asset}.tar\n{digest}  x{asset}\n"),
+        // Empty.
+        String::new(),
+    ];
+    for list in wrong_lists {
+        let dir = tempfile::tempdir().unwrap();
+        let action = action_checkout(dir.path(), &[]);
+        fs::write(action.join("release/SHA256SUMS"), &list).unwrap();
+        let server = serve(vec![(asset.clone(), binary.clone())]);
+        let cache = dir.path().join("cache");
+        fs::create_dir_all(&cache).unwrap();
+        let (out, outputs) = install(&action, &cache, "X64", &server.url);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "list {list:?} let it through:\n{err}");
+        assert!(outputs.is_empty(), "no binary= output for list {list:?}");
+        assert!(err.contains("checksum mismatch") || err.contains("no checksum"), "list {list:?}:\n{err}");
+        let cached = cache.join(format!("gitea-gate/{}/x86_64/gitea-gate", version()));
+        assert!(!cached.exists(), "nothing may be cached for list {list:?}");
+    }
+}
+
+#[test]
 fn unknown_arches_and_unreleased_checkouts_say_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let action = action_checkout(dir.path(), &[]);
