@@ -105,19 +105,7 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
 
         // The action at its release tag: the files action.yml uses, plus the checksum list.
-        let action = dir.path().join("action");
-        for file in
-            ["action.yml", "Cargo.toml", "scripts/install.sh", "scripts/action/run.sh", "scripts/action/mask.sh"]
-        {
-            fs::create_dir_all(action.join(file).parent().unwrap()).unwrap();
-            fs::copy(root().join(file), action.join(file)).unwrap();
-        }
-        let binary = fs::read(BIN).unwrap();
-        let asset = format!("gitea-gate-{}-x86_64-linux", env!("CARGO_PKG_VERSION"));
-        let digest: String = Sha256::digest(&binary).iter().map(|b| format!("{b:02x}")).collect();
-        fs::create_dir_all(action.join("release")).unwrap();
-        fs::write(action.join("release/SHA256SUMS"), format!("{digest}  {asset}\n")).unwrap();
-        let release = release_server::serve(vec![(asset, binary)]);
+        let release = action_at_release_tag(&dir.path().join("action"), &[]);
 
         // The molecule-core checkout the workflows run in.
         let repo = dir.path().join("molecule-core");
@@ -152,10 +140,7 @@ impl World {
             pr_event("reviewed", json!({"review": {"type": "pull_request_review_approved", "content": "lgtm"}})),
         )
         .unwrap();
-        git(&repo, &["init", "-q"]);
-        git(&repo, &["remote", "add", "origin", "https://gitea.example/molecule-ai/molecule-core"]);
-        git(&repo, &["add", "-A"]);
-        git(&repo, &["-c", "user.email=ci@example", "-c", "user.name=ci", "commit", "-qm", "init"]);
+        commit_all(&repo, "https://gitea.example/molecule-ai/molecule-core");
         World { fake, release, dir }
     }
 
@@ -200,6 +185,32 @@ fn canonical_text() -> String {
 
 fn git(dir: &Path, args: &[&str]) {
     assert!(Command::new("git").current_dir(dir).args(args).status().unwrap().success(), "git {args:?}");
+}
+
+/// `git init` + commit everything, with `origin` as the remote.
+fn commit_all(repo: &Path, origin: &str) {
+    git(repo, &["init", "-q"]);
+    git(repo, &["remote", "add", "origin", origin]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["-c", "user.email=ci@example", "-c", "user.name=ci", "commit", "-qm", "init"]);
+}
+
+/// A checkout of the action at a release tag in `dest`: the files action.yml uses and `extra`
+/// files, plus release/SHA256SUMS listing this test binary, which the returned loopback release
+/// server serves as the x86_64 asset.
+fn action_at_release_tag(dest: &Path, extra: &[&str]) -> release_server::ReleaseServer {
+    let action_files =
+        ["action.yml", "Cargo.toml", "scripts/install.sh", "scripts/action/run.sh", "scripts/action/mask.sh"];
+    for file in action_files.iter().chain(extra) {
+        fs::create_dir_all(dest.join(file).parent().unwrap()).unwrap();
+        fs::copy(root().join(file), dest.join(file)).unwrap();
+    }
+    let binary = fs::read(BIN).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", env!("CARGO_PKG_VERSION"));
+    let digest: String = Sha256::digest(&binary).iter().map(|b| format!("{b:02x}")).collect();
+    fs::create_dir_all(dest.join("release")).unwrap();
+    fs::write(dest.join("release/SHA256SUMS"), format!("{digest}  {asset}\n")).unwrap();
+    release_server::serve(vec![(asset, binary)])
 }
 
 fn events(name: &str) -> PathBuf {
@@ -288,29 +299,11 @@ fn the_self_test_workflow_under_act() {
     }
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("gitea-gate");
-    for file in [
-        "action.yml",
-        "Cargo.toml",
-        "README.md",
-        "scripts/install.sh",
-        "scripts/action/run.sh",
-        "scripts/action/mask.sh",
-        "tests/fixtures/seed-gitea.json",
-        ".gitea/workflows/self-test.yml",
-    ] {
-        fs::create_dir_all(repo.join(file).parent().unwrap()).unwrap();
-        fs::copy(root().join(file), repo.join(file)).unwrap();
-    }
-    let binary = fs::read(BIN).unwrap();
-    let asset = format!("gitea-gate-{}-x86_64-linux", env!("CARGO_PKG_VERSION"));
-    let digest: String = Sha256::digest(&binary).iter().map(|b| format!("{b:02x}")).collect();
-    fs::create_dir_all(repo.join("release")).unwrap();
-    fs::write(repo.join("release/SHA256SUMS"), format!("{digest}  {asset}\n")).unwrap();
-    let release = release_server::serve(vec![(asset, binary)]);
-    git(&repo, &["init", "-q"]);
-    git(&repo, &["remote", "add", "origin", "https://gitea.example/acme/gitea-gate"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["-c", "user.email=ci@example", "-c", "user.name=ci", "commit", "-qm", "v1"]);
+    let release = action_at_release_tag(
+        &repo,
+        &["README.md", "tests/fixtures/seed-gitea.json", ".gitea/workflows/self-test.yml"],
+    );
+    commit_all(&repo, "https://gitea.example/acme/gitea-gate");
 
     let out = Command::new("act")
         .current_dir(&repo)
