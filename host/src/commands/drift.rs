@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 
 use crate::cli::{Cli, DriftArgs};
 use crate::codes;
-use crate::commands::{Problem, decide_in_context, report};
+use crate::commands::{Problem, api_client, check_token_env, decide_in_context, report};
 use crate::facts::{self, RunFacts};
 use crate::files::{open_bounded, read_bounded, utf8_path};
 use crate::gitea::contents;
-use crate::gitea::{Client, RepoName, Token};
+use crate::gitea::{RepoName, Token};
 use crate::output::Report;
 use crate::protocol::Request;
 use crate::sandbox::Sandbox;
@@ -104,24 +104,13 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
     let run = RunFacts::gather(&cli.facts);
     let specs = pair_specs(args)?;
 
-    let token_fact = match &args.token_env {
-        Some(name) if !facts::valid_env_name(name) => {
-            return Err(Problem::usage(format!("--token-env {name:?} is not an environment variable name")));
-        }
-        Some(name) => Some((name.clone(), facts::secret_value(name))),
-        None => None,
-    };
+    check_token_env(args.token_env.as_deref())?;
+    let token_fact = args.token_env.as_ref().map(|name| (name.clone(), facts::secret_value(name)));
     let token_missing = matches!(&token_fact, Some((_, None)));
     let needs_api = !token_missing && specs.iter().any(|s| matches!(s.canonical, Canonical::Remote { .. }));
     let client = if needs_api {
-        let api_url = run.api_url.as_deref().ok_or_else(|| {
-            Problem::usage_with_help(
-                "no Gitea API URL to fetch canonical files from",
-                "run inside Gitea Actions (GITHUB_SERVER_URL), or pass --api-url https://gitea.example.com/api/v1",
-            )
-        })?;
         let token = token_fact.as_ref().and_then(|(name, value)| value.as_ref().map(|v| Token::new(name, v)));
-        Some(Client::new(super::trust::client_config(cli, api_url).map_err(Problem::usage)?, token))
+        Some(api_client(cli, &run, "fetch canonical files from", token)?)
     } else {
         None
     };

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use crate::cli::{Cli, Command};
 use crate::codes;
 use crate::exit;
-use crate::facts::RunFacts;
-use crate::gitea::ApiError;
+use crate::facts::{self, RunFacts};
+use crate::gitea::{ApiError, Client, Token};
 use crate::output::Report;
 use crate::protocol::{
     DecideError, Decision, Finding, Level, Outcome, PROTOCOL_VERSION, Request, Trust, Verdict, decide,
@@ -66,6 +66,28 @@ impl Problem {
         };
         Report { verdict, raw: None, exit, details: Vec::new() }
     }
+}
+
+/// `--token-env NAME` must name a variable, never hold the token itself.
+pub fn check_token_env(name: Option<&str>) -> Result<(), Problem> {
+    match name.filter(|n| !facts::valid_env_name(n)) {
+        Some(name) => Err(Problem::usage_with_help(
+            format!("--token-env {name:?} is not an environment variable name"),
+            "pass the NAME of the variable that holds the token (e.g. SOP_TIER_CHECK_TOKEN), never its value",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A client for the run's Gitea API; `purpose` completes "no Gitea API URL to …".
+pub fn api_client(cli: &Cli, run: &RunFacts, purpose: &str, token: Option<Token>) -> Result<Client, Problem> {
+    let api_url = run.api_url.as_deref().ok_or_else(|| {
+        Problem::usage_with_help(
+            format!("no Gitea API URL to {purpose}"),
+            "run inside Gitea Actions (GITHUB_SERVER_URL), or pass --api-url https://gitea.example.com/api/v1",
+        )
+    })?;
+    Ok(Client::new(trust::client_config(cli, api_url).map_err(Problem::usage)?, token))
 }
 
 impl From<DecideError> for Problem {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::codes;
-use crate::commands::{Problem, report};
+use crate::commands::{Problem, api_client, check_token_env, report};
 use crate::env;
 use crate::facts::{self, RunFacts};
 use crate::gitea::statuses::{self, Status};
@@ -50,12 +50,7 @@ struct Gathered {
 
 pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: &Sandbox) -> Result<Report, Problem> {
     let run = RunFacts::gather(&cli.facts);
-    if let Some(name) = gate.token_env.filter(|n| !facts::valid_env_name(n)) {
-        return Err(Problem::usage_with_help(
-            format!("--token-env {name:?} is not an environment variable name"),
-            "pass the NAME of the variable that holds the token (e.g. SOP_TIER_CHECK_TOKEN), never its value",
-        ));
-    }
+    check_token_env(gate.token_env)?;
     let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
     let token_missing = gate.token_env.is_some() && token.is_none();
     let token_fact = gate.token_env.map(|name| json!({ "name": name, "present": token.is_some() }));
@@ -65,13 +60,7 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: &Sandbox) -> Result<Report, 
         let why = format!("{} is not set", gate.token_env.unwrap_or("the token"));
         (None, gate.teams.iter().map(|t| Team::unresolved(t, &why)).collect::<Vec<_>>())
     } else {
-        let api_url = run.api_url.as_deref().ok_or_else(|| {
-            Problem::usage_with_help(
-                "no Gitea API URL to read the pull request from",
-                "run inside Gitea Actions (GITHUB_SERVER_URL), or pass --api-url https://gitea.example.com/api/v1",
-            )
-        })?;
-        let client = Client::new(super::trust::client_config(cli, api_url).map_err(Problem::usage)?, token);
+        let client = api_client(cli, &run, "read the pull request from", token)?;
         let resolved = parallel::map(&gate.teams, gate.teams.len(), |t| teams::resolve(&client, t));
         let mut teams = Vec::with_capacity(resolved.len());
         for (reference, result) in gate.teams.iter().zip(resolved) {

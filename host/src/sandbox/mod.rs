@@ -1,10 +1,10 @@
 //! The sandbox: every limit on the guest is set here and nowhere else.
 //!
 //! The guest gets WASI preview 1 with: no preopened directories, no environment, no arguments
-//! beyond its name, no sockets; stdin from blobs the host hands over; stdout/stderr into capped buffers; a
-//! deterministic random source and frozen clocks (so that, e.g., a randomly seeded HashMap
-//! behaves identically on every run and every architecture); a fuel budget (deterministic compute
-//! bound); a wall-clock watchdog (fuel and epochs cannot stop a blocking host call, so the
+//! beyond its name, no sockets; stdin from blobs the host hands over; stdout/stderr into capped
+//! buffers; a deterministic random source and frozen clocks (so that, e.g., a randomly seeded
+//! HashMap behaves identically on every run and every architecture); a fuel budget (deterministic
+//! compute bound); a wall-clock watchdog (fuel and epochs cannot stop a blocking host call, so the
 //! watchdog runs the guest on its own thread and stops waiting at the deadline); a memory cap;
 //! and an import allowlist checked before anything is instantiated.
 
