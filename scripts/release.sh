@@ -7,9 +7,10 @@
 # binary is linked statically (-C target-feature=+crt-static): it then runs on older-glibc runner
 # images, and under qemu-user (a dynamically linked aarch64 binary deadlocks on its first thread
 # start there). Without the `jit` feature: no Cranelift, about half the size; the binary runs the
-# embedded guest precompiled for its own arch (build.rs;
-# wasmtime's all-arch feature lets an x86_64 machine precompile for aarch64). Both run `selftest`
-# (aarch64 under qemu-aarch64 when installed) and must print the same verdict digest.
+# embedded guest precompiled for its own arch (build.rs; wasmtime's all-arch feature lets an x86_64
+# machine precompile for aarch64). Every binary built runs `selftest` (aarch64 under qemu-aarch64,
+# which must be installed: apt-get install qemu-user) and all must print the same verdict digest;
+# otherwise no checksum list is written.
 #
 # Static glibc note: gitea-gate resolves host names with getaddrinfo, which in a static binary
 # still loads the runner's NSS modules for names in /etc/hosts or DNS. IP-literal URLs need none.
@@ -46,7 +47,11 @@ build() {
 selftest() {
   local arch=$1 bin="dist/gitea-gate-$version-$1-linux"
   if [[ $arch == aarch64 && $(uname -m) != aarch64 ]]; then
-    command -v qemu-aarch64 >/dev/null || { echo "(no qemu-aarch64: $arch selftest skipped)" >&2; return; }
+    # No unchecked binary is released: without qemu the arm64 identity cannot be shown.
+    if ! command -v qemu-aarch64 >/dev/null; then
+      echo "error: qemu-aarch64 is needed to selftest $bin (apt-get install qemu-user)" >&2
+      exit 1
+    fi
     qemu-aarch64 "$bin" selftest
   else
     "$bin" selftest
@@ -64,7 +69,8 @@ digests=()
 for arch in "${arches[@]}"; do
   out=$(selftest "$arch" | tail -n1)
   echo "$arch: $out" >&2
-  [[ -n "$out" ]] && digests+=("$out")
+  [[ -n "$out" ]] || { echo "error: $arch selftest printed no digest; not releasing" >&2; exit 1; }
+  digests+=("$out")
 done
 if [[ ${#digests[@]} -gt 1 && $(printf '%s\n' "${digests[@]}" | sort -u | wc -l) -ne 1 ]]; then
   echo "error: the architectures disagree on the golden corpus; not releasing" >&2
