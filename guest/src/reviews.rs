@@ -45,6 +45,8 @@ pub fn login_of(row: &Value) -> Option<(&str, i64)> {
 /// Also returns how many rows were malformed (no usable user although not a team request).
 pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview>, usize) {
     let mut latest: Vec<LatestReview> = Vec::new();
+    // Reviewer (ASCII-lowercased login) → index in `latest`: linear in the rows, not quadratic.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut malformed = 0;
     for row in rows {
         let decision = match row.get("state").and_then(Value::as_str) {
@@ -67,9 +69,12 @@ pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview>, usize) {
             official: flag("official"),
             system_user: id == -1 || id == -2 || login.eq_ignore_ascii_case("gitea-actions"),
         };
-        match latest.iter_mut().find(|r| r.login.eq_ignore_ascii_case(login)) {
+        match index.get(&login.to_ascii_lowercase()).and_then(|&i| latest.get_mut(i)) {
             Some(existing) => *existing = review,
-            None => latest.push(review),
+            None => {
+                index.insert(login.to_ascii_lowercase(), latest.len());
+                latest.push(review);
+            }
         }
     }
     (latest, malformed)

@@ -45,15 +45,20 @@ impl Request {
 
     /// The guest's stdin: the envelope line, then every blob, without copying the blobs.
     pub fn stdin(&self) -> Vec<Blob> {
+        self.stdin_with(self.envelope())
+    }
+
+    /// [`Request::stdin`] with the envelope already built.
+    fn stdin_with(&self, envelope: Bytes) -> Vec<Blob> {
         let mut parts = Vec::with_capacity(self.blobs.len() + 1);
-        parts.push(Blob::Memory(self.envelope()));
+        parts.push(Blob::Memory(envelope));
         parts.extend(self.blobs.iter().cloned());
         parts
     }
 
-    pub fn input_bytes(&self) -> usize {
-        let blobs = self.blobs.iter().map(Blob::len).sum::<u64>();
-        usize::try_from(blobs).unwrap_or(usize::MAX).saturating_add(4096)
+    /// Bytes in all blobs.
+    pub fn blob_bytes(&self) -> usize {
+        usize::try_from(self.blobs.iter().map(Blob::len).sum::<u64>()).unwrap_or(usize::MAX)
     }
 }
 
@@ -154,13 +159,24 @@ pub enum DecideError {
 
 /// Ask the guest.
 pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideError> {
-    let limits = Limits::for_input(request.input_bytes());
+    // The budgets scale with the whole request: the envelope (every review and comment travels
+    // in it) as well as the blobs.
+    let envelope = request.envelope();
+    let limits = Limits::for_request(envelope.len(), request.blob_bytes());
     if let Some(path) = crate::env::get(crate::env::TRACE_GUEST_INPUT) {
-        trace(&path, &request.envelope());
+        trace(&path, &envelope);
     }
-    crate::timings::mark(&format!("{} request ready ({} blob bytes)", request.check, request.input_bytes() - 4096));
-    let output = sandbox.run(request.stdin(), &limits)?;
-    crate::timings::mark(&format!("{} decided by the guest ({} fuel)", request.check, output.fuel_used));
+    crate::timings::mark(&format!(
+        "{} request ready ({} envelope bytes, {} blob bytes)",
+        request.check,
+        envelope.len(),
+        request.blob_bytes()
+    ));
+    let output = sandbox.run(request.stdin_with(envelope), &limits)?;
+    crate::timings::mark(&format!(
+        "{} decided by the guest ({} fuel of {}, {} bytes of memory of {})",
+        request.check, output.fuel_used, limits.fuel, output.peak_memory, limits.memory_bytes
+    ));
     let verdict: Verdict =
         serde_json::from_slice(&output.stdout).map_err(|e| DecideError::BadVerdict(e.to_string()))?;
     if verdict.version != PROTOCOL_VERSION {

@@ -4,6 +4,11 @@
 //!
 //! Faults that leave the data intact (a lying `X-Total-Count`, a 5xx that recovers on retry)
 //! must still give the fault-free verdict; they are checked too.
+//!
+//! The pull-request gates run on a `pull_request` event (so the head is known from the start)
+//! with a status context: every run must leave its verdict as the latest status — `error`
+//! (after `pending`) for every run that could not decide, so that an earlier `success` on the
+//! same head never outlives it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 mod common;
@@ -20,6 +25,7 @@ use pull_world::*;
 use serde_json::json;
 
 const CANONICAL: &str = "providers:\n  - name: openai\n";
+const CONTEXT: &str = "gate / matrix";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Gate {
@@ -115,12 +121,14 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
             command.args(["--local", "providers.yaml"]);
         }
         Gate::Approvals => {
-            command.env("GITHUB_EVENT_NAME", "push").env("GITHUB_EVENT_PATH", event("push"));
+            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("pull_request_1.json"));
             command.args(["approvals", "--token-env", "REVIEW_TOKEN", "--team", "acme/qa", "--pr", "1"]);
+            command.args(["--status-context", CONTEXT]);
         }
         Gate::Checklist => {
-            command.env("GITHUB_EVENT_NAME", "push").env("GITHUB_EVENT_PATH", event("push"));
+            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("pull_request_1.json"));
             command.args(["checklist", "--token-env", "REVIEW_TOKEN", "--config", "sop.json", "--pr", "1"]);
+            command.args(["--status-context", CONTEXT]);
         }
         Gate::TrustLookup => {
             // A comment on the fork PR with the secret missing: the lookup proves the run is
@@ -135,12 +143,31 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
     run(command)
 }
 
+fn uses_status(gate: Gate) -> bool {
+    matches!(gate, Gate::Approvals | Gate::Checklist)
+}
+
+/// The states posted for the matrix's context since the `before`-th status, for a gate that posts.
+fn posted_states(gate: Gate, fake: &FakeGitea, before: usize) -> Option<Vec<String>> {
+    let all = fake.statuses();
+    let recent = all.get(before..).unwrap_or_default();
+    uses_status(gate)
+        .then(|| recent.iter().filter(|s| s.context == CONTEXT && s.sha == sha(1)).map(|s| s.state.clone()).collect())
+}
+
 #[test]
 fn no_fault_ever_turns_into_a_pass() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("providers.yaml"), CANONICAL).unwrap();
     let config = json!({"items": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}], "ack_teams": ["acme/qa"]});
     fs::write(dir.path().join("sop.json"), config.to_string()).unwrap();
+    // A same-repository pull_request run about #1, whose head is sha(1).
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(event("pull_request_same_repo")).unwrap()).unwrap();
+    payload["number"] = json!(1);
+    payload["pull_request"]["number"] = json!(1);
+    payload["pull_request"]["head"]["sha"] = json!(sha(1));
+    fs::write(dir.path().join("pull_request_1.json"), payload.to_string()).unwrap();
 
     let mut cases = Vec::new();
     for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup] {
@@ -162,9 +189,21 @@ fn no_fault_ever_turns_into_a_pass() {
                     let fake = world();
                     let clean = run_gate(*gate, &fake, dir.path(), &fake.api_url());
                     assert_eq!(clean.code, gate.clean_exit(), "{gate:?} without faults:\n{}", clean.stdout);
+                    let before = fake.statuses().len();
                     fake.fault(route, *times, fault.clone());
                     let r = run_gate(*gate, &fake, dir.path(), &fake.api_url());
-                    rows.lock().unwrap().push((*gate, *route, label.clone(), *intact, r.code, r.elapsed, r.stdout));
+                    let posted = posted_states(*gate, &fake, before);
+                    let output = format!("{}\n{}", r.stdout, r.stderr);
+                    rows.lock().unwrap().push((
+                        *gate,
+                        *route,
+                        label.clone(),
+                        *intact,
+                        r.code,
+                        r.elapsed,
+                        output,
+                        posted,
+                    ));
                 }
             });
         }
@@ -174,16 +213,50 @@ fn no_fault_ever_turns_into_a_pass() {
         let fake = world();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let r = run_gate(gate, &fake, dir.path(), &format!("http://127.0.0.1:{port}/api/v1"));
-        rows.lock().unwrap().push((gate, "(any)", "connection refused".to_owned(), false, r.code, r.elapsed, r.stdout));
+        // Nothing listens, so no status can be posted; the log must say so.
+        if uses_status(gate) {
+            assert!(
+                r.stderr.lines().any(|l| l.starts_with("gitea-gate: error: status") && l.contains("pending")),
+                "{gate:?}: a status that could not be posted is an error line:\n{}",
+                r.stderr
+            );
+        }
+        let output = format!("{}\n{}", r.stdout, r.stderr);
+        rows.lock().unwrap().push((
+            gate,
+            "(any)",
+            "connection refused".to_owned(),
+            false,
+            r.code,
+            r.elapsed,
+            output,
+            None,
+        ));
     }
 
     let mut rows = rows.into_inner().unwrap();
     rows.sort_by(|a, b| (format!("{:?}", a.0), a.1, &a.2).cmp(&(format!("{:?}", b.0), b.1, &b.2)));
     let mut false_passes = Vec::new();
     let mut broken_recoveries = Vec::new();
+    let mut stale_statuses = Vec::new();
     let mut worst = Duration::ZERO;
     println!("{:<12} {:<38} {:<18} {:>4} {:>7}", "gate", "route", "fault", "exit", "time");
-    for (gate, route, label, intact, code, elapsed, stdout) in &rows {
+    for (gate, route, label, intact, code, elapsed, stdout, posted) in &rows {
+        // Every run of a gate with a status context leaves its own verdict as the latest status:
+        // pending first, then success only for exit 0, failure for 1, error for 2 and 3.
+        if let Some(posted) = posted {
+            let last = match code {
+                0 => "success",
+                1 => "failure",
+                _ => "error",
+            };
+            let shape = posted.first().map(String::as_str) == Some("pending")
+                && posted.last().map(String::as_str) == Some(last)
+                && posted.len() == 2;
+            if !shape {
+                stale_statuses.push(format!("{gate:?} {route} {label}: exit {code}, posted {posted:?}\n{stdout}"));
+            }
+        }
         println!("{:<12} {route:<38} {label:<18} {code:>4} {:>6.2}s", format!("{gate:?}"), elapsed.as_secs_f64());
         worst = worst.max(*elapsed);
         // Exit 0 is the clean verdict; with the data intact it must stay 0, otherwise it is a
@@ -202,6 +275,11 @@ fn no_fault_ever_turns_into_a_pass() {
         false_passes.len()
     );
     assert!(false_passes.is_empty(), "false passes:\n{}", false_passes.join("\n"));
+    assert!(
+        stale_statuses.is_empty(),
+        "runs that did not leave pending then their verdict as the latest status:\n{}",
+        stale_statuses.join("\n")
+    );
     assert!(
         broken_recoveries.is_empty(),
         "data-preserving faults changed the verdict:\n{}",

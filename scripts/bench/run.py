@@ -8,6 +8,7 @@ Starts the fake Gitea (tests/fake-gitea) on loopback with a generated fixture, i
   drift       1 KiB, 10 MiB, 100 MiB canonical files        target: 100 MiB <= 1 s, RSS <= 4x
   approvals   --min 50 with 50 approving team members       target: <= 12 RTT at 20 ms, >= 10x bash
   checklist   7 items, 200 comments
+  volume      checklist over 5 MiB of comments; approvals over 10 000 reviews (0 ms)   target: < 2 s each
   baselines   baseline/review-check.sh, baseline/sync-check.sh
 
 Prints a table with ratios (baseline / ours) and writes target/bench/results.json.
@@ -35,6 +36,7 @@ FAKE = os.path.join(ROOT, "target", "release", "fake-gitea")
 TOKEN = "bench-owner-token"
 SHA = "1" * 40
 MEMBERS = [f"member{i:02d}" for i in range(50)]
+SPAMMERS = [f"spam{i:02d}" for i in range(100)]
 ITEMS = ["comprehensive-testing", "local-postgres-e2e", "staging-smoke", "rollback-plan",
          "security-review", "docs-updated", "observability"]
 SIZES = [("1 KiB", 1024), ("10 MiB", 10 << 20), ("100 MiB", 100 << 20)]
@@ -42,13 +44,33 @@ SIZES = [("1 KiB", 1024), ("10 MiB", 10 << 20), ("100 MiB", 100 << 20)]
 
 def fixture():
     users = [{"login": "owner", "id": 1}, {"login": "author", "id": 2}] + [
-        {"login": m, "id": 100 + i} for i, m in enumerate(MEMBERS)]
+        {"login": m, "id": 100 + i} for i, m in enumerate(MEMBERS)] + [
+        {"login": m, "id": 1000 + i} for i, m in enumerate(SPAMMERS)]
     reviews = [{"id": i + 1, "user": m, "state": "APPROVED", "commit_id": SHA} for i, m in enumerate(MEMBERS)]
     comments = []
     for i in range(200):
         # Mostly chatter; each item acked once by a member, somewhere in the thread.
         body = f"/sop-ack {ITEMS[i // 28]}" if i % 28 == 27 else f"comment {i}: looks fine"
         comments.append({"id": 1000 + i, "user": MEMBERS[i % 50], "body": body, "created_at": "2026-06-05T10:00:00Z"})
+    # Hostile volume: 10 000 review rows (outsiders' comment and approval spam, then the 50
+    # member approvals), and 5 MiB of comments (outsiders' ack floods, long lines, fenced and
+    # HTML-commented commands, chatter) around one member ack per item.
+    many_reviews = [{"id": 100_000 + i, "user": SPAMMERS[i % 100], "state": "APPROVED" if i % 3 == 0 else "COMMENT",
+                     "commit_id": SHA} for i in range(10_000 - len(MEMBERS))]
+    many_reviews += [{"id": 200_000 + i, "user": m, "state": "APPROVED", "commit_id": SHA} for i, m in enumerate(MEMBERS)]
+    flood = []
+    kinds = ["".join(f"/sop-ack {ITEMS[j % 7]}\n" for j in range(120)),
+             ("x" * 2000 + "\n"),
+             "<!-- " + "y" * 2000 + " -->\n```\n/sop-ack rollback-plan\n```\n",
+             "thanks! " * 300]
+    flood_bytes = 0
+    while flood_bytes < 5 << 20:
+        body = kinds[len(flood) % 4]
+        flood.append({"id": 300_000 + len(flood), "user": SPAMMERS[len(flood) % 100], "body": body,
+                      "created_at": "2026-06-05T10:00:00Z"})
+        flood_bytes += len(body)
+    flood += [{"id": 400_000 + i, "user": MEMBERS[i], "body": f"/sop-ack {item}", "created_at": "2026-06-05T10:00:00Z"}
+              for i, item in enumerate(ITEMS)]
     files = {f"f{size}.txt": {"generated": {"size": size, "seed": 7}} for _, size in SIZES}
     return {
         "version": "1.25.4",
@@ -64,6 +86,10 @@ def fixture():
                   "reviews": reviews},
                  {"number": 2, "user": "author", "labels": ["tier:high"],
                   "head": {"repo": "acme/core", "ref": "g", "sha": SHA}, "comments": comments},
+                 {"number": 3, "user": "author", "head": {"repo": "acme/core", "ref": "h", "sha": SHA},
+                  "reviews": many_reviews},
+                 {"number": 4, "user": "author", "labels": ["tier:high"],
+                  "head": {"repo": "acme/core", "ref": "i", "sha": SHA}, "comments": flood},
              ]},
         ],
     }
@@ -171,6 +197,14 @@ def main():
             base = measure_rss([os.path.join(BENCH, "baseline", "sync-check.sh"), fake.api, "acme/core", "main",
                                 "f1024.txt", os.path.join(work, "f1024.txt")], args.runs, env)
             row("drift 1 KiB", latency, ours, base)
+        # Hostile volume (0 ms): each must decide (exit 0), target < 2 s.
+        fake.latency(0)
+        ours = measure_rss(gate + ["--event-name", "push", "checklist", "--config", cfg, "--pr", "4",
+                                   "--token-env", "REVIEW_TOKEN"], args.runs, env)
+        row("checklist over 5 MiB of comments", 0, ours, note="target < 2 s")
+        ours = measure_rss(gate + ["--event-name", "push", "approvals", "--team", "acme/qa", "--min", "50",
+                                   "--pr", "3", "--token-env", "REVIEW_TOKEN"], args.runs, env)
+        row("approvals over 10 000 reviews", 0, ours, note="target < 2 s")
     finally:
         fake.stop()
     size = os.path.getsize(BIN)

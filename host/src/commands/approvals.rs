@@ -9,7 +9,7 @@ use crate::gitea::teams::TeamRef;
 use crate::output::Report;
 use crate::sandbox::Sandbox;
 
-pub fn run(cli: &Cli, args: &ApprovalsArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
+pub fn run(cli: &Cli, args: &ApprovalsArgs, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
     let teams = parse_teams(&args.team, "--team")?;
     if args.min == 0 {
         return Err(Problem::usage_with_help("--min 0 would pass without any approval", "use --min 1 or more"));

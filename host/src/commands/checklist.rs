@@ -65,7 +65,7 @@ impl Config {
     }
 }
 
-pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
+pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
     let config = Config::load(&args.config)?;
     let teams = parse_teams(&config.ack_teams, &format!("{} ack_teams", args.config.display()))?;
     let gate = PullGate {

@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod checklist;
+pub mod commit_status;
 pub mod drift;
 pub mod pin;
 pub mod pull_gate;
@@ -23,7 +24,7 @@ use crate::protocol::{
 use crate::sandbox::{Sandbox, SandboxError};
 
 /// Why the host could not produce a guest verdict.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Problem {
     /// The user asked for something that cannot be done as asked (exit 2).
     Usage { message: String, help: Option<String> },
@@ -148,17 +149,17 @@ pub fn decide_in_context(
 /// Run a verdict-producing subcommand.
 pub fn run(cli: &Cli) -> Report {
     let check = check_name(&cli.command);
-    let sandbox = match cli.sandbox.load() {
-        Ok(sandbox) => sandbox,
-        Err(e) => return Problem::from(DecideError::from(e)).into_report(check, Trust::Trusted),
-    };
+    let loaded = cli.sandbox.load().map_err(|e| Problem::from(DecideError::from(e)));
     crate::timings::mark("sandbox loaded");
+    // The pull-request gates take a sandbox that failed to load too: with a status context they
+    // still post `error` on the head (an earlier success must not outlive this run).
+    let sandbox = || loaded.as_ref().map_err(Problem::clone);
     let result = match &cli.command {
-        Command::Trust(args) => trust::run(cli, args, &sandbox),
-        Command::Drift(args) => drift::run(cli, args, &sandbox),
-        Command::Pin(args) => pin::run(cli, args, &sandbox),
-        Command::Approvals(args) => approvals::run(cli, args, &sandbox),
-        Command::Checklist(args) => checklist::run(cli, args, &sandbox),
+        Command::Trust(args) => sandbox().and_then(|sandbox| trust::run(cli, args, sandbox)),
+        Command::Drift(args) => sandbox().and_then(|sandbox| drift::run(cli, args, sandbox)),
+        Command::Pin(args) => sandbox().and_then(|sandbox| pin::run(cli, args, sandbox)),
+        Command::Approvals(args) => approvals::run(cli, args, sandbox()),
+        Command::Checklist(args) => checklist::run(cli, args, sandbox()),
         Command::Selftest => Err(Problem::usage("selftest does not produce a verdict")),
     };
     result.unwrap_or_else(|problem| problem.into_report(check, Trust::Trusted))

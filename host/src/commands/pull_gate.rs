@@ -9,16 +9,15 @@
 use serde_json::{Value, json};
 
 use crate::cli::Cli;
-use crate::codes;
+use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
 use crate::commands::{Problem, api_client, check_token_env, report};
 use crate::env;
 use crate::facts::{self, RunFacts};
-use crate::gitea::statuses::{self, Status};
 use crate::gitea::teams::{self, ResolveError, Team, TeamRef};
 use crate::gitea::{self, ApiError, Client, RepoName, Token};
 use crate::output::Report;
 use crate::parallel;
-use crate::protocol::{Finding, Level, Request, decide};
+use crate::protocol::{Request, Trust, decide};
 use crate::sandbox::Sandbox;
 
 /// Membership probes in flight at once (each is one small GET over the shared connection pool,
@@ -48,7 +47,7 @@ struct Gathered {
     lookup: Option<Value>,
 }
 
-pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: &Sandbox) -> Result<Report, Problem> {
+pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
     let run = RunFacts::gather(&cli.facts);
     check_token_env(gate.token_env)?;
     let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
@@ -56,28 +55,61 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: &Sandbox) -> Result<Report, 
     let token_fact = gate.token_env.map(|name| json!({ "name": name, "present": token.is_some() }));
 
     // Without the token the guest decides from the trust policy alone; nothing is fetched.
-    let (client, teams) = if token_missing {
-        let why = format!("{} is not set", gate.token_env.unwrap_or("the token"));
-        (None, gate.teams.iter().map(|t| Team::unresolved(t, &why)).collect::<Vec<_>>())
-    } else {
-        let client = api_client(cli, &run, "read the pull request from", token)?;
-        let resolved = parallel::map(&gate.teams, gate.teams.len(), |t| teams::resolve(&client, t));
-        let mut teams = Vec::with_capacity(resolved.len());
-        for (reference, result) in gate.teams.iter().zip(resolved) {
-            match result {
-                Ok(team) => teams.push(team),
-                Err(ResolveError::NoSuchTeam(why)) => {
-                    return Err(Problem::usage_with_help(
-                        format!("team {}: {why}", reference.reference()),
-                        "name teams as ORG/NAME exactly as in Gitea (any case) or by numeric id",
-                    ));
-                }
-                Err(ResolveError::Api(e)) => {
-                    return Err(Problem::api(&e, &format!("cannot resolve team {}", reference.reference())));
+    let client = if token_missing { None } else { Some(api_client(cli, &run, "read the pull request from", token)?) };
+
+    // With a status context, `pending` goes on the head as soon as it is known, and every way
+    // this run ends — decided or not — posts a final state after it (see commit_status.rs).
+    let mut lifecycle = match (gate.status_context, &client, run_repository(&run)) {
+        (Some(context), Some(client), Ok(repo)) => {
+            let target = gate.target_url.map(str::to_owned).or_else(|| run_url(&run));
+            Some(StatusLifecycle::new(client, repo, context, target, gate.token_env.unwrap_or("the token")))
+        }
+        _ => None,
+    };
+    if let (Some(lifecycle), Some(sha)) = (&mut lifecycle, payload_head_sha(&run, gate.pr)) {
+        lifecycle.head_known(&sha);
+    }
+    let decided = decide_gate(gate, &run, client.as_ref(), token_fact, sandbox, lifecycle.as_mut());
+    let Some(lifecycle) = lifecycle else { return decided };
+    let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check, Trust::Trusted));
+    lifecycle.finish(&mut report);
+    Ok(report)
+}
+
+/// Everything between knowing the client and having a verdict.
+fn decide_gate(
+    gate: &PullGate<'_>,
+    run: &RunFacts,
+    client: Option<&Client>,
+    token_fact: Option<Value>,
+    sandbox: Result<&Sandbox, Problem>,
+    mut lifecycle: Option<&mut StatusLifecycle>,
+) -> Result<Report, Problem> {
+    let sandbox = sandbox?;
+    let teams = match client {
+        None => {
+            let why = format!("{} is not set", gate.token_env.unwrap_or("the token"));
+            gate.teams.iter().map(|t| Team::unresolved(t, &why)).collect::<Vec<_>>()
+        }
+        Some(client) => {
+            let resolved = parallel::map(&gate.teams, gate.teams.len(), |t| teams::resolve(client, t));
+            let mut teams = Vec::with_capacity(resolved.len());
+            for (reference, result) in gate.teams.iter().zip(resolved) {
+                match result {
+                    Ok(team) => teams.push(team),
+                    Err(ResolveError::NoSuchTeam(why)) => {
+                        return Err(Problem::usage_with_help(
+                            format!("team {}: {why}", reference.reference()),
+                            "name teams as ORG/NAME exactly as in Gitea (any case) or by numeric id",
+                        ));
+                    }
+                    Err(ResolveError::Api(e)) => {
+                        return Err(Problem::api(&e, &format!("cannot resolve team {}", reference.reference())));
+                    }
                 }
             }
+            teams
         }
-        (Some(client), teams)
     };
     crate::timings::mark("teams resolved");
 
@@ -89,32 +121,31 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: &Sandbox) -> Result<Report, 
         Gathered { pull_request: None, reviews: Vec::new(), comments: Vec::new(), membership: None, lookup: None };
 
     let decision = loop {
-        let decision = decide(sandbox, &request(gate, &run, &facts, &gathered))?;
+        let decision = decide(sandbox, &request(gate, run, &facts, &gathered))?;
         let needs = decision.verdict.needs.clone().unwrap_or(Value::Null);
         if let Some(number) = needs.get("pull_request_data").and_then(Value::as_u64) {
             if gathered.pull_request.is_some() {
                 break decision;
             }
-            let Some(client) = &client else { break decision };
-            fetch_pull_request(client, &run, gate, number, &mut gathered)?;
+            let Some(client) = client else { break decision };
+            fetch_pull_request(client, run, gate, number, &mut gathered)?;
             crate::timings::mark("pull request, reviews and comments fetched");
+            let head = gathered.pull_request.as_ref().and_then(|pr| pr.get("head")?.get("sha")?.as_str());
+            if let (Some(lifecycle), Some(sha)) = (lifecycle.as_deref_mut(), head) {
+                lifecycle.head_known(sha);
+            }
         } else if let Some(probes) = needs.get("membership").and_then(Value::as_array) {
             if gathered.membership.is_some() {
                 break decision;
             }
-            let Some(client) = &client else { break decision };
+            let Some(client) = client else { break decision };
             gathered.membership = Some(probe_all(client, &teams, probes));
             crate::timings::mark("membership probed");
         } else {
             break decision;
         }
     };
-
-    let mut report = report(decision, Vec::new());
-    if let (Some(context), Some(client)) = (gate.status_context, &client) {
-        post_status(client, &run, gate, context, gathered.pull_request.as_ref(), &mut report);
-    }
-    Ok(report)
+    Ok(report(decision, Vec::new()))
 }
 
 fn request(gate: &PullGate<'_>, run: &RunFacts, facts: &Value, gathered: &Gathered) -> Request {
@@ -196,55 +227,6 @@ fn probe_all(client: &Client, teams: &[Team], probes: &[Value]) -> Vec<Value> {
     }
     eprintln!("gitea-gate: checking {} team membership(s) …", pairs.len());
     parallel::map(&pairs, CONCURRENT_PROBES, |(login, team)| teams::probe(client, team, login))
-}
-
-/// Post the verdict's status on the pull request's head. A failure to post is a warning: the
-/// gate's exit code still reflects its verdict (and Gitea's own job status reflects that).
-fn post_status(
-    client: &Client,
-    run: &RunFacts,
-    gate: &PullGate<'_>,
-    context: &str,
-    pull_request: Option<&Value>,
-    report: &mut Report,
-) {
-    let Some(text) = report.verdict.status.clone() else { return };
-    let warn = |report: &mut Report, message: String, help: Option<String>| {
-        report.verdict.findings.push(Finding {
-            code: codes::STATUS_NOT_POSTED.to_owned(),
-            level: Level::Warning,
-            message,
-            help,
-        });
-        report.raw = None;
-    };
-    let Some(sha) = pull_request.and_then(|pr| pr.get("head")?.get("sha")?.as_str()).filter(|s| !s.is_empty()) else {
-        warn(report, format!("status {context:?} not posted: the pull request's head commit is unknown"), None);
-        return;
-    };
-    let repo = match run_repository(run) {
-        Ok(repo) => repo,
-        Err(_) => return,
-    };
-    let target = gate.target_url.map(str::to_owned).or_else(|| run_url(run));
-    let status = Status { state: &text.state, context, description: &text.description, target_url: target.as_deref() };
-    match statuses::post(client, &repo, sha, &status) {
-        Ok(()) => eprintln!("gitea-gate: posted status {context:?} = {} on {sha}", text.state),
-        Err(e) => {
-            let token = gate.token_env.unwrap_or("the token");
-            let help = match e.status() {
-                Some(403) => Some(format!(
-                    "{token} cannot write statuses to {repo}: a personal access token needs the write:repository \
-                     scope and write access to the repository, and the job token of fork pull request runs \
-                     (pull_request_target from a fork and AGit too) is read-only; this job's own status still \
-                     carries the verdict"
-                )),
-                Some(401) => Some(format!("{token} was rejected (HTTP 401); replace the secret")),
-                _ => None,
-            };
-            warn(report, format!("status {context:?} not posted on {sha}: {e}"), help);
-        }
-    }
 }
 
 /// The run's web page (`GITHUB_SERVER_URL/OWNER/REPO/actions/runs/N`). Gitea 1.25's web routes

@@ -7,8 +7,8 @@
 //! - Pages the hint promises are fetched concurrently (one round trip for all of them, plus one
 //!   for the empty page that proves the end).
 //! - Items are de-duplicated by `id`; a non-empty page that adds nothing new means the server is
-//!   not paginating (the same page forever), and more than `MAX_PAGES` pages is refused. Both are
-//!   errors, never a silently partial list.
+//!   not paginating (the same page forever), and more than `MAX_PAGES` pages or `MAX_LIST_BYTES`
+//!   bytes in all is refused. Each is an error, never a silently partial list.
 
 use serde_json::Value;
 
@@ -17,8 +17,13 @@ use crate::parallel;
 
 /// Gitea's default `MAX_RESPONSE_ITEMS`; larger requests are clamped to it anyway.
 pub const PAGE_SIZE: u64 = 50;
-/// 10 000 items at 50 a page: far beyond any real review list, small enough to bound a run.
-pub const MAX_PAGES: u64 = 200;
+/// 20 000 items at 50 a page: twice the 10 000 reviews a hostile pull request is sized for (a
+/// list of exactly 10 000 needs 201 pages: 200 full ones and the empty one that proves the end).
+pub const MAX_PAGES: u64 = 400;
+/// All pages of one list together. A real Gitea review row is about 2 KiB (its `user` object is
+/// most of it), so 10 000 reviews are about 20 MiB; this bounds the host's memory whatever a
+/// server sends (each page is also bounded by the client's JSON limit).
+pub const MAX_LIST_BYTES: u64 = 64 << 20;
 /// Pages fetched at once.
 const CONCURRENT_PAGES: u64 = 8;
 
@@ -26,6 +31,7 @@ const CONCURRENT_PAGES: u64 = 8;
 pub fn fetch_all(client: &Client, path: &str) -> Result<Vec<Value>, ApiError> {
     let mut items = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let mut bytes = 0u64;
     // Pages 1 and 2 together: most lists fit one page, and the empty page 2 proves it in the
     // same round trip.
     let (mut next, mut batch_end) = (1, 2);
@@ -42,6 +48,13 @@ pub fn fetch_all(client: &Client, path: &str) -> Result<Vec<Value>, ApiError> {
         let mut last_nonempty = false;
         for (n, page) in numbers.iter().zip(pages) {
             let page = page?;
+            bytes = bytes.saturating_add(page.bytes);
+            if bytes > MAX_LIST_BYTES {
+                return Err(ApiError::shape(
+                    client.url(path),
+                    format!("the list exceeds {MAX_LIST_BYTES} bytes; refusing to hold more (or a partial answer)"),
+                ));
+            }
             if *n == 1 {
                 promised = page.total.map_or(0, |total| total.div_ceil(PAGE_SIZE));
             }
@@ -64,12 +77,19 @@ pub fn fetch_all(client: &Client, path: &str) -> Result<Vec<Value>, ApiError> {
 struct Page {
     items: Vec<Value>,
     total: Option<u64>,
+    /// Size of the body as received.
+    bytes: u64,
 }
 
 fn fetch_page(client: &Client, path: &str, page: u64) -> Result<Page, ApiError> {
-    let response = client.get_json(path, &[("page", page.to_string()), ("limit", PAGE_SIZE.to_string())])?;
-    match response.body {
-        Value::Array(items) => Ok(Page { items, total: response.total_count }),
+    let query = [("page", page.to_string()), ("limit", PAGE_SIZE.to_string())];
+    let response = client.get_bytes(path, &query, client.config().max_json_bytes)?;
+    let bytes = response.body.len() as u64;
+    let body: Value = serde_json::from_slice(&response.body).map_err(|e| {
+        ApiError::new(format!("{}?page={page}", client.url(path)), super::Failure::BadJson(e.to_string()))
+    })?;
+    match body {
+        Value::Array(items) => Ok(Page { items, total: response.total_count, bytes }),
         other => Err(ApiError::shape(
             format!("{}?page={page}", client.url(path)),
             format!("expected a JSON array, got {}", kind(&other)),

@@ -49,19 +49,47 @@ pub struct Limits {
     pub stderr_bytes: usize,
 }
 
+/// Fuel for the fixed work of any request (a trust decision uses about 90 000 units).
+const BASE_FUEL: u64 = 500_000_000;
+/// Fuel per envelope byte. MEASURED_BELOW
+const ENVELOPE_FUEL_PER_BYTE: u64 = 2_000;
+/// Fuel per blob byte: a drift compare hashes both files and compares them.
+const BLOB_FUEL_PER_BYTE: u64 = 200;
+/// Linear memory per envelope byte: the line itself, its parsed JSON tree and what the check
+/// derives from it.
+const ENVELOPE_MEMORY_PER_BYTE: usize = 16;
+/// Linear memory per blob byte: a drift compare holds both files.
+const BLOB_MEMORY_PER_BYTE: usize = 2;
+/// The slowest rate the wall-clock budget assumes the guest burns fuel at, per second.
+const FUEL_PER_SECOND_FLOOR: u64 = 100_000_000;
+
 impl Limits {
-    /// Limits for a request that hands the guest `input_bytes` bytes: a floor for the fixed
-    /// work of any request, plus room proportional to the bytes it carries (a drift compare
-    /// holds both files and hashes them).
-    pub fn for_input(input_bytes: usize) -> Limits {
-        let input = u64::try_from(input_bytes).unwrap_or(u64::MAX);
+    /// Limits for a request of `envelope_bytes` (the JSON line) and `blob_bytes` (the raw blobs
+    /// behind it): a floor for the fixed work of any request, plus room proportional to each
+    /// kind of byte, so that no volume of data — a flood of comments, ten thousand reviews, a
+    /// 100 MiB file — runs the guest out of budget before it decides. The wall clock follows
+    /// the fuel, so that fuel (deterministic) is the limit that binds.
+    pub fn for_request(envelope_bytes: usize, blob_bytes: usize) -> Limits {
+        let envelope = u64::try_from(envelope_bytes).unwrap_or(u64::MAX);
+        let blobs = u64::try_from(blob_bytes).unwrap_or(u64::MAX);
+        let scaled_fuel =
+            envelope.saturating_mul(ENVELOPE_FUEL_PER_BYTE).saturating_add(blobs.saturating_mul(BLOB_FUEL_PER_BYTE));
         Limits {
-            fuel: 500_000_000u64.saturating_add(input.saturating_mul(200)),
-            wall_clock: Duration::from_secs(20).saturating_add(Duration::from_millis(input / 100_000)),
-            memory_bytes: (64usize << 20).saturating_add(input_bytes.saturating_mul(2)),
+            fuel: BASE_FUEL.saturating_add(scaled_fuel),
+            wall_clock: Duration::from_secs(20)
+                .saturating_add(Duration::from_millis(scaled_fuel / (FUEL_PER_SECOND_FLOOR / 1000))),
+            memory_bytes: (64usize << 20)
+                .saturating_add(envelope_bytes.saturating_mul(ENVELOPE_MEMORY_PER_BYTE))
+                .saturating_add(blob_bytes.saturating_mul(BLOB_MEMORY_PER_BYTE)),
             stdout_bytes: 8 << 20,
             stderr_bytes: 64 << 10,
         }
+    }
+
+    /// Limits for `input_bytes` of request whose split is unknown (the corpus, `selftest`):
+    /// every byte is budgeted like an envelope byte, the costlier kind.
+    pub fn for_input(input_bytes: usize) -> Limits {
+        Limits::for_request(input_bytes, 0)
     }
 }
 
@@ -111,6 +139,8 @@ pub struct Output {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub fuel_used: u64,
+    /// The largest linear memory the guest had.
+    pub peak_memory: usize,
 }
 
 /// Limits that replace the computed ones (hidden diagnostic flags, tests).
@@ -311,6 +341,7 @@ fn run_in_store(
             .build(),
         cap: limits.memory_bytes,
         denied: None,
+        peak: 0,
     };
     let mut store = Store::new(engine, GuestState { wasi, limiter });
     store.limiter(|state| &mut state.limiter);
@@ -327,6 +358,7 @@ fn run_in_store(
         .and_then(|start| start.call(&mut store, ()));
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
     let denied = store.data().limiter.denied;
+    let peak_memory = store.data().limiter.peak;
 
     if let Some(why) = stdin.failure() {
         // Whatever the guest did after a failed read, it did not see its whole input.
@@ -341,7 +373,7 @@ fn run_in_store(
         },
     };
     match error {
-        None => Ok(Output { stdout: stdout.take(), stderr: stderr.take(), fuel_used }),
+        None => Ok(Output { stdout: stdout.take(), stderr: stderr.take(), fuel_used, peak_memory }),
         Some(error) => Err(error),
     }
 }
@@ -391,6 +423,8 @@ struct Limiter {
     inner: StoreLimits,
     cap: usize,
     denied: Option<usize>,
+    /// The largest size granted.
+    peak: usize,
 }
 
 impl ResourceLimiter for Limiter {
@@ -398,7 +432,11 @@ impl ResourceLimiter for Limiter {
         if desired > self.cap {
             self.denied = Some(desired);
         }
-        self.inner.memory_growing(current, desired, maximum)
+        let granted = self.inner.memory_growing(current, desired, maximum)?;
+        if granted {
+            self.peak = self.peak.max(desired);
+        }
+        Ok(granted)
     }
 
     fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
