@@ -49,17 +49,35 @@ pub struct Limits {
     pub stderr_bytes: usize,
 }
 
+// Per-envelope-byte budgets, measured (GITEA_GATE_TIMINGS=1 prints fuel and peak memory per
+// guest run) on the worst inputs we could build, through the whole host (fake Gitea, real rows):
+//
+// | request (envelope bytes)                                          | fuel/byte | memory/byte |
+// |-------------------------------------------------------------------|-----------|-------------|
+// | checklist, one comment of 40 000 `/sop-ack` lines (1.0 MB)         |       918 |        34.5 |
+// | checklist, 20 000 one-line comments (16.4 MB)                      |       246 |         5.5 |
+// | checklist, one 1 MiB line (1.1 MB)                                 |       123 |         5.0 |
+// | checklist, 1 MiB of prose (1.1 MB)                                 |        49 |         5.9 |
+// | checklist, 10 000 reviews whose bodies ack (8.9 MB)                |       297 |         7.4 |
+// | approvals, 10 000 reviews (8.5 MB)                                 |       238 |         7.0 |
+//
+// (memory includes the fixed ~1 MiB of any run). The constants leave a safety factor of 2.7×
+// on fuel and 1.9× on memory over the worst row. Fuel runs at roughly 0.5–1 G units/s on the
+// 2-core development machine, so the wall clock assumes a tenth of that.
+
 /// Fuel for the fixed work of any request (a trust decision uses about 90 000 units).
 const BASE_FUEL: u64 = 500_000_000;
-/// Fuel per envelope byte. MEASURED_BELOW
-const ENVELOPE_FUEL_PER_BYTE: u64 = 2_000;
+/// Fuel per envelope byte (see the measurements above).
+const ENVELOPE_FUEL_PER_BYTE: u64 = 2_500;
 /// Fuel per blob byte: a drift compare hashes both files and compares them.
 const BLOB_FUEL_PER_BYTE: u64 = 200;
 /// Linear memory per envelope byte: the line itself, its parsed JSON tree and what the check
-/// derives from it.
-const ENVELOPE_MEMORY_PER_BYTE: usize = 16;
+/// derives from it (see the measurements above).
+const ENVELOPE_MEMORY_PER_BYTE: usize = 64;
 /// Linear memory per blob byte: a drift compare holds both files.
 const BLOB_MEMORY_PER_BYTE: usize = 2;
+/// Verdict bytes allowed per envelope byte, above the fixed 8 MiB.
+const STDOUT_PER_ENVELOPE_BYTE: usize = 2;
 /// The slowest rate the wall-clock budget assumes the guest burns fuel at, per second.
 const FUEL_PER_SECOND_FLOOR: u64 = 100_000_000;
 
@@ -81,7 +99,8 @@ impl Limits {
             memory_bytes: (64usize << 20)
                 .saturating_add(envelope_bytes.saturating_mul(ENVELOPE_MEMORY_PER_BYTE))
                 .saturating_add(blob_bytes.saturating_mul(BLOB_MEMORY_PER_BYTE)),
-            stdout_bytes: 8 << 20,
+            // A verdict lists findings about what it was given (one per excluded reviewer, say).
+            stdout_bytes: (8usize << 20).saturating_add(envelope_bytes.saturating_mul(STDOUT_PER_ENVELOPE_BYTE)),
             stderr_bytes: 64 << 10,
         }
     }
