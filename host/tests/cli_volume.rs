@@ -78,7 +78,7 @@ fn five_mib_of_comments_still_decide() {
     for i in 0..2_000 {
         let body = match i % 4 {
             0 => (0..100).map(|j| format!("/sop-ack {}\n", ITEMS[j % 3])).collect::<String>(),
-            1 => line.repeat(1),
+            1 => line.clone(),
             2 => format!("<!-- {} -->\n```\n/sop-ack x\n```\n", "y".repeat(2_000)),
             _ => "thanks! ".repeat(300),
         };

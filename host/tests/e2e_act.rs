@@ -283,7 +283,7 @@ fn the_seed_workflows_under_act() {
         w.act("pull_request_target", "sop-checklist.yml", &target, &[("SOP_CHECKLIST_GATE_TOKEN", TEAM_TOKEN)]);
     assert!(ok, "{log}");
     assert!(log.contains("acked=2/3 tier=low"), "{log}");
-    let sop = w.fake.statuses().into_iter().filter(|s| s.context == "sop-checklist / all-items-acked").last().unwrap();
+    let sop = w.fake.statuses().into_iter().rfind(|s| s.context == "sop-checklist / all-items-acked").unwrap();
     assert_eq!(sop.description, "[info tier:low] acked: 2/3 — missing: staging-smoke");
 }
 
