@@ -8,6 +8,20 @@ cd "$root"
 started=$(date +%s)
 step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
 
+# What the tests need beyond rustup's toolchain (scripts/prereqs.sh has the list). As root on
+# Debian it installs what is missing, as .ci/run does; elsewhere it stops with one line per
+# missing tool naming its package.
+step "prerequisites"
+if ! scripts/prereqs.sh --check >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    scripts/prereqs.sh --install
+  else
+    scripts/prereqs.sh --check
+    echo "error: install the packages above (as root: scripts/prereqs.sh --install), then run $0 again" >&2
+    exit 2
+  fi
+fi
+
 if [[ -z "${SKIP_GUEST_CHECK:-}" ]]; then
   step "guest artifact: rebuild from guest/ and compare bytes"
   scripts/build-guest.sh --check
