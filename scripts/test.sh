@@ -38,6 +38,12 @@ cargo clippy -p gitea-gate --no-default-features --quiet -- -D warnings
 step "tests: guest units, host units, golden corpus (native + wasm), sandbox, CLI black-box, action scripts, e2e under act"
 cargo test --workspace --quiet
 
+# The gates' CLI tests once more against the fake imitating Gitea 1.22.6, the oldest version
+# supported (large files as `content: ""`, /raw without fallback, other error texts; docs/gitea.md).
+step "CLI tests against the fake as Gitea 1.22.6"
+FAKE_GITEA_VERSION=1.22.6 cargo test --quiet -p gitea-gate --test cli_drift --test cli_approvals \
+  --test cli_checklist --test cli_trust
+
 # A short fuzz run on every CI (the long runs are in the README's Security model section).
 step "fuzz: 50 000 mutated inputs through the guest"
 cargo run --release --quiet -p gitea-gate-fuzz -- 50000 "$(date +%j)"

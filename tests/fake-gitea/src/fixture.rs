@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
-    /// Gitea version to imitate: "1.25.4" (default) or "1.26…". It decides the `Link` header on
-    /// team lists and whether the Actions job token may read other repositories (behaviour.md §10).
+    /// Gitea version to imitate: "1.25.4" (default), "1.26…", or "1.22.6" (the seeds' team). It
+    /// decides the `Link` header on team lists and whether the Actions job token may read other
+    /// repositories (behaviour.md §10), and 1.22's differences (§14): large files as `content: ""`,
+    /// `/raw` without the default-branch fallback, other 404/401 texts, `warning` that blocks.
+    /// The environment variable `FAKE_GITEA_VERSION` overrides it for every server started
+    /// (scripts/test.sh runs the CLI tests once more with "1.22.6").
     #[serde(default = "default_version")]
     pub version: String,
     /// `[api] DEFAULT_MAX_BLOB_SIZE`: above it `/contents` returns `content: null` (§4.4).
@@ -266,9 +270,17 @@ impl Fixture {
 
     /// Whether this fixture imitates Gitea 1.26 or later.
     pub fn at_least_1_26(&self) -> bool {
+        self.minor_version() >= (1, 26)
+    }
+
+    /// Whether this fixture imitates Gitea 1.22 (or older): behaviour.md §14.
+    pub fn is_1_22(&self) -> bool {
+        self.minor_version() <= (1, 22)
+    }
+
+    fn minor_version(&self) -> (u32, u32) {
         let mut parts = self.version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        (major, minor) >= (1, 26)
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
     }
 
     pub fn user(&self, login: &str) -> Option<&User> {

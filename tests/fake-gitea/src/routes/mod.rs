@@ -46,9 +46,11 @@ pub fn error(ctx: &Ctx, status: u16, message: &str) -> Response {
     Response::json(status, &json!({"message": message, "url": ctx.swagger()}))
 }
 
-/// `{"message": "not found", "url": …, "errors": null}` (`APIErrorNotFound`).
+/// `{"message": "not found", "url": …, "errors": null}` (`APIErrorNotFound`); 1.22 sends its
+/// locale string "The target couldn't be found." (§14).
 pub fn not_found(ctx: &Ctx) -> Response {
-    Response::json(404, &json!({"message": "not found", "url": ctx.swagger(), "errors": null}))
+    let message = if ctx.fixture.is_1_22() { "The target couldn't be found." } else { "not found" };
+    Response::json(404, &json!({"message": message, "url": ctx.swagger(), "errors": null}))
 }
 
 /// A JSON array with `X-Total-Count`.
