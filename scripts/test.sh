@@ -2,6 +2,7 @@
 # Every test, the way CI runs them (.ci/run installs the toolchain, then calls this).
 #   scripts/test.sh            all of it
 #   SKIP_GUEST_CHECK=1 ...     skip the wasm rebuild-and-compare (machines without a wasm toolchain)
+#   SKIP_ARM64=1 ...           skip the aarch64 build under qemu and the reproducibility rebuild
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -47,5 +48,16 @@ FAKE_GITEA_VERSION=1.22.6 cargo test --quiet -p gitea-gate --test cli_drift --te
 # A short fuzz run on every CI (the long runs are in the README's Security model section).
 step "fuzz: 50 000 mutated inputs through the guest"
 cargo run --release --quiet -p gitea-gate-fuzz -- 50000 "$(date +%j)"
+
+# The shipped configuration (static, release, no JIT) for both architectures: the aarch64 binary
+# runs selftest under qemu-aarch64 and must print the x86_64 binary's verdict digest; and the
+# x86_64 binary must come out byte-identical when built from a checkout at another path.
+# SKIP_ARM64=1 leaves this out of a quick local run; CI always runs it.
+if [[ -z "${SKIP_ARM64:-}" ]]; then
+  step "arm64 identity: static release binaries for x86_64 and aarch64 decide identically"
+  scripts/release.sh identity
+  step "reproducible: x86_64 built from two checkout paths is byte-identical"
+  scripts/release.sh reproducible
+fi
 
 step "done"
