@@ -136,7 +136,8 @@ fn resolve_problem(path: &Path, what: &str, e: Errno) -> Problem {
             format!("{what} {shown} does not exist"),
             "check the path (it is relative to the working directory, the workspace)",
         ),
-        Errno::LOOP => match first_symlink(path) {
+        // A directory opened with O_NOFOLLOW that is a symlink is ENOTDIR, not ELOOP.
+        Errno::LOOP | Errno::NOTDIR if e == Errno::LOOP || first_symlink(path).is_some() => match first_symlink(path) {
             Some((link, text)) if link == path => {
                 Problem::usage_with_help(format!("{what} {shown} is a symlink (to {text})"), SYMLINK_HELP)
             }
