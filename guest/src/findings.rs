@@ -63,6 +63,8 @@ codes! {
         "A file named in the lock file (or given to pin update) does not exist.",
     PinsUpdated = "pins-updated":
         "The lock file was rewritten with fresh digests (sorted by path).",
+    NothingPinned = "nothing-pinned":
+        "The lock file pins no files (it is empty, or an update would leave it empty), so nothing was checked.",
     // --- approvals ---
     ApprovalsMet = "approvals-met":
         "At least the required number of members of the named teams approved the pull request.",

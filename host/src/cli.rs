@@ -79,7 +79,8 @@ pub struct OutputArgs {
     /// Report format on stdout [default: github inside an Actions runner, else human].
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
-    /// Also write the verdict as JSON to this file.
+    /// Also write the verdict as JSON to this file (beneath the working directory; a symlink
+    /// there is replaced, never written through).
     #[arg(long, global = true, value_name = "FILE")]
     pub report: Option<PathBuf>,
 }
@@ -147,12 +148,18 @@ pub struct DriftArgs {
     /// full commit), or file:PATH (a local file, e.g. a generated artifact).
     #[arg(long, value_name = "SPEC", requires = "local", conflicts_with = "manifest")]
     pub canonical: Option<String>,
-    /// The synced copy in this repository (relative to the working directory).
+    /// The synced copy in this repository (relative to the working directory, beneath it; never
+    /// read through a symlink).
     #[arg(long, value_name = "PATH", requires = "canonical")]
     pub local: Option<PathBuf>,
-    /// A JSON list of {"canonical": SPEC, "local": PATH} pairs, all compared in one run.
+    /// A JSON list of {"canonical": SPEC, "local": PATH} pairs, all compared in one run. In a
+    /// pull-request run it is read from the pull request's base commit, not the workspace.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// Only these repositories may be named by a canonical (--canonical or the manifest); any
+    /// other is a usage error before a request is sent. Repeat for several. Default: any.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub allow_repo: Vec<String>,
     /// The NAME of the environment variable holding the token that reads the canonical
     /// repositories. Empty or unset: trusted run → fail (exit 1); untrusted run → the remote
     /// pairs are skipped with a warning (exit 0). Without this flag, repositories are read

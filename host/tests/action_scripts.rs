@@ -243,3 +243,26 @@ fn inputs_become_separate_arguments_and_the_token_is_named() {
         "<--format><github><trust><--require-secret><AUTO_SYNC_TOKEN>"
     );
 }
+
+#[test]
+fn allow_repo_input_becomes_one_flag_per_repository() {
+    let out = run_sh(&[
+        ("GATE_CHECK", "drift"),
+        ("GATE_TOKEN_NAME", "SOP_TIER_CHECK_TOKEN"),
+        ("GATE_MANIFEST", "drift.json"),
+        ("GATE_ALLOW_REPO", "acme/controlplane, acme/sdk\nacme/docs $(touch /tmp/pwned)"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
+        "<--format><github><drift><--token-env><SOP_TIER_CHECK_TOKEN><--manifest><drift.json>\
+         <--allow-repo><acme/controlplane><--allow-repo><acme/sdk><--allow-repo><acme/docs>\
+         <--allow-repo><$(touch><--allow-repo></tmp/pwned)>"
+    );
+    let out = run_sh(&[("GATE_CHECK", "drift"), ("GATE_CANONICAL", "file:a"), ("GATE_LOCAL", "b")]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
+        "<--format><github><drift><--token-env><GITEA_GATE_TOKEN><--canonical><file:a><--local><b>",
+        "no allow-repo input, no flag"
+    );
+}

@@ -38,6 +38,9 @@ case "$check" in
       args+=(--canonical "$GATE_CANONICAL" --local "$GATE_LOCAL")
     fi
     [[ -n "${GATE_MAX_SIZE:-}" ]] && args+=(--max-size "$GATE_MAX_SIZE")
+    allow_repo=${GATE_ALLOW_REPO:-}
+    read -r -a allowed_repos <<<"${allow_repo//[,$'\n']/ }"
+    for repo in "${allowed_repos[@]}"; do args+=(--allow-repo "$repo"); done
     ;;
   pin)
     case "${GATE_PIN_ACTION:-verify}" in

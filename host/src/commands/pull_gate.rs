@@ -51,6 +51,10 @@ struct Gathered {
 pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: &Sandbox) -> Result<Report, Problem> {
     let run = RunFacts::gather(&cli.facts);
     check_token_env(gate.token_env)?;
+    // A malformed repository name is a usage error before any request (it would address another path).
+    if run.repository.is_some() {
+        run_repository(&run)?;
+    }
     let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
     let token_missing = gate.token_env.is_some() && token.is_none();
     let token_fact = gate.token_env.map(|name| json!({ "name": name, "present": token.is_some() }));

@@ -127,8 +127,9 @@ pub fn emit(report: &Report, format: Format, report_file: Option<&Path>, output_
             .map_err(|e| io::Error::other(format!("cannot write step outputs to {}: {e}", path.display())))?;
     }
     if let Some(path) = report_file {
-        std::fs::write(path, report.json())
-            .map_err(|e| io::Error::other(format!("cannot write the report to {}: {e}", path.display())))?;
+        crate::files::write_atomically(path, &report.json(), "the report").map_err(|problem| {
+            io::Error::other(format!("cannot write the report to {}: {}", path.display(), problem.message()))
+        })?;
     }
     Ok(())
 }
