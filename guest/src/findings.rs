@@ -73,7 +73,7 @@ codes! {
     ChangesRequested = "changes-requested":
         "A member of the named teams requested changes, and --block-on-changes-requested is on.",
     ReviewNotCounted = "review-not-counted":
-        "A review that does not count: the author's own, a system account's, dismissed, stale, or from a non-member.",
+        "A review that does not count: the author's own, a system account's, dismissed, stale, made on another commit than the head, re-requested, or from a non-member.",
     TeamUnreadable = "team-unreadable":
         "The token cannot read a named team's membership, so approvals or acks from it cannot be confirmed.",
     MembershipUnverified = "membership-unverified":
@@ -97,6 +97,10 @@ codes! {
         "The pull request body leaves a `- [ ] **Title**` box unchecked.",
     NoTierLabel = "no-tier-label":
         "The pull request has no tier:low/medium/high label; it is treated as tier:high.",
+    ReviewAckNotCounted = "review-ack-not-counted":
+        "A /sop-ack or /sop-n/a in a review that no longer stands (pending, dismissed, stale, or made on another commit than the head) does not count.",
+    TierLabelDistrusted = "tier-label-distrusted":
+        "With tier_label_from_ack_teams, a tier:low/medium label not last added by a confirmed ack-team member other than the author is ignored; the pull request is treated as tier:high.",
     // --- protocol ---
     InvalidInput = "invalid-input":
         "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",

@@ -15,6 +15,7 @@ pub mod protocol;
 pub mod pulls;
 pub mod reviews;
 pub mod text;
+pub mod tier;
 
 use serde_json::json;
 

@@ -254,7 +254,8 @@ pub struct ApprovalsArgs {
     /// Approvals needed.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min: u32,
-    /// Count approvals made on an older head commit (Gitea marks them stale).
+    /// Count approvals of another commit than the head: stale ones, and those Gitea has not marked
+    /// stale yet after the branch moved (docs/reviews.md).
     #[arg(long)]
     pub allow_stale: bool,
     /// Fail while a team member's latest review requests changes.
@@ -266,7 +267,7 @@ pub struct ApprovalsArgs {
 
 #[derive(Debug, Args)]
 pub struct ChecklistArgs {
-    /// The checklist: {"items": [{"id", "title"}], "ack_teams": ["ORG/NAME"], "count_edited_comments": false}.
+    /// The checklist: {"items": [{"id", "title"}], "ack_teams": ["ORG/NAME"], "count_edited_comments": false, "tier_label_from_ack_teams": false}.
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     #[command(flatten)]

@@ -80,6 +80,52 @@ fn world() -> FakeGitea {
             vec![json!({"id": 30, "user": "qa-carol", "state": "COMMENT", "body": "/sop-ack comprehensive-testing"})],
         ),
     ];
+    let mut pulls = pulls;
+    // 27–30: six items acked in a comment, the seventh only in a review that no longer stands
+    // (dismissed, stale, pending, made on an older commit); 31: the same review, standing.
+    let six = ITEMS[..6].iter().map(|(id, _)| format!("/sop-ack {id}")).collect::<Vec<_>>().join("\n");
+    let seventh = format!("/sop-ack {}", ITEMS[6].0);
+    for (number, review) in [
+        (27, json!({"id": 40, "user": "qa-carol", "state": "APPROVED", "dismissed": true})),
+        (28, json!({"id": 41, "user": "qa-carol", "state": "COMMENT", "stale": true, "commit_id": sha(1028)})),
+        (29, json!({"id": 42, "user": "ceo-bot", "state": "PENDING"})),
+        (
+            30,
+            json!({"id": 43, "user": "qa-carol", "state": "APPROVED", "commit_id": "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12", "stale": false}),
+        ),
+        (31, json!({"id": 44, "user": "qa-carol", "state": "COMMENT"})),
+    ] {
+        let mut review = review;
+        review["body"] = json!(seventh);
+        pulls.push(checklist_pull(
+            number,
+            &["tier:high"],
+            vec![comment(100 + number as i64, "sec-erin", &six)],
+            vec![review],
+        ));
+    }
+    // 40–44: tier:low and nothing acked; who added the label differs.
+    let added = |id: i64, user: &str| json!({"id": id, "user": user, "label": "tier:low"});
+    for (number, events) in [
+        (40, vec![added(1, "bob")]),
+        (41, vec![added(1, "qa-carol")]),
+        (42, vec![added(1, "qa-dave")]),
+        (43, vec![added(1, "qa-carol")]),
+    ] {
+        let mut pr = checklist_pull(number, &["tier:low"], vec![], vec![]);
+        pr["label_events"] = json!(events);
+        pulls.push(pr);
+    }
+    pulls.last_mut().expect("43")["user"] = json!("qa-carol");
+    // 44: qa-carol added tier:low; 60 comments later bob removed it and added it again (page 2).
+    let chatter: Vec<Value> = (0..60).map(|i| comment(100 + i, "bob", "looks fine")).collect();
+    let mut pr = checklist_pull(44, &["tier:low"], chatter, vec![]);
+    pr["label_events"] = json!([
+        added(1, "qa-carol"),
+        {"id": 200, "user": "bob", "label": "tier:low", "added": false},
+        added(201, "bob"),
+    ]);
+    pulls.push(pr);
     start(base_fixture(pulls))
 }
 
@@ -180,6 +226,84 @@ fn review_bodies_and_not_applicable_declarations() {
     assert_eq!(r.output("acked"), "6/7");
     assert_eq!(r.output("missing"), "staging-smoke");
     assert!(r.stdout.contains("reason"), "{}", r.stdout);
+}
+
+#[test]
+fn acks_in_reviews_that_no_longer_stand_do_not_count() {
+    let c = Checklist::new();
+    let seventh = ITEMS[6].0;
+    for (pr, why) in [(27, "was dismissed"), (28, "is stale"), (29, "pending"), (30, "made on commit")] {
+        let r = c.pr(pr);
+        assert_eq!(r.code, 1, "#{pr} ({why}):\n{}", r.stdout);
+        assert_eq!((r.output("acked"), r.output("missing")), ("6/7", seventh), "#{pr}");
+        let line = r.stdout.lines().find(|l| l.contains("review-ack-not-counted")).unwrap_or_default().to_owned();
+        assert!(line.contains(why), "#{pr} must say why ({why}):\n{}", r.stdout);
+    }
+    let r = c.pr(30);
+    assert!(r.stdout.contains("made on commit ab12cd34ef56, but the head is 000000000000"), "{}", r.stdout);
+    let r = c.pr(31);
+    assert_eq!(r.code, 0, "a standing review's ack counts:\n{}", r.stdout);
+    assert_eq!(r.output("acked"), "7/7");
+}
+
+impl Checklist {
+    /// `sop.json` with `tier_label_from_ack_teams` on.
+    fn trusting_tier_labels_from_ack_teams(&self) -> &'static str {
+        let items: Vec<Value> = ITEMS.iter().map(|(id, title)| json!({"id": id, "title": title})).collect();
+        let config = json!({"items": items, "ack_teams": ["acme/qa", "acme/security"],
+                            "tier_label_from_ack_teams": true});
+        fs::write(self.dir.path().join("sop-tier.json"), config.to_string()).expect("config");
+        "sop-tier.json"
+    }
+}
+
+#[test]
+fn a_tier_label_added_by_a_non_member_is_ignored_when_configured() {
+    let c = Checklist::new();
+    let config = c.trusting_tier_labels_from_ack_teams();
+    let gate = |config: &str, pr: u64| c.run(config, &["--pr", &pr.to_string(), "--status-context", "sop"]);
+
+    // Off (the default): any tier:low counts, and the timeline is not read.
+    let r = gate("sop.json", 40);
+    assert_eq!((r.code, r.output("tier")), (0, "low"), "{}", r.stdout);
+    assert!(!c.fake.requests().iter().any(|q| q.path.ends_with("/timeline")));
+
+    // On: bob (an org member outside the ack teams) added it → ignored, tier:high, blocks.
+    let r = gate(config, 40);
+    assert_eq!((r.code, r.output("tier")), (1, "high"), "{}", r.stdout);
+    let line = r.stdout.lines().find(|l| l.contains("tier-label-distrusted")).unwrap_or_default().to_owned();
+    assert!(line.contains("bob") && line.contains("tier:low"), "names who added it:\n{}", r.stdout);
+    assert_eq!(c.last_status().0, "failure");
+
+    // On: a member of qa or security added it → honoured.
+    for pr in [41, 42] {
+        let r = gate(config, pr);
+        assert_eq!((r.code, r.output("tier")), (0, "low"), "#{pr}:\n{}", r.stdout);
+        assert!(r.stdout.contains("[info tier:low]") || r.stdout.contains("tier:low"), "{}", r.stdout);
+    }
+    // On: a member of the ack teams who is the pull request's author (qa-carol on #43) added it.
+    let r = gate(config, 43);
+    assert_eq!((r.code, r.output("tier")), (1, "high"), "the author cannot lower their own tier:\n{}", r.stdout);
+    assert!(r.stdout.contains("author"), "{}", r.stdout);
+    // The adder's membership was probed with the rest.
+    assert!(c.fake.requests().iter().any(|q| q.path.ends_with("/members/qa-dave")));
+}
+
+#[test]
+fn the_last_label_event_decides_even_on_a_later_timeline_page() {
+    let c = Checklist::new();
+    let config = c.trusting_tier_labels_from_ack_teams();
+    let r = c.run(config, &["--pr", "44"]);
+    assert_eq!((r.code, r.output("tier")), (1, "high"), "bob re-added it on page 2:\n{}", r.stdout);
+    assert!(r.stdout.contains("bob"), "{}", r.stdout);
+    let pages: Vec<String> = c
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.ends_with("/issues/44/timeline"))
+        .map(|q| q.query.get("page").cloned().unwrap_or_default())
+        .collect();
+    assert!(pages.contains(&"2".to_owned()) && pages.contains(&"3".to_owned()), "{pages:?}");
 }
 
 #[test]

@@ -21,9 +21,10 @@ use crate::checks::trust::{classify, secret_policy};
 use crate::findings::{Code, Finding, Level};
 use crate::membership::{MembershipFact, Memberships, Standing, TeamFact, team_label, token_fix};
 use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact, StatusText, Verdict};
-use crate::pulls::{author_login, labels};
-use crate::reviews::login_of;
+use crate::pulls::author_login;
+use crate::reviews::{head_sha, login_of, review_stands};
 use crate::text::{join_bounded, one_line};
+use crate::tier;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +47,12 @@ pub struct ChecklistFacts {
     pub reviews: Vec<Value>,
     #[serde(default)]
     pub membership: Option<Vec<MembershipFact>>,
+    /// Accept a `tier:*` label only from a confirmed ack-team member (tier.rs).
+    #[serde(default)]
+    pub tier_label_from_ack_teams: bool,
+    /// The issue timeline's label events (the host reads them when the option above is on).
+    #[serde(default)]
+    pub timeline: Option<Vec<Value>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -175,15 +182,25 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
         }
         commands.extend(found);
     }
+    // Only a review that still stands speaks (reviews.rs): not a draft or request row, not
+    // dismissed, not stale, and made on the head — there is no --allow-stale for acks.
+    let mut unstanding_reviews = Vec::new();
     for review in &facts.reviews {
-        // Drafts and review requests carry no statement; submitted reviews do, dismissed or not.
-        if matches!(review.get("state").and_then(Value::as_str), Some("PENDING" | "REQUEST_REVIEW") | None) {
-            continue;
-        }
         let Some((login, _)) = login_of(review) else { continue };
         let body = review.get("body").and_then(Value::as_str).unwrap_or("");
         let id = review.get("id").and_then(Value::as_i64).unwrap_or(0);
         let (found, problems) = commands_in(body, login, &format!("review #{id}"));
+        if let Err(why) = review_stands(review, head_sha(pr), false) {
+            if !found.is_empty() {
+                unstanding_reviews.push(format!(
+                    "review #{id} by {} {}, so its {} command(s) do not count",
+                    one_line(login),
+                    why.describe(),
+                    found.len()
+                ));
+            }
+            continue;
+        }
         notes.extend(problems);
         commands.extend(found);
     }
@@ -215,6 +232,11 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
             && !issuers.iter().any(|l| l.eq_ignore_ascii_case(&command.login))
         {
             issuers.push(command.login.clone());
+        }
+    }
+    for login in tier::people_to_probe(facts.tier_label_from_ack_teams, pr, facts.timeline.as_deref(), &author) {
+        if !issuers.iter().any(|l| l.eq_ignore_ascii_case(&login)) {
+            issuers.push(login);
         }
     }
     if facts.membership.is_none() && !issuers.is_empty() {
@@ -288,8 +310,8 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
     let missing: Vec<&str> = rows.iter().filter(|r| r.1 != "acked" && r.1 != "n/a").map(|r| r.0.id.as_str()).collect();
     let unverified_items: Vec<&str> = rows.iter().filter(|r| r.1 == "unverified").map(|r| r.0.id.as_str()).collect();
 
-    let pr_labels = labels(pr);
-    let found_tier = tier(&pr_labels);
+    let tier_trust = tier::decide(facts.tier_label_from_ack_teams, pr, facts.timeline.as_deref(), &author, &m);
+    let found_tier = tier_trust.tier;
     let tier = found_tier.unwrap_or(Tier::High);
     let informational = tier == Tier::Low;
     let mut description = format!("acked: {satisfied}/{total}");
@@ -302,7 +324,8 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
 
     let mut findings = vec![c.basis.clone()];
     findings.extend(c.warnings.iter().cloned());
-    if found_tier.is_none() {
+    findings.extend(tier_trust.findings.iter().cloned());
+    if tier_trust.labelled.is_none() {
         findings.push(
             Finding::new(
                 Code::NoTierLabel,
@@ -317,6 +340,9 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
     }
     for note in notes.iter().chain(&not_counted) {
         findings.push(Finding::new(Code::AckNotCounted, Level::Notice, note.clone()));
+    }
+    for note in &unstanding_reviews {
+        findings.push(Finding::new(Code::ReviewAckNotCounted, Level::Notice, note.clone()));
     }
     for title in unchecked_boxes(pr.get("body").and_then(Value::as_str).unwrap_or("")) {
         let matched = facts.items.iter().find(|i| i.title.eq_ignore_ascii_case(&title));
@@ -389,6 +415,7 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
         "pull_request": number,
         "tier": tier,
         "tier_label_found": found_tier.is_some(),
+        "tier_label_trust": tier_trust.details,
         "ack_teams": facts.teams.iter().map(team_label).collect::<Vec<_>>(),
         "items": rows.iter().map(|(item, status, acked_by, na, unverified)| json!({
             "id": item.id,
@@ -480,7 +507,8 @@ mod tests {
             }],
             count_edited_comments: false,
             pull_request: Some(json!({"number": 7, "user": {"login": "author"},
-                "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(), "body": ""})),
+                "labels": labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(), "body": "",
+                "head": {"sha": HEAD}})),
             comments,
             reviews,
             membership: Some(
@@ -494,6 +522,8 @@ mod tests {
                     })
                     .collect(),
             ),
+            tier_label_from_ack_teams: false,
+            timeline: None,
         }
     }
 
@@ -501,6 +531,8 @@ mod tests {
         json!({"id": id, "user": {"login": login}, "body": body, "created_at": "2026-06-05T10:00:00Z",
                "updated_at": if edited { "2026-06-05T11:00:00Z" } else { "2026-06-05T10:00:00Z" }})
     }
+
+    const HEAD: &str = "0000000000000000000000000000000000000007";
 
     const ALL: &str = "/sop-ack testing\n/sop-ack e2e\n/sop-ack smoke\n/sop-ack root-cause";
 
@@ -567,7 +599,9 @@ mod tests {
                 facts(
                     &["tier:high"],
                     vec![],
-                    vec![json!({"id": 3, "user": {"login": "qa-bot"}, "state": "APPROVED", "body": ALL})],
+                    vec![
+                        json!({"id": 3, "user": {"login": "qa-bot"}, "state": "APPROVED", "body": ALL, "commit_id": HEAD}),
+                    ],
                     qa.clone(),
                 ),
                 Outcome::Pass,
@@ -636,6 +670,60 @@ mod tests {
             (v.outputs["acked"].as_str(), v.outputs["missing"].as_str(), v.outputs["tier"].as_str()),
             ("4/4", "", "high")
         );
+    }
+
+    #[test]
+    fn acks_in_reviews_that_no_longer_stand_do_not_count() {
+        let review = |id: i64, state: &str, extra: Value| {
+            let mut r = json!({"id": id, "user": {"login": "qa-bot"}, "state": state, "body": ALL, "commit_id": HEAD});
+            if let (Some(r), Some(extra)) = (r.as_object_mut(), extra.as_object()) {
+                r.extend(extra.clone());
+            }
+            r
+        };
+        for (name, r, why) in [
+            ("dismissed", review(3, "APPROVED", json!({"dismissed": true})), "was dismissed"),
+            ("stale", review(4, "COMMENT", json!({"stale": true})), "is stale"),
+            ("pending", review(5, "PENDING", json!({})), "pending draft"),
+            (
+                "old commit",
+                review(6, "APPROVED", json!({"commit_id": "0000000000000000000000000000000000000006"})),
+                "made on commit 000000000000",
+            ),
+        ] {
+            let v = evaluate(facts(&["tier:high"], vec![], vec![r], vec![("qa-bot", Some(true))])).expect("valid");
+            assert_eq!(v.code, Code::ChecklistIncomplete, "{name}: {}", v.reason);
+            let f = v.findings.iter().find(|f| f.code == Code::ReviewAckNotCounted).expect("explained");
+            assert!(f.message.contains(why) && f.message.contains("review #"), "{name}: {}", f.message);
+        }
+        let standing = review(7, "COMMENT", json!({}));
+        let v = evaluate(facts(&["tier:high"], vec![], vec![standing], vec![("qa-bot", Some(true))])).expect("valid");
+        assert_eq!(v.code, Code::ChecklistComplete, "{}", v.reason);
+    }
+
+    #[test]
+    fn a_tier_label_from_a_non_member_is_ignored_when_configured() {
+        let label = |login: &str| json!({"type": "label", "body": "1", "user": {"login": login}, "label": {"name": "tier:low"}});
+        let mut f = facts(&["tier:low"], vec![], vec![], vec![("bob", Some(false)), ("qa-bot", Some(true))]);
+        f.tier_label_from_ack_teams = true;
+        f.timeline = Some(vec![label("bob")]);
+        let v = evaluate(f).expect("valid");
+        assert_eq!((v.code, v.outputs["tier"].as_str()), (Code::ChecklistIncomplete, "high"), "{}", v.reason);
+        assert!(v.findings.iter().any(|f| f.code == Code::TierLabelDistrusted && f.message.contains("bob")));
+        assert!(!v.findings.iter().any(|f| f.code == Code::NoTierLabel), "the PR has a label; it is distrusted");
+        let mut f = facts(&["tier:low"], vec![], vec![], vec![("qa-bot", Some(true))]);
+        f.tier_label_from_ack_teams = true;
+        f.timeline = Some(vec![label("qa-bot")]);
+        let v = evaluate(f).expect("valid");
+        assert_eq!((v.code, v.outputs["tier"].as_str()), (Code::ChecklistInformational, "low"));
+        // The adder joins the membership probes.
+        let mut f = facts(&["tier:low"], vec![comment(1, "qa-bot", "/sop-ack testing", false)], vec![], vec![]);
+        f.tier_label_from_ack_teams = true;
+        f.timeline = Some(vec![label("bob")]);
+        f.membership = None;
+        let v = evaluate(f).expect("valid");
+        let Some(Needs::Membership(probes)) = v.needs else { panic!("asks for membership") };
+        assert_eq!(probes.iter().map(|p| p.login.as_str()).collect::<Vec<_>>(), vec!["qa-bot", "bob"]);
     }
 
     #[test]

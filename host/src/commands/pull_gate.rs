@@ -33,6 +33,8 @@ pub struct PullGate<'a> {
     pub pr: Option<u64>,
     /// The checklist reads the pull request's comments too.
     pub with_comments: bool,
+    /// …and, with `tier_label_from_ack_teams`, the label events of its timeline.
+    pub with_timeline: bool,
     pub status_context: Option<&'a str>,
     pub target_url: Option<&'a str>,
     /// The check's own facts (`min`, `items`, …), merged into the request.
@@ -44,6 +46,8 @@ struct Gathered {
     pull_request: Option<Value>,
     reviews: Vec<Value>,
     comments: Vec<Value>,
+    /// Label events of the timeline, when the gate reads them.
+    timeline: Option<Vec<Value>>,
     membership: Option<Vec<Value>>,
     lookup: Option<Value>,
 }
@@ -89,8 +93,14 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: &Sandbox) -> Result<Report, 
     facts["token"] = token_fact.unwrap_or(Value::Null);
     facts["pr_number"] = json!(gate.pr);
     facts["teams"] = Value::Array(teams.iter().map(Team::fact).collect());
-    let mut gathered =
-        Gathered { pull_request: None, reviews: Vec::new(), comments: Vec::new(), membership: None, lookup: None };
+    let mut gathered = Gathered {
+        pull_request: None,
+        reviews: Vec::new(),
+        comments: Vec::new(),
+        timeline: None,
+        membership: None,
+        lookup: None,
+    };
 
     let decision = loop {
         let decision = decide(sandbox, &request(gate, &run, &facts, &gathered))?;
@@ -130,6 +140,9 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, facts: &Value, gathered: &Gather
         if gate.with_comments {
             facts["comments"] = Value::Array(gathered.comments.clone());
         }
+        if let Some(timeline) = &gathered.timeline {
+            facts["timeline"] = Value::Array(timeline.clone());
+        }
     }
     if let Some(membership) = &gathered.membership {
         facts["membership"] = Value::Array(membership.clone());
@@ -158,16 +171,20 @@ fn fetch_pull_request(
 ) -> Result<(), Problem> {
     let repo = run_repository(run)?;
     eprintln!("gitea-gate: reading pull request {repo}#{number} …");
-    let (pr, reviews, comments) = std::thread::scope(|scope| {
+    let (pr, reviews, comments, timeline) = std::thread::scope(|scope| {
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
         let comments = scope
             .spawn(|| if gate.with_comments { gitea::comments::list(client, &repo, number) } else { Ok(Vec::new()) });
+        let timeline = scope.spawn(|| {
+            if gate.with_timeline { gitea::timeline::label_events(client, &repo, number).map(Some) } else { Ok(None) }
+        });
         let pr = gitea::pulls::get(client, &repo, number);
-        (pr, join(reviews), join(comments))
+        (pr, join(reviews), join(comments), join(timeline))
     });
     let pr = pr.map_err(|e| Problem::api(&e, &format!("cannot read pull request #{number}")))?;
     let reviews = reviews.map_err(|e| Problem::api(&e, &format!("cannot read the reviews of #{number}")))?;
     let comments = comments.map_err(|e| Problem::api(&e, &format!("cannot read the comments of #{number}")))?;
+    let timeline = timeline.map_err(|e| Problem::api(&e, &format!("cannot read the timeline of #{number}")))?;
     // An issue_comment run learns where the pull request's head lives from this object (the
     // payload does not say), exactly as the trust gate's own lookup would (§9.2).
     if gate.pr.is_none() || gate.pr == payload_issue_number(run) {
@@ -176,6 +193,7 @@ fn fetch_pull_request(
     gathered.pull_request = Some(pr);
     gathered.reviews = reviews;
     gathered.comments = comments;
+    gathered.timeline = timeline;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod pulls;
 pub mod reviews;
 pub mod statuses;
 pub mod teams;
+pub mod timeline;
 pub mod transport;
 
 pub use client::{ApiResponse, Client, ClientConfig, Token};

@@ -194,6 +194,10 @@ pub struct Pull {
     pub reviews: Vec<Review>,
     #[serde(default)]
     pub comments: Vec<Comment>,
+    /// Label events of the issue timeline (who added or removed which label), merged with the
+    /// comments by id in `/issues/{n}/timeline`.
+    #[serde(default)]
+    pub label_events: Vec<LabelEvent>,
 }
 
 fn open() -> String {
@@ -223,6 +227,8 @@ pub struct Review {
     pub state: String,
     #[serde(default)]
     pub body: String,
+    /// The head the review was made on; empty: the pull request's current head (request rows
+    /// always answer "").
     #[serde(default)]
     pub commit_id: String,
     #[serde(default)]
@@ -250,6 +256,21 @@ pub struct Comment {
     /// Differs from `created_at` when the comment was edited.
     #[serde(default)]
     pub updated_at: Option<String>,
+}
+
+/// A label added to (or removed from) an issue or pull request: a timeline item of type `label`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelEvent {
+    /// The timeline comment's id (shared with the comments' ids, which order the timeline).
+    pub id: i64,
+    pub user: String,
+    pub label: String,
+    /// `false`: the label was removed.
+    #[serde(default = "yes")]
+    pub added: bool,
+    #[serde(default = "default_date")]
+    pub created_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -93,6 +93,10 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
             Some(n) => repos::comments(ctx, owner, name, n),
             None => error(ctx, 500, ""),
         },
+        ["repos", owner, name, "issues", n, "timeline"] if get => match number(n) {
+            Some(n) => repos::timeline(ctx, owner, name, n, request),
+            None => not_found(ctx),
+        },
         ["repos", owner, name, "statuses", sha] if post => repos::post_status(ctx, owner, name, sha, request),
         ["repos", owner, name, "commits", git_ref, "status"] if get => {
             repos::combined_status(ctx, owner, name, git_ref)

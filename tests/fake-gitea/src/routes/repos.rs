@@ -218,6 +218,37 @@ pub fn comments(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
     json_list(items.clone(), items.len())
 }
 
+/// `/issues/{n}/timeline` (`issueGetCommentsAndTimeline`): comments and
+/// label events, oldest first (by id), paginated with `page`/`limit` like every list — but
+/// `X-Total-Count` is the number of items on the page, not the total. A missing index is a 404.
+pub fn timeline(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Issue, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let (comments, events) = match (repo.pull(number), repo.issue(number)) {
+        (Some(pr), _) => (&pr.comments, pr.label_events.as_slice()),
+        (None, Some(issue)) => (&issue.comments, &[][..]),
+        (None, None) => return not_found(ctx),
+    };
+    let labels = repo.pull(number).map(|pr| pr.labels.as_slice()).unwrap_or_default();
+    let mut items: Vec<(i64, Value)> = comments
+        .iter()
+        .map(|c| {
+            let mut item = shape::comment(ctx.fixture, repo, number, c);
+            item["type"] = json!("comment");
+            (c.id, item)
+        })
+        .collect();
+    items.extend(events.iter().map(|e| (e.id, shape::label_event(ctx.fixture, labels, e))));
+    items.sort_by_key(|(id, _)| *id);
+    let all: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
+    let (page_number, limit) = page_and_limit(&request.query);
+    let rows = page(&all, page_number, limit);
+    let count = rows.len();
+    json_list(rows, count)
+}
+
 /// Everything `git cat-file` would resolve for a status: a branch, or a (unique) sha prefix of a
 /// known commit, including pull request heads.
 fn resolve_commit(repo: &Repo, sha: &str) -> Option<String> {
