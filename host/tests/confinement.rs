@@ -371,3 +371,33 @@ fn bad_owner_repo_and_path_segments_send_no_request() {
     assert_eq!(run.code, 2, "--repository acme/..: {}{}", run.stdout, run.stderr);
     assert!(fake.requests().is_empty(), "requests were sent: {:?}", fake.requests());
 }
+
+#[test]
+fn without_the_token_an_unreadable_base_manifest_follows_the_trust_policy() {
+    // acme/core is private: without the token its base commit cannot be read. The pull request's
+    // own manifest must not decide in its place; the trust policy does (skip in a fork run, the
+    // missing-secret failure in a trusted one), exactly as for an unfetched canonical copy.
+    let fake = FakeGitea::start(fixture()).unwrap();
+    let s = Scratch::new();
+    s.write("ws/prod.env", b"anything\n");
+    s.write("ws/drift.json", json!([{"canonical": "file:prod.env", "local": "prod.env"}]).to_string().as_bytes());
+    let without_token = |event_name: &str, payload: &str| {
+        let mut command = gitea_gate();
+        command
+            .current_dir(s.ws())
+            .args(["drift", "--token-env", "AUTO_SYNC_TOKEN", "--retries", "0", "--timeout", "5"])
+            .args(["--manifest", "drift.json"])
+            .env("GITHUB_API_URL", fake.api_url())
+            .env("GITHUB_EVENT_NAME", event_name)
+            .env("GITHUB_EVENT_PATH", event(payload))
+            .env("GITHUB_REPOSITORY", "acme/core")
+            .env("AUTO_SYNC_TOKEN", " ");
+        run(command)
+    };
+    let fork = without_token("pull_request", "pull_request_fork");
+    assert_eq!((fork.code, fork.output("verdict")), (0, "skip"), "{}{}", fork.stdout, fork.stderr);
+    let same_repo = without_token("pull_request", "pull_request_same_repo");
+    assert_eq!((same_repo.code, same_repo.output("verdict")), (1, "fail"), "{}{}", same_repo.stdout, same_repo.stderr);
+    assert!(same_repo.output("reason").starts_with("missing-secret:"), "{}", same_repo.output("reason"));
+    assert!(!asked_vault(&fake));
+}

@@ -242,11 +242,22 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
     let token_missing = matches!(&token_fact, Some((_, None)));
     let token = || token_fact.as_ref().and_then(|(name, value)| value.as_ref().map(|v| Token::new(name, v)));
 
+    let mut unread_manifest = None;
     let (specs, manifest_finding) = match (&args.manifest, &args.canonical, &args.local) {
         (Some(manifest), _, _) => {
             beneath(manifest, "the manifest")?;
             let client = || api_client(cli, &run, "read the manifest from the pull request's base commit", token());
             match pull_request_base(&run, client)? {
+                // Without the token the base commit may be unreadable (a private repository). The
+                // pull request's own copy must not decide instead: the trust policy does, as for
+                // any canonical copy that could not be fetched for want of the token.
+                Some(base) if token_missing => match base_manifest(&client()?, &run, manifest, &base) {
+                    Ok(found) => found,
+                    Err(_) => {
+                        unread_manifest = Some(format!("the canonical copies {} names at the base commit", manifest.display()));
+                        (Vec::new(), None)
+                    }
+                },
                 Some(base) => base_manifest(&client()?, &run, manifest, &base)?,
                 None => {
                     let text = read_bounded(manifest, MAX_MANIFEST_BYTES, "the manifest")?;
@@ -307,6 +318,11 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
         pairs.push(json!({ "canonical": canonical, "local": local }));
     }
 
+    if let Some(label) = unread_manifest {
+        // One remote pair that could not be fetched: the guest applies the trust policy to it.
+        let local = json!({ "label": "(unknown without the token)", "bytes": request.blob(Vec::new()) });
+        pairs.push(json!({ "canonical": { "label": label, "remote": true }, "local": local }));
+    }
     let token = token_fact.as_ref().map(|(name, value)| json!({ "name": name, "present": value.is_some() }));
     let limits = json!({
         "context_lines": args.context_lines,
