@@ -90,7 +90,9 @@ codes! {
     ChecklistInformational = "checklist-informational":
         "Some checklist items are missing, but the pull request is tier:low, so the gate only informs.",
     AckNotCounted = "ack-not-counted":
-        "A /sop-ack or /sop-n/a that does not count: by the author, by a non-member, in an edited comment, or without an id or reason.",
+        "A /sop-ack or /sop-n/a that does not count: the author's ack, by a non-member, in an edited comment, or without an id or a visible reason.",
+    AuthorWaiver = "author-waiver":
+        "The pull request's author tried to waive an item with /sop-n/a; only a member of the ack teams who is not the author can, so it does not count.",
     UnknownChecklistItem = "unknown-checklist-item":
         "A command names an item id that is not in the checklist; it is reported and ignored.",
     UncheckedBox = "unchecked-box":

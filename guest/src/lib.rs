@@ -8,6 +8,7 @@
 
 pub mod bytes;
 pub mod checks;
+pub mod commands;
 pub mod compare;
 pub mod findings;
 pub mod membership;

@@ -34,8 +34,19 @@ fn hostile_text() -> String {
 }
 
 /// Every key a verdict may write; nothing else may appear in $GITHUB_OUTPUT.
-const KEYS: &[&str] =
-    &["verdict", "trust", "reason", "drifted", "approved-by", "approvals", "acked", "missing", "tier", "mismatched"];
+const KEYS: &[&str] = &[
+    "verdict",
+    "trust",
+    "reason",
+    "drifted",
+    "approved-by",
+    "approvals",
+    "acked",
+    "waived",
+    "missing",
+    "tier",
+    "mismatched",
+];
 
 fn check(run: &common::Run, expect_verdict: &str) {
     assert_no_injected_commands(&run.stdout);
