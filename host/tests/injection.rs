@@ -99,7 +99,7 @@ fn check(run: &common::Run, expect_verdict: &str) {
 
 #[test]
 fn hostile_pull_request_text_comments_reviews_and_logins() {
-    let evil_login = "eve::set-output name=verdict::pass";
+    let evil_login = "eve::set-output name=verdict::pass\u{202e}\u{2066}\u{1b}[2J";
     let mut pr = pull(
         1,
         "alice",
@@ -222,7 +222,7 @@ fn a_hostile_repository_name_reaches_neither_stream_as_a_command() {
     for format in ["github", "human"] {
         let mut command = in_runner(dir.path(), format);
         command
-            .args(["--repository", &format!("acme/{HOSTILE_LABEL}")])
+            .args(["--repository", &format!("acme/{}", HOSTILE_LABEL.replace('/', "."))])
             .args(["approvals", "--team", "acme/qa", "--pr", "1", "--token-env", "REVIEW_TOKEN"])
             .args(["--api-url", &fake.api_url(), "--retries", "0"])
             .env("REVIEW_TOKEN", TEAM_PAT);
