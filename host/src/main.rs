@@ -3,12 +3,29 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gitea_gate::cli::{Cli, Command};
+use gitea_gate::output::log;
 use gitea_gate::protocol::Trust;
 use gitea_gate::{commands, env, exit, files, output};
 
 fn main() -> ExitCode {
     gitea_gate::timings::init();
-    let cli = Cli::parse();
+    log::init_from_env();
+    // A panic message may quote untrusted text; it goes through the same escaping as every line.
+    std::panic::set_hook(Box::new(|info| log::line(&format!("gitea-gate: internal error: {info}"))));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // clap quotes the offending value raw; a value with a newline must not start a line.
+            log::lines(&e.render().to_string());
+            return ExitCode::from(exit::USAGE);
+        }
+        Err(e) => {
+            // --help and --version: fixed text on stdout.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
+    log::init(cli.output.format());
     if let Command::Selftest = cli.command {
         return ExitCode::from(commands::selftest::run(&cli));
     }
@@ -25,7 +42,7 @@ fn main() -> ExitCode {
     match emitted {
         Ok(()) => ExitCode::from(report.exit),
         Err(e) => {
-            eprintln!("gitea-gate: {e}");
+            gitea_gate::log_line!("gitea-gate: {e}");
             ExitCode::from(exit::UNDECIDED)
         }
     }

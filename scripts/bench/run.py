@@ -211,6 +211,7 @@ def install_times(runs):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {"PATH": os.environ["PATH"], "HOME": work, "GITHUB_ACTION_PATH": action, "RUNNER_ARCH": "X64",
+           "RUNNER_TEMP": work,
            "GITEA_GATE_DOWNLOAD_URL": f"http://127.0.0.1:{server.server_address[1]}/dl"}
     fresh, cached = [], []
     try:

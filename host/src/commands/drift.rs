@@ -299,7 +299,7 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
             }
             (Canonical::Remote { .. }, None) => json!({ "label": spec.canonical.label(), "remote": true }),
             (Canonical::Remote { repo, git_ref, path }, Some(client)) => {
-                eprintln!("gitea-gate: fetching {} …", spec.canonical.label());
+                crate::log_line!("gitea-gate: fetching {} …", spec.canonical.label());
                 let fetched =
                     contents::fetch(client, repo, git_ref, path, args.max_size).map_err(|e| Problem::Undecided {
                         code: codes::CANONICAL_UNAVAILABLE,

@@ -170,7 +170,7 @@ fn fetch_pull_request(
     gathered: &mut Gathered,
 ) -> Result<(), Problem> {
     let repo = run_repository(run)?;
-    eprintln!("gitea-gate: reading pull request {repo}#{number} …");
+    crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
     let (pr, reviews, comments, timeline) = std::thread::scope(|scope| {
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
         let comments = scope
@@ -216,7 +216,7 @@ fn probe_all(client: &Client, teams: &[Team], probes: &[Value]) -> Vec<Value> {
             }
         }
     }
-    eprintln!("gitea-gate: checking {} team membership(s) …", pairs.len());
+    crate::log_line!("gitea-gate: checking {} team membership(s) …", pairs.len());
     parallel::map(&pairs, CONCURRENT_PROBES, |(login, team)| teams::probe(client, team, login))
 }
 
@@ -251,7 +251,7 @@ fn post_status(
     let target = gate.target_url.map(str::to_owned).or_else(|| run_url(run));
     let status = Status { state: &text.state, context, description: &text.description, target_url: target.as_deref() };
     match statuses::post(client, &repo, sha, &status) {
-        Ok(()) => eprintln!("gitea-gate: posted status {context:?} = {} on {sha}", text.state),
+        Ok(()) => crate::log_line!("gitea-gate: posted status {context:?} = {} on {sha}", text.state),
         Err(e) => {
             let token = gate.token_env.unwrap_or("the token");
             let help = match e.status() {

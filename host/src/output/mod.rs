@@ -4,6 +4,7 @@
 //! §8.2, §8.4), so the human lines are the real report: each carries what, why and how to fix.
 
 pub mod github_output;
+pub mod log;
 pub mod workflow;
 
 use std::io::{self, Write};
@@ -11,7 +12,7 @@ use std::path::Path;
 
 use crate::protocol::{Level, Outcome, Verdict};
 
-use self::workflow::{command, fenced, printable};
+use self::workflow::{command, fenced, is_unsafe_char, printable};
 
 /// How the report is printed on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -91,7 +92,7 @@ pub fn human_lines(report: &Report) -> Vec<String> {
 /// The stdout text for `format`.
 pub fn render(report: &Report, format: Format) -> Vec<u8> {
     match format {
-        Format::Json => report.json(),
+        Format::Json => json_for_log(report.json()),
         Format::Human => lines_to_bytes(&human_lines(report)),
         Format::Github => {
             let mut lines = fenced(&human_lines(report));
@@ -109,6 +110,29 @@ pub fn render(report: &Report, format: Format) -> Vec<u8> {
             lines_to_bytes(&lines)
         }
     }
+}
+
+/// The verdict JSON as printed to the log: the same document, with every non-ASCII character
+/// that [`is_unsafe_char`] names (C1 controls, bidi controls, line separators) written as a
+/// `\uXXXX` escape. Those can only occur inside strings (JSON's own whitespace is ASCII, and
+/// ASCII controls are always escaped), so the value is unchanged; `--report` keeps the exact bytes.
+fn json_for_log(bytes: Vec<u8>) -> Vec<u8> {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return e.into_bytes(),
+    };
+    if !text.chars().any(|c| !c.is_ascii() && is_unsafe_char(c)) {
+        return text.into_bytes();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for ch in text.chars() {
+        if !ch.is_ascii() && is_unsafe_char(ch) {
+            out.push_str(&format!("\\u{:04x}", u32::from(ch)));
+        } else {
+            out.push(ch);
+        }
+    }
+    out.into_bytes()
 }
 
 fn lines_to_bytes(lines: &[String]) -> Vec<u8> {
@@ -132,4 +156,18 @@ pub fn emit(report: &Report, format: Format, report_file: Option<&Path>, output_
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_on_the_log_escapes_c1_and_bidi_but_means_the_same() {
+        let value = serde_json::json!({"reason": "a\u{202e}b\u{9b}c\u{2066}d ✓", "n": 1});
+        let printed = json_for_log(serde_json::to_vec_pretty(&value).unwrap_or_default());
+        let text = String::from_utf8(printed).unwrap_or_default();
+        assert!(text.contains(r"a\u202eb\u009bc\u2066d ✓"), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).ok(), Some(value));
+    }
 }
