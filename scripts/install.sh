@@ -8,7 +8,7 @@
 # 3. Otherwise, if cargo is available, a build from the action's source (--locked).
 # Never runs an unverified binary.
 #
-# Environment (the runner sets most of it; behaviour.md §8.1):
+# Environment (the runner sets most of it; docs/gitea.md §8.1):
 #   GITHUB_ACTION_PATH        the action's checkout (default: this script's repository)
 #   GITHUB_SERVER_URL, GITHUB_ACTION_REPOSITORY   where the release lives
 #   RUNNER_ARCH               X64/ARM64 (docker mode) or amd64/arm64 (host mode)
