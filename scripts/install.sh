@@ -16,7 +16,7 @@
 # it is the COPY whose sha256 is checked. run.sh then executes exactly that path (and checks the
 # sha256 once more). Nothing that runs with the token is ever read from a shared path twice.
 #
-# Environment (the runner sets most of it; behaviour.md §8.1):
+# Environment (the runner sets most of it; docs/gitea.md §8.1):
 #   GITHUB_ACTION_PATH        the action's checkout (default: this script's repository)
 #   GITHUB_SERVER_URL, GITHUB_ACTION_REPOSITORY   where the release lives
 #   RUNNER_ARCH               X64/ARM64 (docker mode) or amd64/arm64 (host mode)

@@ -40,7 +40,7 @@ step "tests: guest units, host units, golden corpus (native + wasm), sandbox, CL
 cargo test --workspace --quiet
 
 # The gates' CLI tests once more against the fake imitating Gitea 1.22.6, the oldest version
-# supported (large files as `content: ""`, /raw without fallback, other error texts; docs/gitea.md).
+# supported (large files as `content: ""`, /raw without fallback, other error texts; docs/gitea.md §14).
 step "CLI tests against the fake as Gitea 1.22.6"
 FAKE_GITEA_VERSION=1.22.6 cargo test --quiet -p gitea-gate --test cli_drift --test cli_approvals \
   --test cli_checklist --test cli_trust

@@ -1,4 +1,4 @@
-//! Reading pull-request review rows as Gitea lists them (behaviour.md §2.1: every row, oldest
+//! Reading pull-request review rows as Gitea lists them (docs/gitea.md §2.1: every row, oldest
 //! first — approvals, change requests, comments, pending drafts, review-request rows).
 //!
 //! Per reviewer (login, compared without case) only the **latest** APPROVED or REQUEST_CHANGES
@@ -127,7 +127,7 @@ pub struct LatestReview<'a> {
     pub commit_id: String,
     pub dismissed: bool,
     pub stale: bool,
-    /// Gitea's own flag (behaviour.md §2.2); reported, not used to decide.
+    /// Gitea's own flag (docs/gitea.md §2.2); reported, not used to decide.
     pub official: bool,
     /// A REQUEST_REVIEW row for this reviewer follows the review: it was re-requested.
     pub rerequested: bool,

@@ -1,4 +1,4 @@
-//! The command line (contract v1, design.md §2). Flags may be added; names never change.
+//! The command line (contract v1: README.md, "CLI contract (v1)"). Flags may be added; names never change.
 
 use std::path::PathBuf;
 

@@ -30,7 +30,7 @@ fn pulls() -> Vec<Value> {
         pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]),
         // Self-approval (Gitea refuses it via the API, but rows can exist from older versions).
         pull(2, "qa-carol", vec![review(2, "qa-carol", "APPROVED")]),
-        // Approve, then request changes: Gitea dismisses the older row (§2.2).
+        // Approve, then request changes: Gitea dismisses the older row (docs/gitea.md §2.2).
         pull(
             3,
             "alice",

@@ -144,7 +144,7 @@ fn one_byte_per_line_drift_crlf_fails_with_the_facts() {
 
 #[test]
 fn unknown_ref_never_passes_even_when_the_default_branch_matches() {
-    // /raw?ref=no-such-branch would serve main's identical copy (behaviour.md §4.2).
+    // /raw?ref=no-such-branch would serve main's identical copy (docs/gitea.md §4.2).
     let w = world();
     let run = w.drift(&[
         "--canonical",

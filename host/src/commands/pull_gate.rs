@@ -150,7 +150,7 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, facts: &Value, gathered: &Gather
     Request::new(gate.check, facts)
 }
 
-/// The run's repository: where the pull request lives and where its statuses go (§5.4).
+/// The run's repository: where the pull request lives and where its statuses go (docs/gitea.md §5.4).
 fn run_repository(run: &RunFacts) -> Result<RepoName, Problem> {
     let raw = run.repository.as_deref().ok_or_else(|| {
         Problem::usage_with_help(
@@ -186,7 +186,7 @@ fn fetch_pull_request(
     let comments = comments.map_err(|e| Problem::api(&e, &format!("cannot read the comments of #{number}")))?;
     let timeline = timeline.map_err(|e| Problem::api(&e, &format!("cannot read the timeline of #{number}")))?;
     // An issue_comment run learns where the pull request's head lives from this object (the
-    // payload does not say), exactly as the trust gate's own lookup would (§9.2).
+    // payload does not say), exactly as the trust gate's own lookup would (docs/gitea.md §9.2).
     if gate.pr.is_none() || gate.pr == payload_issue_number(run) {
         gathered.lookup = Some(json!({ "found": pr }));
     }

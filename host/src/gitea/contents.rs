@@ -1,5 +1,5 @@
 //! Reading one file of a repository at a ref, the way Gitea can be trusted to serve it
-//! (behaviour.md §4):
+//! (docs/gitea.md §4):
 //!
 //! - always through `GET /contents/{path}?ref=`: it answers 404 for a ref it does not know, where
 //!   `/raw` silently serves the default branch (§4.2) — a drift gate that trusted `/raw` would pass
@@ -87,7 +87,7 @@ pub fn fetch(
 
     let (bytes, via_raw) = match (field("encoding"), field("content")) {
         // Gitea 1.22 sends a file above the inline limit as `content: ""` with `encoding: "base64"`
-        // (docs/gitea.md): it looks like an empty file, and only `size` says it is not one.
+        // (docs/gitea.md §14): it looks like an empty file, and only `size` says it is not one.
         (Some("base64"), Some("")) if size > 0 => (fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?, true),
         (Some("base64"), Some(content)) => {
             let decoded = base64::engine::general_purpose::STANDARD

@@ -1,5 +1,5 @@
 //! Gitea REST API v1: the client and one module per resource the gates read or write.
-//! Every fact about how Gitea answers is from `gitea/behaviour.md`, cited where it is used.
+//! Every fact about how Gitea answers is from `docs/gitea.md`, cited where it is used.
 
 pub mod client;
 pub mod comments;

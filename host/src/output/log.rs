@@ -1,7 +1,7 @@
 //! The only way the host writes to stderr.
 //!
 //! Runners read stderr for workflow commands exactly as they read stdout: act and act_runner feed
-//! both streams of a step through one command handler (behaviour.md §8.2), and Gitea's runner
+//! both streams of a step through one command handler (docs/gitea.md §8.2), and Gitea's runner
 //! still honours `::set-env` and `::add-path`. A progress line that carries a manifest's canonical
 //! label, a repository name, a server's error text or a file path is as untrusted as the report
 //! on stdout, so every stderr line is treated the same way:

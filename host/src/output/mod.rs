@@ -1,6 +1,6 @@
 //! Acting on a verdict: the log (stdout), `$GITHUB_OUTPUT`, and the `--report` file.
 //!
-//! Gitea shows `::error::` lines raw and renders no annotations or job summary (behaviour.md
+//! Gitea shows `::error::` lines raw and renders no annotations or job summary (docs/gitea.md
 //! §8.2, §8.4), so the human lines are the real report: each carries what, why and how to fix.
 
 pub mod github_output;

@@ -2,7 +2,7 @@
 //! actions/toolkit escapes them, and the fence that keeps untrusted text from being read as a
 //! command.
 //!
-//! Runners (act, act_runner: `^::([^ :]+)( .*)?::(.*)$`, behaviour.md §8.2) treat any stdout line
+//! Runners (act, act_runner: `^::([^ :]+)( .*)?::(.*)$`, docs/gitea.md §8.2) treat any stdout line
 //! that starts with `::` as a command, including the deprecated `::set-output`, which Gitea still
 //! honours. Text from PRs, comments, file contents or usernames must never start such a line, so
 //! every block that may carry it is printed between `::stop-commands::<token>` and `::<token>::`,

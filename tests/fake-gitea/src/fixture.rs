@@ -11,13 +11,13 @@ use serde::{Deserialize, Serialize};
 pub struct Fixture {
     /// Gitea version to imitate: "1.25.4" (default), "1.26…", or "1.22.6" (the seeds' team). It
     /// decides the `Link` header on team lists and whether the Actions job token may read other
-    /// repositories (behaviour.md §10), and 1.22's differences (§14): large files as `content: ""`,
+    /// repositories (docs/gitea.md §10), and 1.22's differences (§14): large files as `content: ""`,
     /// `/raw` without the default-branch fallback, other 404/401 texts, `warning` that blocks.
     /// The environment variable `FAKE_GITEA_VERSION` overrides it for every server started
     /// (scripts/test.sh runs the CLI tests once more with "1.22.6").
     #[serde(default = "default_version")]
     pub version: String,
-    /// `[api] DEFAULT_MAX_BLOB_SIZE`: above it `/contents` returns `content: null` (§4.4).
+    /// `[api] DEFAULT_MAX_BLOB_SIZE`: above it `/contents` returns `content: null` (docs/gitea.md §4.4).
     #[serde(default = "default_max_blob")]
     pub max_blob_size: u64,
     #[serde(default)]
@@ -57,7 +57,7 @@ pub struct Token {
     /// …with these scopes (`all`, `public-only`, `read:repository`, `write:issue`, …).
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// …or an Actions job token (behaviour.md §7.3).
+    /// …or an Actions job token (docs/gitea.md §7.3).
     #[serde(default)]
     pub actions_job: Option<ActionsJob>,
 }
@@ -294,7 +294,7 @@ impl Fixture {
         self.minor_version() >= (1, 26)
     }
 
-    /// Whether this fixture imitates Gitea 1.22 (or older): behaviour.md §14.
+    /// Whether this fixture imitates Gitea 1.22 (or older): docs/gitea.md §14.
     pub fn is_1_22(&self) -> bool {
         self.minor_version() <= (1, 22)
     }

@@ -1,6 +1,6 @@
 //! A loopback fake of the Gitea REST API v1 for gitea-gate's tests, demo and benchmarks.
 //!
-//! Built from `gitea/behaviour.md` (cited per behaviour in the route modules), not from what
+//! Built from `docs/gitea.md` (cited per behaviour in the route modules), not from what
 //! gitea-gate expects: `/raw` silently serving the default branch for an unknown ref,
 //! `content: null` above 10 MiB, 404-not-403 for invisible repositories, clamped pagination with
 //! `X-Total-Count` counting hidden pending reviews, unpaginated comments with 500 for an unknown

@@ -1,5 +1,5 @@
 //! The JSON objects the API answers with, in Gitea's shapes (modules/structs, services/convert;
-//! behaviour.md §1.4, §2.1, §4.4, §5.1, §6). Fields gates do not read are filled plausibly.
+//! docs/gitea.md §1.4, §2.1, §4.4, §5.1, §6). Fields gates do not read are filled plausibly.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! Routing `/api/v1/…` to handlers, with Gitea's error bodies (behaviour.md §0.1).
+//! Routing `/api/v1/…` to handlers, with Gitea's error bodies (docs/gitea.md §0.1).
 
 pub mod json;
 pub mod repos;

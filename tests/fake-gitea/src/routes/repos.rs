@@ -1,5 +1,5 @@
 //! `/repos/{owner}/{repo}/…`: the repository, file contents and raw files, pull requests,
-//! reviews, comments and commit statuses (behaviour.md §0.1, §2, §4, §5, §6).
+//! reviews, comments and commit statuses (docs/gitea.md §0.1, §2, §4, §5, §6).
 
 use base64::Engine as _;
 use serde_json::{Value, json};
