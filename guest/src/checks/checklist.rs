@@ -404,7 +404,7 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
             for_each_command(body, |_| found += 1);
             if found > 0 {
                 unstanding_reviews.push(format!(
-                    "review #{id} by {} {}, so its {found} command(s) do not count",
+                    "the {found} command(s) in review #{id} by {} do not count: the review {}",
                     one_line(login),
                     why.describe(),
                 ));
