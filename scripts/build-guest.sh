@@ -9,8 +9,8 @@
 #                                         artifact is byte-identical (what CI runs)
 #
 # Toolchain: a rustup toolchain with the wasm32-wasip1 target when one is installed (the ordinary
-# path), otherwise Debian's rustc-web with std built from source (DEVELOPERS.md):
-#   apt-get install rustc-web cargo-web rust-web-src lld-22 wasi-libc
+# path), otherwise Debian's rustc-web with std built from source (scripts/prereqs.sh names the
+# packages: rustc-web cargo-web rust-web-src rust-web-llvm lld-22 wasi-libc).
 # The committed artifact records which one built it; --check rebuilds with the same kind, because
 # two different compilers never produce the same bytes.
 set -euo pipefail
@@ -28,7 +28,7 @@ target=wasm32-wasip1
 name=gitea-gate-guest
 # A separate target dir: RUSTFLAGS differ from the host build's and would evict its cache.
 target_dir="$root/target/guest-build"
-cargo_home=${CARGO_HOME:-$HOME/.cargo}
+cargo_home=${CARGO_HOME:-${HOME:-/root}/.cargo}
 # Paths differ between machines; the bytes must not. Debian's std sources live at the same
 # absolute path everywhere, the workspace and the registry do not.
 remap=(--remap-path-prefix="$root=/gitea-gate" --remap-path-prefix="$cargo_home=/cargo")
@@ -37,18 +37,10 @@ have_rustup_target() {
   command -v rustup >/dev/null 2>&1 &&
     rustup target list --installed 2>/dev/null | grep -qx "$target"
 }
-have_debian_toolchain() {
-  [[ -x /usr/bin/rustc && -x /usr/bin/cargo && -f /usr/lib/wasm32-wasi/crt1-command.o &&
-     -d /usr/lib/rustlib/src/rust/library ]]
-}
-
 if [[ "${GUEST_TOOLCHAIN:-}" == debian ]] || { [[ -z "${GUEST_TOOLCHAIN:-}" ]] && ! have_rustup_target; }; then
-  if ! have_debian_toolchain; then
-    cat >&2 <<'EOF'
-error: no toolchain can build the guest for wasm32-wasip1.
-  Either: rustup target add wasm32-wasip1
-  Or (Debian 12): apt-get install -y rustc-web cargo-web rust-web-src lld-22 wasi-libc
-EOF
+  # One line per missing piece, naming its package (or: rustup target add wasm32-wasip1).
+  if ! "$BASH" "$root/scripts/prereqs.sh" --check guest >&2; then
+    echo "error: the guest cannot be built for $target; install the packages above (scripts/prereqs.sh --install)" >&2
     exit 2
   fi
   kind=debian
@@ -89,8 +81,13 @@ if [[ $mode == check ]]; then
   committed="$dest/$name.wasm"
   recorded=$(grep '^toolchain: ' "$dest/PROVENANCE" | cut -d' ' -f2-)
   if [[ "$recorded" != "$toolchain ($kind)" ]]; then
-    echo "error: the committed guest was built with '$recorded', this machine has '$toolchain ($kind)';" >&2
-    echo "       bytes can only be compared with the same compiler (set GUEST_TOOLCHAIN=debian or rustup)." >&2
+    cat >&2 <<EOF
+error: the committed guest was built with '$recorded', this machine has '$toolchain ($kind)';
+       bytes can only be compared with the same compiler (GUEST_TOOLCHAIN=debian or rustup picks one).
+       To re-bless the guest with this compiler in one step: scripts/build-guest.sh && git add host/guest
+       That changes the wasm bytes and their sha256 (host/guest/PROVENANCE, the guest digest that
+       gitea-gate --version prints), not any verdict: the selftest digest must stay the same.
+EOF
     exit 1
   fi
   if ! cmp -s "$built" "$committed"; then

@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
-# Put a verified gitea-gate binary on the runner and print `binary=PATH` to $GITHUB_OUTPUT.
+# Put a verified gitea-gate binary on the runner and print `binary=PATH` and `sha256=HEX` to
+# $GITHUB_OUTPUT.
 #
 # 1. A cached binary for this version and arch, if its sha256 still matches the checksum list.
 # 2. Otherwise the release asset for this arch, downloaded from the Gitea instance the action came
 #    from, and verified against release/SHA256SUMS — the list committed in the action's own
 #    repository at the tag being run, so a tampered download is refused.
-# 3. Otherwise, if cargo is available, a build from the action's source (--locked).
+# 3. Otherwise, if cargo is available, a build from the action's source (--locked), in a private
+#    target directory.
 # Never runs an unverified binary.
 #
-# Environment (the runner sets most of it; behaviour.md §8.1):
+# The tool cache is shared on host-mode runners: another job may replace a cached file at any
+# moment, including after it was verified. So the binary that is reported is never the cached
+# file itself: it is a copy in a private directory (mktemp -d under RUNNER_TEMP, mode 0700), and
+# it is the COPY whose sha256 is checked. run.sh then executes exactly that path (and checks the
+# sha256 once more). Nothing that runs with the token is ever read from a shared path twice.
+#
+# Environment (the runner sets most of it; docs/gitea.md §8.1):
 #   GITHUB_ACTION_PATH        the action's checkout (default: this script's repository)
 #   GITHUB_SERVER_URL, GITHUB_ACTION_REPOSITORY   where the release lives
 #   RUNNER_ARCH               X64/ARM64 (docker mode) or amd64/arm64 (host mode)
 #   RUNNER_TOOL_CACHE         cache root (default ~/.cache)
 #   GITEA_GATE_CACHE          this tool's cache directory (default $RUNNER_TOOL_CACHE/gitea-gate)
+#   RUNNER_TEMP               the job's temporary directory (default $TMPDIR, else /tmp); the
+#                             private copy lives in a fresh directory beneath it
 #   GITEA_GATE_DOWNLOAD_URL   a mirror holding the release assets (the checksums still come
 #                             from the action's repository)
 set -euo pipefail
@@ -36,14 +46,38 @@ asset="gitea-gate-$version-$arch-linux"
 cache_dir="${GITEA_GATE_CACHE:-${RUNNER_TOOL_CACHE:-$HOME/.cache}/gitea-gate}/$version/$arch"
 cached="$cache_dir/gitea-gate"
 
-# emit PATH HOW: report the binary to the action (or print it when run by hand) and stop.
-emit() {
-  say "using $1 ($2)"
-  if [[ -n "${GITHUB_OUTPUT:-}" ]]; then printf 'binary=%s\n' "$1" >>"$GITHUB_OUTPUT"; else printf '%s\n' "$1"; fi
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# A directory only this job can use: mktemp -d creates it with mode 0700 under a fresh name.
+private_dir() {
+  local base=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+  private=$(mktemp -d "$base/gitea-gate.XXXXXXXX") || die "cannot create a private directory under $base"
+  chmod 0700 "$private"
+}
+
+# report PATH SHA256 HOW: tell the action which binary to run (or print it when run by hand), stop.
+report() {
+  say "using $1 ($3)"
+  if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
+    printf 'binary=%s\nsha256=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"
+  else
+    printf '%s\n' "$1"
+  fi
   exit 0
 }
 
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+# private_copy SOURCE EXPECTED: copy SOURCE into a private directory and verify the COPY against
+# EXPECTED; sets $copy. The source may be swapped at any time; the copy cannot be.
+private_copy() {
+  private_dir
+  copy="$private/gitea-gate"
+  cp "$1" "$copy" || die "cannot copy $1 into $private"
+  chmod 0700 "$copy"
+  if [[ "$(sha256_of "$copy")" != "$2" ]]; then
+    rm -rf "$private"
+    return 1
+  fi
+}
 
 expected=""
 if [[ -f "$sums" ]]; then
@@ -51,8 +85,11 @@ if [[ -f "$sums" ]]; then
 fi
 
 if [[ -n "$expected" ]]; then
-  if [[ -x "$cached" && "$(sha256_of "$cached")" == "$expected" ]]; then
-    emit "$cached" "cached, sha256 verified"
+  if [[ -f "$cached" ]]; then
+    if private_copy "$cached" "$expected"; then
+      report "$copy" "$expected" "cached, sha256 verified on the private copy"
+    fi
+    say "the cached $cached does not match release/SHA256SUMS; not using it"
   fi
   if [[ -n "${GITEA_GATE_DOWNLOAD_URL:-}" ]]; then
     base=${GITEA_GATE_DOWNLOAD_URL%/}
@@ -62,20 +99,24 @@ if [[ -n "$expected" ]]; then
     base=""
   fi
   if [[ -n "$base" ]]; then
-    mkdir -p "$cache_dir"
-    tmp=$(mktemp "$cache_dir/.download.XXXXXX")
-    trap 'rm -f "$tmp"' EXIT
+    # Downloaded straight into the private directory and verified there; the cache only gets a
+    # copy for the next job (which verifies its own private copy again).
+    private_dir
+    copy="$private/gitea-gate"
     say "downloading $base/$asset"
-    if curl -fsSL --retry 3 --retry-delay 1 --connect-timeout 10 --max-time 300 -o "$tmp" "$base/$asset"; then
-      actual=$(sha256_of "$tmp")
+    if curl -fsSL --retry 3 --retry-delay 1 --connect-timeout 10 --max-time 300 -o "$copy" "$base/$asset"; then
+      actual=$(sha256_of "$copy")
       if [[ "$actual" != "$expected" ]]; then
+        rm -rf "$private"
         die "checksum mismatch for $asset: expected $expected (release/SHA256SUMS at this tag), got $actual. Refusing to run it: the download was altered or the release assets do not match this tag."
       fi
-      chmod 0755 "$tmp"
-      mv -f "$tmp" "$cached"
-      trap - EXIT
-      emit "$cached" "downloaded, sha256 verified"
+      chmod 0700 "$copy"
+      if mkdir -p "$cache_dir" && tmp=$(mktemp "$cache_dir/.download.XXXXXX"); then
+        { cp "$copy" "$tmp" && chmod 0755 "$tmp" && mv -f "$tmp" "$cached"; } || { rm -f "$tmp"; say "could not cache $cached"; }
+      fi
+      report "$copy" "$expected" "downloaded, sha256 verified on the private copy"
     fi
+    rm -rf "$private"
     say "download failed; trying a build from source"
   fi
 else
@@ -85,6 +126,11 @@ fi
 command -v cargo >/dev/null 2>&1 ||
   die "no verified release binary for $asset and no cargo to build one. Pin the action to a release tag (uses: OWNER/gitea-gate@v1), or install Rust on the runner."
 say "building from source with cargo --locked: this takes several minutes (wasmtime is large); pin a release tag to download a verified binary instead"
-target_dir="$cache_dir/build"
-cargo build --release --locked --quiet --manifest-path "$action_path/Cargo.toml" -p gitea-gate --target-dir "$target_dir" >&2
-emit "$target_dir/release/gitea-gate" "built from source"
+# A private target directory: a shared one could be written by another job between the build and
+# the run (and its build scripts run with this job's environment).
+private_dir
+cargo build --release --locked --quiet --manifest-path "$action_path/Cargo.toml" -p gitea-gate \
+  --target-dir "$private/build" >&2
+built="$private/build/release/gitea-gate"
+[[ -f "$built" ]] || die "cargo reported success but produced no $built"
+report "$built" "$(sha256_of "$built")" "built from source in $private"

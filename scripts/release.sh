@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# Build the release binaries and the checksum list install.sh trusts.
+# Build the release binaries and the checksum list install.sh trusts; check that a build is
+# reproducible and that both architectures decide identically.
 #
-#   scripts/release.sh [x86_64|aarch64|all]     (default: all)
+#   scripts/release.sh [all|x86_64|aarch64]   build, selftest, write release/SHA256SUMS and
+#                                             release/VERDICTS (default: all)
+#   scripts/release.sh identity               build both arches, selftest both (aarch64 under
+#                                             qemu-aarch64), fail unless the verdict digests are
+#                                             equal; writes nothing under release/ (CI runs this)
+#   scripts/release.sh reproducible           build x86_64 twice, from this checkout and from a
+#                                             clone at another path; fail unless byte-identical
+#   scripts/release.sh verify                 rebuild every asset release/SHA256SUMS names and
+#                                             compare: anyone can check a published binary
+#                                             against the source at its tag
 #
-# Writes dist/gitea-gate-<version>-<arch>-linux and release/SHA256SUMS (sha256sum format). Each
-# binary is linked statically (-C target-feature=+crt-static): it then runs on older-glibc runner
-# images, and under qemu-user (a dynamically linked aarch64 binary deadlocks on its first thread
-# start there). Without the `jit` feature: no Cranelift, about half the size; the binary runs the
-# embedded guest precompiled for its own arch (build.rs; wasmtime's all-arch feature lets an x86_64
-# machine precompile for aarch64). Every binary built runs `selftest` (aarch64 under qemu-aarch64,
-# which must be installed: apt-get install qemu-user) and all must print the same verdict digest;
-# otherwise no checksum list is written.
+# Each binary is linked statically (-C target-feature=+crt-static): it then runs on older-glibc
+# runner images, and under qemu-user (a dynamically linked aarch64 binary deadlocks on its first
+# thread start there). Without the `jit` feature: no Cranelift, about half the size; the binary
+# runs the embedded guest precompiled for its own arch (build.rs; wasmtime's all-arch feature lets
+# an x86_64 machine precompile for aarch64). Every binary built runs `selftest` and all must print
+# the same verdict digest; otherwise no checksum list is written.
 #
-# Static glibc note: gitea-gate resolves host names with getaddrinfo, which in a static binary
-# still loads the runner's NSS modules for names in /etc/hosts or DNS. IP-literal URLs need none.
+# Reproducible builds: the same source gives the same bytes, whatever the checkout path and
+# CARGO_HOME. What makes it hold: the toolchains are pinned (rust-toolchain.toml for x86_64,
+# Debian's rustc-web for aarch64, whose version the release notes record), dependencies are
+# --locked, cargo hands rustc the workspace's sources by relative path and the registry's are
+# remapped (--remap-path-prefix CARGO_HOME=/cargo; the toolchains' own std paths are fixed already),
+# `strip = true` drops debug info, build.rs embeds
+# nothing but the guest bytes and their digest, and codegen is deterministic for a fixed
+# codegen-units. `reproducible` proves the path independence on every CI run.
+#
+# Prerequisites: x86_64 needs rustup's toolchain only; aarch64 needs Debian's cross toolchain and
+# qemu (scripts/prereqs.sh --install arm64 installs them):
+#   dpkg --add-architecture arm64
+#   apt-get install libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 #
 # Cutting a release (maintainer):
 #   1. bump [workspace.package] version in Cargo.toml; scripts/release.sh all
-#   2. commit release/SHA256SUMS; tag vX.Y.Z; push the tag
+#   2. commit release/SHA256SUMS and release/VERDICTS; tag vX.Y.Z; push the tag
 #   3. create the Gitea release vX.Y.Z and upload dist/gitea-gate-X.Y.Z-{x86_64,aarch64}-linux
 #   4. move the major tag: git tag -f v1 vX.Y.Z && git push -f origin v1
 # install.sh verifies downloads against release/SHA256SUMS as committed at the tag being run.
@@ -26,58 +45,113 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 which=${1:-all}
-mkdir -p dist release
+cargo_home=${CARGO_HOME:-${HOME:-/root}/.cargo}
 
+# build ARCH [SOURCE_DIR] [OUT]: a static release binary of SOURCE_DIR (default: this checkout).
 build() {
-  local arch=$1 triple=$1-unknown-linux-gnu
-  echo "== building $triple (static)" >&2
+  local arch=$1 src=${2:-$root} out=${3:-dist/gitea-gate-$version-$1-linux} triple=$1-unknown-linux-gnu
+  # Workspace sources reach rustc as relative paths already; only the registry's are absolute.
+  # (Remapping the checkout too would put the path into RUSTFLAGS, and with it into every
+  # dependency's fingerprint: a second path would rebuild the world.)
+  local flags="-C target-feature=+crt-static --remap-path-prefix=$cargo_home=/cargo"
+  echo "== building $triple (static) from $src" >&2
+  local started=$(date +%s)
   if [[ $arch == x86_64 ]]; then
-    RUSTFLAGS="-C target-feature=+crt-static" \
-      cargo build --release --locked -p gitea-gate --no-default-features --target "$triple"
+    (cd "$src" && CARGO_TARGET_DIR="$root/target" RUSTFLAGS="$flags" \
+      cargo build --release --locked --quiet -p gitea-gate --no-default-features --target "$triple")
   else
-    # rustup here has only the x86_64 target; Debian's toolchain carries aarch64's std
-    # (apt-get install libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross).
-    RUSTC=/usr/bin/rustc CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-      RUSTFLAGS="-C target-feature=+crt-static" \
-      /usr/bin/cargo build --release --locked -p gitea-gate --no-default-features --target "$triple"
+    # rustup here has only the x86_64 target; Debian's toolchain carries aarch64's std.
+    (cd "$src" && CARGO_TARGET_DIR="$root/target" RUSTC=/usr/bin/rustc \
+      CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc RUSTFLAGS="$flags" \
+      /usr/bin/cargo build --release --locked --quiet -p gitea-gate --no-default-features --target "$triple")
   fi
-  cp "target/$triple/release/gitea-gate" "dist/gitea-gate-$version-$arch-linux"
+  mkdir -p "$(dirname "$out")"
+  cp "$root/target/$triple/release/gitea-gate" "$out"
+  echo "   built $out: $(stat -c %s "$out") bytes in $(( $(date +%s) - started )) s" >&2
 }
 
+# selftest BINARY ARCH: the verdict digest line the binary prints for the golden corpus.
 selftest() {
-  local arch=$1 bin="dist/gitea-gate-$version-$1-linux"
+  local bin=$1 arch=$2
   if [[ $arch == aarch64 && $(uname -m) != aarch64 ]]; then
     # No unchecked binary is released: without qemu the arm64 identity cannot be shown.
     if ! command -v qemu-aarch64 >/dev/null; then
       echo "error: qemu-aarch64 is needed to selftest $bin (apt-get install qemu-user)" >&2
       exit 1
     fi
-    qemu-aarch64 "$bin" selftest
+    qemu-aarch64 "$bin" selftest | tail -n1
   else
-    "$bin" selftest
+    "$bin" selftest | tail -n1
   fi
 }
 
+# identical_digests ARCH…: selftest each dist binary; print each digest; fail unless all equal.
+identical_digests() {
+  local arch out digests=()
+  for arch in "$@"; do
+    out=$(selftest "dist/gitea-gate-$version-$arch-linux" "$arch")
+    echo "selftest $arch: $out" >&2
+    [[ -n "$out" ]] || { echo "error: $arch selftest printed no digest" >&2; return 1; }
+    digests+=("$out")
+  done
+  if [[ $(printf '%s\n' "${digests[@]}" | sort -u | wc -l) -ne 1 ]]; then
+    echo "error: the architectures disagree on the golden corpus" >&2
+    return 1
+  fi
+  printf '%s\n' "${digests[0]}"
+}
+
 case $which in
-  all) arches=(x86_64 aarch64) ;;
-  x86_64|aarch64) arches=("$which") ;;
-  *) echo "usage: $0 [x86_64|aarch64|all]" >&2; exit 2 ;;
+  all | x86_64 | aarch64)
+    if [[ $which == all ]]; then arches=(x86_64 aarch64); else arches=("$which"); fi
+    for arch in "${arches[@]}"; do build "$arch"; done
+    digest=$(identical_digests "${arches[@]}") || { echo "not releasing" >&2; exit 1; }
+    mkdir -p release
+    # The checksum list covers every asset present in dist/ for this version.
+    (cd dist && sha256sum gitea-gate-"$version"-*-linux) | sort -k2 >release/SHA256SUMS
+    # What selftest must print on every runner (install.sh checks it after a download).
+    printf '%s\n' "$digest" >release/VERDICTS
+    ls -l dist/gitea-gate-"$version"-*-linux >&2
+    cat release/SHA256SUMS release/VERDICTS
+    ;;
+  identity)
+    build x86_64
+    build aarch64
+    identical_digests x86_64 aarch64 >/dev/null
+    echo "ok: x86_64 and aarch64 print the same verdict digest" >&2
+    ;;
+  reproducible)
+    other=$(mktemp -d "${TMPDIR:-/tmp}/gitea-gate-repro.XXXXXX")
+    trap 'rm -rf "$other"' EXIT
+    git clone --quiet --no-hardlinks "$root" "$other/src"
+    # Uncommitted changes travel too, so the two trees hold the same source.
+    git diff HEAD | (cd "$other/src" && git apply --allow-empty)
+    build x86_64 "$root" "$other/first"
+    build x86_64 "$other/src" "$other/second"
+    a=$(sha256sum <"$other/first" | cut -d' ' -f1)
+    b=$(sha256sum <"$other/second" | cut -d' ' -f1)
+    echo "x86_64 from $root:      $a" >&2
+    echo "x86_64 from $other/src: $b" >&2
+    [[ $a == "$b" ]] || { echo "error: the same source built at two paths differs" >&2; exit 1; }
+    echo "ok: byte-identical from two checkout paths" >&2
+    ;;
+  verify)
+    [[ -s release/SHA256SUMS ]] || { echo "error: release/SHA256SUMS is missing or empty" >&2; exit 1; }
+    scratch=$(mktemp -d "${TMPDIR:-/tmp}/gitea-gate-verify.XXXXXX")
+    trap 'rm -rf "$scratch"' EXIT
+    status=0
+    while read -r sum name; do
+      arch=${name#gitea-gate-"$version"-}
+      arch=${arch%-linux}
+      build "$arch" "$root" "$scratch/$name"
+      if [[ $(sha256sum <"$scratch/$name" | cut -d' ' -f1) == "$sum" ]]; then
+        echo "ok: $name matches release/SHA256SUMS" >&2
+      else
+        echo "MISMATCH: $name rebuilt as $(sha256sum <"$scratch/$name" | cut -d' ' -f1), the list says $sum" >&2
+        status=1
+      fi
+    done <release/SHA256SUMS
+    exit $status
+    ;;
+  *) echo "usage: $0 [all|x86_64|aarch64|identity|reproducible|verify]" >&2; exit 2 ;;
 esac
-for arch in "${arches[@]}"; do build "$arch"; done
-
-digests=()
-for arch in "${arches[@]}"; do
-  out=$(selftest "$arch" | tail -n1)
-  echo "$arch: $out" >&2
-  [[ -n "$out" ]] || { echo "error: $arch selftest printed no digest; not releasing" >&2; exit 1; }
-  digests+=("$out")
-done
-if [[ ${#digests[@]} -gt 1 && $(printf '%s\n' "${digests[@]}" | sort -u | wc -l) -ne 1 ]]; then
-  echo "error: the architectures disagree on the golden corpus; not releasing" >&2
-  exit 1
-fi
-
-# The checksum list covers every asset present in dist/ for this version.
-(cd dist && sha256sum gitea-gate-"$version"-*-linux) | sort -k2 >release/SHA256SUMS
-ls -l dist/gitea-gate-"$version"-*-linux >&2
-cat release/SHA256SUMS

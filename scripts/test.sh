@@ -2,11 +2,26 @@
 # Every test, the way CI runs them (.ci/run installs the toolchain, then calls this).
 #   scripts/test.sh            all of it
 #   SKIP_GUEST_CHECK=1 ...     skip the wasm rebuild-and-compare (machines without a wasm toolchain)
+#   SKIP_ARM64=1 ...           skip the aarch64 build under qemu and the reproducibility rebuild
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 started=$(date +%s)
 step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
+
+# What the tests need beyond rustup's toolchain (scripts/prereqs.sh has the list). As root on
+# Debian it installs what is missing, as .ci/run does; elsewhere it stops with one line per
+# missing tool naming its package.
+step "prerequisites"
+if ! scripts/prereqs.sh --check >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    scripts/prereqs.sh --install
+  else
+    scripts/prereqs.sh --check
+    echo "error: install the packages above (as root: scripts/prereqs.sh --install), then run $0 again" >&2
+    exit 2
+  fi
+fi
 
 if [[ -z "${SKIP_GUEST_CHECK:-}" ]]; then
   step "guest artifact: rebuild from guest/ and compare bytes"
@@ -24,8 +39,25 @@ cargo clippy -p gitea-gate --no-default-features --quiet -- -D warnings
 step "tests: guest units, host units, golden corpus (native + wasm), sandbox, CLI black-box, action scripts, e2e under act"
 cargo test --workspace --quiet
 
+# The gates' CLI tests once more against the fake imitating Gitea 1.22.6, the oldest version
+# supported (large files as `content: ""`, /raw without fallback, other error texts; docs/gitea.md §14).
+step "CLI tests against the fake as Gitea 1.22.6"
+FAKE_GITEA_VERSION=1.22.6 cargo test --quiet -p gitea-gate --test cli_drift --test cli_approvals \
+  --test cli_checklist --test cli_trust
+
 # A short fuzz run on every CI (the long runs are in the README's Security model section).
 step "fuzz: 50 000 mutated inputs through the guest"
 cargo run --release --quiet -p gitea-gate-fuzz -- 50000 "$(date +%j)"
+
+# The shipped configuration (static, release, no JIT) for both architectures: the aarch64 binary
+# runs selftest under qemu-aarch64 and must print the x86_64 binary's verdict digest; and the
+# x86_64 binary must come out byte-identical when built from a checkout at another path.
+# SKIP_ARM64=1 leaves this out of a quick local run; CI always runs it.
+if [[ -z "${SKIP_ARM64:-}" ]]; then
+  step "arm64 identity: static release binaries for x86_64 and aarch64 decide identically"
+  scripts/release.sh identity
+  step "reproducible: x86_64 built from two checkout paths is byte-identical"
+  scripts/release.sh reproducible
+fi
 
 step "done"

@@ -63,6 +63,8 @@ codes! {
         "A file named in the lock file (or given to pin update) does not exist.",
     PinsUpdated = "pins-updated":
         "The lock file was rewritten with fresh digests (sorted by path).",
+    NothingPinned = "nothing-pinned":
+        "The lock file pins no files (it is empty, or an update would leave it empty), so nothing was checked.",
     // --- approvals ---
     ApprovalsMet = "approvals-met":
         "At least the required number of members of the named teams approved the pull request.",
@@ -71,7 +73,7 @@ codes! {
     ChangesRequested = "changes-requested":
         "A member of the named teams requested changes, and --block-on-changes-requested is on.",
     ReviewNotCounted = "review-not-counted":
-        "A review that does not count: the author's own, a system account's, dismissed, stale, or from a non-member.",
+        "A review that does not count: the author's own, a system account's, dismissed, stale, made on another commit than the head, re-requested, or from a non-member.",
     TeamUnreadable = "team-unreadable":
         "The token cannot read a named team's membership, so approvals or acks from it cannot be confirmed.",
     MembershipUnverified = "membership-unverified":
@@ -88,13 +90,19 @@ codes! {
     ChecklistInformational = "checklist-informational":
         "Some checklist items are missing, but the pull request is tier:low, so the gate only informs.",
     AckNotCounted = "ack-not-counted":
-        "A /sop-ack or /sop-n/a that does not count: by the author, by a non-member, in an edited comment, or without an id or reason.",
+        "A /sop-ack or /sop-n/a that does not count: the author's ack, by a non-member, in an edited comment, or without an id or a visible reason.",
+    AuthorWaiver = "author-waiver":
+        "The pull request's author tried to waive an item with /sop-n/a; only a member of the ack teams who is not the author can, so it does not count.",
     UnknownChecklistItem = "unknown-checklist-item":
         "A command names an item id that is not in the checklist; it is reported and ignored.",
     UncheckedBox = "unchecked-box":
         "The pull request body leaves a `- [ ] **Title**` box unchecked.",
     NoTierLabel = "no-tier-label":
         "The pull request has no tier:low/medium/high label; it is treated as tier:high.",
+    ReviewAckNotCounted = "review-ack-not-counted":
+        "A /sop-ack or /sop-n/a in a review that no longer stands (pending, dismissed, stale, or made on another commit than the head) does not count.",
+    TierLabelDistrusted = "tier-label-distrusted":
+        "With tier_label_from_ack_teams, a tier:low/medium label not last added by a confirmed ack-team member other than the author is ignored; the pull request is treated as tier:high.",
     // --- protocol ---
     InvalidInput = "invalid-input":
         "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",

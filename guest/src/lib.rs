@@ -8,6 +8,7 @@
 
 pub mod bytes;
 pub mod checks;
+pub mod commands;
 pub mod compare;
 pub mod findings;
 pub mod membership;
@@ -15,6 +16,7 @@ pub mod protocol;
 pub mod pulls;
 pub mod reviews;
 pub mod text;
+pub mod tier;
 
 use serde_json::json;
 

@@ -1,6 +1,6 @@
 //! Team membership, as the host could (or could not) establish it.
 //!
-//! Gitea's membership probe (`GET /teams/{id}/members/{user}`, behaviour.md §1.2) answers 404 both
+//! Gitea's membership probe (`GET /teams/{id}/members/{user}`, docs/gitea.md §1.2) answers 404 both
 //! for "not a member" and for "you may not look at this team". The host therefore first asks
 //! whether the token can read the team at all (`GET /teams/{id}`) and reports each team as
 //! readable or not; only on a readable team does a 404 mean "not a member". Anything the host
@@ -108,7 +108,7 @@ pub fn team_label(team: &TeamFact) -> String {
     }
 }
 
-/// What the token's owner must do so that it can read these teams (behaviour.md §1.2, §7.3).
+/// What the token's owner must do so that it can read these teams (docs/gitea.md §1.2, §7.3).
 pub fn token_fix(token: &str, teams: &[&TeamFact]) -> String {
     let labels: Vec<String> = teams.iter().map(|t| team_label(t)).collect();
     let orgs: Vec<String> = {

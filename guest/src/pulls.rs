@@ -1,5 +1,5 @@
 //! Facts about the pull request a run is about, read from event payloads and API objects
-//! (behaviour.md §6.2, §9.1).
+//! (docs/gitea.md §6.2, §9.1).
 
 use serde_json::Value;
 

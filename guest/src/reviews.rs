@@ -1,15 +1,114 @@
-//! Reading pull-request review rows as Gitea lists them (behaviour.md §2.1: every row, oldest
+//! Reading pull-request review rows as Gitea lists them (docs/gitea.md §2.1: every row, oldest
 //! first — approvals, change requests, comments, pending drafts, review-request rows).
 //!
 //! Per reviewer (login, compared without case) only the **latest** APPROVED or REQUEST_CHANGES
-//! row matters; COMMENT, PENDING, REQUEST_REVIEW and unknown rows never do, and rows without a
-//! user (team review requests) are skipped. Whether that latest row is dismissed or stale is
-//! judged on that row: an older approval never comes back because a newer one was dismissed.
+//! row matters; COMMENT, PENDING and unknown rows never do, and rows without a user (team review
+//! requests) are skipped. A REQUEST_REVIEW row for the same reviewer *after* that latest row means
+//! their review was re-requested: Gitea then clears `official` on their earlier rows, so the
+//! approval no longer counts in its own merge check, and here it is void too.
+//!
+//! Whether a row still **stands** is one rule, [`review_stands`], shared by the approvals tally
+//! and the checklist's review acknowledgements: a pending draft, a request row, a dismissed row, a
+//! stale row, or a row made on another commit than the pull request's head does not. The last
+//! two are waived only by `--allow-stale` (approvals; the checklist has no such option): Gitea
+//! marks `stale` asynchronously after the branch moves, so a run started in between sees an old
+//! approval with `stale: false` — only `commit_id` tells. An older approval never comes back
+//! because a newer one was dismissed.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::text::one_line;
+
+/// Why a review row does not stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotStanding {
+    /// A draft (`PENDING`) that was never submitted.
+    Pending,
+    /// A review-request row, not a review.
+    RequestRow,
+    /// An unknown or missing state.
+    UnknownState(String),
+    Dismissed,
+    /// Gitea marked it stale: the diff changed after it.
+    Stale,
+    /// Made on another commit than the head (`commit_id` ≠ `head.sha`).
+    OtherCommit {
+        commit: String,
+        head: String,
+    },
+    /// The pull request's head commit is unknown, so no review can be shown to be of it.
+    HeadUnknown,
+}
+
+impl NotStanding {
+    /// Whether `--allow-stale` would count it (approvals only).
+    pub fn waived_by_allow_stale(&self) -> bool {
+        matches!(self, NotStanding::Stale | NotStanding::OtherCommit { .. } | NotStanding::HeadUnknown)
+    }
+
+    /// What happened to the review, to follow "X's approval (#id) …".
+    pub fn describe(&self) -> String {
+        match self {
+            NotStanding::Pending => "is a pending draft that was never submitted".to_owned(),
+            NotStanding::RequestRow => "is a review request, not a review".to_owned(),
+            NotStanding::UnknownState(state) => format!("has an unknown state {:?}", one_line(state)),
+            NotStanding::Dismissed => "was dismissed".to_owned(),
+            NotStanding::Stale => "is stale: the pull request's diff changed after it".to_owned(),
+            NotStanding::OtherCommit { commit, head } if commit.is_empty() => {
+                format!("records no commit, so it is not of the head {}", short(head))
+            }
+            NotStanding::OtherCommit { commit, head } => {
+                format!("was made on commit {}, but the head is {}", short(commit), short(head))
+            }
+            NotStanding::HeadUnknown => {
+                "cannot be shown to be of the head: the pull request's head commit is unknown".to_owned()
+            }
+        }
+    }
+}
+
+/// A commit id as shown in messages: its first 12 characters, on one line.
+pub fn short(sha: &str) -> String {
+    one_line(&sha.chars().take(12).collect::<String>())
+}
+
+/// The pull request's head commit (`head.sha`), or "" when it is unknown.
+pub fn head_sha(pr: &Value) -> &str {
+    pr.get("head").and_then(|h| h.get("sha")).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Whether one review row still stands: submitted (APPROVED, REQUEST_CHANGES or COMMENT), not
+/// dismissed, and — unless `allow_stale` — neither stale nor made on another commit than
+/// `head_sha`. `Err` says why not.
+pub fn review_stands(row: &Value, head_sha: &str, allow_stale: bool) -> Result<(), NotStanding> {
+    match row.get("state").and_then(Value::as_str) {
+        Some("APPROVED" | "REQUEST_CHANGES" | "COMMENT") => {}
+        Some("PENDING") => return Err(NotStanding::Pending),
+        Some("REQUEST_REVIEW") => return Err(NotStanding::RequestRow),
+        other => return Err(NotStanding::UnknownState(other.unwrap_or("").to_owned())),
+    }
+    let flag = |name: &str| row.get(name).and_then(Value::as_bool).unwrap_or(false);
+    if flag("dismissed") {
+        return Err(NotStanding::Dismissed);
+    }
+    if allow_stale {
+        return Ok(());
+    }
+    if flag("stale") {
+        return Err(NotStanding::Stale);
+    }
+    if head_sha.is_empty() {
+        return Err(NotStanding::HeadUnknown);
+    }
+    let commit = row.get("commit_id").and_then(Value::as_str).unwrap_or("");
+    if !commit.eq_ignore_ascii_case(head_sha) {
+        return Err(NotStanding::OtherCommit { commit: commit.to_owned(), head: head_sha.to_owned() });
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -20,18 +119,24 @@ pub enum Decision {
 
 /// A reviewer's latest deciding review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LatestReview {
+pub struct LatestReview<'a> {
     /// The login as Gitea last spelled it.
     pub login: String,
     pub decision: Decision,
     pub review_id: i64,
+    pub commit_id: String,
     pub dismissed: bool,
     pub stale: bool,
-    /// Gitea's own flag (behaviour.md §2.2); reported, not used to decide.
+    /// Gitea's own flag (docs/gitea.md §2.2); reported, not used to decide.
     pub official: bool,
+    /// A REQUEST_REVIEW row for this reviewer follows the review: it was re-requested.
+    pub rerequested: bool,
     /// The pseudo-users that can never count: the Actions bot (id -2) and the Ghost of a deleted
     /// account (id -1).
     pub system_user: bool,
+    /// The row itself, for [`review_stands`].
+    #[serde(skip)]
+    pub row: &'a Value,
 }
 
 /// The user of a row, if it has a usable login.
@@ -41,17 +146,25 @@ pub fn login_of(row: &Value) -> Option<(&str, i64)> {
     Some((login, user.get("id").and_then(Value::as_i64).unwrap_or(0)))
 }
 
-/// The latest deciding review of every reviewer, in the order reviewers first appear.
+/// The latest deciding review of every reviewer, in the order reviewers first appear, in one
+/// pass (a map keyed by the lower-cased login: 10 000 rows stay cheap).
 /// Also returns how many rows were malformed (no usable user although not a team request).
-pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview>, usize) {
-    let mut latest: Vec<LatestReview> = Vec::new();
-    // Reviewer (ASCII-lowercased login) → index in `latest`: linear in the rows, not quadratic.
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview<'_>>, usize) {
+    let mut latest: Vec<LatestReview<'_>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     let mut malformed = 0;
     for row in rows {
         let decision = match row.get("state").and_then(Value::as_str) {
             Some("APPROVED") => Decision::Approved,
             Some("REQUEST_CHANGES") => Decision::ChangesRequested,
+            Some("REQUEST_REVIEW") => {
+                // A request row of a reviewer who already decided re-requests their review.
+                let earlier = login_of(row).and_then(|(login, _)| index.get(&login.to_lowercase()).copied());
+                if let Some(existing) = earlier.and_then(|i| latest.get_mut(i)) {
+                    existing.rerequested = true;
+                }
+                continue;
+            }
             _ => continue,
         };
         let Some((login, id)) = login_of(row) else {
@@ -64,15 +177,18 @@ pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview>, usize) {
             login: login.to_owned(),
             decision,
             review_id: row.get("id").and_then(Value::as_i64).unwrap_or(0),
+            commit_id: row.get("commit_id").and_then(Value::as_str).unwrap_or("").to_owned(),
             dismissed: flag("dismissed"),
             stale: flag("stale"),
             official: flag("official"),
+            rerequested: false,
             system_user: id == -1 || id == -2 || login.eq_ignore_ascii_case("gitea-actions"),
+            row,
         };
-        match index.get(&login.to_ascii_lowercase()).and_then(|&i| latest.get_mut(i)) {
+        match index.get(&login.to_lowercase()).and_then(|&i| latest.get_mut(i)) {
             Some(existing) => *existing = review,
             None => {
-                index.insert(login.to_ascii_lowercase(), latest.len());
+                index.insert(login.to_lowercase(), latest.len());
                 latest.push(review);
             }
         }
@@ -80,23 +196,35 @@ pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview>, usize) {
     (latest, malformed)
 }
 
-/// Why a reviewer's latest review does not count, if it does not.
-pub fn exclusion(review: &LatestReview, author: &str, allow_stale: bool) -> Option<String> {
+/// Why a reviewer's latest review does not count, if it does not: the author's own, a system
+/// account's, re-requested, or not standing ([`review_stands`]).
+pub fn exclusion(review: &LatestReview<'_>, author: &str, head_sha: &str, allow_stale: bool) -> Option<String> {
     let who = one_line(&review.login);
+    let what = match review.decision {
+        Decision::Approved => "an approval",
+        Decision::ChangesRequested => "a change request",
+    };
+    let id = review.review_id;
     if review.login.eq_ignore_ascii_case(author) {
-        Some(format!("{who} is the pull request's author"))
-    } else if review.system_user {
-        Some(format!("{who} is a system account"))
-    } else if review.dismissed {
-        Some(format!("{who}'s latest review (#{}) was dismissed", review.review_id))
-    } else if review.stale && !allow_stale && review.decision == Decision::Approved {
-        Some(format!(
-            "{who}'s approval (#{}) is stale: the pull request changed after it (--allow-stale counts it)",
-            review.review_id
-        ))
-    } else {
-        None
+        return Some(format!("{who} is the pull request's author"));
     }
+    if review.system_user {
+        return Some(format!("{who} is a system account"));
+    }
+    // A change request stands even when stale or of an older commit (Gitea's merge check ignores
+    // `stale` for rejections): only an approval must be of the head.
+    let allow_stale = allow_stale || review.decision == Decision::ChangesRequested;
+    if let Err(why) = review_stands(review.row, head_sha, allow_stale) {
+        let hint = if why.waived_by_allow_stale() { " (--allow-stale counts it)" } else { "" };
+        return Some(format!("{who}'s latest review, {what} (#{id}), {}{hint}", why.describe()));
+    }
+    if review.rerequested && review.decision == Decision::Approved {
+        return Some(format!(
+            "{who}'s approval (#{id}) is void: their review was re-requested after it (a later review-request \
+             row), as in Gitea's own merge check"
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -104,9 +232,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const HEAD: &str = "00000000000000000000000000000000000000aa";
+
     fn row(id: i64, login: Option<&str>, state: &str) -> Value {
         json!({"id": id, "user": login.map(|l| json!({"login": l, "id": 100 + id})), "state": state,
-               "dismissed": false, "stale": false, "official": true})
+               "commit_id": HEAD, "dismissed": false, "stale": false, "official": true})
     }
 
     #[test]
@@ -128,6 +258,7 @@ mod tests {
             summary,
             vec![("Alice", Decision::ChangesRequested), ("bob", Decision::Approved), ("ERIN", Decision::Approved)]
         );
+        assert!(latest.iter().all(|r| !r.rerequested), "dave's request row precedes no review of his");
         assert_eq!(malformed, 0);
     }
 
@@ -135,22 +266,106 @@ mod tests {
     fn a_dismissed_latest_row_does_not_resurrect_an_older_approval() {
         let mut newer = row(2, Some("alice"), "APPROVED");
         newer["dismissed"] = json!(true);
-        let (latest, _) = latest_decisions(&[row(1, Some("alice"), "APPROVED"), newer]);
-        assert_eq!(exclusion(&latest[0], "mallory", false).map(|s| s.contains("dismissed")), Some(true));
+        let rows = [row(1, Some("alice"), "APPROVED"), newer];
+        let (latest, _) = latest_decisions(&rows);
+        assert_eq!(exclusion(&latest[0], "mallory", HEAD, false).map(|s| s.contains("dismissed")), Some(true));
     }
 
     #[test]
     fn exclusions() {
         let mut stale = row(1, Some("alice"), "APPROVED");
         stale["stale"] = json!(true);
-        let (latest, _) = latest_decisions(&[stale]);
-        assert!(exclusion(&latest[0], "mallory", false).is_some());
-        assert!(exclusion(&latest[0], "mallory", true).is_none());
-        assert!(exclusion(&latest[0], "ALICE", true).is_some(), "the author never counts");
-        let bot = json!({"id": 9, "user": {"login": "gitea-actions", "id": -2}, "state": "APPROVED"});
-        let (latest, _) = latest_decisions(&[bot]);
-        assert!(exclusion(&latest[0], "mallory", false).is_some());
+        let rows = [stale];
+        let (latest, _) = latest_decisions(&rows);
+        assert!(exclusion(&latest[0], "mallory", HEAD, false).is_some());
+        assert!(exclusion(&latest[0], "mallory", HEAD, true).is_none());
+        assert!(exclusion(&latest[0], "ALICE", HEAD, true).is_some(), "the author never counts");
+        let bot =
+            [json!({"id": 9, "user": {"login": "gitea-actions", "id": -2}, "state": "APPROVED", "commit_id": HEAD})];
+        let (latest, _) = latest_decisions(&bot);
+        assert!(exclusion(&latest[0], "mallory", HEAD, false).is_some());
         let nouser = json!({"id": 9, "user": null, "state": "APPROVED"});
         assert_eq!(latest_decisions(&[nouser]).1, 1);
+    }
+
+    #[test]
+    fn a_review_stands_only_when_submitted_undismissed_and_of_the_head() {
+        let base = row(1, Some("alice"), "APPROVED");
+        assert_eq!(review_stands(&base, HEAD, false), Ok(()));
+        assert_eq!(review_stands(&base, &HEAD.to_uppercase(), false), Ok(()), "shas compare without case");
+        let with = |key: &str, value: Value| {
+            let mut r = base.clone();
+            r[key] = value;
+            r
+        };
+        let old = "00000000000000000000000000000000000000bb";
+        let cases = [
+            (with("state", json!("PENDING")), NotStanding::Pending, false),
+            (with("state", json!("REQUEST_REVIEW")), NotStanding::RequestRow, false),
+            (with("state", json!("")), NotStanding::UnknownState(String::new()), false),
+            (with("dismissed", json!(true)), NotStanding::Dismissed, false),
+            (with("stale", json!(true)), NotStanding::Stale, true),
+            // The race: the branch moved, Gitea has not marked the approval stale yet.
+            (with("commit_id", json!(old)), NotStanding::OtherCommit { commit: old.into(), head: HEAD.into() }, true),
+            (
+                with("commit_id", Value::Null),
+                NotStanding::OtherCommit { commit: String::new(), head: HEAD.into() },
+                true,
+            ),
+        ];
+        for (r, why, waived) in cases {
+            assert_eq!(review_stands(&r, HEAD, false), Err(why.clone()), "{r}");
+            assert_eq!(review_stands(&r, HEAD, true).is_ok(), waived, "--allow-stale waives {why:?}: {waived}");
+            assert!(!why.describe().is_empty());
+        }
+        assert_eq!(review_stands(&base, "", false), Err(NotStanding::HeadUnknown));
+        let msg = NotStanding::OtherCommit { commit: old.into(), head: HEAD.into() }.describe();
+        assert_eq!(msg, "was made on commit 000000000000, but the head is 000000000000");
+        let comment = with("state", json!("COMMENT"));
+        assert_eq!(review_stands(&comment, HEAD, false), Ok(()));
+    }
+
+    #[test]
+    fn an_approval_of_an_old_commit_says_whose_which_commit_and_what_head() {
+        let mut r = row(4, Some("alice"), "APPROVED");
+        r["commit_id"] = json!("1111111111111111111111111111111111111111");
+        let rows = [r];
+        let (latest, _) = latest_decisions(&rows);
+        let why = exclusion(&latest[0], "mallory", HEAD, false).expect("excluded");
+        assert_eq!(
+            why,
+            "alice's latest review, an approval (#4), was made on commit 111111111111, but the head is \
+             000000000000 (--allow-stale counts it)"
+        );
+        assert!(exclusion(&latest[0], "mallory", HEAD, true).is_none());
+    }
+
+    #[test]
+    fn a_re_requested_review_voids_the_approval_until_the_reviewer_reviews_again() {
+        let rows = [row(1, Some("alice"), "APPROVED"), row(2, Some("ALICE"), "REQUEST_REVIEW")];
+        let (latest, _) = latest_decisions(&rows);
+        assert!(latest[0].rerequested);
+        let why = exclusion(&latest[0], "mallory", HEAD, true).expect("void even with --allow-stale");
+        assert!(why.contains("re-requested"), "{why}");
+        // Reviewing again (Gitea deletes the request row then; here a later approval) counts.
+        let rows = [
+            row(1, Some("alice"), "APPROVED"),
+            row(2, Some("alice"), "REQUEST_REVIEW"),
+            row(3, Some("alice"), "APPROVED"),
+        ];
+        let (latest, _) = latest_decisions(&rows);
+        assert_eq!(exclusion(&latest[0], "mallory", HEAD, false), None);
+        // A request row before the approval changes nothing.
+        let rows = [row(1, Some("alice"), "REQUEST_REVIEW"), row(2, Some("alice"), "APPROVED")];
+        let (latest, _) = latest_decisions(&rows);
+        assert_eq!(exclusion(&latest[0], "mallory", HEAD, false), None);
+    }
+
+    #[test]
+    fn ten_thousand_rows_in_one_pass() {
+        let rows: Vec<Value> = (0..10_000).map(|i| row(i, Some(&format!("user-{}", i % 5_000)), "APPROVED")).collect();
+        let (latest, _) = latest_decisions(&rows);
+        assert_eq!(latest.len(), 5_000);
+        assert_eq!(latest[0].review_id, 5_000);
     }
 }

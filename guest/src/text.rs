@@ -9,7 +9,9 @@
 pub const MAX_FIELD_CHARS: usize = 120;
 
 /// Render `raw` as a single line of at most [`MAX_FIELD_CHARS`] characters: control and
-/// line-separator characters are shown as escapes (`\n`, `\u{2028}`), overlong text is cut with `…`.
+/// line-separator characters are shown as escapes (`\n`, `\u{2028}`), and so are ESC (no ANSI or
+/// OSC-8 sequence reaches a log) and the bidi controls (overrides and embeddings U+202A–U+202E,
+/// isolates U+2066–U+2069, marks U+200E/U+200F/U+061C); overlong text is cut with `…`.
 pub fn one_line(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len().min(MAX_FIELD_CHARS + 8));
     for (count, ch) in raw.chars().enumerate() {
@@ -21,7 +23,10 @@ pub fn one_line(raw: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+            c if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}') =>
+            {
                 out.push_str(&c.escape_unicode().to_string());
             }
             c => out.push(c),
@@ -52,6 +57,11 @@ mod tests {
             ("tab\there", "tab\\there"),
             ("nul\0", "nul\\u{0}"),
             ("ls\u{2028}x", "ls\\u{2028}x"),
+            ("\u{1b}]8;;https://x\u{7}a\u{1b}]8;;\u{7}", "\\u{1b}]8;;https://x\\u{7}a\\u{1b}]8;;\\u{7}"),
+            ("csi\u{9b}2J", "csi\\u{9b}2J"),
+            ("rlo\u{202e}txt.exe", "rlo\\u{202e}txt.exe"),
+            ("\u{202a}\u{202d}\u{2066}\u{2069}", "\\u{202a}\\u{202d}\\u{2066}\\u{2069}"),
+            ("rlm\u{200f}", "rlm\\u{200f}"),
             ("", ""),
         ];
         for (raw, want) in cases {

@@ -1,4 +1,4 @@
-//! The command line (contract v1, design.md §2). Flags may be added; names never change.
+//! The command line (contract v1: README.md, "CLI contract (v1)"). Flags may be added; names never change.
 
 use std::path::PathBuf;
 
@@ -79,7 +79,8 @@ pub struct OutputArgs {
     /// Report format on stdout [default: github inside an Actions runner, else human].
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
-    /// Also write the verdict as JSON to this file.
+    /// Also write the verdict as JSON to this file (beneath the working directory; a symlink
+    /// there is replaced, never written through).
     #[arg(long, global = true, value_name = "FILE")]
     pub report: Option<PathBuf>,
 }
@@ -147,12 +148,18 @@ pub struct DriftArgs {
     /// full commit), or file:PATH (a local file, e.g. a generated artifact).
     #[arg(long, value_name = "SPEC", requires = "local", conflicts_with = "manifest")]
     pub canonical: Option<String>,
-    /// The synced copy in this repository (relative to the working directory).
+    /// The synced copy in this repository (relative to the working directory, beneath it; never
+    /// read through a symlink).
     #[arg(long, value_name = "PATH", requires = "canonical")]
     pub local: Option<PathBuf>,
-    /// A JSON list of {"canonical": SPEC, "local": PATH} pairs, all compared in one run.
+    /// A JSON list of {"canonical": SPEC, "local": PATH} pairs, all compared in one run. In a
+    /// pull-request run it is read from the pull request's base commit, not the workspace.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// Only these repositories may be named by a canonical (--canonical or the manifest); any
+    /// other is a usage error before a request is sent. Repeat for several. Default: any.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub allow_repo: Vec<String>,
     /// The NAME of the environment variable holding the token that reads the canonical
     /// repositories. Empty or unset: trusted run → fail (exit 1); untrusted run → the remote
     /// pairs are skipped with a warning (exit 0). Without this flag, repositories are read
@@ -247,7 +254,8 @@ pub struct ApprovalsArgs {
     /// Approvals needed.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min: u32,
-    /// Count approvals made on an older head commit (Gitea marks them stale).
+    /// Count approvals of another commit than the head: stale ones, and those Gitea has not marked
+    /// stale yet after the branch moved (docs/reviews.md).
     #[arg(long)]
     pub allow_stale: bool,
     /// Fail while a team member's latest review requests changes.
@@ -259,7 +267,7 @@ pub struct ApprovalsArgs {
 
 #[derive(Debug, Args)]
 pub struct ChecklistArgs {
-    /// The checklist: {"items": [{"id", "title"}], "ack_teams": ["ORG/NAME"], "count_edited_comments": false}.
+    /// The checklist: {"items": [{"id", "title"}], "ack_teams": ["ORG/NAME"], "count_edited_comments": false, "tier_label_from_ack_teams": false}.
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     #[command(flatten)]

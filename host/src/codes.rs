@@ -8,6 +8,7 @@ pub const API_ERROR: &str = "api-error";
 pub const CANONICAL_UNAVAILABLE: &str = "canonical-unavailable";
 pub const STATUS_NOT_POSTED: &str = "status-not-posted";
 pub const LOCAL_INPUT_CHANGED: &str = "local-input-changed";
+pub const MANIFEST_DIFFERS_FROM_BASE: &str = "manifest-differs-from-base";
 
 /// Every host code with its one-line description.
 pub const ALL: &[(&str, &str)] = &[
@@ -24,6 +25,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         LOCAL_INPUT_CHANGED,
         "A local file changed length (or could no longer be read) while the guest was reading it, so the guest was stopped; nothing was decided (exit 3).",
+    ),
+    (
+        MANIFEST_DIFFERS_FROM_BASE,
+        "In a pull-request run the drift manifest was read from the base commit, and the workspace copy differs from it (warning; the pull request's version is not used).",
     ),
     (
         STATUS_NOT_POSTED,

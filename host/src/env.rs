@@ -1,4 +1,4 @@
-//! Every environment variable gitea-gate reads, named once (gitea/behaviour.md §8.1 says what the
+//! Every environment variable gitea-gate reads, named once (docs/gitea.md §8.1 says what the
 //! runner sets). The CLI test suite scrubs [`SCRUBBED_PREFIXES`] so a developer's own CI
 //! environment cannot leak into a test.
 //!

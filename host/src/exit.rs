@@ -1,4 +1,4 @@
-//! Exit codes (contract v1, design.md §2).
+//! Exit codes (contract v1: README.md "Exit codes"; docs/architecture.md §5).
 
 use crate::protocol::{Outcome, Verdict};
 

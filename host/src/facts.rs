@@ -1,5 +1,5 @@
 //! The run's facts: which event started it, its payload, its repository, where the API is.
-//! Each comes from the runner environment unless a flag overrides it (design.md §2).
+//! Each comes from the runner environment unless a flag overrides it (README.md, "CLI contract (v1)").
 
 use std::path::{Path, PathBuf};
 

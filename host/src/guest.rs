@@ -30,7 +30,7 @@ pub fn load(mode: EngineMode, module: Option<&Path>, overrides: Overrides) -> Re
     let sandbox = match (module, mode) {
         (Some(path), _) => {
             let wasm = std::fs::read(path).map_err(|e| SandboxError::Load(format!("{}: {e}", path.display())))?;
-            eprintln!(
+            crate::log_line!(
                 "gitea-gate: warning: running the guest module {} (sha256 {}) instead of the embedded guest",
                 path.display(),
                 hex_sha256(&wasm)

@@ -201,7 +201,7 @@ fn trace(path: &str, envelope: &[u8]) {
     let written =
         std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut file| file.write_all(envelope));
     if let Err(e) = written {
-        eprintln!("gitea-gate: cannot write the guest-input trace {path}: {e}");
+        crate::log_line!("gitea-gate: cannot write the guest-input trace {path}: {e}");
     }
 }
 

@@ -19,6 +19,6 @@ pub fn init() {
 /// Report that `phase` ended now.
 pub fn mark(phase: &str) {
     if let Some(start) = start() {
-        eprintln!("gitea-gate timing: {:>9.3} ms  {phase}", start.elapsed().as_secs_f64() * 1000.0);
+        crate::log_line!("gitea-gate timing: {:>9.3} ms  {phase}", start.elapsed().as_secs_f64() * 1000.0);
     }
 }

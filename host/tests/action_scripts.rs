@@ -1,6 +1,8 @@
 //! The composite action's scripts, run as the runner runs them: `scripts/install.sh` against a
 //! loopback release server (a good checksum installs and is cached; a tampered binary is refused;
-//! nothing unverified ever runs), and `scripts/action/run.sh` turning inputs into arguments.
+//! nothing unverified ever runs; what runs is a private copy, so a file swapped in the shared
+//! tool cache after the check never runs), and `scripts/action/run.sh` turning inputs into
+//! arguments.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 mod release_server;
@@ -55,6 +57,7 @@ fn path_without_cargo(dir: &Path) -> PathBuf {
             "head",
             "mktemp",
             "chmod",
+            "cp",
             "mv",
             "mkdir",
             "rm",
@@ -69,15 +72,27 @@ fn path_without_cargo(dir: &Path) -> PathBuf {
     bin
 }
 
+/// The job's RUNNER_TEMP next to `cache` (created).
+fn runner_temp(cache: &Path) -> PathBuf {
+    let temp = cache.parent().unwrap().join("runner-temp");
+    fs::create_dir_all(&temp).unwrap();
+    temp
+}
+
 /// Run install.sh as the runner would, with no cargo on PATH (so no silent fallback).
 fn install(action: &Path, cache: &Path, arch: &str, download: &str) -> (Output, String) {
+    install_with_path(action, cache, arch, download, &path_without_cargo(cache))
+}
+
+fn install_with_path(action: &Path, cache: &Path, arch: &str, download: &str, path: &Path) -> (Output, String) {
     let output_file = cache.join("github_output");
     let _ = fs::remove_file(&output_file);
     let out = Command::new("bash")
         .arg(action.join("scripts/install.sh"))
         .env_clear()
-        .env("PATH", path_without_cargo(cache))
+        .env("PATH", path)
         .env("HOME", cache)
+        .env("RUNNER_TEMP", runner_temp(cache))
         .env("GITHUB_ACTION_PATH", action)
         .env("RUNNER_ARCH", arch)
         .env("RUNNER_TOOL_CACHE", cache)
@@ -86,6 +101,11 @@ fn install(action: &Path, cache: &Path, arch: &str, download: &str) -> (Output, 
         .output()
         .unwrap();
     (out, fs::read_to_string(&output_file).unwrap_or_default())
+}
+
+/// One `key=value` line of install.sh's `$GITHUB_OUTPUT`.
+fn output_value(outputs: &str, key: &str) -> Option<String> {
+    outputs.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).map(str::to_owned)
 }
 
 fn stderr(out: &Output) -> String {
@@ -98,14 +118,15 @@ fn a_verified_download_installs_and_is_cached() {
     let binary = fs::read(BIN).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", version());
     let action = action_checkout(dir.path(), &[(&asset, &binary)]);
-    let server = serve(vec![(asset.clone(), binary)]);
+    let server = serve(vec![(asset.clone(), binary.clone())]);
     let cache = dir.path().join("cache");
     fs::create_dir_all(&cache).unwrap();
 
     let (out, outputs) = install(&action, &cache, "X64", &server.url);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("downloaded, sha256 verified"), "{}", stderr(&out));
-    let installed = outputs.trim().strip_prefix("binary=").expect("binary= output").to_owned();
+    let installed = output_value(&outputs, "binary").expect("binary= output");
+    assert_eq!(output_value(&outputs, "sha256").as_deref(), Some(hex(&Sha256::digest(&binary)).as_str()));
     let version = Command::new(&installed).arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&version.stdout).contains("guest sha256"));
 
@@ -196,6 +217,152 @@ fn unknown_arches_and_unreleased_checkouts_say_what_to_do() {
     );
 }
 
+/// A stand-in for a swapped binary: it records that it ran, and what token it was handed, in
+/// `marker` — what an attacker's file in the shared tool cache would do.
+fn impostor(marker: &Path) -> Vec<u8> {
+    format!(
+        "#!/bin/bash\n{{ echo impostor ran; env | grep -i token; }} >>'{}'\necho 'gitea-gate trust: PASS (impostor)'\n",
+        marker.display()
+    )
+    .into_bytes()
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The gate step of the action: run.sh with the install step's outputs and a token.
+fn gate_step(outputs: &str) -> Output {
+    let binary = output_value(outputs, "binary").expect("binary= output");
+    let mut command = Command::new("bash");
+    command
+        .arg(repo_root().join("scripts/action/run.sh"))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("GATE_BINARY", binary)
+        .env("GATE_CHECK", "trust")
+        .env("GATE_TOKEN", "s3cret-token")
+        .env("GATE_TOKEN_NAME", "SOP_TIER_CHECK_TOKEN")
+        .env("GATE_FORMAT", "human")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", repo_root().join("tests/events/push.json"));
+    if let Some(sha) = output_value(outputs, "sha256") {
+        command.env("GATE_BINARY_SHA256", sha);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_binary_swapped_in_the_shared_tool_cache_after_install_never_runs() {
+    // Host-mode runners share the tool cache: another job can replace the cached file after this
+    // job's install step verified it and before its gate step runs it with the token.
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fs::read(BIN).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let server = serve(vec![(asset.clone(), binary.clone())]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let cached = cache.join(format!("gitea-gate/{}/x86_64/gitea-gate", version()));
+    let marker = dir.path().join("impostor-ran");
+
+    // Two installs: one that downloads (and fills the cache), one that finds the cached copy.
+    for how in ["downloaded", "cached"] {
+        let (out, outputs) = install(&action, &cache, "amd64", &server.url);
+        assert!(out.status.success() && stderr(&out).contains(how), "{}", stderr(&out));
+        let installed = PathBuf::from(output_value(&outputs, "binary").unwrap());
+        assert!(cached.exists(), "the verified download is cached for the next job");
+        assert!(
+            installed.starts_with(runner_temp(&cache)),
+            "{how}: the binary that runs is a private copy under RUNNER_TEMP, not {}",
+            installed.display()
+        );
+        let private = installed.parent().unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(fs::metadata(private).unwrap().permissions().mode() & 0o777, 0o700, "{}", private.display());
+        assert_eq!(fs::read(&installed).unwrap(), binary, "{how}: the copy is the genuine binary");
+
+        // Between the steps, another job swaps the cached file: in place, and by a rename.
+        fs::write(&cached, impostor(&marker)).unwrap();
+        make_executable(&cached);
+        let run = gate_step(&outputs);
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(!marker.exists(), "{how}: the impostor ran and saw: {}", fs::read_to_string(&marker).unwrap());
+        assert!(stdout.contains("gitea-gate trust: PASS (trusted run)"), "{how}: the genuine binary ran:\n{stdout}");
+        assert!(!stdout.contains("impostor"), "{stdout}");
+
+        let swapped = cache.join("swapped");
+        fs::write(&swapped, impostor(&marker)).unwrap();
+        make_executable(&swapped);
+        fs::rename(&swapped, &cached).unwrap();
+        let run = gate_step(&outputs);
+        assert!(!marker.exists(), "{how}: the renamed-in impostor ran");
+        assert!(String::from_utf8_lossy(&run.stdout).contains("PASS (trusted run)"));
+        // Put the genuine file back for the next (cached) install; a swapped cache is refused.
+        let (out, outputs) = install(&action, &cache, "amd64", &format!("{}/missing", server.url));
+        assert!(!out.status.success() && outputs.is_empty(), "a swapped cache is never reported");
+        assert!(stderr(&out).contains("does not match"), "{}", stderr(&out));
+        assert!(!marker.exists());
+        fs::write(&cached, &binary).unwrap();
+        make_executable(&cached);
+    }
+}
+
+#[test]
+fn run_sh_refuses_a_private_copy_that_changed_after_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("impostor-ran");
+    let copy = dir.path().join("gitea-gate");
+    fs::write(&copy, impostor(&marker)).unwrap();
+    make_executable(&copy);
+    let outputs = format!("binary={}\nsha256={}\n", copy.display(), hex(&Sha256::digest(b"the genuine binary")));
+    let run = gate_step(&outputs);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("changed after it was verified"), "{}", stderr(&run));
+    assert!(!marker.exists(), "the changed copy must not run");
+}
+
+#[test]
+fn the_source_build_fallback_uses_a_private_target_directory() {
+    // An unreleased checkout (no checksum): install.sh builds. A stand-in cargo records where.
+    let dir = tempfile::tempdir().unwrap();
+    let action = action_checkout(dir.path(), &[]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let tools = path_without_cargo(&cache);
+    let with_cargo = dir.path().join("bin-with-cargo");
+    fs::create_dir_all(&with_cargo).unwrap();
+    for entry in fs::read_dir(&tools).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), with_cargo.join(entry.file_name())).unwrap();
+    }
+    let record = dir.path().join("cargo-args");
+    fs::write(
+        with_cargo.join("cargo"),
+        format!(
+            "#!/bin/bash\nprintf '%s\\n' \"$@\" >'{}'\nwhile [[ $# -gt 0 ]]; do [[ $1 == --target-dir ]] && t=$2; shift; done\n\
+             mkdir -p \"$t/release\" && printf '#!/bin/bash\\necho built\\n' >\"$t/release/gitea-gate\" && chmod +x \"$t/release/gitea-gate\"\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    make_executable(&with_cargo.join("cargo"));
+
+    let (out, outputs) = install_with_path(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let args = fs::read_to_string(&record).unwrap();
+    let target = PathBuf::from(args.lines().skip_while(|l| *l != "--target-dir").nth(1).expect("--target-dir"));
+    assert!(target.starts_with(runner_temp(&cache)), "the build's target directory is private: {}", target.display());
+    assert!(!target.starts_with(&cache), "never the shared tool cache: {}", target.display());
+    use std::os::unix::fs::PermissionsExt;
+    let private = target.parent().unwrap();
+    assert_eq!(fs::metadata(private).unwrap().permissions().mode() & 0o777, 0o700);
+    let installed = PathBuf::from(output_value(&outputs, "binary").unwrap());
+    assert!(installed.starts_with(&target), "{}", installed.display());
+    assert!(output_value(&outputs, "sha256").is_some_and(|s| s.len() == 64));
+}
+
 /// run.sh with a stand-in binary that prints its arguments and the token variable.
 fn run_sh(inputs: &[(&str, &str)]) -> Output {
     let dir = tempfile::tempdir().unwrap();
@@ -242,4 +409,55 @@ fn inputs_become_separate_arguments_and_the_token_is_named() {
         String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
         "<--format><github><trust><--require-secret><AUTO_SYNC_TOKEN>"
     );
+}
+
+#[test]
+fn allow_repo_input_becomes_one_flag_per_repository() {
+    let out = run_sh(&[
+        ("GATE_CHECK", "drift"),
+        ("GATE_TOKEN_NAME", "SOP_TIER_CHECK_TOKEN"),
+        ("GATE_MANIFEST", "drift.json"),
+        ("GATE_ALLOW_REPO", "acme/controlplane, acme/sdk\nacme/docs $(touch /tmp/pwned)"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
+        "<--format><github><drift><--token-env><SOP_TIER_CHECK_TOKEN><--manifest><drift.json>\
+         <--allow-repo><acme/controlplane><--allow-repo><acme/sdk><--allow-repo><acme/docs>\
+         <--allow-repo><$(touch><--allow-repo></tmp/pwned)>"
+    );
+    let out = run_sh(&[("GATE_CHECK", "drift"), ("GATE_CANONICAL", "file:a"), ("GATE_LOCAL", "b")]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
+        "<--format><github><drift><--token-env><GITEA_GATE_TOKEN><--canonical><file:a><--local><b>",
+        "no allow-repo input, no flag"
+    );
+}
+
+#[test]
+fn action_yml_never_interpolates_into_run() {
+    // `${{ }}` inside `run:` is pasted into the script before bash reads it: an input or an
+    // output (PR titles, logins, paths) would become code. Values travel through env: only.
+    let text = fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let mut run_indent: Option<usize> = None;
+    let mut runs = 0;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if let Some(block) = run_indent {
+            if line.trim().is_empty() || indent > block {
+                assert!(!line.contains("${{"), "an expression inside a run: block: {line}");
+                continue;
+            }
+            run_indent = None;
+        }
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        if let Some(script) = trimmed.strip_prefix("run:") {
+            runs += 1;
+            assert!(!script.contains("${{"), "an expression inside run: {line}");
+            if matches!(script.trim(), "|" | ">" | "|-" | ">-") {
+                run_indent = Some(indent);
+            }
+        }
+    }
+    assert_eq!(runs, 3, "every step of the composite action was checked");
 }

@@ -12,6 +12,9 @@ use fake_gitea::faults::FaultKind;
 use pull_world::*;
 use serde_json::{Value, json};
 
+/// A commit the branch was at before it moved.
+const OLD_COMMIT: &str = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
+
 fn pulls() -> Vec<Value> {
     let mut big = Vec::new();
     // 60 rows over two pages: 54 comments, 5 pending rows of others (hidden from us, but counted
@@ -27,7 +30,7 @@ fn pulls() -> Vec<Value> {
         pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]),
         // Self-approval (Gitea refuses it via the API, but rows can exist from older versions).
         pull(2, "qa-carol", vec![review(2, "qa-carol", "APPROVED")]),
-        // Approve, then request changes: Gitea dismisses the older row (§2.2).
+        // Approve, then request changes: Gitea dismisses the older row (docs/gitea.md §2.2).
         pull(
             3,
             "alice",
@@ -55,6 +58,23 @@ fn pulls() -> Vec<Value> {
         ),
         // A team member requests changes, another approves.
         pull(10, "alice", vec![review(13, "qa-carol", "APPROVED"), review(14, "qa-dave", "REQUEST_CHANGES")]),
+        // The race: qa-carol approved OLD_COMMIT, the branch then moved to sha(11), and Gitea has
+        // not marked the approval stale yet (it does so asynchronously after the push).
+        pull(
+            11,
+            "alice",
+            vec![json!({"id": 40, "user": "qa-carol", "state": "APPROVED", "commit_id": OLD_COMMIT, "stale": false})],
+        ),
+        // qa-carol approved, then the author re-requested her review: Gitea clears `official` on
+        // the approval; it no longer counts until she reviews again.
+        pull(
+            12,
+            "alice",
+            vec![
+                json!({"id": 41, "user": "qa-carol", "state": "APPROVED", "official": false}),
+                json!({"id": 42, "user": "qa-carol", "state": "REQUEST_REVIEW", "official": false}),
+            ],
+        ),
         json!({"number": 2189, "user": "alice", "title": "same-repo PR",
                "head": {"repo": "acme/core", "ref": "feature", "sha": sha(2189)}, "base": "main",
                "reviews": [review(20, "qa-dave", "APPROVED")]}),
@@ -179,6 +199,39 @@ fn self_approval_dismissed_stale_and_non_members_never_count() {
     }
     let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "6", "--allow-stale"]);
     assert_eq!(r.code, 0, "--allow-stale counts the stale approval:\n{}", r.stdout);
+}
+
+#[test]
+fn an_approval_of_an_older_commit_counts_only_with_allow_stale() {
+    let fake = world();
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "11", "--status-context", "qa"]);
+    assert_eq!(r.code, 1, "stale: false, but not of the head:\n{}", r.stdout);
+    assert_eq!(r.output("approvals"), "0");
+    let old = &OLD_COMMIT[..12];
+    let head = &sha(11)[..12];
+    let line = r.stdout.lines().find(|l| l.contains("review-not-counted")).unwrap_or_default().to_owned();
+    assert!(
+        line.contains("qa-carol") && line.contains(old) && line.contains(head) && line.contains("--allow-stale"),
+        "whose approval, of which commit, what the head is:\n{}",
+        r.stdout
+    );
+    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("failure"));
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "11", "--allow-stale"]);
+    assert_eq!(r.code, 0, "--allow-stale counts it:\n{}", r.stdout);
+    assert_eq!(r.output("approved-by"), "qa-carol");
+}
+
+#[test]
+fn an_approval_whose_review_was_re_requested_is_void() {
+    let fake = world();
+    for extra in [&[][..], &["--allow-stale"][..]] {
+        let r = approvals(&fake, Some(TEAM_PAT), &[&["--team", "acme/qa", "--pr", "12"][..], extra].concat());
+        assert_eq!(r.code, 1, "{extra:?}:\n{}", r.stdout);
+        assert_eq!(r.output("approvals"), "0");
+        assert!(r.stdout.contains("qa-carol") && r.stdout.contains("re-requested"), "{}", r.stdout);
+    }
+    // Not even probed: nothing of hers could count.
+    assert!(!fake.requests().iter().any(|q| q.path.ends_with("/members/qa-carol")));
 }
 
 #[test]

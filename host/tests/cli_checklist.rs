@@ -64,12 +64,12 @@ fn world() -> FakeGitea {
             ],
             vec![],
         ),
-        // Acks in a review body; N/A with and without a reason; the rest acked in a comment.
+        // Acks in a review body; a member's N/A with a reason, the author's without; the rest acked.
         checklist_pull(
             26,
             &["tier:high"],
             vec![
-                comment(8, "alice", "/sop-n/a local-postgres-e2e no database in this change"),
+                comment(8, "sec-erin", "/sop-n/a local-postgres-e2e no database in this change"),
                 comment(9, "alice", "/sop-n/a staging-smoke"),
                 comment(
                     10,
@@ -80,7 +80,169 @@ fn world() -> FakeGitea {
             vec![json!({"id": 30, "user": "qa-carol", "state": "COMMENT", "body": "/sop-ack comprehensive-testing"})],
         ),
     ];
+    let mut pulls = pulls;
+    // 27–30: six items acked in a comment, the seventh only in a review that no longer stands
+    // (dismissed, stale, pending, made on an older commit); 31: the same review, standing.
+    let six = ITEMS[..6].iter().map(|(id, _)| format!("/sop-ack {id}")).collect::<Vec<_>>().join("\n");
+    let seventh = format!("/sop-ack {}", ITEMS[6].0);
+    for (number, review) in [
+        (27, json!({"id": 40, "user": "qa-carol", "state": "APPROVED", "dismissed": true})),
+        (28, json!({"id": 41, "user": "qa-carol", "state": "COMMENT", "stale": true, "commit_id": sha(1028)})),
+        (29, json!({"id": 42, "user": "ceo-bot", "state": "PENDING"})),
+        (
+            30,
+            json!({"id": 43, "user": "qa-carol", "state": "APPROVED", "commit_id": "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12", "stale": false}),
+        ),
+        (31, json!({"id": 44, "user": "qa-carol", "state": "COMMENT"})),
+    ] {
+        let mut review = review;
+        review["body"] = json!(seventh);
+        pulls.push(checklist_pull(
+            number,
+            &["tier:high"],
+            vec![comment(100 + number as i64, "sec-erin", &six)],
+            vec![review],
+        ));
+    }
+    // 60–64: tier:low and nothing acked; who added the label differs.
+    let added = |id: i64, user: &str| json!({"id": id, "user": user, "label": "tier:low"});
+    for (number, events) in [
+        (60, vec![added(1, "bob")]),
+        (61, vec![added(1, "qa-carol")]),
+        (62, vec![added(1, "qa-dave")]),
+        (63, vec![added(1, "qa-carol")]),
+    ] {
+        let mut pr = checklist_pull(number, &["tier:low"], vec![], vec![]);
+        pr["label_events"] = json!(events);
+        pulls.push(pr);
+    }
+    pulls.last_mut().expect("63")["user"] = json!("qa-carol");
+    // 64: qa-carol added tier:low; 60 comments later bob removed it and added it again (page 2).
+    let chatter: Vec<Value> = (0..60).map(|i| comment(1000 + i, "bob", "looks fine")).collect();
+    let mut pr = checklist_pull(64, &["tier:low"], chatter, vec![]);
+    pr["label_events"] = json!([
+        added(1, "qa-carol"),
+        {"id": 200, "user": "bob", "label": "tier:low", "added": false},
+        added(201, "bob"),
+    ]);
+    pulls.push(pr);
+    pulls.extend(hostile_pulls());
     start(base_fixture(pulls))
+}
+
+/// Acks of every item but `skip`, as one comment body.
+fn acks_except(skip: &[&str]) -> String {
+    ITEMS
+        .iter()
+        .filter(|(id, _)| !skip.contains(id))
+        .map(|(id, _)| format!("/sop-ack {id}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every item acked inside one Markdown construct that is not a command (issue 11, point 2).
+const NOT_COMMANDS: [(u64, &str); 8] = [
+    (43, "backtick-fence"),
+    (44, "tilde-fence"),
+    (45, "unterminated-fence"),
+    (46, "indented-code"),
+    (47, "html-comment"),
+    (48, "unterminated-html-comment"),
+    (49, "html-block"),
+    (50, "quote-lazy-continuation"),
+];
+
+fn wrapped(form: &str, acks: &str) -> String {
+    let indented = acks.replace('\n', "\n    ");
+    match form {
+        "backtick-fence" => format!("To ack, type:\n```\n{acks}\n```"),
+        "tilde-fence" => format!("To ack, type:\n~~~~md\n{acks}\n~~~~"),
+        "unterminated-fence" => format!("To ack, type:\n```\n{acks}"),
+        "indented-code" => format!("To ack, type:\n\n    {indented}"),
+        "html-comment" => format!("LGTM\n<!--\n{acks}\n-->"),
+        "unterminated-html-comment" => format!("LGTM <!-- later\n\n{acks}"),
+        "html-block" => format!("<details>\n{acks}\n</details>"),
+        _ => format!("> the bot said to type\n{acks}"),
+    }
+}
+
+/// The pull requests of the hostile review (issue 11, points 1, 2 and 6), numbered from 40.
+fn hostile_pulls() -> Vec<Value> {
+    let waive_all =
+        |reason: &str| ITEMS.iter().map(|(id, _)| format!("/sop-n/a {id} {reason}")).collect::<Vec<_>>().join("\n");
+    let mut pulls = vec![
+        // The author waives every item: in a comment, in a COMMENT review of their own PR, and
+        // inside an HTML comment the page never shows.
+        checklist_pull(
+            40,
+            &["tier:high"],
+            vec![
+                comment(40, "alice", &waive_all("not needed for this change")),
+                comment(41, "alice", &format!("<!--\n{}\n-->", waive_all("hidden"))),
+            ],
+            vec![json!({"id": 40, "user": "alice", "state": "COMMENT", "body": waive_all("covered elsewhere"),
+                        "commit_id": sha(40)})],
+        ),
+        // A member acks five items and waives two, with reasons.
+        checklist_pull(
+            41,
+            &["tier:high"],
+            vec![
+                comment(42, "qa-carol", &acks_except(&["local-postgres-e2e", "staging-smoke"])),
+                comment(
+                    43,
+                    "sec-erin",
+                    "/sop-n/a local-postgres-e2e no database code in this change\n/sop-n/a staging-smoke docs only",
+                ),
+            ],
+            vec![],
+        ),
+        // A member waives two items with reasons that show nothing.
+        checklist_pull(
+            42,
+            &["tier:high"],
+            vec![
+                comment(44, "qa-carol", &acks_except(&["local-postgres-e2e", "staging-smoke"])),
+                comment(
+                    45,
+                    "sec-erin",
+                    "/sop-n/a local-postgres-e2e \u{200B}\u{00A0}\u{2060}\u{FEFF}\u{202E}\n/sop-n/a staging-smoke &#8203;",
+                ),
+            ],
+            vec![],
+        ),
+    ];
+    for (number, form) in NOT_COMMANDS {
+        pulls.push(checklist_pull(
+            number,
+            &["tier:high"],
+            vec![comment(number as i64 + 100, "qa-carol", &wrapped(form, &all_acks()))],
+            vec![],
+        ));
+    }
+    // A real command right after each construct still counts.
+    let mut body = String::new();
+    for (_, form) in NOT_COMMANDS.iter().filter(|(_, f)| !f.starts_with("unterminated")) {
+        body.push_str(&wrapped(form, "/sop-ack comprehensive-testing"));
+        body.push_str("\n\n");
+    }
+    body.push_str(&all_acks());
+    pulls.push(checklist_pull(51, &["tier:high"], vec![comment(151, "qa-carol", &body)], vec![]));
+    // Hostile volume: an outsider's ~300 KiB of acks and ~800 KiB of plain text, then the real acks.
+    let flood = "/sop-ack comprehensive-testing\n".repeat(300 * 1024 / 31);
+    let chatter = "nothing to see here, just a very long comment. ".repeat(800 * 1024 / 47);
+    pulls.push(checklist_pull(
+        52,
+        &["tier:high"],
+        vec![
+            comment(152, "outsider", &flood),
+            comment(153, "outsider", &chatter),
+            comment(154, "alice", &"/sop-n/a staging-smoke mine\n".repeat(10_000)),
+            comment(155, "qa-carol", &all_acks()),
+        ],
+        vec![],
+    ));
+    pulls
 }
 
 struct Checklist {
@@ -175,11 +337,89 @@ fn acks_that_do_not_count() {
 fn review_bodies_and_not_applicable_declarations() {
     let c = Checklist::new();
     let r = c.pr(26);
-    // staging-smoke's N/A has no reason, so it does not count.
+    // staging-smoke's N/A is the author's, without a reason: it does not count.
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert_eq!(r.output("acked"), "6/7");
+    assert_eq!((r.output("acked"), r.output("waived")), ("5/7", "local-postgres-e2e"));
     assert_eq!(r.output("missing"), "staging-smoke");
-    assert!(r.stdout.contains("reason"), "{}", r.stdout);
+    assert!(r.stdout.contains("author-waiver") && r.stdout.contains("no database in this change"), "{}", r.stdout);
+}
+
+#[test]
+fn acks_in_reviews_that_no_longer_stand_do_not_count() {
+    let c = Checklist::new();
+    let seventh = ITEMS[6].0;
+    for (pr, why) in [(27, "was dismissed"), (28, "is stale"), (29, "pending"), (30, "made on commit")] {
+        let r = c.pr(pr);
+        assert_eq!(r.code, 1, "#{pr} ({why}):\n{}", r.stdout);
+        assert_eq!((r.output("acked"), r.output("missing")), ("6/7", seventh), "#{pr}");
+        let line = r.stdout.lines().find(|l| l.contains("review-ack-not-counted")).unwrap_or_default().to_owned();
+        assert!(line.contains(why), "#{pr} must say why ({why}):\n{}", r.stdout);
+    }
+    let r = c.pr(30);
+    assert!(r.stdout.contains("made on commit ab12cd34ef56, but the head is 000000000000"), "{}", r.stdout);
+    let r = c.pr(31);
+    assert_eq!(r.code, 0, "a standing review's ack counts:\n{}", r.stdout);
+    assert_eq!(r.output("acked"), "7/7");
+}
+
+impl Checklist {
+    /// `sop.json` with `tier_label_from_ack_teams` on.
+    fn trusting_tier_labels_from_ack_teams(&self) -> &'static str {
+        let items: Vec<Value> = ITEMS.iter().map(|(id, title)| json!({"id": id, "title": title})).collect();
+        let config = json!({"items": items, "ack_teams": ["acme/qa", "acme/security"],
+                            "tier_label_from_ack_teams": true});
+        fs::write(self.dir.path().join("sop-tier.json"), config.to_string()).expect("config");
+        "sop-tier.json"
+    }
+}
+
+#[test]
+fn a_tier_label_added_by_a_non_member_is_ignored_when_configured() {
+    let c = Checklist::new();
+    let config = c.trusting_tier_labels_from_ack_teams();
+    let gate = |config: &str, pr: u64| c.run(config, &["--pr", &pr.to_string(), "--status-context", "sop"]);
+
+    // Off (the default): any tier:low counts, and the timeline is not read.
+    let r = gate("sop.json", 60);
+    assert_eq!((r.code, r.output("tier")), (0, "low"), "{}", r.stdout);
+    assert!(!c.fake.requests().iter().any(|q| q.path.ends_with("/timeline")));
+
+    // On: bob (an org member outside the ack teams) added it → ignored, tier:high, blocks.
+    let r = gate(config, 60);
+    assert_eq!((r.code, r.output("tier")), (1, "high"), "{}", r.stdout);
+    let line = r.stdout.lines().find(|l| l.contains("tier-label-distrusted")).unwrap_or_default().to_owned();
+    assert!(line.contains("bob") && line.contains("tier:low"), "names who added it:\n{}", r.stdout);
+    assert_eq!(c.last_status().0, "failure");
+
+    // On: a member of qa or security added it → honoured.
+    for pr in [61, 62] {
+        let r = gate(config, pr);
+        assert_eq!((r.code, r.output("tier")), (0, "low"), "#{pr}:\n{}", r.stdout);
+        assert!(r.stdout.contains("[info tier:low]") || r.stdout.contains("tier:low"), "{}", r.stdout);
+    }
+    // On: a member of the ack teams who is the pull request's author (qa-carol on #63) added it.
+    let r = gate(config, 63);
+    assert_eq!((r.code, r.output("tier")), (1, "high"), "the author cannot lower their own tier:\n{}", r.stdout);
+    assert!(r.stdout.contains("author"), "{}", r.stdout);
+    // The adder's membership was probed with the rest.
+    assert!(c.fake.requests().iter().any(|q| q.path.ends_with("/members/qa-dave")));
+}
+
+#[test]
+fn the_last_label_event_decides_even_on_a_later_timeline_page() {
+    let c = Checklist::new();
+    let config = c.trusting_tier_labels_from_ack_teams();
+    let r = c.run(config, &["--pr", "64"]);
+    assert_eq!((r.code, r.output("tier")), (1, "high"), "bob re-added it on page 2:\n{}", r.stdout);
+    assert!(r.stdout.contains("bob"), "{}", r.stdout);
+    let pages: Vec<String> = c
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.ends_with("/issues/64/timeline"))
+        .map(|q| q.query.get("page").cloned().unwrap_or_default())
+        .collect();
+    assert!(pages.contains(&"2".to_owned()) && pages.contains(&"3".to_owned()), "{pages:?}");
 }
 
 #[test]
@@ -205,4 +445,108 @@ fn a_bad_config_is_a_usage_error_naming_the_file() {
     let r = c.run("missing.json", &["--pr", "20"]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stdout.contains("missing.json"), "{}", r.stdout);
+}
+
+fn report(c: &Checklist, number: u64) -> (common::Run, Value) {
+    let report = c.dir.path().join(format!("report-{number}.json"));
+    let r = c.run(
+        "sop.json",
+        &[
+            "--pr",
+            &number.to_string(),
+            "--status-context",
+            "sop-checklist / all-items-acked",
+            "--report",
+            report.to_str().expect("utf-8"),
+        ],
+    );
+    let json =
+        fs::read_to_string(&report).map(|t| serde_json::from_str(&t).expect("report json")).unwrap_or(Value::Null);
+    (r, json)
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["findings"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str().map(str::to_owned)).collect()
+}
+
+/// Issue 11, point 1: the author's `/sop-n/a` for every item — in a comment, a COMMENT review of
+/// their own PR, and inside an HTML comment — waives nothing; it is reported.
+#[test]
+fn the_author_cannot_waive() {
+    let c = Checklist::new();
+    let (r, report) = report(&c, 40);
+    assert_eq!(r.code, 1, "a tier:high checklist with only the author's waivers fails:\n{}", r.stdout);
+    assert_eq!((r.output("acked"), r.output("waived")), ("0/7", ""));
+    assert_eq!(c.last_status().0, "failure");
+    let author: Vec<&Value> =
+        report["findings"].as_array().expect("findings").iter().filter(|f| f["code"] == "author-waiver").collect();
+    assert_eq!(author.len(), 1, "one finding for the author, with counts: {report:#}");
+    let message = author[0]["message"].as_str().expect("message");
+    assert!(message.contains("alice") && message.contains("14 commands"), "{message}");
+    assert!(r.stdout.contains("author-waiver"), "{}", r.stdout);
+}
+
+/// Issue 11, point 1: a member's waivers count, and are reported apart from acks, with who
+/// waived and why (status line, outputs, reason, details).
+#[test]
+fn a_member_waiver_counts_and_is_reported_apart_from_acks() {
+    let c = Checklist::new();
+    let (r, report) = report(&c, 41);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        (r.output("acked"), r.output("waived"), r.output("missing")),
+        ("5/7", "local-postgres-e2e,staging-smoke", "")
+    );
+    assert_eq!(c.last_status(), ("success".to_owned(), "acked: 5/7, waived: 2 by sec-erin".to_owned()));
+    assert!(r.output("reason").contains("waived: 2 by sec-erin"), "{}", r.output("reason"));
+    let item = &report["details"]["items"][1];
+    assert_eq!(item["status"], "waived", "{report:#}");
+    assert_eq!(item["waived_by"]["login"], "sec-erin");
+    assert_eq!(item["waived_by"]["reason"], "no database code in this change");
+    assert!(r.stdout.contains("no database code in this change"), "the log says why:\n{}", r.stdout);
+}
+
+/// Issue 11, point 1: a waiver's reason must show something once white space and invisible
+/// characters (U+200B, U+00A0, U+2060, U+FEFF, bidi controls, an entity for U+200B) are removed.
+#[test]
+fn an_invisible_reason_waives_nothing() {
+    let c = Checklist::new();
+    let (r, report) = report(&c, 42);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!((r.output("acked"), r.output("waived")), ("5/7", ""));
+    assert_eq!(r.output("missing"), "local-postgres-e2e,staging-smoke");
+    assert!(codes(&report).iter().any(|c| c == "ack-not-counted"), "{report:#}");
+    assert!(r.stdout.contains("without a visible reason"), "{}", r.stdout);
+}
+
+/// Issue 11, point 2: a member showing how to ack — in a fenced (``` or ~~~, also unclosed) or
+/// indented code block, an HTML comment (also unclosed), an HTML block, or a quote — acks nothing.
+#[test]
+fn only_real_commands_count() {
+    let c = Checklist::new();
+    for (number, form) in NOT_COMMANDS {
+        let r = c.pr(number);
+        assert_eq!(r.code, 1, "{form}: acks that are not commands must not count:\n{}", r.stdout);
+        assert_eq!(r.output("acked"), "0/7", "{form}");
+    }
+    // The same constructs, closed, followed by real commands: those count.
+    let r = c.pr(51);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.output("acked"), "7/7");
+}
+
+/// Issue 11, point 6 (checklist half): an outsider's ~300 KiB of `/sop-ack` lines, ~800 KiB of
+/// chatter and the author's 10 000 waivers do not exhaust the guest; the gate decides, and the
+/// findings about them are aggregated (one per person × reason).
+#[test]
+fn a_flood_of_comments_still_decides() {
+    let c = Checklist::new();
+    let (r, report) = report(&c, 52);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.output("acked"), "7/7");
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(findings.len() < 20, "{} findings", findings.len());
+    let outsider: Vec<&Value> =
+        findings.iter().filter(|f| f["message"].as_str().is_some_and(|m| m.contains("outsider"))).collect();
+    assert_eq!(outsider.len(), 1, "{outsider:#?}");
 }

@@ -34,6 +34,7 @@ fn fixture() -> Fixture {
                 {"sha": MAIN, "files": {
                     "internal/providers/providers.yaml": {"text": PROVIDERS},
                     "config/limits.yaml": {"text": "limit: 10\n"},
+                    "empty.txt": {"text": ""},
                     "big.txt": {"generated": {"size": BIG_SIZE, "seed": BIG_SEED}}}},
                 {"sha": OLD, "files": {"internal/providers/providers.yaml": {"text": "providers: []\n"}}}
             ]
@@ -48,7 +49,11 @@ struct World {
 }
 
 fn world() -> World {
-    let fake = FakeGitea::start(fixture()).expect("fake gitea");
+    world_of(fixture())
+}
+
+fn world_of(fixture: Fixture) -> World {
+    let fake = FakeGitea::start(fixture).expect("fake gitea");
     let dir = tempfile::tempdir().expect("tempdir");
     fs::create_dir_all(dir.path().join("internal/providers")).expect("mkdir");
     fs::write(dir.path().join("internal/providers/providers.yaml"), PROVIDERS).expect("write");
@@ -139,7 +144,7 @@ fn one_byte_per_line_drift_crlf_fails_with_the_facts() {
 
 #[test]
 fn unknown_ref_never_passes_even_when_the_default_branch_matches() {
-    // /raw?ref=no-such-branch would serve main's identical copy (behaviour.md §4.2).
+    // /raw?ref=no-such-branch would serve main's identical copy (docs/gitea.md §4.2).
     let w = world();
     let run = w.drift(&[
         "--canonical",
@@ -256,6 +261,34 @@ fn files_above_ten_mib_come_from_raw_by_full_sha_and_are_checked() {
         "{}",
         forged_run.stdout
     );
+}
+
+#[test]
+fn gitea_1_22_sends_large_files_as_empty_content_and_they_are_read_from_raw() {
+    // Gitea 1.22.6 answers /contents of a file above 10 MiB with `content: ""`, `encoding:
+    // "base64"` (an empty file, but for `size`); 1.23+ sends null. Both must reach a verdict.
+    let mut old_gitea = fixture();
+    old_gitea.version = "1.22.6".to_owned();
+    let w = world_of(old_gitea);
+    let big = fake_gitea::generated(BIG_SIZE, BIG_SEED);
+    w.write("big.txt", &big);
+    let pair = ["--canonical", "acme/controlplane@main:big.txt", "--local", "big.txt"];
+    let same = w.drift(&pair);
+    assert_eq!((same.code, same.output("verdict")), (0, "pass"), "{}{}", same.stdout, same.stderr);
+    let raw = w.fake.requests().into_iter().find(|r| r.path.contains("/raw/")).expect("a raw fetch");
+    assert_eq!(raw.query.get("ref").map(String::as_str), Some(MAIN), "raw is fetched by the full commit sha");
+
+    let mut drifted = big;
+    drifted[7_000_000] = b'#';
+    w.write("big.txt", &drifted);
+    assert_eq!(w.drift(&pair).code, 1);
+
+    // A genuinely empty file is still an empty file, not a /raw fetch.
+    w.write("empty.txt", b"");
+    let before = w.fake.requests().len();
+    let empty = w.drift(&["--canonical", "acme/controlplane@main:empty.txt", "--local", "empty.txt"]);
+    assert_eq!((empty.code, empty.output("verdict")), (0, "pass"), "{}", empty.stdout);
+    assert!(w.fake.requests()[before..].iter().all(|r| !r.path.contains("/raw/")));
 }
 
 #[test]

@@ -116,3 +116,32 @@ fn file_over_the_limit_is_refused() {
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("above the 1024-byte limit"), "{}", run.stdout);
 }
+
+#[test]
+fn an_empty_lock_pins_nothing_and_fails() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for text in ["", "\n\n  \n"] {
+        fs::write(dir.path().join("gitea-gate.sha256"), text).expect("write");
+        let run = pin(dir.path(), &["verify"]);
+        assert_eq!((run.code, run.output("verdict")), (1, "fail"), "{text:?}: {}", run.stdout);
+        assert!(run.output("reason").starts_with("nothing-pinned: "), "{}", run.output("reason"));
+    }
+    // An update that would leave nothing pinned fails too, and writes nothing.
+    fs::remove_file(dir.path().join("gitea-gate.sha256")).expect("rm");
+    let run = pin(dir.path(), &["update"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.output("reason").starts_with("nothing-pinned: "), "{}", run.output("reason"));
+    assert!(!dir.path().join("gitea-gate.sha256").exists());
+}
+
+#[test]
+fn a_lock_path_with_a_backslash_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("a.txt"), "a\n").expect("write");
+    let digest = "87428fc522803d31065e7bce3cf03fe475096631e5e07bbd7a0fde60c4cf25c7";
+    fs::write(dir.path().join("gitea-gate.sha256"), format!("{digest}  dir\\a.txt\n")).expect("write");
+    let run = pin(dir.path(), &["verify"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("gitea-gate.sha256 line 1") && run.stdout.contains("backslash"), "{}", run.stdout);
+    assert!(!run.stdout.contains("protocol"), "{}", run.stdout);
+}

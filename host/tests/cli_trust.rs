@@ -99,18 +99,18 @@ fn json_format_and_report_file_carry_the_guest_verdict() {
     let dir = tempfile::tempdir().expect("tempdir");
     let report = dir.path().join("verdict.json");
     let mut command = gitea_gate();
-    command
-        .args([
-            "trust",
-            "--require-secret",
-            "AUTO_SYNC_TOKEN",
-            "--event-name",
-            "schedule",
-            "--format",
-            "json",
-            "--report",
-        ])
-        .arg(&report);
+    // The report file lies beneath the working directory (files.rs).
+    command.current_dir(dir.path()).args([
+        "trust",
+        "--require-secret",
+        "AUTO_SYNC_TOKEN",
+        "--event-name",
+        "schedule",
+        "--format",
+        "json",
+        "--report",
+        "verdict.json",
+    ]);
     let run = run(command);
     assert_eq!(run.code, 1);
     let file = std::fs::read_to_string(&report).expect("report written");
@@ -171,7 +171,8 @@ fn usage_errors_exit_2() {
 fn unwritable_outputs_are_exit_3() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut command = gitea_gate();
-    command.args(["trust", "--event-name", "push", "--report"]).arg(dir.path());
+    std::fs::create_dir(dir.path().join("a-directory")).expect("mkdir");
+    command.current_dir(dir.path()).args(["trust", "--event-name", "push", "--report", "a-directory"]);
     let run = run(command);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("cannot write the report"), "{}", run.stderr);

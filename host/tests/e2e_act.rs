@@ -159,7 +159,7 @@ impl World {
             .arg(payload)
             .args(["--env", &format!("GITHUB_API_URL={}", self.fake.api_url())])
             // act derives the repository from the origin URL only for github.com; Gitea's runner
-            // sets it from the run (behaviour.md §8.1).
+            // sets it from the run (docs/gitea.md §8.1).
             .args(["--env", "GITHUB_REPOSITORY=molecule-ai/molecule-core"])
             .args(["--env", &format!("GITEA_GATE_DOWNLOAD_URL={}", self.release.url)])
             .args(["--env", &format!("GITEA_GATE_CACHE={}", self.dir.path().join("cache").display())])

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mask the token and the secret under test before any other step prints anything (behaviour.md
+# Mask the token and the secret under test before any other step prints anything (docs/gitea.md
 # §8.2: ::add-mask:: lines are dropped from the log and the value is shown as *** afterwards).
 # Each line of a multi-line value is masked on its own, as the runner masks per line.
 set -euo pipefail

@@ -8,6 +8,16 @@ is_true() { case "${1,,}" in true|yes|1|on) return 0 ;; false|no|0|off|"") retur
 valid_name() { [[ "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; }
 
 bin=${GATE_BINARY:?the install step gave no binary}
+# install.sh reports a private copy it verified; check it once more right before it runs (it
+# must never be a file another job can reach — see install.sh).
+if [[ -n "${GATE_BINARY_SHA256:-}" ]]; then
+  actual=$(sha256sum "$bin" | cut -d' ' -f1) || actual=""
+  if [[ "$actual" != "$GATE_BINARY_SHA256" ]]; then
+    printf 'gitea-gate action: %s changed after it was verified (sha256 %s, expected %s); refusing to run it\n' \
+      "$bin" "${actual:-unreadable}" "$GATE_BINARY_SHA256" >&2
+    exit 3
+  fi
+fi
 args=(--format "${GATE_FORMAT:-github}")
 [[ -n "${GATE_REPORT:-}" ]] && args+=(--report "$GATE_REPORT")
 if is_true "${GATE_ALLOW_HTTP:-false}"; then args+=(--allow-http); fi
@@ -38,6 +48,9 @@ case "$check" in
       args+=(--canonical "$GATE_CANONICAL" --local "$GATE_LOCAL")
     fi
     [[ -n "${GATE_MAX_SIZE:-}" ]] && args+=(--max-size "$GATE_MAX_SIZE")
+    allow_repo=${GATE_ALLOW_REPO:-}
+    read -r -a allowed_repos <<<"${allow_repo//[,$'\n']/ }"
+    for repo in "${allowed_repos[@]}"; do args+=(--allow-repo "$repo"); done
     ;;
   pin)
     case "${GATE_PIN_ACTION:-verify}" in

@@ -115,13 +115,13 @@ class Fake:
         self.proc.kill()
 
 
-def measure_rss(cmd, runs, env=None, expect=0):
+def measure_rss(cmd, runs, env=None, expect=0, cwd=None):
     """Wall seconds and peak RSS bytes of each run (os.wait4 gives this child's own rusage)."""
     samples = []
     for _ in range(runs):
         with tempfile.TemporaryFile() as out:
             start = time.perf_counter()
-            proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
             _, status, usage = os.wait4(proc.pid, 0)
             elapsed = time.perf_counter() - start
             code = os.waitstatus_to_exitcode(status)
@@ -174,7 +174,8 @@ def main():
             local = os.path.join(work, f"f{size}.txt")
             urllib.request.urlretrieve(f"{fake.api}/repos/acme/core/raw/f{size}.txt?ref={SHA}", local)
             ours = measure_rss(gate + ["--event-name", "push", "drift", "--token-env", "REVIEW_TOKEN",
-                                       "--canonical", f"acme/core@main:f{size}.txt", "--local", local], args.runs, env)
+                                       "--canonical", f"acme/core@main:f{size}.txt", "--local", f"f{size}.txt"],
+                               args.runs, env, cwd=work)
             base = measure_rss([os.path.join(BENCH, "baseline", "sync-check.sh"), fake.api, "acme/core", "main",
                                 f"f{size}.txt", local], args.runs, env)
             row(f"drift {label}", 0, ours, base, f"RSS/size {summary(ours)['peak_rss_bytes'] / size:.2f}x")
@@ -188,12 +189,12 @@ def main():
             cfg = os.path.join(work, "sop.json")
             with open(cfg, "w") as f:
                 json.dump({"items": [{"id": i, "title": i} for i in ITEMS], "ack_teams": ["acme/qa"]}, f)
-            ours = measure_rss(gate + ["--event-name", "push", "checklist", "--config", cfg, "--pr", "2",
-                                       "--token-env", "REVIEW_TOKEN"], args.runs, env)
+            ours = measure_rss(gate + ["--event-name", "push", "checklist", "--config", "sop.json", "--pr", "2",
+                                       "--token-env", "REVIEW_TOKEN"], args.runs, env, cwd=work)
             row("checklist 7 items/200 comments", latency, ours)
             ours = measure_rss(gate + ["--event-name", "push", "drift", "--token-env", "REVIEW_TOKEN",
-                                       "--canonical", "acme/core@main:f1024.txt", "--local",
-                                       os.path.join(work, "f1024.txt")], args.runs, env)
+                                       "--canonical", "acme/core@main:f1024.txt", "--local", "f1024.txt"],
+                               args.runs, env, cwd=work)
             base = measure_rss([os.path.join(BENCH, "baseline", "sync-check.sh"), fake.api, "acme/core", "main",
                                 "f1024.txt", os.path.join(work, "f1024.txt")], args.runs, env)
             row("drift 1 KiB", latency, ours, base)
@@ -244,6 +245,7 @@ def install_times(runs):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {"PATH": os.environ["PATH"], "HOME": work, "GITHUB_ACTION_PATH": action, "RUNNER_ARCH": "X64",
+           "RUNNER_TEMP": work,
            "GITEA_GATE_DOWNLOAD_URL": f"http://127.0.0.1:{server.server_address[1]}/dl"}
     fresh, cached = [], []
     try:

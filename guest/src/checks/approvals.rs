@@ -18,7 +18,7 @@ use crate::findings::{Code, Finding, Level};
 use crate::membership::{MembershipFact, Memberships, Standing, TeamFact, team_label, token_fix};
 use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact, StatusText, Verdict};
 use crate::pulls::{author_login, pull_request_number};
-use crate::reviews::{Decision, exclusion, latest_decisions};
+use crate::reviews::{Decision, exclusion, head_sha, latest_decisions};
 use crate::text::{join_bounded, one_line};
 
 #[derive(Debug, Deserialize)]
@@ -62,12 +62,15 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     };
     let author = author_login(pr).unwrap_or_default();
     let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
+    let head = head_sha(pr);
 
+    // An approval counts only if it stands: of the head (or --allow-stale), not dismissed, not
+    // re-requested (reviews.rs).
     let (latest, malformed) = latest_decisions(&facts.reviews);
     let mut excluded = Vec::new();
     let mut candidates = Vec::new();
     for review in &latest {
-        match exclusion(review, &author, facts.allow_stale) {
+        match exclusion(review, &author, head, facts.allow_stale) {
             Some(why) => excluded.push(why),
             None => candidates.push(review),
         }
@@ -75,10 +78,11 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     let approvers: Vec<&str> =
         candidates.iter().filter(|r| r.decision == Decision::Approved).map(|r| r.login.as_str()).collect();
     let blockers: Vec<&str> = if facts.block_on_changes_requested {
-        // A change request blocks whether or not it is stale (as in Gitea's own merge check, §2.4).
+        // A change request blocks whether or not it is stale or of the head (as in Gitea's own
+        // merge check), and until the reviewer reviews again even when re-requested.
         latest
             .iter()
-            .filter(|r| r.decision == Decision::ChangesRequested && exclusion(r, &author, true).is_none())
+            .filter(|r| r.decision == Decision::ChangesRequested && exclusion(r, &author, head, true).is_none())
             .map(|r| r.login.as_str())
             .collect()
     } else {
@@ -324,8 +328,11 @@ mod tests {
         }
     }
 
+    const HEAD: &str = "0000000000000000000000000000000000000007";
+
     fn review(id: i64, login: &str, state: &str) -> Value {
-        json!({"id": id, "user": {"login": login, "id": id + 100}, "state": state, "dismissed": false, "stale": false, "official": true})
+        json!({"id": id, "user": {"login": login, "id": id + 100}, "state": state, "commit_id": HEAD,
+               "dismissed": false, "stale": false, "official": true})
     }
 
     fn member(login: &str, member: Option<bool>) -> MembershipFact {
@@ -356,7 +363,7 @@ mod tests {
             },
             token: Some(SecretFact { name: "SOP_TIER_CHECK_TOKEN".into(), present: true }),
             pr_number: None,
-            pull_request: Some(json!({"number": 7, "user": {"login": "author"}})),
+            pull_request: Some(json!({"number": 7, "user": {"login": "author"}, "head": {"sha": HEAD}})),
             reviews: case.reviews,
             teams: vec![team(case.readable)],
             min: case.min,
@@ -520,6 +527,45 @@ mod tests {
             ..Case::default()
         });
         assert_eq!(lenient.code, Code::ApprovalsMet);
+    }
+
+    #[test]
+    fn approvals_of_another_commit_and_re_requested_ones() {
+        let alice = || Some(vec![member("alice", Some(true))]);
+        // The race: the branch moved to HEAD, Gitea has not marked the approval stale yet.
+        let mut old = review(1, "alice", "APPROVED");
+        old["commit_id"] = json!("0000000000000000000000000000000000000006");
+        let strict = run(Case { reviews: vec![old.clone()], membership: alice(), ..Case::default() });
+        assert_eq!(strict.code, Code::ApprovalsMissing);
+        let why = strict.findings.iter().find(|f| f.code == Code::ReviewNotCounted).expect("explained");
+        assert!(
+            why.message.contains("alice")
+                && why.message.contains("000000000000")
+                && why.message.contains("--allow-stale"),
+            "{}",
+            why.message
+        );
+        let lenient = run(Case { reviews: vec![old], membership: alice(), allow_stale: true, ..Case::default() });
+        assert_eq!(lenient.code, Code::ApprovalsMet);
+        // Re-requested: void, with or without --allow-stale, and alice is not even probed.
+        let rows = vec![review(1, "alice", "APPROVED"), review(2, "alice", "REQUEST_REVIEW")];
+        let v = run(Case { reviews: rows.clone(), membership: alice(), allow_stale: true, ..Case::default() });
+        assert_eq!(v.code, Code::ApprovalsMissing);
+        assert!(v.findings.iter().any(|f| f.code == Code::ReviewNotCounted && f.message.contains("re-requested")));
+        let v = run(Case { reviews: rows, membership: None, ..Case::default() });
+        assert_eq!(v.needs, None, "nobody left to probe");
+        // A re-requested change request still blocks until the reviewer reviews again.
+        let v = run(Case {
+            reviews: vec![
+                review(1, "alice", "APPROVED"),
+                review(2, "carol", "REQUEST_CHANGES"),
+                review(3, "carol", "REQUEST_REVIEW"),
+            ],
+            membership: Some(vec![member("alice", Some(true)), member("carol", Some(true))]),
+            block: true,
+            ..Case::default()
+        });
+        assert_eq!(v.code, Code::ChangesRequested);
     }
 
     #[test]

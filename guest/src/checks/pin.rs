@@ -106,7 +106,25 @@ pub fn evaluate(facts: PinFacts, blobs: &[&[u8]]) -> Result<Verdict, InvalidInpu
     })
 }
 
+/// An empty lock checks nothing: a pass on it would be a pass on a deleted or truncated lock file.
+fn nothing_pinned(c: &crate::checks::trust::Classification, lock: &str, entries: Vec<Entry>) -> Verdict {
+    let finding =
+        Finding::new(Code::NothingPinned, Level::Error, format!("{lock} pins no files, so nothing was checked")).help(
+            format!(
+                "pin the files this gate protects with `gitea-gate pin update --lock {lock} PATH…` and commit {lock}"
+            ),
+        );
+    let mut verdict = Verdict::new("pin", Outcome::Fail, c.trust, &finding);
+    verdict.findings.push(finding);
+    verdict.outputs.insert("mismatched".to_owned(), String::new());
+    verdict.details = json!({ "lock_file": lock, "entries": entries });
+    verdict
+}
+
 fn verify_verdict(c: &crate::checks::trust::Classification, lock: &str, entries: Vec<Entry>) -> Verdict {
+    if entries.is_empty() {
+        return nothing_pinned(c, lock, entries);
+    }
     let mut findings = Vec::new();
     for e in &entries {
         let path = one_line(&e.path);
@@ -128,7 +146,6 @@ fn verify_verdict(c: &crate::checks::trust::Classification, lock: &str, entries:
     let bad: Vec<&str> = entries.iter().filter(|e| e.status != "unchanged").map(|e| e.path.as_str()).collect();
     let (outcome, decisive) = if bad.is_empty() {
         let summary = match entries.len() {
-            0 => format!("{lock} pins no files"),
             1 => format!("{} matches its pin in {lock}", one_line(&entries[0].path)),
             n => format!("all {n} files pinned in {lock} match"),
         };
@@ -160,6 +177,9 @@ fn verify_verdict(c: &crate::checks::trust::Classification, lock: &str, entries:
 }
 
 fn update_verdict(c: &crate::checks::trust::Classification, lock: &str, entries: Vec<Entry>) -> Verdict {
+    if entries.is_empty() {
+        return nothing_pinned(c, lock, entries);
+    }
     let missing: Vec<String> = entries.iter().filter(|e| e.status == "missing").map(|e| one_line(&e.path)).collect();
     if !missing.is_empty() {
         let finding = Finding::new(
@@ -217,6 +237,10 @@ mod tests {
         let gone = run(PinMode::Verify, vec![file("gone.txt", Some(ABC), None)]);
         assert_eq!((gone.verdict, gone.code), (Outcome::Fail, Code::PinnedFileMissing));
         assert_eq!(gone.outputs["mismatched"], "gone.txt");
+        let empty = run(PinMode::Verify, vec![]);
+        assert_eq!((empty.verdict, empty.code), (Outcome::Fail, Code::NothingPinned));
+        let empty_update = run(PinMode::Update, vec![]);
+        assert_eq!((empty_update.verdict, empty_update.code), (Outcome::Fail, Code::NothingPinned));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Trust: what kind of run is this, and what does a missing secret mean in it.
 //!
-//! The facts behind every rule are in `gitea/behaviour.md` §9 (cited per rule below). The policy
+//! The facts behind every rule are in `docs/gitea.md` §9 (cited per rule below). The policy
 //! is the seed's (`AUTO_SYNC_TOKEN`, molecule-core#2189): a missing secret is a failure in a
 //! trusted run and a warning-and-skip in an untrusted one; anything unclear counts as trusted,
 //! so that it fails loudly instead of silently skipping.
@@ -40,7 +40,7 @@ pub enum EventClass {
     IssueComment,
 }
 
-/// Every event name gitea-gate knows (behaviour.md §9.1). A name that is not here is treated as
+/// Every event name gitea-gate knows (docs/gitea.md §9.1). A name that is not here is treated as
 /// the most restrictive case: trusted, so that a missing secret fails instead of skipping.
 pub const EVENT_TABLE: &[(&str, EventClass)] = &[
     ("push", EventClass::RepositoryOwned),

@@ -20,6 +20,7 @@ pub fn run(cli: &Cli, args: &ApprovalsArgs, sandbox: Result<&Sandbox, Problem>) 
         token_env: args.pr_gate.token_env.as_deref(),
         pr: args.pr_gate.pr,
         with_comments: false,
+        with_timeline: false,
         status_context: args.pr_gate.status_context.as_deref(),
         target_url: args.pr_gate.target_url.as_deref(),
         facts: json!({

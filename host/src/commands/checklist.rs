@@ -25,6 +25,10 @@ pub struct Config {
     pub ack_teams: Vec<String>,
     #[serde(default)]
     pub count_edited_comments: bool,
+    /// Accept a `tier:*` label only when a confirmed member of the ack teams (not the author)
+    /// added it last, as the issue timeline records (default off).
+    #[serde(default)]
+    pub tier_label_from_ack_teams: bool,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -74,9 +78,14 @@ pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: Result<&Sandbox, Problem>) 
         token_env: args.pr_gate.token_env.as_deref(),
         pr: args.pr_gate.pr,
         with_comments: true,
+        with_timeline: config.tier_label_from_ack_teams,
         status_context: args.pr_gate.status_context.as_deref(),
         target_url: args.pr_gate.target_url.as_deref(),
-        facts: json!({ "items": config.items, "count_edited_comments": config.count_edited_comments }),
+        facts: json!({
+            "items": config.items,
+            "count_edited_comments": config.count_edited_comments,
+            "tier_label_from_ack_teams": config.tier_label_from_ack_teams,
+        }),
     };
     pull_gate::run(cli, &gate, sandbox)
 }

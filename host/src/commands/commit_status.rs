@@ -97,13 +97,13 @@ impl StatusLifecycle {
                 Err(ApiError::shape(format!("{}/statuses/{sha}", self.repo.api_path()), "the posting thread panicked"))
             });
             match result {
-                Ok(()) => eprintln!("gitea-gate: posted status {:?} = pending on {sha}", self.context),
+                Ok(()) => crate::log_line!("gitea-gate: posted status {:?} = pending on {sha}", self.context),
                 Err(e) => not_posted(report, &self.context, "pending", Some(&sha), &e, &self.repo, &self.token_name),
             }
         }
         let Some(sha) = self.head else {
             let message = format!("status {:?} not posted: the pull request's head commit is unknown", self.context);
-            eprintln!("gitea-gate: error: {message}");
+            crate::log_line!("gitea-gate: error: {message}");
             push_finding(report, message, None);
             return;
         };
@@ -111,7 +111,7 @@ impl StatusLifecycle {
         let status =
             Status { state, context: &self.context, description: &description, target_url: self.target_url.as_deref() };
         match statuses::post(&self.client, &self.repo, &sha, &status) {
-            Ok(()) => eprintln!("gitea-gate: posted status {:?} = {state} on {sha}", self.context),
+            Ok(()) => crate::log_line!("gitea-gate: posted status {:?} = {state} on {sha}", self.context),
             Err(e) => not_posted(report, &self.context, state, Some(&sha), &e, &self.repo, &self.token_name),
         }
     }
@@ -174,7 +174,7 @@ fn not_posted(
 ) {
     let on = sha.map(|s| format!(" on {s}")).unwrap_or_default();
     let message = format!("status {context:?} = {state} not posted{on}: {error}");
-    eprintln!("gitea-gate: error: {message}");
+    crate::log_line!("gitea-gate: error: {message}");
     let help = match error.status() {
         Some(403) => Some(format!(
             "{token} cannot write statuses to {repo}: a personal access token needs the write:repository \

@@ -3,7 +3,7 @@
 //! Failing to obtain a canonical copy is never a pass: any API failure is exit 3 naming the URL
 //! and status. A missing token is not a failure to obtain: the guest applies the trust policy.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -12,12 +12,15 @@ use crate::cli::{Cli, DriftArgs};
 use crate::codes;
 use crate::commands::{Problem, api_client, check_token_env, decide_in_context, report};
 use crate::facts::{self, RunFacts};
-use crate::files::{open_bounded, read_bounded, utf8_path};
+use crate::files::{beneath, open_bounded, read_bounded, read_bounded_if_exists, utf8_path};
 use crate::gitea::contents;
-use crate::gitea::{RepoName, Token};
+use crate::gitea::{Client, RepoName, Token};
 use crate::output::Report;
-use crate::protocol::Request;
+use crate::protocol::{Finding, Level, Request};
 use crate::sandbox::Sandbox;
+
+/// The largest manifest read.
+const MAX_MANIFEST_BYTES: u64 = 8 << 20;
 
 /// Where a canonical copy lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +49,8 @@ impl Canonical {
         if git_ref.is_empty() || path.is_empty() {
             return Err(usage());
         }
+        check_ref(git_ref).map_err(|why| format!("{spec:?}: the ref {git_ref:?} {why}"))?;
+        check_repo_path(path).map_err(|why| format!("{spec:?}: the path {path:?} {why}"))?;
         Ok(Canonical::Remote { repo, git_ref: git_ref.to_owned(), path: path.to_owned() })
     }
 
@@ -55,6 +60,33 @@ impl Canonical {
             Canonical::Local(path) => path.display().to_string(),
         }
     }
+}
+
+/// A file path inside a repository, as the contents API takes it: `/`-separated segments, none
+/// empty, `.` or `..`, no backslash or control character (they would reach another API path, or
+/// another file than the one named, with the token attached).
+fn check_repo_path(path: &str) -> Result<(), &'static str> {
+    if path.contains('\\') || path.chars().any(char::is_control) {
+        return Err("contains a backslash or a control character");
+    }
+    if path.split('/').any(|segment| matches!(segment, "" | "." | "..")) {
+        return Err("has an empty, `.` or `..` segment");
+    }
+    Ok(())
+}
+
+/// A branch, tag or commit as git allows one (`git check-ref-format`, the parts that matter here).
+fn check_ref(git_ref: &str) -> Result<(), &'static str> {
+    if git_ref.contains("..") || git_ref.contains("@{") || git_ref.contains('\\') {
+        return Err("contains `..`, `@{` or a backslash");
+    }
+    if git_ref.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | '?' | '*' | '[')) {
+        return Err("contains a character git does not allow in a ref");
+    }
+    if git_ref.split('/').any(|segment| segment.is_empty() || segment.starts_with('.')) {
+        return Err("has an empty segment or one starting with `.`");
+    }
+    Ok(())
 }
 
 /// One entry of `--manifest FILE`.
@@ -70,65 +102,204 @@ struct PairSpec {
     local: PathBuf,
 }
 
-fn pair_specs(args: &DriftArgs) -> Result<Vec<PairSpec>, Problem> {
-    if let Some(manifest) = &args.manifest {
-        let text = read_bounded(manifest, 8 << 20, "the manifest")?;
-        let pairs: Vec<ManifestPair> = serde_json::from_slice(&text).map_err(|e| {
-            Problem::usage_with_help(
-                format!("the manifest {} is not valid: {e}", manifest.display()),
-                r#"write a JSON list of pairs: [{"canonical": "OWNER/REPO@REF:PATH", "local": "PATH"}, …]"#,
-            )
+/// The pairs of a manifest's bytes; `shown` names it in messages.
+fn parse_manifest(text: &[u8], shown: &str) -> Result<Vec<PairSpec>, Problem> {
+    let pairs: Vec<ManifestPair> = serde_json::from_slice(text).map_err(|e| {
+        Problem::usage_with_help(
+            format!("the manifest {shown} is not valid: {e}"),
+            r#"write a JSON list of pairs: [{"canonical": "OWNER/REPO@REF:PATH", "local": "PATH"}, …]"#,
+        )
+    })?;
+    if pairs.is_empty() {
+        return Err(Problem::usage(format!("the manifest {shown} lists no pairs")));
+    }
+    pairs
+        .into_iter()
+        .map(|p| {
+            let canonical = Canonical::parse(&p.canonical).map_err(|why| Problem::usage(format!("{shown}: {why}")))?;
+            Ok(PairSpec { canonical, local: p.local })
+        })
+        .collect()
+}
+
+/// Every path stays beneath the workspace and every repository is allowed — checked before any
+/// file is opened or any request is sent.
+fn check_pairs(specs: &[PairSpec], allowed: &[RepoName]) -> Result<(), Problem> {
+    for spec in specs {
+        beneath(&spec.local, "the local copy")?;
+        match &spec.canonical {
+            Canonical::Local(path) => {
+                beneath(path, "the canonical file")?;
+            }
+            Canonical::Remote { repo, .. } if !allowed.is_empty() && !allowed.iter().any(|a| a.same_as(repo)) => {
+                return Err(Problem::usage_with_help(
+                    format!(
+                        "the canonical {} names the repository {repo}, which --allow-repo does not list ({})",
+                        spec.canonical.label(),
+                        allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                    "add --allow-repo OWNER/REPO (action input allow-repo) if the gate may read it",
+                ));
+            }
+            Canonical::Remote { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// The base commit of the pull request this run is on, when it is a pull-request run (whose
+/// workspace files may come from the pull request): `None` for any other run.
+fn pull_request_base(run: &RunFacts, client: impl Fn() -> Result<Client, Problem>) -> Result<Option<String>, Problem> {
+    let name = run.event_name.as_deref().unwrap_or("");
+    let payload = run.payload();
+    let on_comment = name == "issue_comment"
+        && payload.and_then(|p| p.get("issue")?.get("pull_request")).is_some_and(|pr| !pr.is_null());
+    if !name.starts_with("pull_request") && !on_comment {
+        return Ok(None);
+    }
+    let unknown = |why: String| {
+        Problem::Undecided {
+        code: codes::API_ERROR,
+        message: format!("this {name} run's base commit is unknown: {why}"),
+        help: Some("in a pull-request run the drift manifest is read from the base commit, never from the pull request's files".to_owned()),
+    }
+    };
+    let sha_of = |pr: &Value| pr.get("base")?.get("sha")?.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    if !on_comment {
+        let pr = payload.and_then(|p| p.get("pull_request"));
+        return pr
+            .and_then(sha_of)
+            .map(Some)
+            .ok_or_else(|| unknown("the event payload has no pull_request.base.sha".to_owned()));
+    }
+    let number = payload
+        .and_then(|p| p.get("issue")?.get("number")?.as_u64())
+        .ok_or_else(|| unknown("the event payload has no issue.number".to_owned()))?;
+    let repo = run_repo(run)?;
+    let pr = crate::gitea::pulls::get(&client()?, &repo, number)
+        .map_err(|e| Problem::api(&e, "cannot read the pull request"))?;
+    sha_of(&pr).map(Some).ok_or_else(|| unknown(format!("pull request #{number} has no base.sha")))
+}
+
+fn run_repo(run: &RunFacts) -> Result<RepoName, Problem> {
+    let raw = run.repository.as_deref().ok_or_else(|| {
+        Problem::usage(
+            "GITHUB_REPOSITORY is unset (pass --repository OWNER/NAME): the manifest is read from its base commit",
+        )
+    })?;
+    RepoName::parse(raw).map_err(|why| Problem::usage(format!("--repository: {why}")))
+}
+
+/// `--manifest FILE` from the base commit `base` of the run's repository, with a finding when the
+/// workspace copy differs.
+fn base_manifest(
+    client: &Client,
+    run: &RunFacts,
+    manifest: &Path,
+    base: &str,
+) -> Result<(Vec<PairSpec>, Option<Finding>), Problem> {
+    let parts = beneath(manifest, "the manifest")?;
+    let repo_path = parts.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/");
+    let repo = run_repo(run)?;
+    let shown = format!("{repo_path} (at the base commit {base})");
+    let fetched =
+        contents::fetch(client, &repo, base, &repo_path, MAX_MANIFEST_BYTES).map_err(|e| Problem::Undecided {
+            code: codes::API_ERROR,
+            message: format!("cannot read the manifest {repo_path} of {repo} at the base commit {base}: {e}"),
+            help: Some(
+                "in a pull-request run the drift manifest is read from the base commit, never from the pull request \
+             (a manifest the pull request adds or changes takes effect once it is merged); the token needs \
+             read access to this repository"
+                    .to_owned(),
+            ),
         })?;
-        if pairs.is_empty() {
-            return Err(Problem::usage(format!("the manifest {} lists no pairs", manifest.display())));
-        }
-        return pairs
-            .into_iter()
-            .map(|p| {
-                let canonical = Canonical::parse(&p.canonical)
-                    .map_err(|why| Problem::usage(format!("{}: {why}", manifest.display())))?;
-                Ok(PairSpec { canonical, local: p.local })
-            })
-            .collect();
-    }
-    match (&args.canonical, &args.local) {
-        (Some(spec), Some(local)) => {
-            let canonical = Canonical::parse(spec).map_err(|why| Problem::usage(format!("--canonical: {why}")))?;
-            Ok(vec![PairSpec { canonical, local: local.clone() }])
-        }
-        _ => Err(Problem::usage("give --canonical SPEC --local PATH, or --manifest FILE")),
-    }
+    let specs = parse_manifest(&fetched.bytes, &shown)?;
+    let differs = match read_bounded_if_exists(manifest, MAX_MANIFEST_BYTES, "the manifest") {
+        Ok(Some(local)) => (local != fetched.bytes).then(|| "differs from".to_owned()),
+        Ok(None) => None,
+        Err(problem) => Some(format!("cannot be compared with ({})", problem.message())),
+    };
+    let finding = differs.map(|how| Finding {
+        code: codes::MANIFEST_DIFFERS_FROM_BASE.to_owned(),
+        level: Level::Warning,
+        message: format!(
+            "the workspace copy of the manifest {repo_path} {how} the base commit's {base}; this pull-request run uses the base commit's manifest"
+        ),
+        help: Some("a change to the manifest takes effect once the pull request is merged".to_owned()),
+    });
+    Ok((specs, finding))
 }
 
 pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
     let run = RunFacts::gather(&cli.facts);
-    let specs = pair_specs(args)?;
-
     check_token_env(args.token_env.as_deref())?;
+    let allowed = args
+        .allow_repo
+        .iter()
+        .map(|raw| RepoName::parse(raw).map_err(|why| Problem::usage(format!("--allow-repo: {why}"))))
+        .collect::<Result<Vec<_>, _>>()?;
     let token_fact = args.token_env.as_ref().map(|name| (name.clone(), facts::secret_value(name)));
     let token_missing = matches!(&token_fact, Some((_, None)));
-    let needs_api = !token_missing && specs.iter().any(|s| matches!(s.canonical, Canonical::Remote { .. }));
-    let client = if needs_api {
-        let token = token_fact.as_ref().and_then(|(name, value)| value.as_ref().map(|v| Token::new(name, v)));
-        Some(api_client(cli, &run, "fetch canonical files from", token)?)
-    } else {
-        None
-    };
+    let token = || token_fact.as_ref().and_then(|(name, value)| value.as_ref().map(|v| Token::new(name, v)));
 
+    let mut unread_manifest = None;
+    let (specs, manifest_finding) = match (&args.manifest, &args.canonical, &args.local) {
+        (Some(manifest), _, _) => {
+            beneath(manifest, "the manifest")?;
+            let client = || api_client(cli, &run, "read the manifest from the pull request's base commit", token());
+            match pull_request_base(&run, client)? {
+                // Without the token the base commit may be unreadable (a private repository). The
+                // pull request's own copy must not decide instead: the trust policy does, as for
+                // any canonical copy that could not be fetched for want of the token.
+                Some(base) if token_missing => match base_manifest(&client()?, &run, manifest, &base) {
+                    Ok(found) => found,
+                    Err(_) => {
+                        unread_manifest = Some(format!("the canonical copies {} names at the base commit", manifest.display()));
+                        (Vec::new(), None)
+                    }
+                },
+                Some(base) => base_manifest(&client()?, &run, manifest, &base)?,
+                None => {
+                    let text = read_bounded(manifest, MAX_MANIFEST_BYTES, "the manifest")?;
+                    (parse_manifest(&text, &manifest.display().to_string())?, None)
+                }
+            }
+        }
+        (None, Some(spec), Some(local)) => {
+            let canonical = Canonical::parse(spec).map_err(|why| Problem::usage(format!("--canonical: {why}")))?;
+            (vec![PairSpec { canonical, local: local.clone() }], None)
+        }
+        _ => return Err(Problem::usage("give --canonical SPEC --local PATH, or --manifest FILE")),
+    };
+    check_pairs(&specs, &allowed)?;
+
+    let needs_api = !token_missing && specs.iter().any(|s| matches!(s.canonical, Canonical::Remote { .. }));
+    let client = if needs_api { Some(api_client(cli, &run, "fetch canonical files from", token())?) } else { None };
     let mut request = Request::new("drift", Value::Null);
-    let mut pairs = Vec::with_capacity(specs.len());
+    // Every local file is opened (and refused, if it must be) before any canonical is fetched.
+    let mut opened = Vec::with_capacity(specs.len());
     for spec in &specs {
         let local_label = utf8_path(&spec.local)?.to_owned();
         let local = open_bounded(&spec.local, args.max_size, "the local copy")?;
-        let canonical = match (&spec.canonical, &client) {
-            (Canonical::Local(path), _) => {
+        let canonical = match &spec.canonical {
+            Canonical::Local(path) => {
                 utf8_path(path)?;
-                let canonical = open_bounded(path, args.max_size, "the canonical file")?;
-                json!({ "label": spec.canonical.label(), "bytes": request.blob(canonical) })
+                Some(open_bounded(path, args.max_size, "the canonical file")?)
+            }
+            Canonical::Remote { .. } => None,
+        };
+        opened.push((local_label, local, canonical));
+    }
+    let mut pairs = Vec::with_capacity(specs.len());
+    for (spec, (local_label, local, local_canonical)) in specs.iter().zip(opened) {
+        let canonical = match (&spec.canonical, &client) {
+            (Canonical::Local(_), _) => {
+                let bytes = local_canonical.map(|blob| request.blob(blob));
+                json!({ "label": spec.canonical.label(), "bytes": bytes })
             }
             (Canonical::Remote { .. }, None) => json!({ "label": spec.canonical.label(), "remote": true }),
             (Canonical::Remote { repo, git_ref, path }, Some(client)) => {
-                eprintln!("gitea-gate: fetching {} …", spec.canonical.label());
+                crate::log_line!("gitea-gate: fetching {} …", spec.canonical.label());
                 let fetched =
                     contents::fetch(client, repo, git_ref, path, args.max_size).map_err(|e| Problem::Undecided {
                         code: codes::CANONICAL_UNAVAILABLE,
@@ -147,6 +318,11 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
         pairs.push(json!({ "canonical": canonical, "local": local }));
     }
 
+    if let Some(label) = unread_manifest {
+        // One remote pair that could not be fetched: the guest applies the trust policy to it.
+        let local = json!({ "label": "(unknown without the token)", "bytes": request.blob(Vec::new()) });
+        pairs.push(json!({ "canonical": { "label": label, "remote": true }, "local": local }));
+    }
     let token = token_fact.as_ref().map(|(name, value)| json!({ "name": name, "present": value.is_some() }));
     let limits = json!({
         "context_lines": args.context_lines,
@@ -160,7 +336,12 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
         blobs: blobs.clone(),
     })?;
     let details = diff_lines(&decision.verdict.details);
-    Ok(report(decision, details))
+    let mut report = report(decision, details);
+    if let Some(finding) = manifest_finding {
+        report.verdict.findings.push(finding);
+        report.raw = None;
+    }
+    Ok(report)
 }
 
 /// What to do about a failed fetch, from its status.
@@ -220,7 +401,23 @@ mod tests {
             matches!(tag, Canonical::Remote { ref git_ref, ref path, .. } if git_ref == "release/v1.2" && path == "a:b.txt")
         );
         assert_eq!(Canonical::parse("file:gen/x.yaml").expect("local"), Canonical::Local("gen/x.yaml".into()));
-        for bad in ["acme/cp:path", "acme@main:path", "acme/cp@:path", "acme/cp@main:", "file:", "nothing"] {
+        for bad in [
+            "acme/cp:path",
+            "acme@main:path",
+            "acme/cp@:path",
+            "acme/cp@main:",
+            "file:",
+            "nothing",
+            "acme/cp@main:a/../../x",
+            "acme/cp@main:a//b",
+            "acme/cp@main:a/./b",
+            "acme/cp@main:a\\b",
+            "acme/cp@main:a/",
+            "../admin@main:x",
+            "acme/..@main:x",
+            "acme/cp@ma..in:x",
+            "acme/cp@main\\x:y",
+        ] {
             assert!(Canonical::parse(bad).is_err(), "{bad}");
         }
     }

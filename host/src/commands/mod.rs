@@ -41,6 +41,13 @@ impl Problem {
         Problem::Usage { message: message.into(), help: Some(help.into()) }
     }
 
+    /// The message, without its help.
+    pub fn message(&self) -> &str {
+        match self {
+            Problem::Usage { message, .. } | Problem::Undecided { message, .. } => message,
+        }
+    }
+
     pub fn api(error: &ApiError, what: &str) -> Problem {
         Problem::Undecided { code: codes::API_ERROR, message: format!("{what}: {error}"), help: None }
     }

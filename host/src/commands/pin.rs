@@ -1,17 +1,17 @@
 //! `gitea-gate pin verify|update`: the offline backstop. The lock file is in `sha256sum` format
 //! (`<hex>  <path>`), its paths relative to the working directory, so `sha256sum -c` checks it
-//! too. The host parses it and reads the files; the guest computes every digest.
+//! too. The host parses it and reads the files; the guest computes every digest. Every path —
+//! the lock itself and each entry — stays beneath the workspace (`files.rs`).
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
 use crate::cli::{Cli, LockArgs, PinAction, PinArgs};
 use crate::commands::{Problem, decide_in_context, report};
 use crate::facts::RunFacts;
-use crate::files::{exists, open_bounded, read_bounded, utf8_path};
+use crate::files::{open_bounded_if_exists, read_bounded_if_exists, utf8_path, write_atomically};
 use crate::output::Report;
 use crate::protocol::{Outcome, Request};
 use crate::sandbox::Sandbox;
@@ -41,6 +41,9 @@ pub fn parse_lock(text: &str, lock: &Path) -> Result<BTreeMap<String, String>, P
         if path.is_empty() || line.starts_with('\\') {
             return Err(bad("no path, or an escaped path (gitea-gate pins only plain paths)"));
         }
+        if let Err(why) = pinnable(path) {
+            return Err(bad(&format!("{path:?} {why}")));
+        }
         if entries.insert(path.to_owned(), digest.to_owned()).is_some() {
             return Err(bad(&format!("{path} is pinned twice")));
         }
@@ -48,20 +51,37 @@ pub fn parse_lock(text: &str, lock: &Path) -> Result<BTreeMap<String, String>, P
     Ok(entries)
 }
 
+/// Why `path` cannot be a lock entry: it must be relative and `/`-separated, with no `..`,
+/// `.git`, empty segment, backslash or line break (the same rule for the lock file as for the
+/// paths given to `pin update`).
+fn pinnable(path: &str) -> Result<(), &'static str> {
+    if path.is_empty() || path.starts_with('/') {
+        return Err("is not a relative path");
+    }
+    if path.contains(['\n', '\r', '\\']) {
+        return Err("contains a backslash or a line break");
+    }
+    for segment in path.split('/') {
+        match segment {
+            "" => return Err("has an empty segment (`//` or a trailing `/`)"),
+            ".." => return Err("climbs out of the workspace with `..`"),
+            s if s.eq_ignore_ascii_case(".git") => return Err("is inside .git"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A path as the lock file records it: relative, `/`-separated, no `.`/`..` tricks.
 fn lock_path(path: &Path) -> Result<String, Problem> {
     let text = utf8_path(path)?;
     let normalized = text.trim_start_matches("./");
-    if normalized.is_empty()
-        || path.is_absolute()
-        || normalized.contains(['\n', '\r', '\\'])
-        || normalized.split('/').any(|c| c == "..")
-    {
-        return Err(Problem::usage_with_help(
-            format!("cannot pin {text:?}"),
+    pinnable(normalized).map_err(|why| {
+        Problem::usage_with_help(
+            format!("cannot pin {text:?}: it {why}"),
             "pin files by a plain path relative to the working directory (no absolute paths, no `..`, no newlines or backslashes)",
-        ));
-    }
+        )
+    })?;
     Ok(normalized.to_owned())
 }
 
@@ -73,12 +93,19 @@ pub fn run(cli: &Cli, args: &PinArgs, sandbox: &Sandbox) -> Result<Report, Probl
     };
     let LockArgs { lock: lock_file, max_size } = lock;
     let lock_label = utf8_path(lock_file)?.to_owned();
-    let existing = if mode == "update" && !exists(lock_file) {
-        BTreeMap::new()
-    } else {
-        let text = read_bounded(lock_file, 16 << 20, "the lock file")?;
-        let text = String::from_utf8(text).map_err(|_| Problem::usage(format!("{lock_label} is not UTF-8 text")))?;
-        parse_lock(&text, lock_file)?
+    let existing = match read_bounded_if_exists(lock_file, 16 << 20, "the lock file")? {
+        None if mode == "update" => BTreeMap::new(),
+        None => {
+            return Err(Problem::usage_with_help(
+                format!("the lock file {lock_label} does not exist"),
+                "create it with `gitea-gate pin update --lock FILE PATH…`, or check the path (it is relative to the working directory)",
+            ));
+        }
+        Some(text) => {
+            let text =
+                String::from_utf8(text).map_err(|_| Problem::usage(format!("{lock_label} is not UTF-8 text")))?;
+            parse_lock(&text, lock_file)?
+        }
     };
 
     // Which files get their bytes read: every entry for verify and for a full update; only the
@@ -95,10 +122,9 @@ pub fn run(cli: &Cli, args: &PinArgs, sandbox: &Sandbox) -> Result<Report, Probl
         let hash_it = named.is_empty() || named.contains(path);
         let mut file = json!({ "path": path, "expected": expected });
         if hash_it {
-            if exists(Path::new(path)) {
-                file["bytes"] = request.blob(open_bounded(Path::new(path), *max_size, "the pinned file")?);
-            } else {
-                file["missing"] = json!(true);
+            match open_bounded_if_exists(Path::new(path), *max_size, "the pinned file")? {
+                Some(blob) => file["bytes"] = request.blob(blob),
+                None => file["missing"] = json!(true),
             }
         }
         files.push(file);
@@ -112,21 +138,10 @@ pub fn run(cli: &Cli, args: &PinArgs, sandbox: &Sandbox) -> Result<Report, Probl
     })?;
     if mode == "update" && decision.verdict.verdict == Outcome::Pass {
         let text = decision.verdict.details.get("lock").and_then(Value::as_str).unwrap_or_default();
-        write_atomically(lock_file, text.as_bytes())
-            .map_err(|e| Problem::usage(format!("cannot write {lock_label}: {e} (the old file is unchanged)")))?;
+        write_atomically(lock_file, text.as_bytes(), "the lock file")?;
     }
     let details = changes(&decision.verdict.details);
     Ok(report(decision, details))
-}
-
-/// Replace `path` with `bytes` so that a reader sees the old file or the new one, never half.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let mut temp = tempfile::NamedTempFile::new_in(&dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// One line per entry that is not simply unchanged.
@@ -165,6 +180,11 @@ mod tests {
             "xyz  a".to_owned(),
             format!("{D}  a\n{D}  a"),
             format!("\\{D}  a\\nb"),
+            format!("{D}  a\\b"),
+            format!("{D}  ../../../../etc/passwd"),
+            format!("{D}  /etc/passwd"),
+            format!("{D}  a//b"),
+            format!("{D}  .git/config"),
         ] {
             assert!(parse_lock(&bad, lock).is_err(), "{bad:?}");
         }

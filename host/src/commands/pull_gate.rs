@@ -32,6 +32,8 @@ pub struct PullGate<'a> {
     pub pr: Option<u64>,
     /// The checklist reads the pull request's comments too.
     pub with_comments: bool,
+    /// …and, with `tier_label_from_ack_teams`, the label events of its timeline.
+    pub with_timeline: bool,
     pub status_context: Option<&'a str>,
     pub target_url: Option<&'a str>,
     /// The check's own facts (`min`, `items`, …), merged into the request.
@@ -43,6 +45,8 @@ struct Gathered {
     pull_request: Option<Value>,
     reviews: Vec<Value>,
     comments: Vec<Value>,
+    /// Label events of the timeline, when the gate reads them.
+    timeline: Option<Vec<Value>>,
     membership: Option<Vec<Value>>,
     lookup: Option<Value>,
 }
@@ -50,6 +54,10 @@ struct Gathered {
 pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
     let run = RunFacts::gather(&cli.facts);
     check_token_env(gate.token_env)?;
+    // A malformed repository name is a usage error before any request (it would address another path).
+    if run.repository.is_some() {
+        run_repository(&run)?;
+    }
     let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
     let token_missing = gate.token_env.is_some() && token.is_none();
     let token_fact = gate.token_env.map(|name| json!({ "name": name, "present": token.is_some() }));
@@ -117,8 +125,14 @@ fn decide_gate(
     facts["token"] = token_fact.unwrap_or(Value::Null);
     facts["pr_number"] = json!(gate.pr);
     facts["teams"] = Value::Array(teams.iter().map(Team::fact).collect());
-    let mut gathered =
-        Gathered { pull_request: None, reviews: Vec::new(), comments: Vec::new(), membership: None, lookup: None };
+    let mut gathered = Gathered {
+        pull_request: None,
+        reviews: Vec::new(),
+        comments: Vec::new(),
+        timeline: None,
+        membership: None,
+        lookup: None,
+    };
 
     let decision = loop {
         let decision = decide(sandbox, &request(gate, run, &facts, &gathered))?;
@@ -157,6 +171,9 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, facts: &Value, gathered: &Gather
         if gate.with_comments {
             facts["comments"] = Value::Array(gathered.comments.clone());
         }
+        if let Some(timeline) = &gathered.timeline {
+            facts["timeline"] = Value::Array(timeline.clone());
+        }
     }
     if let Some(membership) = &gathered.membership {
         facts["membership"] = Value::Array(membership.clone());
@@ -164,7 +181,7 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, facts: &Value, gathered: &Gather
     Request::new(gate.check, facts)
 }
 
-/// The run's repository: where the pull request lives and where its statuses go (§5.4).
+/// The run's repository: where the pull request lives and where its statuses go (docs/gitea.md §5.4).
 fn run_repository(run: &RunFacts) -> Result<RepoName, Problem> {
     let raw = run.repository.as_deref().ok_or_else(|| {
         Problem::usage_with_help(
@@ -184,25 +201,30 @@ fn fetch_pull_request(
     gathered: &mut Gathered,
 ) -> Result<(), Problem> {
     let repo = run_repository(run)?;
-    eprintln!("gitea-gate: reading pull request {repo}#{number} …");
-    let (pr, reviews, comments) = std::thread::scope(|scope| {
+    crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
+    let (pr, reviews, comments, timeline) = std::thread::scope(|scope| {
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
         let comments = scope
             .spawn(|| if gate.with_comments { gitea::comments::list(client, &repo, number) } else { Ok(Vec::new()) });
+        let timeline = scope.spawn(|| {
+            if gate.with_timeline { gitea::timeline::label_events(client, &repo, number).map(Some) } else { Ok(None) }
+        });
         let pr = gitea::pulls::get(client, &repo, number);
-        (pr, join(reviews), join(comments))
+        (pr, join(reviews), join(comments), join(timeline))
     });
     let pr = pr.map_err(|e| Problem::api(&e, &format!("cannot read pull request #{number}")))?;
     let reviews = reviews.map_err(|e| Problem::api(&e, &format!("cannot read the reviews of #{number}")))?;
     let comments = comments.map_err(|e| Problem::api(&e, &format!("cannot read the comments of #{number}")))?;
+    let timeline = timeline.map_err(|e| Problem::api(&e, &format!("cannot read the timeline of #{number}")))?;
     // An issue_comment run learns where the pull request's head lives from this object (the
-    // payload does not say), exactly as the trust gate's own lookup would (§9.2).
+    // payload does not say), exactly as the trust gate's own lookup would (docs/gitea.md §9.2).
     if gate.pr.is_none() || gate.pr == payload_issue_number(run) {
         gathered.lookup = Some(json!({ "found": pr }));
     }
     gathered.pull_request = Some(pr);
     gathered.reviews = reviews.into_iter().map(slim_user).collect();
     gathered.comments = comments.into_iter().map(slim_user).collect();
+    gathered.timeline = timeline;
     Ok(())
 }
 
@@ -237,7 +259,7 @@ fn probe_all(client: &Client, teams: &[Team], probes: &[Value]) -> Vec<Value> {
             }
         }
     }
-    eprintln!("gitea-gate: checking {} team membership(s) …", pairs.len());
+    crate::log_line!("gitea-gate: checking {} team membership(s) …", pairs.len());
     parallel::map(&pairs, CONCURRENT_PROBES, |(login, team)| teams::probe(client, team, login))
 }
 

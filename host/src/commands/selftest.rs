@@ -19,7 +19,7 @@ pub fn run(cli: &Cli) -> u8 {
     let sandbox = match cli.sandbox.load() {
         Ok(sandbox) => sandbox,
         Err(e) => {
-            eprintln!("gitea-gate selftest: cannot load the guest: {e}");
+            crate::log_line!("gitea-gate selftest: cannot load the guest: {e}");
             return exit::UNDECIDED;
         }
     };

@@ -169,7 +169,7 @@ impl Client {
                     attempt += 1;
                     // 250 ms, 500 ms, 1 s …: enough for a restarting server, bounded overall.
                     let backoff = Duration::from_millis(250u64 << (attempt - 1).min(4));
-                    eprintln!(
+                    crate::log_line!(
                         "gitea-gate: GET {shown} failed ({failure}) after {:.1}s; retry {attempt}/{} in {:.2}s",
                         started.elapsed().as_secs_f64(),
                         self.config.retries,

@@ -1,4 +1,4 @@
-//! `GET /repos/{o}/{r}/issues/{n}/comments` (behaviour.md §6.1): unpaginated, every comment at
+//! `GET /repos/{o}/{r}/issues/{n}/comments` (docs/gitea.md §6.1): unpaginated, every comment at
 //! once, oldest first. `X-Total-Count` is checked against what arrived, so a cut-short list is an
 //! error rather than a checklist missing its acknowledgements.
 

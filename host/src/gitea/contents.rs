@@ -1,10 +1,11 @@
 //! Reading one file of a repository at a ref, the way Gitea can be trusted to serve it
-//! (behaviour.md §4):
+//! (docs/gitea.md §4):
 //!
 //! - always through `GET /contents/{path}?ref=`: it answers 404 for a ref it does not know, where
 //!   `/raw` silently serves the default branch (§4.2) — a drift gate that trusted `/raw` would pass
 //!   against the wrong branch;
-//! - above `[api] DEFAULT_MAX_BLOB_SIZE` (10 MiB) `/contents` returns `content: null` (§4.4); the
+//! - above `[api] DEFAULT_MAX_BLOB_SIZE` (10 MiB) `/contents` returns `content: null` (§4.4;
+//!   Gitea 1.22 returns `content: ""`, which only `size` tells from an empty file); the
 //!   bytes are then fetched from `/raw` by the **full** commit sha `/contents` reported (a full sha
 //!   never falls back) and checked against the git blob id `/contents` reported;
 //! - small files are checked against the blob id too: the API's own checksum, for free.
@@ -85,22 +86,17 @@ pub fn fetch(
     let commit = field("last_commit_sha").map(str::to_owned);
 
     let (bytes, via_raw) = match (field("encoding"), field("content")) {
+        // Gitea 1.22 sends a file above the inline limit as `content: ""` with `encoding: "base64"`
+        // (docs/gitea.md §14): it looks like an empty file, and only `size` says it is not one.
+        (Some("base64"), Some("")) if size > 0 => (fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?, true),
         (Some("base64"), Some(content)) => {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(content)
                 .map_err(|e| ApiError::shape(url(), format!("`content` is not valid base64: {e}")))?;
             (Bytes::from(decoded), false)
         }
-        // Above the inline limit Gitea sends `content: null` with status 200 (§4.4).
-        (None, None) => {
-            let commit = commit.as_deref().filter(|c| is_full_sha(c)).ok_or_else(|| {
-                ApiError::shape(url(), "a large file without a full `last_commit_sha` to fetch it by")
-            })?;
-            let raw_path = format!("{}/raw/{}", repo.api_path(), file_path(path));
-            // A full commit sha never falls back to the default branch (§4.2).
-            let raw = client.get_bytes(&raw_path, &[("ref", commit.to_owned())], max_bytes)?;
-            (Bytes::from(raw.body), true)
-        }
+        // Above the inline limit Gitea 1.23+ sends `content: null` with status 200 (§4.4).
+        (None, None) => (fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?, true),
         (encoding, _) => {
             return Err(ApiError::shape(url(), format!("unexpected content encoding {encoding:?}")));
         }
@@ -118,6 +114,24 @@ pub fn fetch(
         ));
     }
     Ok(FetchedFile { bytes, blob_id, commit, via_raw })
+}
+
+/// A file too large to come inline, read from `/raw` by the full commit sha `/contents` reported:
+/// a full sha never falls back to the default branch (§4.2), and the caller checks the blob id.
+fn fetch_raw(
+    client: &Client,
+    repo: &RepoName,
+    path: &str,
+    commit: Option<&str>,
+    max_bytes: u64,
+    url: &dyn Fn() -> String,
+) -> Result<Bytes, ApiError> {
+    let commit = commit
+        .filter(|c| is_full_sha(c))
+        .ok_or_else(|| ApiError::shape(url(), "a large file without a full `last_commit_sha` to fetch it by"))?;
+    let raw_path = format!("{}/raw/{}", repo.api_path(), file_path(path));
+    let raw = client.get_bytes(&raw_path, &[("ref", commit.to_owned())], max_bytes)?;
+    Ok(Bytes::from(raw.body))
 }
 
 #[cfg(test)]

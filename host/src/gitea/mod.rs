@@ -1,5 +1,5 @@
 //! Gitea REST API v1: the client and one module per resource the gates read or write.
-//! Every fact about how Gitea answers is from `gitea/behaviour.md`, cited where it is used.
+//! Every fact about how Gitea answers is from `docs/gitea.md`, cited where it is used.
 
 pub mod client;
 pub mod comments;
@@ -10,6 +10,7 @@ pub mod pulls;
 pub mod reviews;
 pub mod statuses;
 pub mod teams;
+pub mod timeline;
 pub mod transport;
 
 pub use client::{ApiResponse, Client, ClientConfig, Token};
@@ -23,13 +24,25 @@ pub struct RepoName {
 }
 
 impl RepoName {
+    /// `OWNER/NAME`, each a name Gitea could have created: ASCII letters, digits, `-`, `_` and `.`,
+    /// and never `.` or `..` (which would address another API path with the token attached).
     pub fn parse(raw: &str) -> Result<RepoName, String> {
-        match raw.split_once('/') {
-            Some((owner, name)) if !owner.is_empty() && !name.is_empty() && !name.contains('/') => {
-                Ok(RepoName { owner: owner.to_owned(), name: name.to_owned() })
+        let usage = || format!("{raw:?} is not a repository name of the form OWNER/NAME");
+        let (owner, name) = raw.split_once('/').ok_or_else(usage)?;
+        for part in [owner, name] {
+            if !valid_name_segment(part) {
+                return Err(format!(
+                    "{} (owner and repository names are letters, digits, `-`, `_` and `.`, and not `.` or `..`)",
+                    usage()
+                ));
             }
-            _ => Err(format!("{raw:?} is not a repository name of the form OWNER/NAME")),
         }
+        Ok(RepoName { owner: owner.to_owned(), name: name.to_owned() })
+    }
+
+    /// The same repository, as Gitea compares names (without case).
+    pub fn same_as(&self, other: &RepoName) -> bool {
+        self.owner.eq_ignore_ascii_case(&other.owner) && self.name.eq_ignore_ascii_case(&other.name)
     }
 
     /// `/repos/{owner}/{name}`, encoded.
@@ -38,8 +51,32 @@ impl RepoName {
     }
 }
 
+fn valid_name_segment(part: &str) -> bool {
+    !part.is_empty()
+        && part != "."
+        && part != ".."
+        && part.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 impl std::fmt::Display for RepoName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_names() {
+        let ok = RepoName::parse("acme/control-plane.v2_x").expect("valid");
+        assert_eq!((ok.owner.as_str(), ok.name.as_str()), ("acme", "control-plane.v2_x"));
+        for bad in
+            ["acme", "/x", "acme/", "acme/a/b", "./x", "../x", "acme/..", "acme/.", "a\\b/x", "acme/x y", "acme/x%2f"]
+        {
+            assert!(RepoName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(ok.same_as(&RepoName::parse("ACME/Control-Plane.V2_X").expect("valid")));
     }
 }

@@ -1,4 +1,4 @@
-//! Reading every page of a paginated list (behaviour.md §3), without trusting the server's
+//! Reading every page of a paginated list (docs/gitea.md §3), without trusting the server's
 //! arithmetic:
 //!
 //! - `X-Total-Count` is only a hint. On reviews it also counts PENDING rows that are hidden from

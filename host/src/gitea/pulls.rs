@@ -1,4 +1,4 @@
-//! `GET /repos/{o}/{r}/pulls/{n}` (behaviour.md §6.2).
+//! `GET /repos/{o}/{r}/pulls/{n}` (docs/gitea.md §6.2).
 
 use serde_json::Value;
 

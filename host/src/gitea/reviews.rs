@@ -1,4 +1,4 @@
-//! `GET /repos/{o}/{r}/pulls/{n}/reviews`, every page (behaviour.md §2.1, §3): every row, oldest
+//! `GET /repos/{o}/{r}/pulls/{n}/reviews`, every page (docs/gitea.md §2.1, §3): every row, oldest
 //! first; deciding which rows count is the guest's job.
 
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! `POST /repos/{o}/{r}/statuses/{sha}` (behaviour.md §5.1): 201 on success; 403 without write
+//! `POST /repos/{o}/{r}/statuses/{sha}` (docs/gitea.md §5.1): 201 on success; 403 without write
 //! access (the read-only job token of fork pull request runs); 500 for an unknown sha.
 
 use serde_json::json;

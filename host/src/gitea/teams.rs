@@ -1,5 +1,5 @@
 //! Teams: resolving `ORG/NAME` to an id, asking whether the token can read a team, and probing
-//! membership (behaviour.md §1).
+//! membership (docs/gitea.md §1).
 //!
 //! A membership probe answers 404 both for "not a member" and for "you may not look at this
 //! team" (§1.2 step 4), so a 404 means "not a member" only on a team the token has been seen to

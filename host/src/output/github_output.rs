@@ -2,7 +2,7 @@
 //!
 //! Every value is written in the multi-line form `name<<DELIM` … `DELIM` with a random
 //! delimiter, so no value, whatever it contains, can end its own entry early and add another
-//! output (act parses this form: behaviour.md §8.2).
+//! output (act parses this form: docs/gitea.md §8.2).
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};

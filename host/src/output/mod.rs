@@ -1,9 +1,10 @@
 //! Acting on a verdict: the log (stdout), `$GITHUB_OUTPUT`, and the `--report` file.
 //!
-//! Gitea shows `::error::` lines raw and renders no annotations or job summary (behaviour.md
+//! Gitea shows `::error::` lines raw and renders no annotations or job summary (docs/gitea.md
 //! §8.2, §8.4), so the human lines are the real report: each carries what, why and how to fix.
 
 pub mod github_output;
+pub mod log;
 pub mod workflow;
 
 use std::io::{self, Write};
@@ -11,7 +12,7 @@ use std::path::Path;
 
 use crate::protocol::{Level, Outcome, Verdict};
 
-use self::workflow::{command, fenced, printable};
+use self::workflow::{command, fenced, is_unsafe_char, printable};
 
 /// How the report is printed on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -91,7 +92,7 @@ pub fn human_lines(report: &Report) -> Vec<String> {
 /// The stdout text for `format`.
 pub fn render(report: &Report, format: Format) -> Vec<u8> {
     match format {
-        Format::Json => report.json(),
+        Format::Json => json_for_log(report.json()),
         Format::Human => lines_to_bytes(&human_lines(report)),
         Format::Github => {
             let mut lines = fenced(&human_lines(report));
@@ -111,6 +112,29 @@ pub fn render(report: &Report, format: Format) -> Vec<u8> {
     }
 }
 
+/// The verdict JSON as printed to the log: the same document, with every non-ASCII character
+/// that [`is_unsafe_char`] names (C1 controls, bidi controls, line separators) written as a
+/// `\uXXXX` escape. Those can only occur inside strings (JSON's own whitespace is ASCII, and
+/// ASCII controls are always escaped), so the value is unchanged; `--report` keeps the exact bytes.
+fn json_for_log(bytes: Vec<u8>) -> Vec<u8> {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return e.into_bytes(),
+    };
+    if !text.chars().any(|c| !c.is_ascii() && is_unsafe_char(c)) {
+        return text.into_bytes();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for ch in text.chars() {
+        if !ch.is_ascii() && is_unsafe_char(ch) {
+            out.push_str(&format!("\\u{:04x}", u32::from(ch)));
+        } else {
+            out.push(ch);
+        }
+    }
+    out.into_bytes()
+}
+
 fn lines_to_bytes(lines: &[String]) -> Vec<u8> {
     let mut text = lines.join("\n");
     text.push('\n');
@@ -127,8 +151,23 @@ pub fn emit(report: &Report, format: Format, report_file: Option<&Path>, output_
             .map_err(|e| io::Error::other(format!("cannot write step outputs to {}: {e}", path.display())))?;
     }
     if let Some(path) = report_file {
-        std::fs::write(path, report.json())
-            .map_err(|e| io::Error::other(format!("cannot write the report to {}: {e}", path.display())))?;
+        crate::files::write_atomically(path, &report.json(), "the report").map_err(|problem| {
+            io::Error::other(format!("cannot write the report to {}: {}", path.display(), problem.message()))
+        })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_on_the_log_escapes_c1_and_bidi_but_means_the_same() {
+        let value = serde_json::json!({"reason": "a\u{202e}b\u{9b}c\u{2066}d ✓", "n": 1});
+        let printed = json_for_log(serde_json::to_vec_pretty(&value).unwrap_or_default());
+        let text = String::from_utf8(printed).unwrap_or_default();
+        assert!(text.contains(r"a\u202eb\u009bc\u2066d ✓"), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).ok(), Some(value));
+    }
 }

@@ -2,7 +2,7 @@
 //! actions/toolkit escapes them, and the fence that keeps untrusted text from being read as a
 //! command.
 //!
-//! Runners (act, act_runner: `^::([^ :]+)( .*)?::(.*)$`, behaviour.md §8.2) treat any stdout line
+//! Runners (act, act_runner: `^::([^ :]+)( .*)?::(.*)$`, docs/gitea.md §8.2) treat any stdout line
 //! that starts with `::` as a command, including the deprecated `::set-output`, which Gitea still
 //! honours. Text from PRs, comments, file contents or usernames must never start such a line, so
 //! every block that may carry it is printed between `::stop-commands::<token>` and `::<token>::`,
@@ -54,11 +54,22 @@ pub fn fenced(lines: &[String]) -> Vec<String> {
     out
 }
 
-/// A line made printable: control characters (which could split it) shown as `\u{…}` escapes.
+/// Whether `ch` must not reach a log line as itself: C0 and C1 controls (line breaks, ESC — so no
+/// ANSI colour or OSC-8 hyperlink sequence —, NEL), the Unicode line and paragraph separators,
+/// and the bidi controls that make a line read differently from its bytes (overrides and
+/// embeddings U+202A–U+202E, isolates U+2066–U+2069, and the marks U+200E, U+200F, U+061C).
+pub fn is_unsafe_char(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// A line made printable: every [`is_unsafe_char`] (which could split the line, drive a terminal
+/// or reorder what a reader sees) shown as a `\u{…}` escape.
 pub fn printable(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     for ch in line.chars() {
-        if ch.is_control() || ch == '\u{2028}' || ch == '\u{2029}' {
+        if is_unsafe_char(ch) {
             out.push_str(&ch.escape_unicode().to_string());
         } else {
             out.push(ch);
@@ -99,5 +110,18 @@ mod tests {
     #[test]
     fn printable_breaks_no_line() {
         assert_eq!(printable("a\nb\r\u{2028}"), "a\\u{a}b\\u{d}\\u{2028}");
+    }
+
+    #[test]
+    fn printable_escapes_terminal_and_bidi_controls() {
+        let osc8 = "\u{1b}]8;;https://evil.example\u{7}click\u{1b}]8;;\u{7}";
+        assert_eq!(printable(osc8), "\\u{1b}]8;;https://evil.example\\u{7}click\\u{1b}]8;;\\u{7}");
+        assert_eq!(printable("\u{1b}[2J\u{9b}31m\u{85}"), "\\u{1b}[2J\\u{9b}31m\\u{85}");
+        for ch in
+            ['\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
+            assert_eq!(printable(&format!("a{ch}b")), format!("a{}b", ch.escape_unicode()));
+        }
+        assert_eq!(printable("naïve ✓ 日本"), "naïve ✓ 日本", "ordinary text is kept");
     }
 }

@@ -22,8 +22,9 @@ pub fn sha(n: u64) -> String {
     format!("{n:040x}")
 }
 
+/// A review made on the pull request's current head (the fake's default for a missing `commit_id`).
 pub fn review(id: i64, user: &str, state: &str) -> Value {
-    json!({"id": id, "user": user, "state": state, "commit_id": sha(9000 + id as u64)})
+    json!({"id": id, "user": user, "state": state})
 }
 
 pub fn comment(id: i64, user: &str, body: &str) -> Value {

@@ -1,4 +1,4 @@
-//! Who is calling (behaviour.md §7): credential forms, the Actions job token's identity, PAT
+//! Who is calling (docs/gitea.md §7): credential forms, the Actions job token's identity, PAT
 //! scopes, and the repository access rules of §0.1 and §7.3.
 
 use base64::Engine as _;

@@ -9,11 +9,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
-    /// Gitea version to imitate: "1.25.4" (default) or "1.26…". It decides the `Link` header on
-    /// team lists and whether the Actions job token may read other repositories (behaviour.md §10).
+    /// Gitea version to imitate: "1.25.4" (default), "1.26…", or "1.22.6" (the seeds' team). It
+    /// decides the `Link` header on team lists and whether the Actions job token may read other
+    /// repositories (docs/gitea.md §10), and 1.22's differences (§14): large files as `content: ""`,
+    /// `/raw` without the default-branch fallback, other 404/401 texts, `warning` that blocks.
+    /// The environment variable `FAKE_GITEA_VERSION` overrides it for every server started
+    /// (scripts/test.sh runs the CLI tests once more with "1.22.6").
     #[serde(default = "default_version")]
     pub version: String,
-    /// `[api] DEFAULT_MAX_BLOB_SIZE`: above it `/contents` returns `content: null` (§4.4).
+    /// `[api] DEFAULT_MAX_BLOB_SIZE`: above it `/contents` returns `content: null` (docs/gitea.md §4.4).
     #[serde(default = "default_max_blob")]
     pub max_blob_size: u64,
     #[serde(default)]
@@ -53,7 +57,7 @@ pub struct Token {
     /// …with these scopes (`all`, `public-only`, `read:repository`, `write:issue`, …).
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// …or an Actions job token (behaviour.md §7.3).
+    /// …or an Actions job token (docs/gitea.md §7.3).
     #[serde(default)]
     pub actions_job: Option<ActionsJob>,
 }
@@ -190,6 +194,10 @@ pub struct Pull {
     pub reviews: Vec<Review>,
     #[serde(default)]
     pub comments: Vec<Comment>,
+    /// Label events of the issue timeline (who added or removed which label), merged with the
+    /// comments by id in `/issues/{n}/timeline`.
+    #[serde(default)]
+    pub label_events: Vec<LabelEvent>,
 }
 
 fn open() -> String {
@@ -219,6 +227,8 @@ pub struct Review {
     pub state: String,
     #[serde(default)]
     pub body: String,
+    /// The head the review was made on; empty: the pull request's current head (request rows
+    /// always answer "").
     #[serde(default)]
     pub commit_id: String,
     #[serde(default)]
@@ -248,6 +258,21 @@ pub struct Comment {
     pub updated_at: Option<String>,
 }
 
+/// A label added to (or removed from) an issue or pull request: a timeline item of type `label`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelEvent {
+    /// The timeline comment's id (shared with the comments' ids, which order the timeline).
+    pub id: i64,
+    pub user: String,
+    pub label: String,
+    /// `false`: the label was removed.
+    #[serde(default = "yes")]
+    pub added: bool,
+    #[serde(default = "default_date")]
+    pub created_at: String,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Issue {
@@ -266,9 +291,17 @@ impl Fixture {
 
     /// Whether this fixture imitates Gitea 1.26 or later.
     pub fn at_least_1_26(&self) -> bool {
+        self.minor_version() >= (1, 26)
+    }
+
+    /// Whether this fixture imitates Gitea 1.22 (or older): docs/gitea.md §14.
+    pub fn is_1_22(&self) -> bool {
+        self.minor_version() <= (1, 22)
+    }
+
+    fn minor_version(&self) -> (u32, u32) {
         let mut parts = self.version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        (major, minor) >= (1, 26)
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
     }
 
     pub fn user(&self, login: &str) -> Option<&User> {

@@ -1,6 +1,6 @@
 //! A loopback fake of the Gitea REST API v1 for gitea-gate's tests, demo and benchmarks.
 //!
-//! Built from `gitea/behaviour.md` (cited per behaviour in the route modules), not from what
+//! Built from `docs/gitea.md` (cited per behaviour in the route modules), not from what
 //! gitea-gate expects: `/raw` silently serving the default branch for an unknown ref,
 //! `content: null` above 10 MiB, 404-not-403 for invisible repositories, clamped pagination with
 //! `X-Total-Count` counting hidden pending reviews, unpaginated comments with 500 for an unknown
@@ -112,7 +112,10 @@ impl FakeGitea {
         FakeGitea::start_on(fixture, 0)
     }
 
-    pub fn start_on(fixture: Fixture, port: u16) -> io::Result<FakeGitea> {
+    pub fn start_on(mut fixture: Fixture, port: u16) -> io::Result<FakeGitea> {
+        if let Some(version) = std::env::var("FAKE_GITEA_VERSION").ok().filter(|v| !v.is_empty()) {
+            fixture.version = version;
+        }
         let shared = Arc::new(Shared {
             fixture,
             base_url: Mutex::new(String::new()),
@@ -208,7 +211,13 @@ fn handle(shared: &Shared, request: Request) -> Response {
     // A presented but unknown token fails authentication for every route (§7.1).
     let response = match caller {
         Err(auth::BadToken) => {
-            routes::error(&ctx_for(auth::Caller::Anonymous), 401, "invalid username, password or token")
+            // 1.22 answers with the raw error of the failed lookup (§14).
+            let message = if shared.fixture.is_1_22() {
+                "user does not exist [uid: 0, name: ]"
+            } else {
+                "invalid username, password or token"
+            };
+            routes::error(&ctx_for(auth::Caller::Anonymous), 401, message)
         }
         Ok(caller) => {
             // "Same page forever": answer every page with page 1.

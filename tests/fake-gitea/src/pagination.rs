@@ -1,4 +1,4 @@
-//! Pagination as Gitea does it (behaviour.md §3): `page` (1-based; missing, ≤0 or non-numeric → 1)
+//! Pagination as Gitea does it (docs/gitea.md §3): `page` (1-based; missing, ≤0 or non-numeric → 1)
 //! and `limit` (≤0 or non-numeric → 30; above 50 silently clamped to 50); a page past the end is
 //! `[]`; `X-Total-Count` always; `Link` only on the endpoints and versions that send it.
 

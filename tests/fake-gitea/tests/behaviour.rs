@@ -1,4 +1,4 @@
-//! The fake against gitea/behaviour.md: each test names the section it pins.
+//! The fake against docs/gitea.md: each test names the section it pins.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use std::time::{Duration, Instant};

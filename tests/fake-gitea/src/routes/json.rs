@@ -1,9 +1,9 @@
 //! The JSON objects the API answers with, in Gitea's shapes (modules/structs, services/convert;
-//! behaviour.md §1.4, §2.1, §4.4, §5.1, §6). Fields gates do not read are filled plausibly.
+//! docs/gitea.md §1.4, §2.1, §4.4, §5.1, §6). Fields gates do not read are filled plausibly.
 
 use serde_json::{Value, json};
 
-use crate::fixture::{Comment, Fixture, Org, Pull, Repo, Review, Team};
+use crate::fixture::{Comment, Fixture, LabelEvent, Org, Pull, Repo, Review, Team};
 
 pub fn user(fixture: &Fixture, login: &str) -> Value {
     let (id, admin) = match login {
@@ -42,6 +42,24 @@ pub fn team(org: &Org, team: &Team) -> Value {
         "id": team.id, "name": team.name, "description": team.description, "organization": null,
         "includes_all_repositories": false, "permission": "read", "units": ["repo.code"],
         "units_map": {"repo.code": "read"}, "can_create_org_repo": false, "org": org.name,
+    })
+}
+
+/// A label's id: its position among the pull request's labels (as `pull` numbers them), or one
+/// derived from the name for a label the pull request no longer carries.
+fn label_id(labels: &[String], name: &str) -> usize {
+    labels
+        .iter()
+        .position(|l| l == name)
+        .unwrap_or_else(|| 500 + name.bytes().fold(0usize, |acc, b| (acc * 31 + usize::from(b)) % 400))
+}
+
+/// A timeline item of type `label` (`TimelineComment`): `body` "1" added, "" removed.
+pub fn label_event(fixture: &Fixture, labels: &[String], e: &LabelEvent) -> Value {
+    json!({
+        "id": e.id, "type": "label", "body": if e.added { "1" } else { "" }, "user": user(fixture, &e.user),
+        "label": label(&e.label, label_id(labels, &e.label)), "created_at": e.created_at, "updated_at": e.created_at,
+        "html_url": "", "pull_request_url": "", "issue_url": "",
     })
 }
 
@@ -88,9 +106,12 @@ pub fn pull(fixture: &Fixture, repo_obj: &Repo, pr: &Pull) -> Value {
 
 pub fn review(fixture: &Fixture, repo_obj: &Repo, pr: &Pull, r: &Review) -> Value {
     let team = r.team.as_ref().map(|name| json!({"id": 0, "name": name}));
+    // Gitea records the head a review was made on (request rows have none). A fixture
+    // that does not say means the current head.
+    let commit_id = if r.commit_id.is_empty() && r.state != "REQUEST_REVIEW" { &pr.head.sha } else { &r.commit_id };
     json!({
         "id": r.id, "user": r.user.as_ref().map(|u| user(fixture, u)), "team": team, "state": r.state, "body": r.body,
-        "commit_id": r.commit_id, "stale": r.stale, "official": r.official, "dismissed": r.dismissed,
+        "commit_id": commit_id, "stale": r.stale, "official": r.official, "dismissed": r.dismissed,
         "comments_count": 0, "submitted_at": r.submitted_at, "updated_at": r.submitted_at,
         "html_url": format!("http://gitea.test/{}/pulls/{}#issuecomment-{}", repo_obj.full_name(), pr.number, r.id),
         "pull_request_url": format!("http://gitea.test/{}/pulls/{}", repo_obj.full_name(), pr.number),

@@ -1,4 +1,4 @@
-//! Routing `/api/v1/…` to handlers, with Gitea's error bodies (behaviour.md §0.1).
+//! Routing `/api/v1/…` to handlers, with Gitea's error bodies (docs/gitea.md §0.1).
 
 pub mod json;
 pub mod repos;
@@ -46,9 +46,11 @@ pub fn error(ctx: &Ctx, status: u16, message: &str) -> Response {
     Response::json(status, &json!({"message": message, "url": ctx.swagger()}))
 }
 
-/// `{"message": "not found", "url": …, "errors": null}` (`APIErrorNotFound`).
+/// `{"message": "not found", "url": …, "errors": null}` (`APIErrorNotFound`); 1.22 sends its
+/// locale string "The target couldn't be found." (§14).
 pub fn not_found(ctx: &Ctx) -> Response {
-    Response::json(404, &json!({"message": "not found", "url": ctx.swagger(), "errors": null}))
+    let message = if ctx.fixture.is_1_22() { "The target couldn't be found." } else { "not found" };
+    Response::json(404, &json!({"message": message, "url": ctx.swagger(), "errors": null}))
 }
 
 /// A JSON array with `X-Total-Count`.
@@ -90,6 +92,10 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
         ["repos", owner, name, "issues", n, "comments"] if get => match number(n) {
             Some(n) => repos::comments(ctx, owner, name, n),
             None => error(ctx, 500, ""),
+        },
+        ["repos", owner, name, "issues", n, "timeline"] if get => match number(n) {
+            Some(n) => repos::timeline(ctx, owner, name, n, request),
+            None => not_found(ctx),
         },
         ["repos", owner, name, "statuses", sha] if post => repos::post_status(ctx, owner, name, sha, request),
         ["repos", owner, name, "commits", git_ref, "status"] if get => {

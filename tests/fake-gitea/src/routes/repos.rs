@@ -1,5 +1,5 @@
 //! `/repos/{owner}/{repo}/…`: the repository, file contents and raw files, pull requests,
-//! reviews, comments and commit statuses (behaviour.md §0.1, §2, §4, §5, §6).
+//! reviews, comments and commit statuses (docs/gitea.md §0.1, §2, §4, §5, §6).
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -89,6 +89,7 @@ pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Reques
         let blob = ctx.blob(file);
         let (bytes, sha) = (&blob.bytes, &blob.id);
         let inline = (bytes.len() as u64) <= ctx.fixture.max_blob_size;
+        let legacy = ctx.fixture.is_1_22();
         let name = path.rsplit('/').next().unwrap_or(path);
         let shown_ref = if git_ref.is_empty() { repo.default_branch.as_str() } else { git_ref };
         let base = format!("{}/repos/{}/contents/{path}?ref={shown_ref}", ctx.api_url(), repo.full_name());
@@ -98,9 +99,10 @@ pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Reques
                 "name": name, "path": path, "sha": sha, "last_commit_sha": commit.sha,
                 "last_committer_date": commit.date, "last_author_date": commit.date,
                 "type": "file", "size": bytes.len(),
-                // §4.4: above DEFAULT_MAX_BLOB_SIZE, content and encoding are null (status 200).
-                "encoding": if inline { json!("base64") } else { Value::Null },
-                "content": if inline { json!(base64::engine::general_purpose::STANDARD.encode(bytes)) } else { Value::Null },
+                // §4.4: above DEFAULT_MAX_BLOB_SIZE, content and encoding are null (status 200);
+                // 1.22 says `content: ""`, `encoding: "base64"` (§14), like an empty file.
+                "encoding": if inline || legacy { json!("base64") } else { Value::Null },
+                "content": if inline { json!(base64::engine::general_purpose::STANDARD.encode(bytes)) } else if legacy { json!("") } else { Value::Null },
                 "target": null, "url": base, "html_url": format!("http://gitea.test/{}/src/{shown_ref}/{path}", repo.full_name()),
                 "git_url": format!("{}/repos/{}/git/blobs/{sha}", ctx.api_url(), repo.full_name()),
                 "download_url": format!("http://gitea.test/{}/raw/{shown_ref}/{path}", repo.full_name()),
@@ -142,7 +144,13 @@ pub fn raw(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request) ->
             _ => (String::new(), path.to_owned()),
         },
     };
-    let commit = match resolve_raw(repo, &git_ref) {
+    // 1.22 resolves any revision and answers 404 for an unknown one, without the fallback (§14).
+    let resolved = if ctx.fixture.is_1_22() && !git_ref.is_empty() {
+        resolve_strict(repo, &git_ref).map(Some).ok_or("object does not exist")
+    } else {
+        resolve_raw(repo, &git_ref)
+    };
+    let commit = match resolved {
         Ok(Some(commit)) => commit,
         Ok(None) => return error(ctx, 404, "repository is empty"),
         Err(message) => return error(ctx, 404, message),
@@ -208,6 +216,37 @@ pub fn comments(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
     };
     let items: Vec<Value> = comments.iter().map(|c| shape::comment(ctx.fixture, repo, number, c)).collect();
     json_list(items.clone(), items.len())
+}
+
+/// `/issues/{n}/timeline` (`issueGetCommentsAndTimeline`): comments and
+/// label events, oldest first (by id), paginated with `page`/`limit` like every list — but
+/// `X-Total-Count` is the number of items on the page, not the total. A missing index is a 404.
+pub fn timeline(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Issue, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let (comments, events) = match (repo.pull(number), repo.issue(number)) {
+        (Some(pr), _) => (&pr.comments, pr.label_events.as_slice()),
+        (None, Some(issue)) => (&issue.comments, &[][..]),
+        (None, None) => return not_found(ctx),
+    };
+    let labels = repo.pull(number).map(|pr| pr.labels.as_slice()).unwrap_or_default();
+    let mut items: Vec<(i64, Value)> = comments
+        .iter()
+        .map(|c| {
+            let mut item = shape::comment(ctx.fixture, repo, number, c);
+            item["type"] = json!("comment");
+            (c.id, item)
+        })
+        .collect();
+    items.extend(events.iter().map(|e| (e.id, shape::label_event(ctx.fixture, labels, e))));
+    items.sort_by_key(|(id, _)| *id);
+    let all: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
+    let (page_number, limit) = page_and_limit(&request.query);
+    let rows = page(&all, page_number, limit);
+    let count = rows.len();
+    json_list(rows, count)
 }
 
 /// Everything `git cat-file` would resolve for a status: a branch, or a (unique) sha prefix of a
@@ -292,11 +331,16 @@ pub fn combined_status(ctx: &Ctx, owner: &str, name: &str, git_ref: &str) -> Res
             None => latest.push(s),
         }
     }
+    // 1.22: the worst state wins and `warning` is worse than pending (§14); 1.23+: warning and
+    // skipped count as success.
+    let success_like: &[&str] = if ctx.fixture.is_1_22() { &["success"] } else { &["success", "warning", "skipped"] };
     let state = if latest.is_empty() {
         ""
     } else if latest.iter().any(|s| s.state == "error" || s.state == "failure") {
         "failure"
-    } else if latest.iter().all(|s| matches!(s.state.as_str(), "success" | "warning" | "skipped")) {
+    } else if ctx.fixture.is_1_22() && latest.iter().any(|s| s.state == "warning") {
+        "warning"
+    } else if latest.iter().all(|s| success_like.contains(&s.state.as_str())) {
         "success"
     } else {
         "pending"

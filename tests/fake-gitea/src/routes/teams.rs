@@ -1,4 +1,4 @@
-//! Organizations and teams (behaviour.md §1). The order of the checks is the point: it decides
+//! Organizations and teams (docs/gitea.md §1). The order of the checks is the point: it decides
 //! which of 401/403/404 a caller sees, and 404 is ambiguous ("not a member" and "you may not look"
 //! look the same), which is why gates must preflight `GET /teams/{id}`.
 
