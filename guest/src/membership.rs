@@ -6,6 +6,8 @@
 //! readable or not; only on a readable team does a 404 mean "not a member". Anything the host
 //! could not confirm arrives as `member: null` and never counts.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use crate::text::one_line;
@@ -45,7 +47,9 @@ pub struct MembershipFact {
 /// Who is in which team, as far as it is known.
 pub struct Memberships<'a> {
     pub teams: &'a [TeamFact],
-    pub facts: &'a [MembershipFact],
+    /// (team reference, ASCII-lowercased login) → the first answer for it: one lookup per team
+    /// and login, however many thousand reviewers there are (no scan of every fact per login).
+    index: HashMap<(&'a str, String), &'a MembershipFact>,
 }
 
 /// What is known about one login.
@@ -59,7 +63,15 @@ pub enum Standing {
     Unknown(String),
 }
 
-impl Memberships<'_> {
+impl<'a> Memberships<'a> {
+    pub fn new(teams: &'a [TeamFact], facts: &'a [MembershipFact]) -> Memberships<'a> {
+        let mut index = HashMap::with_capacity(facts.len());
+        for fact in facts {
+            index.entry((fact.team.as_str(), fact.login.to_ascii_lowercase())).or_insert(fact);
+        }
+        Memberships { teams, index }
+    }
+
     /// The login's standing across all teams (any-of): a confirmed membership wins; otherwise any
     /// unconfirmed team makes it unknown; otherwise it is a confirmed non-member.
     pub fn standing(&self, login: &str) -> Standing {
@@ -75,7 +87,7 @@ impl Memberships<'_> {
                 });
                 continue;
             }
-            let fact = self.facts.iter().find(|f| f.team == team.reference && f.login.eq_ignore_ascii_case(login));
+            let fact = self.index.get(&(team.reference.as_str(), login.to_ascii_lowercase())).copied();
             match fact.and_then(|f| f.member) {
                 Some(true) => return Standing::Member(team.name.clone()),
                 Some(false) => {}
@@ -157,7 +169,7 @@ mod tests {
             fact("dave", "acme/qa", None),
             fact("dave", "acme/security", Some(true)),
         ];
-        let m = Memberships { teams: &teams, facts: &facts };
+        let m = Memberships::new(&teams, &facts);
         assert_eq!(m.standing("ALICE"), Standing::Member("qa".into()));
         assert_eq!(m.standing("bob"), Standing::NotMember);
         assert!(matches!(m.standing("carol"), Standing::Unknown(_)));
@@ -169,7 +181,7 @@ mod tests {
     fn unreadable_team_leaves_everyone_unknown_unless_confirmed_elsewhere() {
         let teams = [team("acme/qa", "qa", false), team("acme/security", "security", true)];
         let facts = [fact("alice", "acme/security", Some(true)), fact("bob", "acme/security", Some(false))];
-        let m = Memberships { teams: &teams, facts: &facts };
+        let m = Memberships::new(&teams, &facts);
         assert_eq!(m.standing("alice"), Standing::Member("security".into()));
         assert!(matches!(m.standing("bob"), Standing::Unknown(ref why) if why.contains("Must be a team member")));
         assert!(!m.all_readable());

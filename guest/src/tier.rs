@@ -170,7 +170,7 @@ mod tests {
 
     fn decided(enabled: bool, pr: &Value, timeline: Option<&[Value]>) -> TierTrust {
         let (teams, facts) = (teams(), facts());
-        decide(enabled, pr, timeline, "author", &Memberships { teams: &teams, facts: &facts })
+        decide(enabled, pr, timeline, "author", &Memberships::new(&teams, &facts))
     }
 
     #[test]

@@ -183,7 +183,11 @@ fn a_local_file_that_changes_while_the_guest_reads_it_is_an_error() {
     let path = dir.path().join("providers.yaml");
     for (changed, needle) in [(&b"short"[..], "now shorter than its"), (&[b'x'; 20_000][..], "grew beyond its")] {
         std::fs::write(&path, [b'a'; 10_000]).expect("write");
-        let blob = gitea_gate::files::open_bounded(&path, 1 << 20, "the local copy").expect("open");
+        // Opened as drift opens a local copy (files.rs confines the path to the working
+        // directory; this test is about the stream, so it opens the temporary file directly).
+        let file = std::fs::File::open(&path).expect("open");
+        let label = format!("the local copy {}", path.display());
+        let blob = gitea_gate::blob::Blob::File(gitea_gate::blob::LocalFile::new(file, 10_000, label));
         std::fs::write(&path, changed).expect("change it after it was opened");
         let mut request = Request::new("drift", serde_json::Value::Null);
         request.blob(blob);

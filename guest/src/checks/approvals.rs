@@ -104,7 +104,7 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
         }
     }
 
-    let m = Memberships { teams: &facts.teams, facts: facts.membership.as_deref().unwrap_or(&[]) };
+    let m = Memberships::new(&facts.teams, facts.membership.as_deref().unwrap_or(&[]));
     let mut confirmed = Vec::new();
     let mut not_members = Vec::new();
     let mut unknown = Vec::new();

@@ -430,12 +430,15 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
             let mut verdict =
                 pending(&c, "checklist", "team membership of the people who acknowledged items is not known yet");
             verdict.needs = Some(Needs::Membership(
-                to_probe.iter().map(|login| MembershipProbe { login: login.clone(), teams: readable.clone() }).collect(),
+                to_probe
+                    .iter()
+                    .map(|login| MembershipProbe { login: login.clone(), teams: readable.clone() })
+                    .collect(),
             ));
             return Ok(verdict);
         }
     }
-    let m = Memberships { teams: &facts.teams, facts: facts.membership.as_deref().unwrap_or(&[]) };
+    let m = Memberships::new(&facts.teams, facts.membership.as_deref().unwrap_or(&[]));
 
     // Each person's standing, once; then the tally, item by item, in the configured order.
     let mut not_counted = Vec::new();

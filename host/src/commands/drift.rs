@@ -254,7 +254,8 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
                 Some(base) if token_missing => match base_manifest(&client()?, &run, manifest, &base) {
                     Ok(found) => found,
                     Err(_) => {
-                        unread_manifest = Some(format!("the canonical copies {} names at the base commit", manifest.display()));
+                        unread_manifest =
+                            Some(format!("the canonical copies {} names at the base commit", manifest.display()));
                         (Vec::new(), None)
                     }
                 },

@@ -88,7 +88,9 @@ pub fn fetch(
     let (bytes, via_raw) = match (field("encoding"), field("content")) {
         // Gitea 1.22 sends a file above the inline limit as `content: ""` with `encoding: "base64"`
         // (docs/gitea.md §14): it looks like an empty file, and only `size` says it is not one.
-        (Some("base64"), Some("")) if size > 0 => (fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?, true),
+        (Some("base64"), Some("")) if size > 0 => {
+            (fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?, true)
+        }
         (Some("base64"), Some(content)) => {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(content)
