@@ -200,8 +200,8 @@ def main():
             row("drift 1 KiB", latency, ours, base)
         # Hostile volume (0 ms): each must decide (exit 0), target < 2 s.
         fake.latency(0)
-        ours = measure_rss(gate + ["--event-name", "push", "checklist", "--config", cfg, "--pr", "4",
-                                   "--token-env", "REVIEW_TOKEN"], args.runs, env)
+        ours = measure_rss(gate + ["--event-name", "push", "checklist", "--config", "sop.json", "--pr", "4",
+                                   "--token-env", "REVIEW_TOKEN"], args.runs, env, cwd=work)
         row("checklist over 5 MiB of comments", 0, ours, note="target < 2 s")
         ours = measure_rss(gate + ["--event-name", "push", "approvals", "--team", "acme/qa", "--min", "50",
                                    "--pr", "3", "--token-env", "REVIEW_TOKEN"], args.runs, env)
