@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{Cli, DriftArgs};
 use crate::codes;
-use crate::commands::{Problem, api_client, check_token_env, decide_in_context, report};
+use crate::commands::{Problem, api_client, check_token_env, decide_in_context, report, run_repository};
 use crate::facts::{self, RunFacts};
 use crate::files::{beneath, open_bounded, read_bounded, read_bounded_if_exists, utf8_path};
 use crate::gitea::contents;
@@ -175,19 +175,10 @@ fn pull_request_base(run: &RunFacts, client: impl Fn() -> Result<Client, Problem
     let number = payload
         .and_then(|p| p.get("issue")?.get("number")?.as_u64())
         .ok_or_else(|| unknown("the event payload has no issue.number".to_owned()))?;
-    let repo = run_repo(run)?;
+    let repo = run_repository(run, "the drift manifest is read from its base commit")?;
     let pr = crate::gitea::pulls::get(&client()?, &repo, number)
         .map_err(|e| Problem::api(&e, "cannot read the pull request"))?;
     sha_of(&pr).map(Some).ok_or_else(|| unknown(format!("pull request #{number} has no base.sha")))
-}
-
-fn run_repo(run: &RunFacts) -> Result<RepoName, Problem> {
-    let raw = run.repository.as_deref().ok_or_else(|| {
-        Problem::usage(
-            "GITHUB_REPOSITORY is unset (pass --repository OWNER/NAME): the manifest is read from its base commit",
-        )
-    })?;
-    RepoName::parse(raw).map_err(|why| Problem::usage(format!("--repository: {why}")))
 }
 
 /// `--manifest FILE` from the base commit `base` of the run's repository, with a finding when the
@@ -200,7 +191,7 @@ fn base_manifest(
 ) -> Result<(Vec<PairSpec>, Option<Finding>), Problem> {
     let parts = beneath(manifest, "the manifest")?;
     let repo_path = parts.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/");
-    let repo = run_repo(run)?;
+    let repo = run_repository(run, "the drift manifest is read from its base commit")?;
     let shown = format!("{repo_path} (at the base commit {base})");
     let fetched =
         contents::fetch(client, &repo, base, &repo_path, MAX_MANIFEST_BYTES).map_err(|e| Problem::Undecided {

@@ -87,6 +87,17 @@ pub fn check_token_env(name: Option<&str>) -> Result<(), Problem> {
     }
 }
 
+/// The run's repository (`GITHUB_REPOSITORY` or `--repository`), parsed; `why` says what needs it.
+pub fn run_repository(run: &RunFacts, why: &str) -> Result<crate::gitea::RepoName, Problem> {
+    let raw = run.repository.as_deref().ok_or_else(|| {
+        Problem::usage_with_help(
+            format!("the run's repository is unknown ({why})"),
+            "set GITHUB_REPOSITORY or pass --repository OWNER/NAME",
+        )
+    })?;
+    crate::gitea::RepoName::parse(raw).map_err(|why| Problem::usage(format!("--repository: {why}")))
+}
+
 /// A client for the run's Gitea API; `purpose` completes "no Gitea API URL to …".
 pub fn api_client(cli: &Cli, run: &RunFacts, purpose: &str, token: Option<Token>) -> Result<Client, Problem> {
     let api_url = run.api_url.as_deref().ok_or_else(|| {

@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
-use crate::commands::{Problem, api_client, check_token_env, report};
+use crate::commands::{Problem, api_client, check_token_env, report, run_repository};
 use crate::env;
 use crate::facts::{self, RunFacts};
 use crate::gitea::teams::{self, ResolveError, Team, TeamRef};
-use crate::gitea::{self, ApiError, Client, RepoName, Token};
+use crate::gitea::{self, ApiError, Client, Token};
 use crate::output::Report;
 use crate::parallel;
 use crate::protocol::{Request, Trust, decide};
@@ -56,7 +56,7 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -
     check_token_env(gate.token_env)?;
     // A malformed repository name is a usage error before any request (it would address another path).
     if run.repository.is_some() {
-        run_repository(&run)?;
+        run_repository(&run, "the pull request and its statuses live there")?;
     }
     let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
     let token_missing = gate.token_env.is_some() && token.is_none();
@@ -67,13 +67,14 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -
 
     // With a status context, `pending` goes on the head as soon as it is known, and every way
     // this run ends — decided or not — posts a final state after it (see commit_status.rs).
-    let mut lifecycle = match (gate.status_context, &client, run_repository(&run)) {
-        (Some(context), Some(client), Ok(repo)) => {
-            let target = gate.target_url.map(str::to_owned).or_else(|| run_url(&run));
-            Some(StatusLifecycle::new(client, repo, context, target, gate.token_env.unwrap_or("the token")))
-        }
-        _ => None,
-    };
+    let mut lifecycle =
+        match (gate.status_context, &client, run_repository(&run, "the pull request and its statuses live there")) {
+            (Some(context), Some(client), Ok(repo)) => {
+                let target = gate.target_url.map(str::to_owned).or_else(|| run_url(&run));
+                Some(StatusLifecycle::new(client, repo, context, target, gate.token_env.unwrap_or("the token")))
+            }
+            _ => None,
+        };
     if let (Some(lifecycle), Some(sha)) = (&mut lifecycle, payload_head_sha(&run, gate.pr)) {
         lifecycle.head_known(&sha);
     }
@@ -181,17 +182,6 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, facts: &Value, gathered: &Gather
     Request::new(gate.check, facts)
 }
 
-/// The run's repository: where the pull request lives and where its statuses go (docs/gitea.md §5.4).
-fn run_repository(run: &RunFacts) -> Result<RepoName, Problem> {
-    let raw = run.repository.as_deref().ok_or_else(|| {
-        Problem::usage_with_help(
-            "the run's repository is unknown",
-            "set GITHUB_REPOSITORY or pass --repository OWNER/NAME",
-        )
-    })?;
-    RepoName::parse(raw).map_err(|why| Problem::usage(format!("--repository: {why}")))
-}
-
 /// The pull request, all its reviews and (for the checklist) its comments, fetched at once.
 fn fetch_pull_request(
     client: &Client,
@@ -200,7 +190,7 @@ fn fetch_pull_request(
     number: u64,
     gathered: &mut Gathered,
 ) -> Result<(), Problem> {
-    let repo = run_repository(run)?;
+    let repo = run_repository(run, "the pull request and its statuses live there")?;
     crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
     let (pr, reviews, comments, timeline) = std::thread::scope(|scope| {
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
