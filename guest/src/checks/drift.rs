@@ -82,48 +82,7 @@ pub fn evaluate(facts: DriftFacts, blobs: &[&[u8]]) -> Result<Verdict, InvalidIn
     });
     let token_missing = facts.token.as_ref().filter(|t| !t.present);
 
-    let mut reports = Vec::with_capacity(facts.pairs.len());
-    let mut findings = Vec::new();
-    for pair in &facts.pairs {
-        let (canonical, local) = (one_line(&pair.canonical.label), one_line(&pair.local.label));
-        let (Some(expected), Some(actual)) = (&pair.canonical.bytes, &pair.local.bytes) else {
-            let unfetched_remote =
-                pair.canonical.remote && pair.canonical.bytes.is_none() && pair.local.bytes.is_some();
-            if token_missing.is_none() || !unfetched_remote {
-                return Err(InvalidInput(format!("the pair {local} ← {canonical} has no bytes to compare")));
-            }
-            reports.push(PairReport { canonical, local, commit: None, status: "skipped", comparison: None });
-            continue;
-        };
-        let (expected, actual) = (expected.resolve(blobs)?, actual.resolve(blobs)?);
-        let comparison =
-            compare(&expected, &actual, (&format!("canonical: {canonical}"), &format!("local: {local}")), limits);
-        if let Some(d) = &comparison.difference {
-            findings.push(drift_finding(&canonical, &local, &comparison));
-            if d.line_endings_only {
-                findings.push(
-                    Finding::new(
-                        Code::LineEndingsDiffer,
-                        Level::Warning,
-                        format!("{local} differs only in line endings"),
-                    )
-                    .message(format!(
-                        "{local} and {canonical} differ only in line endings (CRLF versus LF): an editor or \
-                             git's core.autocrlf rewrote one of them."
-                    ))
-                    .help("check .gitattributes (e.g. `* text=auto eol=lf`) and re-sync the copy byte for byte"),
-                );
-            }
-        }
-        let status = if comparison.identical { "identical" } else { "drifted" };
-        reports.push(PairReport {
-            canonical,
-            local,
-            commit: pair.canonical.commit.clone(),
-            status,
-            comparison: Some(comparison),
-        });
-    }
+    let (reports, findings) = compare_pairs(&facts.pairs, blobs, limits, token_missing.is_some())?;
 
     let drifted: Vec<&PairReport> = reports.iter().filter(|r| r.status == "drifted").collect();
     let skipped = reports.iter().filter(|r| r.status == "skipped").count();
@@ -165,6 +124,60 @@ pub fn evaluate(facts: DriftFacts, blobs: &[&[u8]]) -> Result<Verdict, InvalidIn
     verdict.needs = classification.needs.clone();
     verdict.details = json!({ "pairs": reports, "compared": compared, "skipped": skipped });
     Ok(verdict)
+}
+
+/// Compare every pair: a report per pair and the findings about drifted ones. A remote canonical
+/// left unfetched because the token is missing is `skipped`; any other pair without bytes is
+/// invalid input.
+fn compare_pairs(
+    pairs: &[Pair],
+    blobs: &[&[u8]],
+    limits: DiffLimits,
+    token_missing: bool,
+) -> Result<(Vec<PairReport>, Vec<Finding>), InvalidInput> {
+    let mut reports = Vec::with_capacity(pairs.len());
+    let mut findings = Vec::new();
+    for pair in pairs {
+        let (canonical, local) = (one_line(&pair.canonical.label), one_line(&pair.local.label));
+        let (Some(expected), Some(actual)) = (&pair.canonical.bytes, &pair.local.bytes) else {
+            let unfetched_remote =
+                pair.canonical.remote && pair.canonical.bytes.is_none() && pair.local.bytes.is_some();
+            if !token_missing || !unfetched_remote {
+                return Err(InvalidInput(format!("the pair {local} ← {canonical} has no bytes to compare")));
+            }
+            reports.push(PairReport { canonical, local, commit: None, status: "skipped", comparison: None });
+            continue;
+        };
+        let (expected, actual) = (expected.resolve(blobs)?, actual.resolve(blobs)?);
+        let comparison =
+            compare(&expected, &actual, (&format!("canonical: {canonical}"), &format!("local: {local}")), limits);
+        if let Some(d) = &comparison.difference {
+            findings.push(drift_finding(&canonical, &local, &comparison));
+            if d.line_endings_only {
+                findings.push(
+                    Finding::new(
+                        Code::LineEndingsDiffer,
+                        Level::Warning,
+                        format!("{local} differs only in line endings"),
+                    )
+                    .message(format!(
+                        "{local} and {canonical} differ only in line endings (CRLF versus LF): an editor or \
+                         git's core.autocrlf rewrote one of them."
+                    ))
+                    .help("check .gitattributes (e.g. `* text=auto eol=lf`) and re-sync the copy byte for byte"),
+                );
+            }
+        }
+        let status = if comparison.identical { "identical" } else { "drifted" };
+        reports.push(PairReport {
+            canonical,
+            local,
+            commit: pair.canonical.commit.clone(),
+            status,
+            comparison: Some(comparison),
+        });
+    }
+    Ok((reports, findings))
 }
 
 fn drift_finding(canonical: &str, local: &str, c: &Comparison) -> Finding {

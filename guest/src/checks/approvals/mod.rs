@@ -9,17 +9,21 @@
 //!    alone reach `min`, the gate passes; if the shortfall could be an unconfirmed member, the
 //!    gate cannot decide (exit 3) and says what the token's owner needs.
 
+//!
+//! The decision is `decide.rs` (typed: who counted, who did not and why, the call); its words
+//! are `render.rs`; what approvals shares with the checklist is `checks/pull_request.rs`.
+
+mod decide;
+mod render;
+
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::InvalidInput;
-use crate::checks::trust::{Classification, classify, secret_policy};
-use crate::findings::{Code, Finding, Level};
-use crate::membership::{MembershipFact, Memberships, Standing, TeamFact, team_label, token_fix};
-use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact, StatusText, Verdict};
-use crate::pulls::{author_login, pull_request_number};
-use crate::reviews::{Decision, exclusion, head_sha, latest_decisions};
-use crate::text::{join_bounded, one_line};
+use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, token_name};
+use crate::checks::trust::classify;
+use crate::membership::{MembershipFact, Memberships, TeamFact};
+use crate::protocol::{RunContext, SecretFact, Verdict};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,273 +53,33 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     if facts.teams.is_empty() {
         return Err(InvalidInput("no teams to count approvals from".to_owned()));
     }
-    let teams = facts.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
-
-    if let Some(token) = facts.token.as_ref().filter(|t| !t.present) {
-        let purpose = format!("counting {teams} approvals");
-        let policy = secret_policy(&c, &[token.name.as_str()], &purpose);
-        let status = format!("{} is not set", one_line(&token.name));
-        return Ok(policy_verdict("approvals", &c, policy.outcome, policy.decisive, &status));
+    let team_names = facts.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+    let purpose = format!("counting {team_names} approvals");
+    if let Some(verdict) = missing_token("approvals", &c, facts.token.as_ref(), &purpose) {
+        return Ok(verdict);
     }
     let Some(pr) = facts.pull_request.as_ref() else {
         return Ok(ask_for_pull_request(&c, "approvals", facts.pr_number, &facts.context));
     };
-    let author = author_login(pr).unwrap_or_default();
-    let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
-    let head = head_sha(pr);
-
-    // An approval counts only if it stands: of the head (or --allow-stale), not dismissed, not
-    // re-requested (reviews.rs).
-    let (latest, malformed) = latest_decisions(&facts.reviews);
-    let mut excluded = Vec::new();
-    let mut candidates = Vec::new();
-    for review in &latest {
-        match exclusion(review, &author, head, facts.allow_stale) {
-            Some(why) => excluded.push(why),
-            None => candidates.push(review),
-        }
+    let reviews = decide::reviews(&facts, pr);
+    let what = "team membership of the reviewers is not known yet";
+    let known = facts.membership.is_some();
+    if let Some(ask) = ask_for_membership(&c, "approvals", what, &facts.teams, known, &reviews.to_probe()) {
+        return Ok(ask);
     }
-    let approvers: Vec<&str> =
-        candidates.iter().filter(|r| r.decision == Decision::Approved).map(|r| r.login.as_str()).collect();
-    let blockers: Vec<&str> = if facts.block_on_changes_requested {
-        // A change request blocks whether or not it is stale or of the head (as in Gitea's own
-        // merge check), and until the reviewer reviews again even when re-requested.
-        latest
-            .iter()
-            .filter(|r| r.decision == Decision::ChangesRequested && exclusion(r, &author, head, true).is_none())
-            .map(|r| r.login.as_str())
-            .collect()
-    } else {
-        Vec::new()
-    };
-
-    let to_probe: Vec<&str> = approvers.iter().chain(&blockers).copied().collect();
-    if facts.membership.is_none() && !to_probe.is_empty() {
-        let readable: Vec<String> = facts.teams.iter().filter(|t| t.readable).map(|t| t.reference.clone()).collect();
-        if !readable.is_empty() {
-            let mut probes: Vec<MembershipProbe> = to_probe
-                .iter()
-                .map(|login| MembershipProbe { login: (*login).to_owned(), teams: readable.clone() })
-                .collect();
-            probes.dedup_by(|a, b| a.login.eq_ignore_ascii_case(&b.login));
-            let mut verdict = pending(&c, "approvals", "team membership of the reviewers is not known yet");
-            verdict.needs = Some(Needs::Membership(probes));
-            return Ok(verdict);
-        }
-    }
-
     let m = Memberships::new(&facts.teams, facts.membership.as_deref().unwrap_or(&[]));
-    let mut confirmed = Vec::new();
-    let mut not_members = Vec::new();
-    let mut unknown = Vec::new();
-    for login in &approvers {
-        match m.standing(login) {
-            Standing::Member(team) => confirmed.push((*login, team)),
-            Standing::NotMember => not_members.push(*login),
-            Standing::Unknown(why) => unknown.push((*login, why)),
-        }
-    }
-    let mut blocking = Vec::new();
-    let mut blocking_unknown = Vec::new();
-    for login in &blockers {
-        match m.standing(login) {
-            Standing::Member(team) => blocking.push((*login, team)),
-            Standing::NotMember => {}
-            Standing::Unknown(why) => blocking_unknown.push((*login, why)),
-        }
-    }
-
-    let shown = |list: &[(&str, String)]| {
-        join_bounded(&list.iter().map(|(l, t)| format!("{} ({t})", one_line(l))).collect::<Vec<_>>(), 3)
-    };
-    let token_name = facts.token.as_ref().map_or("the token".to_owned(), |t| one_line(&t.name));
-    let unreadable: Vec<&TeamFact> = facts.teams.iter().filter(|t| !t.readable).collect();
-    let count = confirmed.len();
-    let min = facts.min as usize;
-
-    let mut findings = vec![c.basis.clone()];
-    findings.extend(c.warnings.iter().cloned());
-    for why in &excluded {
-        findings.push(Finding::new(Code::ReviewNotCounted, Level::Notice, why.clone()));
-    }
-    for login in &not_members {
-        findings.push(Finding::new(
-            Code::ReviewNotCounted,
-            Level::Notice,
-            format!("{} approved but is not a member of {teams}", one_line(login)),
-        ));
-    }
-    if malformed > 0 {
-        findings.push(Finding::new(
-            Code::ReviewNotCounted,
-            Level::Warning,
-            format!("{malformed} approving review rows without a user were ignored"),
-        ));
-    }
-    if !unreadable.is_empty() {
-        findings.push(
-            Finding::new(
-                Code::TeamUnreadable,
-                Level::Warning,
-                format!(
-                    "{token_name} cannot read {}",
-                    unreadable
-                        .iter()
-                        .map(|t| format!(
-                            "{} ({})",
-                            team_label(t),
-                            t.unreadable_reason.as_deref().map_or(String::new(), one_line)
-                        ))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-            .help(token_fix(&token_name, &unreadable)),
-        );
-    }
-
-    let (outcome, decisive, description) = if !blocking.is_empty() {
-        let who = shown(&blocking);
-        (
-            Outcome::Fail,
-            Finding::new(Code::ChangesRequested, Level::Error, format!("changes requested by {who} on #{number}"))
-                .help("address the review, then ask the reviewer to approve (--block-on-changes-requested)"),
-            format!("changes requested by {who}"),
-        )
-    } else if count >= min && blocking_unknown.is_empty() {
-        let who = shown(&confirmed);
-        (
-            Outcome::Pass,
-            Finding::new(
-                Code::ApprovalsMet,
-                Level::Notice,
-                format!("{count}/{min} {teams} approvals on #{number}: {who}"),
-            ),
-            format!("approved by {who}"),
-        )
-    } else if !unknown.is_empty() || !blocking_unknown.is_empty() {
-        let whys: Vec<String> = unknown.iter().chain(&blocking_unknown).map(|(_, why)| why.clone()).collect();
-        let verify = if unreadable.is_empty() {
-            "membership".to_owned()
-        } else {
-            unreadable.iter().map(|t| team_label(t)).collect::<Vec<_>>().join(", ")
-        };
-        let code = if unreadable.is_empty() { Code::MembershipUnverified } else { Code::TeamUnreadable };
-        let teams_needing: Vec<&TeamFact> =
-            if unreadable.is_empty() { facts.teams.iter().collect() } else { unreadable.clone() };
-        (
-            Outcome::Error,
-            Finding::new(
-                code,
-                Level::Error,
-                format!(
-                    "cannot verify {teams} membership for {} with {token_name}; {count}/{min} confirmed",
-                    join_bounded(
-                        &unknown.iter().chain(&blocking_unknown).map(|(l, _)| one_line(l)).collect::<Vec<_>>(),
-                        3
-                    )
-                ),
-            )
-            .message(format!(
-                "{count} of the {min} required {teams} approvals are confirmed, and the rest cannot be decided: {}. \
-                 An unconfirmed membership never counts.",
-                join_bounded(&whys, 2)
-            ))
-            .help(token_fix(&token_name, &teams_needing)),
-            format!("cannot verify {verify}: {token_name} cannot read team membership"),
-        )
-    } else {
-        (
-            Outcome::Fail,
-            Finding::new(Code::ApprovalsMissing, Level::Error, format!("{count}/{min} {teams} approvals on #{number}"))
-                .help(format!("ask a member of {teams} to review and approve the pull request")),
-            format!("{count}/{min} {teams} approvals"),
-        )
-    };
-
-    let mut verdict = Verdict::new("approvals", outcome, c.trust, &decisive);
-    verdict.findings = findings;
-    verdict.findings.push(decisive);
-    let state = match outcome {
-        Outcome::Pass | Outcome::Skip => "success",
-        Outcome::Fail => "failure",
-        Outcome::Error => "error",
-    };
-    verdict.status = Some(StatusText { state, description: bounded(&description) });
-    verdict
-        .outputs
-        .insert("approved-by".to_owned(), confirmed.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>().join(","));
-    verdict.outputs.insert("approvals".to_owned(), count.to_string());
-    verdict.details = json!({
-        "pull_request": number,
-        "author": author,
-        "min": min,
-        "teams": facts.teams.iter().map(|t| json!({"team": team_label(t), "readable": t.readable})).collect::<Vec<_>>(),
-        "approved_by": confirmed.iter().map(|(l, t)| json!({"login": l, "team": t})).collect::<Vec<_>>(),
-        "not_members": not_members,
-        "unconfirmed": unknown.iter().map(|(l, why)| json!({"login": l, "why": why})).collect::<Vec<_>>(),
-        "changes_requested_by": blocking.iter().map(|(l, t)| json!({"login": l, "team": t})).collect::<Vec<_>>(),
-        "latest_reviews": latest,
-    });
-    Ok(verdict)
-}
-
-/// Commit-status descriptions are short one-liners.
-pub fn bounded(description: &str) -> String {
-    let line = one_line(description);
-    if line.chars().count() <= 140 { line } else { format!("{}…", line.chars().take(139).collect::<String>()) }
-}
-
-/// The verdict for a missing token (trust policy).
-pub fn policy_verdict(
-    check: &str,
-    c: &Classification,
-    outcome: Outcome,
-    decisive: Option<Finding>,
-    status: &str,
-) -> Verdict {
-    let decisive = decisive.unwrap_or_else(|| c.basis.clone());
-    let mut verdict = Verdict::new(check, outcome, c.trust, &decisive);
-    verdict.findings.push(c.basis.clone());
-    verdict.findings.extend(c.warnings.iter().cloned());
-    verdict.findings.push(decisive);
-    if outcome == Outcome::Fail {
-        verdict.status = Some(StatusText { state: "failure", description: bounded(status) });
-    }
-    verdict
-}
-
-/// A fail-closed interim verdict that asks the host for more facts.
-pub fn pending(c: &Classification, check: &str, what: &str) -> Verdict {
-    let finding = Finding::new(Code::FactsNeeded, Level::Error, what.to_owned());
-    let mut verdict = Verdict::new(check, Outcome::Error, c.trust, &finding);
-    verdict.findings.push(finding);
-    verdict
-}
-
-/// Ask for the pull request the run is about, or say that there is none.
-pub fn ask_for_pull_request(c: &Classification, check: &str, explicit: Option<u64>, context: &RunContext) -> Verdict {
-    match explicit.or_else(|| pull_request_number(context)) {
-        Some(number) => {
-            let mut verdict = pending(c, check, &format!("pull request #{number} has not been fetched yet"));
-            verdict.needs = Some(Needs::PullRequestData(number));
-            verdict
-        }
-        None => {
-            let event = &c.event;
-            let finding = Finding::new(Code::NoPullRequest, Level::Error, format!("this {event} run is not about a pull request"))
-                .help("run the gate on pull_request, pull_request_target, pull_request_review or issue_comment events, or pass --pr N");
-            let mut verdict = Verdict::new(check, Outcome::Error, c.trust, &finding);
-            verdict.findings.push(finding);
-            verdict
-        }
-    }
+    let tally = decide::tally(&reviews, &m, facts.min);
+    let words = render::Words { c: &c, teams: &facts.teams, team_names, token_name: token_name(facts.token.as_ref()) };
+    Ok(render::verdict(&words, &reviews, &tally))
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
-    use crate::protocol::EventFacts;
+    use crate::findings::{Code, Level};
+    use crate::protocol::{EventFacts, MembershipProbe, Needs, Outcome};
 
     fn team(readable: bool) -> TeamFact {
         TeamFact {
