@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::InvalidInput;
 use crate::bytes::ByteSource;
-use crate::checks::trust::{classify, secret_policy};
+use crate::checks::trust::{ActionInput, classify, secret_policy};
 use crate::compare::{Comparison, DiffLimits, compare};
 use crate::findings::{Code, Finding, Level};
 use crate::protocol::{Outcome, RunContext, SecretFact, Verdict};
@@ -96,6 +96,7 @@ pub fn evaluate(facts: DriftFacts, blobs: &[&[u8]]) -> Result<Verdict, InvalidIn
             &classification,
             &[token.name.as_str()],
             &format!("the drift check against {}", join_bounded(&repos, 2)),
+            ActionInput::Token,
         )
     });
     let (outcome, decisive) = match (&policy, drifted.is_empty()) {

@@ -2,7 +2,7 @@
 //! for the pull request and for membership probes, and the mapping of a verdict to a commit
 //! status. Each gate decides on its own; this module only asks and words.
 
-use crate::checks::trust::{Classification, secret_policy};
+use crate::checks::trust::{ActionInput, Classification, secret_policy};
 use crate::findings::{Code, Finding, Level};
 use crate::membership::TeamFact;
 use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact, StatusText, Verdict};
@@ -35,7 +35,7 @@ pub fn token_name(token: Option<&SecretFact>) -> String {
 /// (trusted run → fail naming it; untrusted run → skip). `None` when the token is there.
 pub fn missing_token(check: &str, c: &Classification, token: Option<&SecretFact>, purpose: &str) -> Option<Verdict> {
     let token = token.filter(|t| !t.present)?;
-    let policy = secret_policy(c, &[token.name.as_str()], purpose);
+    let policy = secret_policy(c, &[token.name.as_str()], purpose, ActionInput::Token);
     let decisive = policy.decisive.unwrap_or_else(|| c.basis.clone());
     let mut verdict = Verdict::new(check, policy.outcome, c.trust, &decisive);
     verdict.findings.push(c.basis.clone());

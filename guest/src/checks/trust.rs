@@ -415,6 +415,23 @@ fn classify_issue_comment(event: String, ctx: &RunContext) -> Classification {
     }
 }
 
+/// The action input that carries a missing secret into the step, named in the fix: the gates
+/// that read a token take it as `token`; `check: trust` takes the secret under test as `secret`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionInput {
+    Token,
+    Secret,
+}
+
+impl ActionInput {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionInput::Token => "token",
+            ActionInput::Secret => "secret",
+        }
+    }
+}
+
 /// What the policy concluded about the required secrets.
 pub struct SecretPolicy {
     pub outcome: Outcome,
@@ -424,7 +441,7 @@ pub struct SecretPolicy {
 
 /// The seed's policy: missing in a trusted run → fail (naming the secret and the fix);
 /// missing in an untrusted run → warning and skip.
-pub fn secret_policy(c: &Classification, missing: &[&str], purpose: &str) -> SecretPolicy {
+pub fn secret_policy(c: &Classification, missing: &[&str], purpose: &str, input: ActionInput) -> SecretPolicy {
     if missing.is_empty() {
         return SecretPolicy { outcome: Outcome::Pass, decisive: None };
     }
@@ -447,7 +464,8 @@ pub fn secret_policy(c: &Classification, missing: &[&str], purpose: &str) -> Sec
                 ))
                 .help(format!(
                     "add {names} as an Actions secret (repository or organization settings → Actions → \
-                     Secrets) and pass {pronoun} to this step (env: or the action's token input)"
+                     Secrets) and pass {pronoun} to this step (env: for the CLI, or the action's `{}` input)",
+                    input.as_str()
                 )),
             ),
         },
@@ -473,7 +491,7 @@ pub fn secret_policy(c: &Classification, missing: &[&str], purpose: &str) -> Sec
 pub fn evaluate(facts: TrustFacts) -> Verdict {
     let c = classify(&facts.context);
     let missing: Vec<&str> = facts.secrets.iter().filter(|s| !s.present).map(|s| s.name.as_str()).collect();
-    let policy = secret_policy(&c, &missing, "the gate that needs it");
+    let policy = secret_policy(&c, &missing, "the gate that needs it", ActionInput::Secret);
 
     let decisive = policy.decisive.clone().unwrap_or_else(|| {
         let mut basis = c.basis.clone();
@@ -629,7 +647,7 @@ mod tests {
             (&untrusted, vec!["AUTO_SYNC_TOKEN"], Outcome::Skip, Some(Code::SecretUnavailable)),
         ];
         for (c, missing, outcome, code) in cases {
-            let p = secret_policy(c, &missing, "the drift check");
+            let p = secret_policy(c, &missing, "the drift check", ActionInput::Token);
             assert_eq!((p.outcome, p.decisive.as_ref().map(|f| f.code)), (outcome, code));
             if let Some(f) = p.decisive {
                 assert!(f.message.contains("AUTO_SYNC_TOKEN"), "{}", f.message);
@@ -657,5 +675,19 @@ mod tests {
         let v = evaluate(TrustFacts { context: ctx("pull_request", p), secrets: vec![] });
         assert!(!v.reason.contains('\n'));
         assert!(v.findings.iter().all(|f| !f.message.contains('\n')));
+    }
+
+    #[test]
+    fn the_fix_names_the_action_input_that_applies() {
+        let push = ctx("push", json!({}));
+        let trust = evaluate(TrustFacts {
+            context: push.clone(),
+            secrets: vec![SecretFact { name: "AUTO_SYNC_TOKEN".into(), present: false }],
+        });
+        let help = trust.findings.last().and_then(|f| f.help.clone()).unwrap_or_default();
+        assert!(help.contains("the action's `secret` input") && !help.contains("`token`"), "{help}");
+        let gate = secret_policy(&classify(&push), &["SOP_TIER_CHECK_TOKEN"], "counting", ActionInput::Token);
+        let help = gate.decisive.and_then(|f| f.help).unwrap_or_default();
+        assert!(help.contains("the action's `token` input") && help.contains("SOP_TIER_CHECK_TOKEN"), "{help}");
     }
 }
