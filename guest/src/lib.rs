@@ -106,6 +106,7 @@ pub fn invalid_input(why: &InvalidInput) -> Verdict {
     let mut verdict = Verdict::new("unknown", Outcome::Error, Trust::Trusted, &finding);
     verdict.findings.push(finding);
     verdict.details = json!({ "protocol_version": PROTOCOL_VERSION });
+    checks::summary::attach(&mut verdict, &[], Vec::new());
     verdict
 }
 

@@ -167,6 +167,10 @@ pub struct Verdict {
     /// Structured, check-specific facts behind the verdict (digests, tallies, …).
     #[serde(skip_serializing_if = "Value::is_null")]
     pub details: Value,
+    /// The job summary: short Markdown (verdict, what counted and what is missing, the fix) that
+    /// the host appends to `$GITHUB_STEP_SUMMARY` (checks/summary.rs). Absent on interim verdicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 impl Verdict {
@@ -184,6 +188,7 @@ impl Verdict {
             status: None,
             needs: None,
             details: Value::Null,
+            summary: None,
         }
     }
 }

@@ -13,9 +13,14 @@ pub const MAX_FIELD_CHARS: usize = 120;
 /// OSC-8 sequence reaches a log) and the bidi controls (overrides and embeddings U+202A–U+202E,
 /// isolates U+2066–U+2069, marks U+200E/U+200F/U+061C); overlong text is cut with `…`.
 pub fn one_line(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len().min(MAX_FIELD_CHARS + 8));
+    one_line_of(raw, MAX_FIELD_CHARS)
+}
+
+/// [`one_line`] with another bound on the characters kept.
+pub fn one_line_of(raw: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(raw.len().min(max_chars + 8));
     for (count, ch) in raw.chars().enumerate() {
-        if count == MAX_FIELD_CHARS {
+        if count == max_chars {
             out.push('…');
             break;
         }

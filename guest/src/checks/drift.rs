@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::InvalidInput;
 use crate::bytes::ByteSource;
+use crate::checks::summary;
 use crate::checks::trust::{ActionInput, classify, secret_policy};
 use crate::compare::{Comparison, DiffLimits, compare};
 use crate::findings::{Code, Finding, Level};
@@ -123,6 +124,8 @@ pub fn evaluate(facts: DriftFacts, blobs: &[&[u8]]) -> Result<Verdict, InvalidIn
         .outputs
         .insert("drifted".to_owned(), drifted.iter().map(|r| r.local.as_str()).collect::<Vec<_>>().join("\n"));
     verdict.needs = classification.needs.clone();
+    let rows = reports.iter().map(|r| vec![r.local.clone(), r.canonical.clone(), pair_state(r)]).collect();
+    summary::attach(&mut verdict, &["local copy", "canonical", "state"], rows);
     verdict.details = json!({ "pairs": reports, "compared": compared, "skipped": skipped });
     Ok(verdict)
 }
@@ -179,6 +182,15 @@ fn compare_pairs(
         });
     }
     Ok((reports, findings))
+}
+
+/// A pair's state for the job summary: `identical`, `drifted at line N`, `skipped (no token)`.
+fn pair_state(r: &PairReport) -> String {
+    match r.comparison.as_ref().and_then(|c| c.difference.as_ref()) {
+        Some(d) => format!("drifted at line {}", d.first.line),
+        None if r.status == "skipped" => "skipped (no token)".to_owned(),
+        None => r.status.to_owned(),
+    }
 }
 
 fn drift_finding(canonical: &str, local: &str, c: &Comparison) -> Finding {

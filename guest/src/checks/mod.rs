@@ -5,6 +5,7 @@ pub mod checklist;
 pub mod drift;
 pub mod pin;
 pub mod pull_request;
+pub mod summary;
 pub mod trust;
 
 #[cfg(test)]

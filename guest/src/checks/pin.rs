@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::InvalidInput;
 use crate::bytes::{ByteSource, sha256_hex};
+use crate::checks::summary;
 use crate::checks::trust::classify;
 use crate::findings::{Code, Finding, Level};
 use crate::protocol::{Outcome, RunContext, Verdict};
@@ -100,10 +101,13 @@ pub fn evaluate(facts: PinFacts, blobs: &[&[u8]]) -> Result<Verdict, InvalidInpu
     if let Some(w) = entries.windows(2).find(|w| w[0].path == w[1].path) {
         return Err(InvalidInput(format!("{} is pinned twice", one_line(&w[0].path))));
     }
-    Ok(match facts.mode {
+    let rows = entries.iter().map(|e| vec![e.path.clone(), e.status.to_owned()]).collect();
+    let mut verdict = match facts.mode {
         PinMode::Verify => verify_verdict(&classification, &lock, entries),
         PinMode::Update => update_verdict(&classification, &lock, entries),
-    })
+    };
+    summary::attach(&mut verdict, &["file", "state"], rows);
+    Ok(verdict)
 }
 
 /// An empty lock checks nothing: a pass on it would be a pass on a deleted or truncated lock file.

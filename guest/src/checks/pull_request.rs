@@ -2,6 +2,7 @@
 //! for the pull request and for membership probes, and the mapping of a verdict to a commit
 //! status. Each gate decides on its own; this module only asks and words.
 
+use crate::checks::summary;
 use crate::checks::trust::{ActionInput, Classification, secret_policy};
 use crate::findings::{Code, Finding, Level};
 use crate::membership::TeamFact;
@@ -47,6 +48,8 @@ pub fn missing_token(check: &str, c: &Classification, token: Option<&SecretFact>
             description: bounded(&format!("{} is not set", one_line(&token.name))),
         });
     }
+    let row = vec!["token".to_owned(), token.name.clone(), "missing".to_owned()];
+    summary::attach(&mut verdict, &["", "name", "state"], vec![row]);
     Some(verdict)
 }
 
@@ -72,6 +75,7 @@ pub fn ask_for_pull_request(c: &Classification, check: &str, explicit: Option<u6
                 .help("run the gate on pull_request, pull_request_target, pull_request_review or issue_comment events, or pass --pr N");
             let mut verdict = Verdict::new(check, Outcome::Error, c.trust, &finding);
             verdict.findings.push(finding);
+            summary::attach(&mut verdict, &[], Vec::new());
             verdict
         }
     }

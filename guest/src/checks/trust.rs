@@ -8,6 +8,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::checks::summary;
 use crate::findings::{Code, Finding, Level};
 use crate::protocol::{EventFacts, Lookup, Needs, Outcome, RunContext, SecretFact, Trust, Verdict};
 use crate::text::one_line;
@@ -515,6 +516,13 @@ pub fn evaluate(facts: TrustFacts) -> Verdict {
         "origin": c.origin,
         "secrets": facts.secrets,
     });
+    let mut rows = vec![vec!["event".to_owned(), c.event.clone(), c.trust.as_str().to_owned()]];
+    rows.extend(c.origin.iter().map(|origin| vec!["pull request".to_owned(), origin.clone(), String::new()]));
+    for secret in &facts.secrets {
+        let state = if secret.present { "present" } else { "missing" };
+        rows.push(vec!["secret".to_owned(), secret.name.clone(), state.to_owned()]);
+    }
+    summary::attach(&mut verdict, &["", "name", "state"], rows);
     verdict
 }
 

@@ -14,8 +14,8 @@ pub struct Reviews<'f> {
     pub author: String,
     /// Every reviewer's latest deciding review (reported in `details`).
     pub latest: Vec<LatestReview<'f>>,
-    /// Why each reviewer's latest review does not count (author, system account, stale, …).
-    pub excluded: Vec<String>,
+    /// Each reviewer whose latest review does not count, and why (author, system account, stale, …).
+    pub excluded: Vec<(String, String)>,
     /// Deciding rows without a usable user.
     pub malformed: usize,
     /// Logins whose standing approval could count.
@@ -36,7 +36,7 @@ pub fn reviews<'f>(facts: &'f ApprovalFacts, pr: &'f Value) -> Reviews<'f> {
     let mut approvers = Vec::new();
     for review in &latest {
         match exclusion(review, &author, head, facts.allow_stale) {
-            Some(why) => excluded.push(why),
+            Some(why) => excluded.push((review.login.clone(), why)),
             None if review.decision == Decision::Approved => approvers.push(review.login.clone()),
             None => {}
         }

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::checks::pull_request::{status, teams_needing};
+use crate::checks::summary;
 use crate::checks::trust::Classification;
 use crate::findings::{Code, Finding, Level};
 use crate::membership::{TeamFact, team_label, token_fix};
@@ -31,7 +32,7 @@ fn notes(w: &Words<'_>, reviews: &Reviews<'_>, tally: &Tally) -> Vec<Finding> {
     let teams = &w.team_names;
     let mut findings = vec![w.c.basis.clone()];
     findings.extend(w.c.warnings.iter().cloned());
-    for why in &reviews.excluded {
+    for (_, why) in &reviews.excluded {
         findings.push(Finding::new(Code::ReviewNotCounted, Level::Notice, why.clone()));
     }
     for login in &tally.not_members {
@@ -146,5 +147,26 @@ pub fn verdict(w: &Words<'_>, reviews: &Reviews<'_>, tally: &Tally) -> Verdict {
         "changes_requested_by": pairs(&tally.blocking, "team"),
         "latest_reviews": reviews.latest,
     });
+    summary::attach(&mut verdict, &["", "reviewer", "team", "why"], rows(w, reviews, tally));
     verdict
+}
+
+/// The job summary's table: who counted, who blocks, who is unconfirmed or not counted and why,
+/// and how many approvals are missing.
+fn rows(w: &Words<'_>, reviews: &Reviews<'_>, tally: &Tally) -> Vec<Vec<String>> {
+    let row = |what: &str, login: &str, team: &str, why: &str| {
+        vec![what.to_owned(), login.to_owned(), team.to_owned(), why.to_owned()]
+    };
+    let mut rows: Vec<Vec<String>> = tally.confirmed.iter().map(|(l, t)| row("counted", l, t, "")).collect();
+    rows.extend(tally.blocking.iter().map(|(l, t)| row("changes requested", l, t, "")));
+    let unknown = tally.unknown.iter().chain(&tally.blocking_unknown);
+    rows.extend(unknown.map(|(l, why)| row("unconfirmed", l, "", why)));
+    let not_member = format!("not a member of {}", w.team_names);
+    rows.extend(tally.not_members.iter().map(|l| row("not counted", l, "", &not_member)));
+    rows.extend(reviews.excluded.iter().map(|(l, why)| row("not counted", l, "", why)));
+    if let Some(short) = tally.min.checked_sub(tally.confirmed.len()).filter(|n| *n > 0) {
+        let more = if short == 1 { "1 more approval".to_owned() } else { format!("{short} more approvals") };
+        rows.push(row("missing", "", &w.team_names, &more));
+    }
+    rows
 }

@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::checks::pull_request::{status, teams_needing};
+use crate::checks::summary;
 use crate::checks::trust::Classification;
 use crate::findings::{Code, Finding, Level};
 use crate::membership::{team_label, token_fix};
@@ -264,7 +265,27 @@ pub fn verdict(x: &Context<'_>, d: &Decision<'_>, problems: &[Aggregate], droppe
     verdict.outputs.insert("missing".to_owned(), d.missing().join(","));
     verdict.outputs.insert("tier".to_owned(), d.tier.as_str().to_owned());
     verdict.details = details(x, d);
+    summary::attach(&mut verdict, &["item", "state", "by", "note"], rows(d));
     verdict
+}
+
+/// The job summary's table: each item, its state, who acked or waived it, and the waiver's reason
+/// or who could not be confirmed.
+fn rows(d: &Decision<'_>) -> Vec<Vec<String>> {
+    d.rows
+        .iter()
+        .map(|r| {
+            let (by, note) = match (&r.waived_by, r.state) {
+                (_, ItemState::Acked) => {
+                    (r.acked_by.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(", "), "")
+                }
+                (Some((w, login, _)), ItemState::Waived) => (login.clone(), w.reason.as_str()),
+                (_, ItemState::Unverified) => (r.unverified.join(", "), "membership not confirmed"),
+                _ => (String::new(), ""),
+            };
+            vec![r.item.id.clone(), r.state.as_str().to_owned(), by, note.to_owned()]
+        })
+        .collect()
 }
 
 fn details(x: &Context<'_>, d: &Decision<'_>) -> serde_json::Value {
