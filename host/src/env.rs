@@ -20,6 +20,8 @@ pub const SERVER_URL: &str = "GITHUB_SERVER_URL";
 pub const SHA: &str = "GITHUB_SHA";
 /// The file that collects step outputs (`name<<DELIM` syntax).
 pub const OUTPUT: &str = "GITHUB_OUTPUT";
+/// The job summary file: Markdown appended by steps; Gitea 1.27 renders it (docs/gitea.md §8.4).
+pub const STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
 /// `true` inside Actions runners (GitHub, act, Gitea); selects `--format github` by default.
 pub const ACTIONS: &str = "GITHUB_ACTIONS";
 /// The per-repository run number: Gitea 1.25's web URL of a run is `…/actions/runs/N` with it

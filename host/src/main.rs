@@ -37,7 +37,9 @@ fn main() -> ExitCode {
             _ => (commands::run(&cli), report_file),
         };
     let output_file = env::get(env::OUTPUT).map(PathBuf::from);
-    let emitted = output::emit(&report, cli.output.format(), report_file, output_file.as_deref());
+    let summary_file = env::get(env::STEP_SUMMARY).map(PathBuf::from);
+    let runner = output::RunnerFiles { output: output_file.as_deref(), summary: summary_file.as_deref() };
+    let emitted = output::emit(&report, cli.output.format(), report_file, runner);
     gitea_gate::timings::mark("output written");
     match emitted {
         Ok(()) => ExitCode::from(report.exit),

@@ -149,6 +149,10 @@ pub struct Verdict {
     pub needs: Option<Value>,
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub details: Value,
+    /// The job summary (Markdown, rendered and escaped by the guest), appended to
+    /// `$GITHUB_STEP_SUMMARY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// A verdict together with the exact bytes the guest wrote (the `--report` file).

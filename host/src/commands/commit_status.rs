@@ -219,6 +219,7 @@ mod tests {
             }),
             needs: None,
             details: Value::Null,
+            summary: None,
         }
     }
 

@@ -71,6 +71,7 @@ impl Problem {
             status: None,
             needs: None,
             details: json!(null),
+            summary: None,
         };
         Report { verdict, raw: None, exit, details: Vec::new() }
     }

@@ -1,10 +1,13 @@
-//! Acting on a verdict: the log (stdout), `$GITHUB_OUTPUT`, and the `--report` file.
+//! Acting on a verdict: the log (stdout), `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY` and the
+//! `--report` file.
 //!
-//! Gitea shows `::error::` lines raw and renders no annotations or job summary (docs/gitea.md
-//! §8.2, §8.4), so the human lines are the real report: each carries what, why and how to fix.
+//! Gitea shows `::error::` lines raw and renders no annotations, and no job summary before 1.27
+//! (docs/gitea.md §8.2, §8.4), so the human lines are the real report: each carries what, why and
+//! how to fix. The job summary repeats the essentials for 1.27 and later.
 
 pub mod github_output;
 pub mod log;
+pub mod step_summary;
 pub mod workflow;
 
 use std::io::{self, Write};
@@ -141,14 +144,28 @@ fn lines_to_bytes(lines: &[String]) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// Print the report, append the outputs, write the report file.
-pub fn emit(report: &Report, format: Format, report_file: Option<&Path>, output_file: Option<&Path>) -> io::Result<()> {
+/// The runner's files a run appends to: `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunnerFiles<'a> {
+    pub output: Option<&'a Path>,
+    pub summary: Option<&'a Path>,
+}
+
+/// Print the report, append the outputs and the job summary, write the report file. Only the
+/// job summary may fail without failing the run.
+pub fn emit(report: &Report, format: Format, report_file: Option<&Path>, runner: RunnerFiles<'_>) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     stdout.write_all(&render(report, format))?;
     stdout.flush()?;
-    if let Some(path) = output_file {
+    if let Some(path) = runner.output {
         github_output::append(path, &report.outputs())
             .map_err(|e| io::Error::other(format!("cannot write step outputs to {}: {e}", path.display())))?;
+    }
+    // The summary repeats what the log says: failing to write it is reported, never a verdict.
+    if let (Some(path), Some(summary)) = (runner.summary, report.verdict.summary.as_deref())
+        && let Err(e) = step_summary::append(path, summary)
+    {
+        log::line(&format!("gitea-gate: warning: cannot write the job summary to {}: {e}", path.display()));
     }
     if let Some(path) = report_file {
         crate::files::write_atomically(path, &report.json(), "the report").map_err(|problem| {
