@@ -195,7 +195,7 @@ pub fn list_pulls(ctx: &Ctx, owner: &str, name: &str, request: &Request) -> Resp
             }
         })
         .collect();
-    pulls.sort_by(|a, b| b.number.cmp(&a.number));
+    pulls.sort_by_key(|pr| std::cmp::Reverse(pr.number));
     let (page_number, limit) = page_and_limit(&request.query);
     let rows: Vec<Value> =
         page(&pulls, page_number, limit).into_iter().map(|pr| shape::pull(ctx.fixture, repo, pr)).collect();
