@@ -271,3 +271,38 @@ fn a_missing_token_fails_the_sweep_like_any_trusted_run() {
     assert!(r.stdout.contains("REVIEW_TOKEN"), "{}", r.stdout);
     assert!(fake.requests().is_empty());
 }
+
+/// The action's `pr: open` input becomes `--open-prs` (and `max-prs` its cap); anything but a
+/// number or `open` is refused before the binary runs.
+#[test]
+fn the_action_input_pr_open_is_the_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let echo = dir.path().join("echo-args");
+    std::fs::write(&echo, "#!/bin/bash\nprintf '<%s>' \"$@\"; echo\n").unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&echo).status().unwrap();
+    let run_sh = |inputs: &[(&str, &str)]| {
+        let mut command = std::process::Command::new("bash");
+        command
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/action/run.sh"))
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("GATE_BINARY", &echo)
+            .env("GATE_CHECK", "approvals")
+            .env("GATE_TEAMS", "acme/qa");
+        for (k, v) in inputs {
+            command.env(k, v);
+        }
+        command.output().unwrap()
+    };
+    let out = run_sh(&[("GATE_PR", "open"), ("GATE_MAX_PRS", "800"), ("GATE_STATUS_CONTEXT", "qa")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("<--open-prs><--max-prs><800><--status-context><qa>"), "{stdout}");
+    let out = run_sh(&[("GATE_PR", "12")]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<--pr><12>"));
+    for (pr, max) in [("all", ""), ("1; rm -rf /", ""), ("7", "10")] {
+        let out = run_sh(&[("GATE_PR", pr), ("GATE_MAX_PRS", max)]);
+        assert_eq!(out.status.code(), Some(2), "pr={pr} max-prs={max}: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(out.stdout.is_empty(), "the binary never ran");
+    }
+}

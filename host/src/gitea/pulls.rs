@@ -17,7 +17,7 @@ pub fn get(client: &Client, repo: &RepoName, number: u64) -> Result<Value, ApiEr
 }
 
 /// Every open pull request of the repository (`GET /repos/{o}/{r}/pulls?state=open`, all pages;
-/// docs/gitea.md §6.3), each checked to carry a number and a head commit.
+/// docs/gitea.md §6.4), each checked to carry a number and a head commit.
 pub fn list_open(client: &Client, repo: &RepoName) -> Result<Vec<Value>, ApiError> {
     let path = format!("{}/pulls", repo.api_path());
     let pulls = super::pages::fetch_all_query(client, &path, &[("state", "open".to_owned())])?;
