@@ -255,6 +255,21 @@ fn no_fault_ever_turns_into_a_pass() {
     let mut worst = Duration::ZERO;
     println!("{:<12} {:<38} {:<18} {:>4} {:>7}", "gate", "route", "fault", "exit", "time");
     for (gate, route, label, intact, code, elapsed, stdout, posted) in &rows {
+        // The sweep exits 0 when every pull request was decided, pass or fail: its verdict on #1
+        // (approved, so `success` without faults) is the status it left there. A sweep that
+        // exits 0 must have decided #1 (never `error` on it).
+        let swept = (*gate == Gate::Sweep).then(|| posted.as_ref().and_then(|p| p.last()).map(String::as_str));
+        if let Some(state) = swept {
+            if *code == 0 && !matches!(state, Some("success" | "failure")) {
+                stale_statuses.push(format!("{gate:?} {route} {label}: exit 0 but #1 has {state:?}\n{stdout}"));
+            }
+        }
+        let code = &match swept {
+            Some(Some("success")) => 0,
+            Some(Some("failure")) => 1,
+            Some(Some(_)) => 3,
+            _ => *code,
+        };
         // Every run of a gate with a status context leaves its own verdict as the latest status:
         // pending first, then success only for exit 0, failure for 1, error for 2 and 3.
         if let Some(posted) = posted {
