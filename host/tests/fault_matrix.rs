@@ -259,10 +259,11 @@ fn no_fault_ever_turns_into_a_pass() {
         // (approved, so `success` without faults) is the status it left there. A sweep that
         // exits 0 must have decided #1 (never `error` on it).
         let swept = (*gate == Gate::Sweep).then(|| posted.as_ref().and_then(|p| p.last()).map(String::as_str));
-        if let Some(state) = swept {
-            if *code == 0 && !matches!(state, Some("success" | "failure")) {
-                stale_statuses.push(format!("{gate:?} {route} {label}: exit 0 but #1 has {state:?}\n{stdout}"));
-            }
+        if let Some(state) = swept
+            && *code == 0
+            && !matches!(state, Some("success" | "failure"))
+        {
+            stale_statuses.push(format!("{gate:?} {route} {label}: exit 0 but #1 has {state:?}\n{stdout}"));
         }
         let code = &match swept {
             Some(Some("success")) => 0,
