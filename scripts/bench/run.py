@@ -33,8 +33,11 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BENCH = os.path.join(ROOT, "scripts", "bench")
-BIN = os.path.join(ROOT, "target", "release", "gitea-gate")
-FAKE = os.path.join(ROOT, "target", "release", "fake-gitea")
+# GITEA_GATE_BENCH_PROFILE=debug times the debug build instead (no release build first; slower
+# host code, same network behaviour) — for a quick look, not for published numbers.
+PROFILE = os.environ.get("GITEA_GATE_BENCH_PROFILE", "release")
+BIN = os.path.join(ROOT, "target", PROFILE, "gitea-gate")
+FAKE = os.path.join(ROOT, "target", PROFILE, "fake-gitea")
 TOKEN = "bench-owner-token"
 SHA = "1" * 40
 MEMBERS = [f"member{i:02d}" for i in range(50)]
@@ -163,8 +166,9 @@ def main():
     args = parser.parse_args()
     # The shipped configuration: no JIT (scripts/release.sh), so the size below is the real one
     # (release.sh's static binaries differ only by the statically linked libc).
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--no-default-features", "-p", "gitea-gate",
-                    "-p", "fake-gitea"], cwd=ROOT, check=True)
+    if PROFILE == "release":
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--no-default-features", "-p", "gitea-gate",
+                        "-p", "fake-gitea"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp()
     fake = Fake(work)
     env = {"PATH": os.environ["PATH"], "REVIEW_TOKEN": TOKEN, "GITEA_TOKEN": TOKEN}
