@@ -228,8 +228,16 @@ pub struct TrustArgs {
 pub struct PullGateArgs {
     /// The pull request [default: from the event payload: pull_request, pull_request_target,
     /// pull_request_review*, or issue_comment on a pull request].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "open_prs")]
     pub pr: Option<u64>,
+    /// Sweep: evaluate every open pull request of the repository instead of one, posting each
+    /// one's status on its head (only on a trusted event: schedule, workflow_dispatch, push).
+    #[arg(long)]
+    pub open_prs: bool,
+    /// The most pull requests one sweep evaluates; more open ones make the sweep undecided
+    /// (exit 3), never a partial pass.
+    #[arg(long, value_name = "N", default_value_t = crate::commands::sweep::DEFAULT_MAX_PRS, requires = "open_prs")]
+    pub max_prs: usize,
     /// The NAME of the environment variable holding a token that can read the teams: a personal
     /// access token (read:organization, read:repository, read:issue; write:repository to post
     /// statuses) of an org owner or a member of every team. The job token cannot read teams.

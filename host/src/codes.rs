@@ -9,6 +9,10 @@ pub const CANONICAL_UNAVAILABLE: &str = "canonical-unavailable";
 pub const STATUS_NOT_POSTED: &str = "status-not-posted";
 pub const LOCAL_INPUT_CHANGED: &str = "local-input-changed";
 pub const MANIFEST_DIFFERS_FROM_BASE: &str = "manifest-differs-from-base";
+pub const SWEEP_DECIDED: &str = "sweep-decided";
+pub const SWEEP_UNDECIDED: &str = "sweep-undecided";
+pub const SWEEP_TOO_MANY: &str = "sweep-too-many-pull-requests";
+pub const DEFERRED_TO_SWEEP: &str = "deferred-to-sweep";
 
 /// Every host code with its one-line description.
 pub const ALL: &[(&str, &str)] = &[
@@ -29,6 +33,22 @@ pub const ALL: &[(&str, &str)] = &[
     (
         MANIFEST_DIFFERS_FROM_BASE,
         "In a pull-request run the drift manifest was read from the base commit, and the workspace copy differs from it (warning; the pull request's version is not used).",
+    ),
+    (
+        SWEEP_DECIDED,
+        "--open-prs: every open pull request was decided and its status posted; the statuses carry the verdicts (exit 0).",
+    ),
+    (
+        SWEEP_UNDECIDED,
+        "--open-prs: at least one open pull request could not be decided (it got an error status; the others were still posted) (exit 3).",
+    ),
+    (
+        SWEEP_TOO_MANY,
+        "--open-prs: the repository has more open pull requests than --max-prs allows; nothing was evaluated (exit 3, never a partial pass).",
+    ),
+    (
+        DEFERRED_TO_SWEEP,
+        "A review or comment run on a pull request from another repository is untrusted; the gate skips it and posts no status, and the scheduled sweep (--open-prs) posts it (exit 0).",
     ),
     (
         STATUS_NOT_POSTED,

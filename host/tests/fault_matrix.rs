@@ -8,7 +8,8 @@
 //! The pull-request gates run on a `pull_request` event (so the head is known from the start)
 //! with a status context: every run must leave its verdict as the latest status — `error`
 //! (after `pending`) for every run that could not decide, so that an earlier `success` on the
-//! same head never outlives it.
+//! same head never outlives it. The sweep (`--open-prs`, on a schedule run) holds to the same
+//! rule for every pull request it lists; when the list itself cannot be read it posts nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 mod common;
@@ -33,7 +34,12 @@ enum Gate {
     Approvals,
     Checklist,
     TrustLookup,
+    /// `approvals --open-prs` on a schedule run: the list of open pull requests, then each one.
+    Sweep,
 }
+
+/// The sweep's own route: the open pull requests, paginated.
+const PULL_LIST: &str = "/api/v1/repos/*/*/pulls";
 
 impl Gate {
     /// The routes the gate calls, as fault globs.
@@ -56,6 +62,7 @@ impl Gate {
                 "/api/v1/teams/*/members/*",
             ],
             Gate::TrustLookup => &["/api/v1/repos/*/*/pulls/*"],
+            Gate::Sweep => &[PULL_LIST, "/api/v1/repos/*/*/pulls/*/reviews", "/api/v1/teams/*/members/*"],
         }
     }
 
@@ -66,7 +73,7 @@ impl Gate {
 }
 
 fn is_list(route: &str) -> bool {
-    route.ends_with("/teams") || route.ends_with("/reviews")
+    route.ends_with("/teams") || route.ends_with("/reviews") || route == PULL_LIST
 }
 
 /// (label, fault, times, data intact?)
@@ -130,6 +137,11 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
             command.args(["checklist", "--token-env", "REVIEW_TOKEN", "--config", "sop.json", "--pr", "1"]);
             command.args(["--status-context", CONTEXT]);
         }
+        Gate::Sweep => {
+            command.env("GITHUB_EVENT_NAME", "schedule").env("GITHUB_EVENT_PATH", event("schedule"));
+            command.args(["approvals", "--token-env", "REVIEW_TOKEN", "--team", "acme/qa", "--open-prs"]);
+            command.args(["--status-context", CONTEXT]);
+        }
         Gate::TrustLookup => {
             // A comment on the fork PR with the secret missing: the lookup proves the run is
             // untrusted (skip, exit 0); without it the run must be treated as trusted (exit 1).
@@ -144,7 +156,7 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
 }
 
 fn uses_status(gate: Gate) -> bool {
-    matches!(gate, Gate::Approvals | Gate::Checklist)
+    matches!(gate, Gate::Approvals | Gate::Checklist | Gate::Sweep)
 }
 
 /// The states posted for the matrix's context since the `before`-th status, for a gate that posts.
@@ -170,7 +182,7 @@ fn no_fault_ever_turns_into_a_pass() {
     fs::write(dir.path().join("pull_request_1.json"), payload.to_string()).unwrap();
 
     let mut cases = Vec::new();
-    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup] {
+    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup, Gate::Sweep] {
         for route in gate.routes() {
             for (label, fault, times, intact) in faults(route) {
                 cases.push((gate, *route, label, fault, times, intact));
@@ -209,12 +221,13 @@ fn no_fault_ever_turns_into_a_pass() {
         }
     });
     // Connection refused: nothing listens at the API URL.
-    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup] {
+    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup, Gate::Sweep] {
         let fake = world();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let r = run_gate(gate, &fake, dir.path(), &format!("http://127.0.0.1:{port}/api/v1"));
-        // Nothing listens, so no status can be posted; the log must say so.
-        if uses_status(gate) {
+        // Nothing listens, so no status can be posted; the log must say so. (The sweep cannot
+        // even list the pull requests, so it never gets as far as a status.)
+        if uses_status(gate) && gate != Gate::Sweep {
             assert!(
                 r.stderr.lines().any(|l| l.starts_with("gitea-gate: error: status") && l.contains("pending")),
                 "{gate:?}: a status that could not be posted is an error line:\n{}",
@@ -242,6 +255,22 @@ fn no_fault_ever_turns_into_a_pass() {
     let mut worst = Duration::ZERO;
     println!("{:<12} {:<38} {:<18} {:>4} {:>7}", "gate", "route", "fault", "exit", "time");
     for (gate, route, label, intact, code, elapsed, stdout, posted) in &rows {
+        // The sweep exits 0 when every pull request was decided, pass or fail: its verdict on #1
+        // (approved, so `success` without faults) is the status it left there. A sweep that
+        // exits 0 must have decided #1 (never `error` on it).
+        let swept = (*gate == Gate::Sweep).then(|| posted.as_ref().and_then(|p| p.last()).map(String::as_str));
+        if let Some(state) = swept
+            && *code == 0
+            && !matches!(state, Some("success" | "failure"))
+        {
+            stale_statuses.push(format!("{gate:?} {route} {label}: exit 0 but #1 has {state:?}\n{stdout}"));
+        }
+        let code = &match swept {
+            Some(Some("success")) => 0,
+            Some(Some("failure")) => 1,
+            Some(Some(_)) => 3,
+            _ => *code,
+        };
         // Every run of a gate with a status context leaves its own verdict as the latest status:
         // pending first, then success only for exit 0, failure for 1, error for 2 and 3.
         if let Some(posted) = posted {
@@ -250,9 +279,12 @@ fn no_fault_ever_turns_into_a_pass() {
                 1 => "failure",
                 _ => "error",
             };
-            let shape = posted.first().map(String::as_str) == Some("pending")
-                && posted.last().map(String::as_str) == Some(last)
-                && posted.len() == 2;
+            // A sweep that cannot list the open pull requests posts nothing (exit 3).
+            let unlisted = *gate == Gate::Sweep && *route == PULL_LIST && *code != 0 && posted.is_empty();
+            let shape = unlisted
+                || (posted.first().map(String::as_str) == Some("pending")
+                    && posted.last().map(String::as_str) == Some(last)
+                    && posted.len() == 2);
             if !shape {
                 stale_statuses.push(format!("{gate:?} {route} {label}: exit {code}, posted {posted:?}\n{stdout}"));
             }

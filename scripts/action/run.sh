@@ -72,7 +72,16 @@ case "$check" in
       [[ -n "${GATE_CONFIG:-}" ]] || fail "checklist needs config (a JSON file)"
       args+=(--config "$GATE_CONFIG")
     fi
-    [[ -n "${GATE_PR:-}" ]] && args+=(--pr "$GATE_PR")
+    case "${GATE_PR:-}" in
+      "") ;;
+      open) args+=(--open-prs) ;;
+      *[!0-9]*) fail "pr must be a pull request number or 'open', got '${GATE_PR}'" ;;
+      *) args+=(--pr "$GATE_PR") ;;
+    esac
+    if [[ -n "${GATE_MAX_PRS:-}" ]]; then
+      [[ "${GATE_PR:-}" == open ]] || fail "max-prs applies only with pr: open"
+      args+=(--max-prs "$GATE_MAX_PRS")
+    fi
     [[ -n "${GATE_STATUS_CONTEXT:-}" ]] && args+=(--status-context "$GATE_STATUS_CONTEXT")
     ;;
   *) fail "check must be one of trust, drift, pin, approvals, checklist (got '$check')" ;;

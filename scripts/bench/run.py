@@ -9,10 +9,12 @@ Starts the fake Gitea (tests/fake-gitea) on loopback with a generated fixture, i
   approvals   --min 50 with 50 approving team members       target: <= 12 RTT at 20 ms, >= 10x bash
   checklist   7 items, 200 comments
   volume      checklist over 5 MiB of comments; approvals over 10 000 reviews (0 ms)   target: < 2 s each
-  baselines   baseline/review-check.sh, baseline/sync-check.sh
+  sweep       --open-prs over 200 open pull requests (5 reviews, 20 comments each), 20 ms
+              target: the whole sweep < 10 s
+  baselines   baseline/review-check.sh, baseline/sync-check.sh, baseline/sweep.sh (1 run: ~minute)
 
 Prints a table with ratios (baseline / ours) and writes target/bench/results.json.
-Usage: scripts/bench/run.py [--runs N] [--quick]
+Usage: scripts/bench/run.py [--runs N] [--quick] [--only sweep]
 """
 import argparse
 import functools
@@ -31,8 +33,11 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BENCH = os.path.join(ROOT, "scripts", "bench")
-BIN = os.path.join(ROOT, "target", "release", "gitea-gate")
-FAKE = os.path.join(ROOT, "target", "release", "fake-gitea")
+# GITEA_GATE_BENCH_PROFILE=debug times the debug build instead (no release build first; slower
+# host code, same network behaviour) — for a quick look, not for published numbers.
+PROFILE = os.environ.get("GITEA_GATE_BENCH_PROFILE", "release")
+BIN = os.path.join(ROOT, "target", PROFILE, "gitea-gate")
+FAKE = os.path.join(ROOT, "target", PROFILE, "fake-gitea")
 TOKEN = "bench-owner-token"
 SHA = "1" * 40
 MEMBERS = [f"member{i:02d}" for i in range(50)]
@@ -40,6 +45,7 @@ SPAMMERS = [f"spam{i:02d}" for i in range(100)]
 ITEMS = ["comprehensive-testing", "local-postgres-e2e", "staging-smoke", "rollback-plan",
          "security-review", "docs-updated", "observability"]
 SIZES = [("1 KiB", 1024), ("10 MiB", 10 << 20), ("100 MiB", 100 << 20)]
+SWEEP_PRS = 200
 
 
 def fixture():
@@ -72,6 +78,19 @@ def fixture():
     flood += [{"id": 400_000 + i, "user": MEMBERS[i], "body": f"/sop-ack {item}", "created_at": "2026-06-05T10:00:00Z"}
               for i, item in enumerate(ITEMS)]
     files = {f"f{size}.txt": {"generated": {"size": size, "seed": 7}} for _, size in SIZES}
+    # The sweep's repository: 200 open pull requests, each with 5 reviews (2 member approvals, 3
+    # comments) and 20 comments (18 chatter, 2 member acks), all on distinct heads.
+    sweep_pulls = []
+    for n in range(1, SWEEP_PRS + 1):
+        member = lambda k: MEMBERS[(n * 7 + k) % len(MEMBERS)]
+        revs = [{"id": n * 100 + k, "user": member(k), "state": "APPROVED" if k < 2 else "COMMENT",
+                 "commit_id": f"{n:040x}"} for k in range(5)]
+        coms = [{"id": 1_000_000 + n * 100 + k, "user": member(k),
+                 "body": f"/sop-ack {ITEMS[k % 7]}" if k < 2 else f"comment {k} on #{n}",
+                 "created_at": "2026-06-05T10:00:00Z"} for k in range(20)]
+        sweep_pulls.append({"number": n, "user": "author", "labels": ["tier:low"],
+                            "head": {"repo": "acme/sweep", "ref": f"b{n}", "sha": f"{n:040x}"},
+                            "reviews": revs, "comments": coms})
     return {
         "version": "1.25.4",
         "users": users,
@@ -91,6 +110,7 @@ def fixture():
                  {"number": 4, "user": "author", "labels": ["tier:high"],
                   "head": {"repo": "acme/core", "ref": "i", "sha": SHA}, "comments": flood},
              ]},
+            {"owner": "acme", "name": "sweep", "id": 11, "branches": {"main": SHA}, "pulls": sweep_pulls},
         ],
     }
 
@@ -142,11 +162,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="skip the 100 MiB drift case")
+    parser.add_argument("--only", choices=["sweep"], help="run only these rows")
     args = parser.parse_args()
     # The shipped configuration: no JIT (scripts/release.sh), so the size below is the real one
     # (release.sh's static binaries differ only by the statically linked libc).
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--no-default-features", "-p", "gitea-gate",
-                    "-p", "fake-gitea"], cwd=ROOT, check=True)
+    if PROFILE == "release":
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--no-default-features", "-p", "gitea-gate",
+                        "-p", "fake-gitea"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp()
     fake = Fake(work)
     env = {"PATH": os.environ["PATH"], "REVIEW_TOKEN": TOKEN, "GITEA_TOKEN": TOKEN}
@@ -166,6 +188,13 @@ def main():
     try:
         print(header())
         gate = [BIN, "--format", "json", "--api-url", fake.api, "--repository", "acme/core"]
+        if args.only == "sweep":
+            sweep_rows(fake, work, env, args.runs, row)
+            out = os.path.join(ROOT, "target", "bench")
+            os.makedirs(out, exist_ok=True)
+            with open(os.path.join(out, "sweep.json"), "w") as f:
+                json.dump({"rows": rows, "runs": args.runs}, f, indent=2)
+            return
         row("trust (push)", 0, measure_rss(gate + ["--event-name", "push", "trust"], max(args.runs * 10, 30), env))
         # Drift: the canonical copy over the API; the local copy byte-identical.
         for label, size in SIZES:
@@ -206,6 +235,7 @@ def main():
         ours = measure_rss(gate + ["--event-name", "push", "approvals", "--team", "acme/qa", "--min", "50",
                                    "--pr", "3", "--token-env", "REVIEW_TOKEN"], args.runs, env)
         row("approvals over 10 000 reviews", 0, ours, note="target < 2 s")
+        sweep_rows(fake, work, env, args.runs, row)
     finally:
         fake.stop()
     size = os.path.getsize(BIN)
@@ -219,6 +249,26 @@ def main():
         json.dump({"rows": rows, "binary_bytes": size, "install": {"download_and_verify": fresh, "cached": cached},
                    "runs": args.runs}, f, indent=2)
     print(f"wrote {os.path.join(out, 'results.json')}")
+
+
+def sweep_rows(fake, work, env, runs, row):
+    """--open-prs over acme/sweep's 200 open pull requests at 20 ms per request, posting statuses;
+    the bash + curl + jq sweep (one process per call, sequential) once, for the ratio."""
+    fake.latency(20)
+    cfg = os.path.join(work, "sop-sweep.json")
+    with open(cfg, "w") as f:
+        json.dump({"items": [{"id": i, "title": i} for i in ITEMS[:2]], "ack_teams": ["acme/qa"]}, f)
+    gate = [BIN, "--format", "json", "--api-url", fake.api, "--repository", "acme/sweep",
+            "--event-name", "schedule"]
+    base = measure_rss([os.path.join(BENCH, "baseline", "sweep.sh"), fake.api, "acme/sweep", "20", "2",
+                        "bench / sweep"], 1, env)
+    ours = measure_rss(gate + ["approvals", "--team", "acme/qa", "--min", "2", "--open-prs", "--token-env",
+                               "REVIEW_TOKEN", "--status-context", "bench / sweep"], runs, env, cwd=work)
+    row(f"sweep approvals {SWEEP_PRS} PRs", 20, ours, base, "target < 10 s; baseline 1 run")
+    ours = measure_rss(gate + ["checklist", "--config", "sop-sweep.json", "--open-prs", "--token-env",
+                               "REVIEW_TOKEN", "--status-context", "bench / sweep-checklist"], runs, env, cwd=work)
+    row(f"sweep checklist {SWEEP_PRS} PRs", 20, ours, base, "target < 10 s; baseline as above")
+    fake.latency(0)
 
 
 def install_times(runs):

@@ -4,7 +4,8 @@ use serde_json::json;
 
 use crate::cli::{ApprovalsArgs, Cli};
 use crate::commands::Problem;
-use crate::commands::pull_gate::{self, PullGate};
+use crate::commands::pull_gate::PullGate;
+use crate::commands::sweep;
 use crate::gitea::teams::TeamRef;
 use crate::output::Report;
 use crate::sandbox::Sandbox;
@@ -29,7 +30,7 @@ pub fn run(cli: &Cli, args: &ApprovalsArgs, sandbox: Result<&Sandbox, Problem>) 
             "block_on_changes_requested": args.block_on_changes_requested,
         }),
     };
-    pull_gate::run(cli, &gate, sandbox)
+    sweep::run_gate(cli, &args.pr_gate, &gate, sandbox)
 }
 
 /// Parse team references, de-duplicated (case-insensitively) in the order given.

@@ -10,7 +10,8 @@ use serde_json::json;
 use crate::cli::{ChecklistArgs, Cli};
 use crate::commands::Problem;
 use crate::commands::approvals::parse_teams;
-use crate::commands::pull_gate::{self, PullGate};
+use crate::commands::pull_gate::PullGate;
+use crate::commands::sweep;
 use crate::files::read_bounded;
 use crate::output::Report;
 use crate::sandbox::Sandbox;
@@ -87,5 +88,5 @@ pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: Result<&Sandbox, Problem>) 
             "tier_label_from_ack_teams": config.tier_label_from_ack_teams,
         }),
     };
-    pull_gate::run(cli, &gate, sandbox)
+    sweep::run_gate(cli, &args.pr_gate, &gate, sandbox)
 }

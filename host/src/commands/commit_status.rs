@@ -25,7 +25,7 @@ use crate::facts::RunFacts;
 use crate::gitea::statuses::{self, Status};
 use crate::gitea::{ApiError, Client, RepoName};
 use crate::output::Report;
-use crate::protocol::{Finding, Level, Outcome, Verdict};
+use crate::protocol::{Finding, Level, Outcome, Trust, Verdict};
 
 /// What `pending` says while the gate decides.
 pub const PENDING_DESCRIPTION: &str = "gitea-gate is deciding…";
@@ -108,6 +108,17 @@ impl StatusLifecycle {
             return;
         };
         let (state, description) = final_state(&report.verdict);
+        // An untrusted run never vouches for a pull request: its `pending` stays until a trusted
+        // run (the sweep) posts the verdict.
+        if state == "success" && report.verdict.trust == Trust::Untrusted {
+            let message = format!(
+                "status {:?} = success not posted on {sha}: this run is untrusted; the sweep (--open-prs) posts it",
+                self.context
+            );
+            crate::log_line!("gitea-gate: {message}");
+            push_finding(report, message, None);
+            return;
+        }
         let status =
             Status { state, context: &self.context, description: &description, target_url: self.target_url.as_deref() };
         match statuses::post(&self.client, &self.repo, &sha, &status) {
@@ -201,7 +212,7 @@ fn push_finding(report: &mut Report, message: String, help: Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{StatusText, Trust};
+    use crate::protocol::StatusText;
 
     fn verdict(outcome: Outcome, status: Option<(&str, &str)>) -> Verdict {
         Verdict {

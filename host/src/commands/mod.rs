@@ -8,6 +8,7 @@ pub mod drift;
 pub mod pin;
 pub mod pull_gate;
 pub mod selftest;
+pub mod sweep;
 pub mod trust;
 
 use serde_json::{Value, json};

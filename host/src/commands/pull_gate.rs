@@ -6,11 +6,14 @@
 //! Every question is answered at most once; whatever the guest says after the last answer is the
 //! verdict. A fact the host cannot obtain is an error verdict (exit 3), never a guess.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
-use crate::commands::{Problem, api_client, check_token_env, report, run_repository};
+use crate::commands::{Problem, api_client, check_token_env, report, run_repository, sweep};
 use crate::env;
 use crate::facts::{self, RunFacts};
 use crate::gitea::teams::{self, ResolveError, Team, TeamRef};
@@ -25,6 +28,7 @@ use crate::sandbox::Sandbox;
 const CONCURRENT_PROBES: usize = 32;
 
 /// One pull-request gate run.
+#[derive(Clone)]
 pub struct PullGate<'a> {
     pub check: &'static str,
     pub teams: Vec<TeamRef>,
@@ -58,31 +62,111 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -
     if run.repository.is_some() {
         run_repository(&run, "the pull request and its statuses live there")?;
     }
+    // A review or comment run on a fork's pull request is untrusted: skipped, the sweep decides.
+    if let Some(deferred) = sweep::defer_untrusted_run(cli, &run, gate, sandbox.clone()) {
+        return Ok(deferred);
+    }
     let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
     let token_missing = gate.token_env.is_some() && token.is_none();
-    let token_fact = gate.token_env.map(|name| json!({ "name": name, "present": token.is_some() }));
+    let token_fact = token_fact(gate, token.is_some());
 
     // Without the token the guest decides from the trust policy alone; nothing is fetched.
     let client = if token_missing { None } else { Some(api_client(cli, &run, "read the pull request from", token)?) };
+    let head = payload_head_sha(&run, gate.pr);
+    evaluate(gate, &run, client.as_ref(), token_fact, sandbox, None, head.as_deref())
+}
 
+/// The guest's `token` fact: which variable, and whether it holds a value.
+pub fn token_fact(gate: &PullGate<'_>, present: bool) -> Option<Value> {
+    gate.token_env.map(|name| json!({ "name": name, "present": present }))
+}
+
+/// What one sweep (sweep.rs) shares across its pull requests: the teams, resolved once, and
+/// every membership answer obtained so far.
+pub struct Shared {
+    pub teams: Result<Vec<Team>, Problem>,
+    pub memberships: MembershipCache,
+}
+
+/// Membership answers by (team, login), each asked at most once per sweep: a second pull
+/// request asking about the same person waits for the first answer instead of probing again.
+#[derive(Default)]
+pub struct MembershipCache(Mutex<HashMap<MembershipKey, Arc<OnceLock<Value>>>>);
+
+/// (team reference, login in lower case).
+type MembershipKey = (String, String);
+
+impl MembershipCache {
+    fn get(&self, team: &Team, login: &str, probe: impl FnOnce() -> Value) -> Value {
+        let key = (team.reference.clone(), login.to_ascii_lowercase());
+        let cell = {
+            let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(map.entry(key).or_default())
+        };
+        let answer = cell.get_or_init(probe).clone();
+        // The fact names the login as this pull request's guest asked for it.
+        let mut answer = answer;
+        answer["login"] = json!(login);
+        answer
+    }
+}
+
+/// One pull request from start to verdict, with its status lifecycle around the decision.
+/// `head` is the head commit when it is known before the pull request is read (from the event
+/// payload, or from the sweep's list): then `pending` goes on it at once, and an error status
+/// can still be posted when reading the pull request fails.
+pub fn evaluate(
+    gate: &PullGate<'_>,
+    run: &RunFacts,
+    client: Option<&Client>,
+    token_fact: Option<Value>,
+    sandbox: Result<&Sandbox, Problem>,
+    shared: Option<&Shared>,
+    head: Option<&str>,
+) -> Result<Report, Problem> {
     // With a status context, `pending` goes on the head as soon as it is known, and every way
     // this run ends — decided or not — posts a final state after it (see commit_status.rs).
     let mut lifecycle =
-        match (gate.status_context, &client, run_repository(&run, "the pull request and its statuses live there")) {
+        match (gate.status_context, client, run_repository(run, "the pull request and its statuses live there")) {
             (Some(context), Some(client), Ok(repo)) => {
-                let target = gate.target_url.map(str::to_owned).or_else(|| run_url(&run));
+                let target = gate.target_url.map(str::to_owned).or_else(|| run_url(run));
                 Some(StatusLifecycle::new(client, repo, context, target, gate.token_env.unwrap_or("the token")))
             }
             _ => None,
         };
-    if let (Some(lifecycle), Some(sha)) = (&mut lifecycle, payload_head_sha(&run, gate.pr)) {
-        lifecycle.head_known(&sha);
+    if let (Some(lifecycle), Some(sha)) = (&mut lifecycle, head) {
+        lifecycle.head_known(sha);
     }
-    let decided = decide_gate(gate, &run, client.as_ref(), token_fact, sandbox, lifecycle.as_mut());
+    let decided = decide_gate(gate, run, client, token_fact, sandbox, lifecycle.as_mut(), shared);
     let Some(lifecycle) = lifecycle else { return decided };
     let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check, Trust::Trusted));
     lifecycle.finish(&mut report);
     Ok(report)
+}
+
+/// The named teams, resolved (by name or id) with what the token can read of each.
+pub fn resolve_teams(gate: &PullGate<'_>, client: Option<&Client>) -> Result<Vec<Team>, Problem> {
+    let Some(client) = client else {
+        let why = format!("{} is not set", gate.token_env.unwrap_or("the token"));
+        return Ok(gate.teams.iter().map(|t| Team::unresolved(t, &why)).collect());
+    };
+    let resolved = parallel::map(&gate.teams, gate.teams.len(), |t| teams::resolve(client, t));
+    let mut teams = Vec::with_capacity(resolved.len());
+    for (reference, result) in gate.teams.iter().zip(resolved) {
+        match result {
+            Ok(team) => teams.push(team),
+            Err(ResolveError::NoSuchTeam(why)) => {
+                return Err(Problem::usage_with_help(
+                    format!("team {}: {why}", reference.reference()),
+                    "name teams as ORG/NAME exactly as in Gitea (any case) or by numeric id",
+                ));
+            }
+            Err(ResolveError::Api(e)) => {
+                return Err(Problem::api(&e, &format!("cannot resolve team {}", reference.reference())));
+            }
+        }
+    }
+    Ok(teams)
 }
 
 /// Everything between knowing the client and having a verdict.
@@ -93,32 +177,12 @@ fn decide_gate(
     token_fact: Option<Value>,
     sandbox: Result<&Sandbox, Problem>,
     mut lifecycle: Option<&mut StatusLifecycle>,
+    shared: Option<&Shared>,
 ) -> Result<Report, Problem> {
     let sandbox = sandbox?;
-    let teams = match client {
-        None => {
-            let why = format!("{} is not set", gate.token_env.unwrap_or("the token"));
-            gate.teams.iter().map(|t| Team::unresolved(t, &why)).collect::<Vec<_>>()
-        }
-        Some(client) => {
-            let resolved = parallel::map(&gate.teams, gate.teams.len(), |t| teams::resolve(client, t));
-            let mut teams = Vec::with_capacity(resolved.len());
-            for (reference, result) in gate.teams.iter().zip(resolved) {
-                match result {
-                    Ok(team) => teams.push(team),
-                    Err(ResolveError::NoSuchTeam(why)) => {
-                        return Err(Problem::usage_with_help(
-                            format!("team {}: {why}", reference.reference()),
-                            "name teams as ORG/NAME exactly as in Gitea (any case) or by numeric id",
-                        ));
-                    }
-                    Err(ResolveError::Api(e)) => {
-                        return Err(Problem::api(&e, &format!("cannot resolve team {}", reference.reference())));
-                    }
-                }
-            }
-            teams
-        }
+    let teams = match shared {
+        Some(shared) => shared.teams.clone()?,
+        None => resolve_teams(gate, client)?,
     };
     crate::timings::mark("teams resolved");
 
@@ -154,7 +218,7 @@ fn decide_gate(
                 break decision;
             }
             let Some(client) = client else { break decision };
-            gathered.membership = Some(probe_all(client, &teams, probes));
+            gathered.membership = Some(probe_all(client, &teams, probes, shared.map(|s| &s.memberships)));
             crate::timings::mark("membership probed");
         } else {
             break decision;
@@ -239,7 +303,7 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T, ApiError>>) -> Re
 }
 
 /// Probe each (login, team) pair the guest asked about, concurrently.
-fn probe_all(client: &Client, teams: &[Team], probes: &[Value]) -> Vec<Value> {
+fn probe_all(client: &Client, teams: &[Team], probes: &[Value], cache: Option<&MembershipCache>) -> Vec<Value> {
     let mut pairs: Vec<(String, &Team)> = Vec::new();
     for probe in probes {
         let Some(login) = probe.get("login").and_then(Value::as_str) else { continue };
@@ -250,7 +314,10 @@ fn probe_all(client: &Client, teams: &[Team], probes: &[Value]) -> Vec<Value> {
         }
     }
     crate::log_line!("gitea-gate: checking {} team membership(s) …", pairs.len());
-    parallel::map(&pairs, CONCURRENT_PROBES, |(login, team)| teams::probe(client, team, login))
+    parallel::map(&pairs, CONCURRENT_PROBES, |(login, team)| match cache {
+        Some(cache) => cache.get(team, login, || teams::probe(client, team, login)),
+        None => teams::probe(client, team, login),
+    })
 }
 
 /// The run's web page (`GITHUB_SERVER_URL/OWNER/REPO/actions/runs/N`). Gitea 1.25's web routes

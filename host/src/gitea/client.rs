@@ -162,13 +162,40 @@ impl Client {
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            let result = self.send_get(&url, query).and_then(|response| read_body(response, limit));
+            let mut retry_after = None;
+            let result = self.send_get(&url, query).and_then(|response| {
+                retry_after = retry_after_seconds(&response);
+                read_body(response, limit)
+            });
             match result {
                 Ok(ok) => return Ok(ok),
+                // A server (or the proxy in front of Gitea, which has no rate limit of its own:
+                // docs/gitea.md §7.1) that asks for a longer pause than this gate waits gets none.
+                Err(failure @ Failure::Status { status: 429, .. })
+                    if retry_after.is_some_and(|wait| wait > MAX_RETRY_AFTER) =>
+                {
+                    let wait = retry_after.unwrap_or_default().as_secs();
+                    let failure = match failure {
+                        Failure::Status { status, message } => Failure::Status {
+                            status,
+                            message: format!(
+                                "{message} (Retry-After: {wait}s, longer than the {}s gitea-gate waits)",
+                                MAX_RETRY_AFTER.as_secs()
+                            ),
+                        },
+                        other => other,
+                    };
+                    return Err(ApiError::new(shown, self.redact(failure)).attempts(attempt + 1));
+                }
                 Err(failure) if failure.is_retryable() && attempt < self.config.retries => {
                     attempt += 1;
-                    // 250 ms, 500 ms, 1 s …: enough for a restarting server, bounded overall.
-                    let backoff = Duration::from_millis(250u64 << (attempt - 1).min(4));
+                    // 250 ms, 500 ms, 1 s …: enough for a restarting server, bounded overall; a
+                    // 429 waits what its Retry-After asks (at most MAX_RETRY_AFTER).
+                    let exponential = Duration::from_millis(250u64 << (attempt - 1).min(4));
+                    let backoff = match (&failure, retry_after) {
+                        (Failure::Status { status: 429, .. }, Some(wait)) => wait,
+                        _ => exponential,
+                    };
                     crate::log_line!(
                         "gitea-gate: GET {shown} failed ({failure}) after {:.1}s; retry {attempt}/{} in {:.2}s",
                         started.elapsed().as_secs_f64(),
@@ -240,6 +267,16 @@ impl Client {
         }
         url
     }
+}
+
+/// The longest `Retry-After` a GET waits for (each retry; `--retries` bounds how many).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by the proxies in front of Gitea;
+/// without a number the usual backoff applies).
+fn retry_after_seconds(response: &Response<Body>) -> Option<Duration> {
+    let value = response.headers().get("retry-after")?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// Read a response body within `limit`, turning a non-2xx status into a failure that carries

@@ -29,6 +29,11 @@ const CONCURRENT_PAGES: u64 = 8;
 
 /// Every item of the list at `path`.
 pub fn fetch_all(client: &Client, path: &str) -> Result<Vec<Value>, ApiError> {
+    fetch_all_query(client, path, &[])
+}
+
+/// Every item of the list at `path` with a filter (`state=open`, …) on every page.
+pub fn fetch_all_query(client: &Client, path: &str, filter: &[(&str, String)]) -> Result<Vec<Value>, ApiError> {
     let mut items = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut bytes = 0u64;
@@ -43,7 +48,7 @@ pub fn fetch_all(client: &Client, path: &str) -> Result<Vec<Value>, ApiError> {
             ));
         }
         let numbers: Vec<u64> = (next..=batch_end).collect();
-        let pages = parallel::map(&numbers, CONCURRENT_PAGES as usize, |&n| fetch_page(client, path, n));
+        let pages = parallel::map(&numbers, CONCURRENT_PAGES as usize, |&n| fetch_page(client, path, filter, n));
         let mut promised = 0;
         let mut last_nonempty = false;
         for (n, page) in numbers.iter().zip(pages) {
@@ -81,8 +86,9 @@ struct Page {
     bytes: u64,
 }
 
-fn fetch_page(client: &Client, path: &str, page: u64) -> Result<Page, ApiError> {
-    let query = [("page", page.to_string()), ("limit", PAGE_SIZE.to_string())];
+fn fetch_page(client: &Client, path: &str, filter: &[(&str, String)], page: u64) -> Result<Page, ApiError> {
+    let mut query = filter.to_vec();
+    query.extend([("page", page.to_string()), ("limit", PAGE_SIZE.to_string())]);
     let response = client.get_bytes(path, &query, client.config().max_json_bytes)?;
     let bytes = response.body.len() as u64;
     let body: Value = serde_json::from_slice(&response.body).map_err(|e| {

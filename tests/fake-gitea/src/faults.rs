@@ -28,6 +28,9 @@ pub enum FaultKind {
         #[serde(default)]
         body: Option<String>,
     },
+    /// 429 Too Many Requests with `Retry-After: retry_after` (a proxy's rate limit; Gitea has
+    /// none of its own).
+    RateLimited { retry_after: String },
     /// Answer normally, `ms` later.
     Latency { ms: u64 },
     /// Never answer (or not for `ms`).

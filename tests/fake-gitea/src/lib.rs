@@ -244,6 +244,9 @@ fn apply(kind: FaultKind, mut response: Response) -> Response {
             let body = body.unwrap_or_else(|| json!({"message": "injected fault"}).to_string());
             Response::new(status, "application/json;charset=utf-8", body.into_bytes())
         }
+        FaultKind::RateLimited { retry_after } => {
+            Response::json(429, &json!({"message": "rate limited"})).header("Retry-After", retry_after)
+        }
         FaultKind::Latency { .. } | FaultKind::SamePageForever => response,
         FaultKind::Hang { ms } => {
             response.delivery = Delivery::Hang(Duration::from_millis(ms.unwrap_or(3_600_000)));

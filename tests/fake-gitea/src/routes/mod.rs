@@ -81,6 +81,7 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
             repos::contents(ctx, owner, name, &rest.join("/"), request)
         }
         ["repos", owner, name, "raw", rest @ ..] if get => repos::raw(ctx, owner, name, &rest.join("/"), request),
+        ["repos", owner, name, "pulls"] if get => repos::list_pulls(ctx, owner, name, request),
         ["repos", owner, name, "pulls", n] if get => match number(n) {
             Some(n) => repos::pull(ctx, owner, name, n),
             None => not_found(ctx),

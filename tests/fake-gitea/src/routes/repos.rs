@@ -175,6 +175,33 @@ pub fn pull(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
     }
 }
 
+/// `GET /repos/{o}/{r}/pulls?state=open|closed|all` (swagger `repoListPullRequests`; default
+/// `open`): newest first, paginated (§3) with `X-Total-Count`; a merged pull request is closed.
+pub fn list_pulls(ctx: &Ctx, owner: &str, name: &str, request: &Request) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let wanted = request.query.get("state").map_or("open", String::as_str);
+    let mut pulls: Vec<_> = repo
+        .pulls
+        .iter()
+        .filter(|pr| {
+            let open = pr.state == "open" && !pr.merged;
+            match wanted {
+                "closed" => !open,
+                "all" => true,
+                _ => open,
+            }
+        })
+        .collect();
+    pulls.sort_by_key(|pr| std::cmp::Reverse(pr.number));
+    let (page_number, limit) = page_and_limit(&request.query);
+    let rows: Vec<Value> =
+        page(&pulls, page_number, limit).into_iter().map(|pr| shape::pull(ctx.fixture, repo, pr)).collect();
+    json_list(rows, pulls.len())
+}
+
 /// §2.1: every row, oldest first, paginated over *all* rows; PENDING rows are then dropped from
 /// the body unless the caller wrote them (or is a site admin), while `X-Total-Count` still counts
 /// them. No `Link` header.

@@ -1,0 +1,308 @@
+//! `--open-prs`: the sweep. Every open pull request of the repository is evaluated exactly as
+//! `--pr N` evaluates one (pull_gate.rs), and each gets its status on its head commit.
+//!
+//! Why a sweep: a review or a comment changes a gate's answer, but the runs those events start
+//! cannot be trusted with the answer on Gitea. On a fork's pull request a comment run gets no
+//! secrets, and a review run executes the *head's* workflow file with secrets (docs/gitea.md
+//! §9.2). So the status is posted from a trusted run — `schedule`, `workflow_dispatch` or
+//! `push`, whose workflow comes from the repository itself — that re-evaluates every open pull
+//! request from the base. Per-event runs keep working for same-repository pull requests; on a
+//! fork's review or comment run the gate skips ([`defer_untrusted_run`]) and the sweep posts.
+//!
+//! Exit: 0 when every pull request was decided (pass or fail: the statuses carry the verdicts),
+//! 3 when any could not be (that one got an `error` status, the others were still posted), 2 for
+//! a usage error. More open pull requests than `--max-prs` is exit 3 before anything is posted.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::cli::{Cli, PullGateArgs};
+use crate::codes;
+use crate::commands::commit_status::final_state;
+use crate::commands::pull_gate::{self, PullGate, Shared};
+use crate::commands::{Problem, api_client, check_token_env, decide_in_context, run_repository};
+use crate::exit;
+use crate::facts::{self, RunFacts};
+use crate::gitea::{self, Token};
+use crate::output::Report;
+use crate::parallel;
+use crate::protocol::{Finding, Level, Outcome, PROTOCOL_VERSION, Request, Trust, Verdict};
+use crate::sandbox::Sandbox;
+
+/// `--max-prs` by default: a sweep every 10 minutes over this many pull requests costs a few
+/// seconds; a repository with more open ones raises the limit on purpose.
+pub const DEFAULT_MAX_PRS: usize = 500;
+
+/// Pull requests evaluated at once. Each one's own requests run concurrently too (reviews and
+/// comments, membership probes), all over the client's one connection pool.
+const CONCURRENT_PRS: usize = 8;
+
+/// Events a sweep may run on: the repository's own workflow, with its secrets (docs/gitea.md §9.1).
+pub const TRUSTED_EVENTS: &[&str] = &["schedule", "workflow_dispatch", "push"];
+
+/// Events whose runs on a fork's pull request are not trusted with a status (docs/gitea.md §9.2).
+const REVIEW_AND_COMMENT_EVENTS: &[&str] =
+    &["pull_request_review", "pull_request_review_comment", "issue_comment", "pull_request_comment"];
+
+/// `approvals`/`checklist`: one pull request, or (`--open-prs`) all open ones.
+pub fn run_gate(
+    cli: &Cli,
+    args: &PullGateArgs,
+    gate: &PullGate<'_>,
+    sandbox: Result<&Sandbox, Problem>,
+) -> Result<Report, Problem> {
+    if args.open_prs { run(cli, gate, args.max_prs, sandbox) } else { pull_gate::run(cli, gate, sandbox) }
+}
+
+/// One row of the sweep.
+struct Row {
+    number: u64,
+    head: String,
+    report: Report,
+}
+
+pub fn run(
+    cli: &Cli,
+    gate: &PullGate<'_>,
+    max_prs: usize,
+    sandbox: Result<&Sandbox, Problem>,
+) -> Result<Report, Problem> {
+    let run = RunFacts::gather(&cli.facts);
+    check_token_env(gate.token_env)?;
+    require_trusted_event(&run)?;
+    let repo = run_repository(&run, "the sweep reads its open pull requests")?;
+    if max_prs == 0 {
+        return Err(Problem::usage_with_help("--max-prs 0 would evaluate nothing", "use --max-prs 1 or more"));
+    }
+    let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
+    if gate.token_env.is_some() && token.is_none() {
+        // The guest's trust policy decides what a missing token means (a trusted run: fail).
+        let mut single = gate.clone();
+        single.status_context = None;
+        return pull_gate::run(cli, &single, sandbox);
+    }
+    let token_fact = pull_gate::token_fact(gate, token.is_some());
+    let client = api_client(cli, &run, "read the open pull requests from", token)?;
+
+    let pulls =
+        gitea::pulls::list_open(&client, &repo).map_err(|e| Problem::api(&e, "cannot list the open pull requests"))?;
+    crate::timings::mark("open pull requests listed");
+    if pulls.len() > max_prs {
+        return Err(Problem::Undecided {
+            code: codes::SWEEP_TOO_MANY,
+            message: format!(
+                "{repo} has {} open pull requests, more than --max-prs {max_prs}; none was evaluated",
+                pulls.len()
+            ),
+            help: Some(format!(
+                "raise --max-prs (action input max-prs) to at least {}; a sweep never posts part of the list",
+                pulls.len()
+            )),
+        });
+    }
+    let mut targets: Vec<(u64, String)> = pulls
+        .iter()
+        .filter_map(|pr| {
+            let number = pr.get("number")?.as_u64()?;
+            let head = pr.get("head")?.get("sha")?.as_str()?.to_owned();
+            Some((number, head))
+        })
+        .collect();
+    targets.sort_unstable();
+    crate::log_line!("gitea-gate: sweeping {} open pull request(s) of {repo} …", targets.len());
+
+    let shared = Shared { teams: pull_gate::resolve_teams(gate, Some(&client)), memberships: Default::default() };
+    crate::timings::mark("teams resolved");
+    let rows: Vec<Row> = parallel::map(&targets, CONCURRENT_PRS, |(number, head)| {
+        let mut one = gate.clone();
+        one.pr = Some(*number);
+        let report = pull_gate::evaluate(
+            &one,
+            &run,
+            Some(&client),
+            token_fact.clone(),
+            sandbox.clone(),
+            Some(&shared),
+            Some(head),
+        )
+        .unwrap_or_else(|problem| problem.into_report(gate.check, Trust::Trusted));
+        Row { number: *number, head: head.clone(), report }
+    });
+    crate::timings::mark("pull requests evaluated");
+    Ok(summarize(gate, &repo.to_string(), &rows))
+}
+
+/// `--open-prs` only on a trusted event, else a usage error that says why.
+fn require_trusted_event(run: &RunFacts) -> Result<(), Problem> {
+    let event = run.event_name.as_deref().unwrap_or("");
+    if TRUSTED_EVENTS.contains(&event) {
+        return Ok(());
+    }
+    let shown = if event.is_empty() { "unset".to_owned() } else { crate::output::workflow::printable(event) };
+    Err(Problem::usage_with_help(
+        format!(
+            "--open-prs posts the statuses of every open pull request, so it runs only on a trusted event \
+             (schedule, workflow_dispatch or push), and this run's event is {shown}: a pull request, review or \
+             comment run may carry a fork's workflow or no secrets (docs/gitea.md §9.2)"
+        ),
+        "start the sweep from `on: schedule` or `on: workflow_dispatch` (README, \"Statuses that follow the \
+         reviews\"); outside Actions pass --event-name workflow_dispatch; per-event runs use the event's own \
+         pull request (or --pr N) instead",
+    ))
+}
+
+/// A review or comment run on a fork's pull request: untrusted (the guest's trust class), so the
+/// gate neither decides nor posts — the sweep does. `None` for every other run.
+pub fn defer_untrusted_run(
+    cli: &Cli,
+    run: &RunFacts,
+    gate: &PullGate<'_>,
+    sandbox: Result<&Sandbox, Problem>,
+) -> Option<Report> {
+    let event = run.event_name.as_deref()?;
+    if !REVIEW_AND_COMMENT_EVENTS.contains(&event) {
+        return None;
+    }
+    let sandbox = sandbox.ok()?;
+    let decision = decide_in_context(cli, run, gate.token_env, sandbox, |context| {
+        Request::new("trust", json!({ "context": context, "secrets": [] }))
+    })
+    .ok()?;
+    if decision.verdict.trust != Trust::Untrusted {
+        return None;
+    }
+    let basis = decision.verdict.findings.iter().find(|f| f.code == "untrusted-event").map(|f| f.message.clone());
+    let message = format!(
+        "this {event} run is on a pull request from another repository, so it is untrusted and gitea-gate \
+         posts no status from it; the scheduled sweep (--open-prs) evaluates the pull request and posts the \
+         status{}",
+        basis.map(|b| format!(" ({b})")).unwrap_or_default()
+    );
+    let finding = Finding {
+        code: codes::DEFERRED_TO_SWEEP.to_owned(),
+        level: Level::Notice,
+        message: message.clone(),
+        help: Some(
+            "run the sweep on a schedule and workflow_dispatch (README, \"Statuses that follow the reviews\")"
+                .to_owned(),
+        ),
+    };
+    let verdict = Verdict {
+        version: PROTOCOL_VERSION,
+        check: gate.check.to_owned(),
+        verdict: Outcome::Skip,
+        trust: Trust::Untrusted,
+        code: codes::DEFERRED_TO_SWEEP.to_owned(),
+        reason: format!("{}: {message}", codes::DEFERRED_TO_SWEEP),
+        findings: vec![finding],
+        outputs: Default::default(),
+        status: None,
+        needs: None,
+        details: Value::Null,
+    };
+    crate::log_line!("gitea-gate: {event} on a fork's pull request: skipped; the sweep posts the status");
+    Some(Report { exit: exit::for_verdict(&verdict), verdict, raw: None, details: Vec::new() })
+}
+
+/// The sweep's own report: one line per pull request, a summary table, and every verdict.
+fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
+    let mut lines = Vec::new();
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut findings = Vec::new();
+    let mut entries = Vec::new();
+    let mut worst = exit::PASS;
+    for row in rows {
+        let v = &row.report.verdict;
+        let outcome = v.verdict.as_str();
+        *counts.entry(outcome).or_default() += 1;
+        let code = row.report.exit;
+        worst = match (worst, code) {
+            (_, exit::USAGE) | (exit::USAGE, _) => exit::USAGE,
+            (_, exit::UNDECIDED) | (exit::UNDECIDED, _) => exit::UNDECIDED,
+            (w, _) => w,
+        };
+        let not_posted = v.findings.iter().any(|f| f.code == codes::STATUS_NOT_POSTED);
+        let status = gate.status_context.map(|context| {
+            let (state, description) = final_state(v);
+            json!({ "context": context, "state": state, "description": description, "posted": !not_posted })
+        });
+        let shown_status = match &status {
+            Some(s) if not_posted => format!("{} NOT POSTED", s["state"].as_str().unwrap_or("")),
+            Some(s) => format!("→ {}", s["state"].as_str().unwrap_or("")),
+            None => "(no --status-context)".to_owned(),
+        };
+        let short = row.head.get(..10).unwrap_or(&row.head);
+        lines.push(format!(
+            "#{:<5} {short} {:<5} {shown_status:<16} {}",
+            row.number,
+            outcome.to_uppercase(),
+            crate::commands::commit_status::bounded(&v.reason)
+        ));
+        if matches!(code, exit::USAGE | exit::UNDECIDED) {
+            findings.push(Finding {
+                code: codes::SWEEP_UNDECIDED.to_owned(),
+                level: Level::Error,
+                message: format!("#{}: {}", row.number, crate::commands::commit_status::bounded(&v.reason)),
+                help: None,
+            });
+        }
+        entries.push(json!({
+            "number": row.number,
+            "head_sha": row.head,
+            "exit": code,
+            "status": status,
+            "verdict": serde_json::to_value(v).unwrap_or(Value::Null),
+        }));
+    }
+    lines.push(String::new());
+    lines.push(format!("{:<10} {:>5}", "verdict", "pull requests"));
+    for outcome in ["pass", "skip", "fail", "error"] {
+        lines.push(format!("{outcome:<10} {:>5}", counts.get(outcome).copied().unwrap_or(0)));
+    }
+    lines.push(format!("{:<10} {:>5}", "total", rows.len()));
+
+    let undecided = findings.len();
+    let (outcome, code, reason) = if undecided == 0 {
+        (
+            Outcome::Pass,
+            codes::SWEEP_DECIDED,
+            format!("all {} open pull request(s) of {repo} decided; their statuses carry the verdicts", rows.len()),
+        )
+    } else {
+        (
+            Outcome::Error,
+            codes::SWEEP_UNDECIDED,
+            format!(
+                "{undecided} of {} open pull request(s) of {repo} could not be decided (error status); the others \
+                 were posted",
+                rows.len()
+            ),
+        )
+    };
+    if undecided == 0 {
+        findings.push(Finding { code: code.to_owned(), level: Level::Notice, message: reason.clone(), help: None });
+    }
+    let count = |key: &str| counts.get(key).copied().unwrap_or(0).to_string();
+    let outputs = BTreeMap::from([
+        ("pull-requests".to_owned(), rows.len().to_string()),
+        ("passed".to_owned(), count("pass")),
+        ("failed".to_owned(), count("fail")),
+        ("undecided".to_owned(), undecided.to_string()),
+    ]);
+    let verdict = Verdict {
+        version: PROTOCOL_VERSION,
+        check: gate.check.to_owned(),
+        verdict: outcome,
+        trust: Trust::Trusted,
+        code: code.to_owned(),
+        reason: format!("{code}: {reason}"),
+        findings,
+        outputs,
+        status: None,
+        needs: None,
+        details: json!({ "mode": "sweep", "repository": repo, "pull_requests": entries }),
+    };
+    let exit = if worst == exit::USAGE { exit::USAGE } else { exit::for_verdict(&verdict) };
+    Report { verdict, raw: None, exit, details: lines }
+}
