@@ -11,8 +11,8 @@
 //! same head never outlives it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use std::fs;
 use std::sync::Mutex;
