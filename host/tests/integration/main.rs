@@ -32,3 +32,4 @@ mod prerequisites;
 mod sandbox;
 mod secrets;
 mod tls;
+mod user_output;
