@@ -42,8 +42,8 @@ cargo test --workspace --quiet
 # The gates' CLI tests once more against the fake imitating Gitea 1.22.6, the oldest version
 # supported (large files as `content: ""`, /raw without fallback, other error texts; docs/gitea.md §14).
 step "CLI tests against the fake as Gitea 1.22.6"
-FAKE_GITEA_VERSION=1.22.6 cargo test --quiet -p gitea-gate --test cli_drift --test cli_approvals \
-  --test cli_checklist --test cli_trust
+FAKE_GITEA_VERSION=1.22.6 cargo test --quiet -p gitea-gate --test integration -- \
+  cli_drift:: cli_approvals:: cli_checklist:: cli_trust::
 
 # A short fuzz run on every CI (the long runs are in the README's Security model section).
 step "fuzz: 50 000 mutated inputs through the guest"

@@ -8,8 +8,8 @@
 //! U+2066–U+2069). The e2e suite checks the same with act itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use std::collections::BTreeSet;
 use std::fs;

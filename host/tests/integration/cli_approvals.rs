@@ -3,8 +3,8 @@
 //! every way a review can look like an approval without being one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::FakeGitea;

@@ -12,8 +12,8 @@
 //! rule for every pull request it lists; when the list itself cannot be read it posts nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use std::fs;
 use std::sync::Mutex;

@@ -2,7 +2,7 @@
 //! in the sandbox (AOT and JIT). All verdicts must be byte-identical to each other and to the
 //! committed `.verdict.json`.
 //!
-//! New or changed cases: `GITEA_GATE_BLESS=1 cargo test -p gitea-gate --test corpus` writes the
+//! New or changed cases: `GITEA_GATE_BLESS=1 cargo test -p gitea-gate --test integration corpus::` writes the
 //! native verdicts (review the diff before committing them).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 

@@ -2,7 +2,7 @@
 //! (molecule-core#2189) and everything that must never turn into a pass.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::time::Duration;

@@ -4,8 +4,8 @@
 //! that tries to carry credentials.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use std::fs;
 use std::path::Path;

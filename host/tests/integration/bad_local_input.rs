@@ -3,7 +3,7 @@
 //! paths and files over the size limit all end in exit 2 or 3 with a message naming the file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::fs;

@@ -1,7 +1,7 @@
 //! `gitea-gate pin verify|update`, black-box, in a scratch working directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

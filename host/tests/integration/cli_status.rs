@@ -4,8 +4,8 @@
 //! an API error, a sandbox error, a run that hangs past its timeout or one that is killed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

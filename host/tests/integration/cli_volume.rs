@@ -5,8 +5,8 @@
 //! the same cases.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use common::{event, gitea_gate, run};
 use fake_gitea::FakeGitea;

@@ -7,7 +7,7 @@
 //! skipped locally and fails under CI=true.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod release_server;
+use crate::release_server;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! environment, and the runner's view of stdout and `$GITHUB_OUTPUT`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

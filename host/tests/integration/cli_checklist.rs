@@ -2,8 +2,8 @@
 //! all-items-acked` gate (`acked: 0/7 — missing: …`, `/sop-ack`, `/sop-n/a`, `tier:low`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use std::fs;
 

@@ -3,8 +3,8 @@
 //! naming the CA the gates work; without it the certificate is refused and nothing passes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

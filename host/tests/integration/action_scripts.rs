@@ -5,7 +5,7 @@
 //! arguments.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod release_server;
+use crate::release_server;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! each case here passed, printed a secret, hung or wrote outside the workspace before.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::symlink;

@@ -1,0 +1,35 @@
+//! The host's integration tests, as one binary: each module was its own test target, and each
+//! linked wasmtime, so building them cost one link (and about 200 MB) apiece. Run a part of it
+//! with a name filter, e.g. `cargo test -p gitea-gate --test integration cli_drift::`.
+//!
+//! `sandbox` and `corpus` compile wasm at run time and need the `jit` feature (a default one).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
+
+// Shared helpers.
+mod common;
+mod pull_world;
+mod release_server;
+
+mod action_scripts;
+mod bad_local_input;
+mod cli_approvals;
+mod cli_checklist;
+mod cli_drift;
+mod cli_pin;
+mod cli_status;
+mod cli_trust;
+mod cli_volume;
+mod confinement;
+#[cfg(feature = "jit")]
+mod corpus;
+mod docs;
+mod e2e_act;
+mod fault_matrix;
+mod guest_artifact;
+mod injection;
+mod prerequisites;
+#[cfg(feature = "jit")]
+mod sandbox;
+mod secrets;
+mod tls;
+mod user_output;
