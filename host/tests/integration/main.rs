@@ -17,6 +17,7 @@ mod cli_checklist;
 mod cli_drift;
 mod cli_pin;
 mod cli_status;
+mod cli_sweep;
 mod cli_trust;
 mod cli_volume;
 mod confinement;
@@ -31,5 +32,6 @@ mod prerequisites;
 #[cfg(feature = "jit")]
 mod sandbox;
 mod secrets;
+mod step_summary;
 mod tls;
 mod user_output;

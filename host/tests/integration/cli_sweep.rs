@@ -4,9 +4,9 @@
 //! are shared across pull requests, and `429 Retry-After` is honoured.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
-mod release_server;
+use crate::common;
+use crate::pull_world;
+use crate::release_server;
 
 use std::collections::BTreeMap;
 

@@ -3,8 +3,8 @@
 //! earlier steps wrote, with hostile text from files and comments kept inert.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-mod common;
-mod pull_world;
+use crate::common;
+use crate::pull_world;
 
 use std::fs;
 use std::path::Path;
