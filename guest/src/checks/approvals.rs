@@ -9,40 +9,18 @@
 //!    alone reach `min`, the gate passes; if the shortfall could be an unconfirmed member, the
 //!    gate cannot decide (exit 3) and says what the token's owner needs.
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::InvalidInput;
 use crate::checks::trust::{Classification, classify, secret_policy};
 use crate::findings::{Code, Finding, Level};
-use crate::membership::{MembershipFact, Memberships, Standing, TeamFact, team_label, token_fix};
-use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact, StatusText, Verdict};
+use crate::membership::{Memberships, Standing, TeamFact, team_label, token_fix};
+use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, StatusText, Verdict};
 use crate::pulls::{author_login, pull_request_number};
 use crate::reviews::{Decision, exclusion, head_sha, latest_decisions};
 use crate::text::{join_bounded, one_line};
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApprovalFacts {
-    pub context: RunContext,
-    #[serde(default)]
-    pub token: Option<SecretFact>,
-    /// `--pr N`; otherwise the number comes from the event payload.
-    #[serde(default)]
-    pub pr_number: Option<u64>,
-    #[serde(default)]
-    pub pull_request: Option<Value>,
-    #[serde(default)]
-    pub reviews: Vec<Value>,
-    pub teams: Vec<TeamFact>,
-    pub min: u32,
-    #[serde(default)]
-    pub allow_stale: bool,
-    #[serde(default)]
-    pub block_on_changes_requested: bool,
-    #[serde(default)]
-    pub membership: Option<Vec<MembershipFact>>,
-}
+pub use gitea_gate_protocol::ApprovalFacts;
 
 pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     let c = classify(&facts.context);
@@ -241,7 +219,7 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
         Outcome::Fail => "failure",
         Outcome::Error => "error",
     };
-    verdict.status = Some(StatusText { state, description: bounded(&description) });
+    verdict.status = Some(StatusText { state: state.to_owned(), description: bounded(&description) });
     verdict
         .outputs
         .insert("approved-by".to_owned(), confirmed.iter().map(|(l, _)| l.to_string()).collect::<Vec<_>>().join(","));
@@ -280,7 +258,7 @@ pub fn policy_verdict(
     verdict.findings.extend(c.warnings.iter().cloned());
     verdict.findings.push(decisive);
     if outcome == Outcome::Fail {
-        verdict.status = Some(StatusText { state: "failure", description: bounded(status) });
+        verdict.status = Some(StatusText { state: "failure".to_owned(), description: bounded(status) });
     }
     verdict
 }
@@ -315,7 +293,9 @@ pub fn ask_for_pull_request(c: &Classification, check: &str, explicit: Option<u6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::membership::MembershipFact;
     use crate::protocol::EventFacts;
+    use crate::protocol::SecretFact;
 
     fn team(readable: bool) -> TeamFact {
         TeamFact {
@@ -592,7 +572,7 @@ mod tests {
         assert_eq!(pass.status.expect("status").description, "approved by alice (qa)");
         let fail = run(Case::default());
         let status = fail.status.expect("status");
-        assert_eq!((status.state, status.description.as_str()), ("failure", "0/1 qa approvals"));
+        assert_eq!((status.state.as_str(), status.description.as_str()), ("failure", "0/1 qa approvals"));
         let error = run(Case {
             reviews: vec![review(1, "alice", "APPROVED")],
             readable: false,

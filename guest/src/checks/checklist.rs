@@ -25,7 +25,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::InvalidInput;
@@ -33,48 +33,14 @@ use crate::checks::approvals::{ask_for_pull_request, bounded, pending, policy_ve
 use crate::checks::trust::{classify, secret_policy};
 use crate::commands::{Verb, for_each_command, has_visible_text};
 use crate::findings::{Code, Finding, Level};
-use crate::membership::{MembershipFact, Memberships, Standing, TeamFact, team_label, token_fix};
-use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact, StatusText, Verdict};
+use crate::membership::{Memberships, Standing, TeamFact, team_label, token_fix};
+use crate::protocol::{MembershipProbe, Needs, Outcome, StatusText, Verdict};
 use crate::pulls::author_login;
 use crate::reviews::{head_sha, login_of, review_stands};
 use crate::text::{join_bounded, one_line};
 use crate::tier;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChecklistFacts {
-    pub context: RunContext,
-    #[serde(default)]
-    pub token: Option<SecretFact>,
-    #[serde(default)]
-    pub pr_number: Option<u64>,
-    pub items: Vec<Item>,
-    /// The resolved `ack_teams`.
-    pub teams: Vec<TeamFact>,
-    #[serde(default)]
-    pub count_edited_comments: bool,
-    #[serde(default)]
-    pub pull_request: Option<Value>,
-    #[serde(default)]
-    pub comments: Vec<Value>,
-    #[serde(default)]
-    pub reviews: Vec<Value>,
-    #[serde(default)]
-    pub membership: Option<Vec<MembershipFact>>,
-    /// Accept a `tier:*` label only from a confirmed ack-team member (tier.rs).
-    #[serde(default)]
-    pub tier_label_from_ack_teams: bool,
-    /// The issue timeline's label events (the host reads them when the option above is on).
-    #[serde(default)]
-    pub timeline: Option<Vec<Value>>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Item {
-    pub id: String,
-    pub title: String,
-}
+pub use gitea_gate_protocol::{ChecklistFacts, Item};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -654,7 +620,7 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
         Outcome::Fail => "failure",
         Outcome::Error => "error",
     };
-    verdict.status = Some(StatusText { state, description: bounded(&description) });
+    verdict.status = Some(StatusText { state: state.to_owned(), description: bounded(&description) });
     verdict.outputs.insert("acked".to_owned(), format!("{acked}/{total}"));
     verdict.outputs.insert("waived".to_owned(), waived.join(","));
     verdict.outputs.insert("missing".to_owned(), missing.join(","));
@@ -692,6 +658,8 @@ pub fn unchecked_boxes(body: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::membership::MembershipFact;
+    use crate::protocol::{RunContext, SecretFact};
 
     #[test]
     fn tiers() {

@@ -10,8 +10,6 @@ pub mod pull_gate;
 pub mod selftest;
 pub mod trust;
 
-use serde_json::{Value, json};
-
 use crate::cli::{Cli, Command};
 use crate::codes;
 use crate::exit;
@@ -19,7 +17,8 @@ use crate::facts::{self, RunFacts};
 use crate::gitea::{ApiError, Client, Token};
 use crate::output::Report;
 use crate::protocol::{
-    DecideError, Decision, Finding, Level, Outcome, PROTOCOL_VERSION, Request, Trust, Verdict, decide,
+    DecideError, Decision, Finding, Level, Lookup, Outcome, PROTOCOL_VERSION, Request, RunContext, Trust, Verdict,
+    decide,
 };
 use crate::sandbox::{Sandbox, SandboxError};
 
@@ -58,7 +57,8 @@ impl Problem {
             Problem::Usage { message, help } => (codes::USAGE_ERROR, message, help, exit::USAGE),
             Problem::Undecided { code, message, help } => (code, message, help, exit::UNDECIDED),
         };
-        let finding = Finding { code: code.to_owned(), level: Level::Error, message: message.clone(), help };
+        let mut finding = Finding::new(code.to_owned(), Level::Error, message.clone());
+        finding.help = help;
         let verdict = Verdict {
             version: PROTOCOL_VERSION,
             check: check.to_owned(),
@@ -70,7 +70,7 @@ impl Problem {
             outputs: Default::default(),
             status: None,
             needs: None,
-            details: json!(null),
+            details: serde_json::Value::Null,
         };
         Report { verdict, raw: None, exit, details: Vec::new() }
     }
@@ -126,6 +126,11 @@ impl From<DecideError> for Problem {
     }
 }
 
+/// The guest's `details` do not have the shape the host reads: the two disagree about the protocol.
+pub fn bad_details(check: &str, error: &serde_json::Error) -> Problem {
+    Problem::from(DecideError::BadVerdict(format!("the {check} details: {error}")))
+}
+
 /// The report for a guest decision: exit code from the verdict.
 pub fn report(decision: Decision, details: Vec<String>) -> Report {
     let exit = exit::for_verdict(&decision.verdict);
@@ -152,12 +157,12 @@ pub fn decide_in_context(
     run: &RunFacts,
     token_env: Option<&str>,
     sandbox: &Sandbox,
-    mut build: impl FnMut(Value) -> Request,
+    mut build: impl FnMut(RunContext) -> Request,
 ) -> Result<Decision, Problem> {
-    let mut lookup: Option<Value> = None;
+    let mut lookup: Option<Lookup> = None;
     loop {
         let decision = decide(sandbox, &build(run.context(lookup.as_ref())))?;
-        match (trust::needs_pull_request(&decision.verdict.needs), &lookup) {
+        match (trust::needs_pull_request(decision.verdict.needs.as_ref()), &lookup) {
             (Some(number), None) => lookup = Some(trust::lookup_pull_request(cli, run, token_env, number)),
             _ => return Ok(decision),
         }

@@ -17,7 +17,10 @@ use crate::gitea::teams::{self, ResolveError, Team, TeamRef};
 use crate::gitea::{self, ApiError, Client, Token};
 use crate::output::Report;
 use crate::parallel;
-use crate::protocol::{Request, Trust, decide};
+use crate::protocol::{
+    ApprovalFacts, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs, Request, SecretFact,
+    TeamFact, Trust, decide,
+};
 use crate::sandbox::Sandbox;
 
 /// Membership probes in flight at once (each is one small GET over the shared connection pool,
@@ -26,7 +29,6 @@ const CONCURRENT_PROBES: usize = 32;
 
 /// One pull-request gate run.
 pub struct PullGate<'a> {
-    pub check: &'static str,
     pub teams: Vec<TeamRef>,
     pub token_env: Option<&'a str>,
     pub pr: Option<u64>,
@@ -36,8 +38,31 @@ pub struct PullGate<'a> {
     pub with_timeline: bool,
     pub status_context: Option<&'a str>,
     pub target_url: Option<&'a str>,
-    /// The check's own facts (`min`, `items`, …), merged into the request.
-    pub facts: Value,
+    /// The check's own facts (`min`, `items`, …).
+    pub facts: GateFacts,
+}
+
+/// What each pull-request gate adds to the facts the two share.
+#[derive(Clone, Debug)]
+pub enum GateFacts {
+    Approvals { min: u32, allow_stale: bool, block_on_changes_requested: bool },
+    Checklist { items: Vec<Item>, count_edited_comments: bool, tier_label_from_ack_teams: bool },
+}
+
+impl PullGate<'_> {
+    /// The check's name in verdicts.
+    pub fn check(&self) -> &'static str {
+        match self.facts {
+            GateFacts::Approvals { .. } => "approvals",
+            GateFacts::Checklist { .. } => "checklist",
+        }
+    }
+}
+
+/// The facts every question of one run shares.
+struct Shared {
+    token: Option<SecretFact>,
+    teams: Vec<TeamFact>,
 }
 
 /// What the host has gathered so far.
@@ -47,12 +72,12 @@ struct Gathered {
     comments: Vec<Value>,
     /// Label events of the timeline, when the gate reads them.
     timeline: Option<Vec<Value>>,
-    membership: Option<Vec<Value>>,
-    lookup: Option<Value>,
+    membership: Option<Vec<MembershipFact>>,
+    lookup: Option<Lookup>,
 }
 
 pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
-    let run = RunFacts::gather(&cli.facts);
+    let run = RunFacts::gather(&cli.facts.given());
     check_token_env(gate.token_env)?;
     // A malformed repository name is a usage error before any request (it would address another path).
     if run.repository.is_some() {
@@ -60,7 +85,7 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -
     }
     let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
     let token_missing = gate.token_env.is_some() && token.is_none();
-    let token_fact = gate.token_env.map(|name| json!({ "name": name, "present": token.is_some() }));
+    let token_fact = gate.token_env.map(|name| SecretFact { name: name.to_owned(), present: token.is_some() });
 
     // Without the token the guest decides from the trust policy alone; nothing is fetched.
     let client = if token_missing { None } else { Some(api_client(cli, &run, "read the pull request from", token)?) };
@@ -80,7 +105,7 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -
     }
     let decided = decide_gate(gate, &run, client.as_ref(), token_fact, sandbox, lifecycle.as_mut());
     let Some(lifecycle) = lifecycle else { return decided };
-    let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check, Trust::Trusted));
+    let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
     lifecycle.finish(&mut report);
     Ok(report)
 }
@@ -90,7 +115,7 @@ fn decide_gate(
     gate: &PullGate<'_>,
     run: &RunFacts,
     client: Option<&Client>,
-    token_fact: Option<Value>,
+    token_fact: Option<SecretFact>,
     sandbox: Result<&Sandbox, Problem>,
     mut lifecycle: Option<&mut StatusLifecycle>,
 ) -> Result<Report, Problem> {
@@ -122,10 +147,7 @@ fn decide_gate(
     };
     crate::timings::mark("teams resolved");
 
-    let mut facts = gate.facts.clone();
-    facts["token"] = token_fact.unwrap_or(Value::Null);
-    facts["pr_number"] = json!(gate.pr);
-    facts["teams"] = Value::Array(teams.iter().map(Team::fact).collect());
+    let shared = Shared { token: token_fact, teams: teams.iter().map(Team::fact).collect() };
     let mut gathered = Gathered {
         pull_request: None,
         reviews: Vec::new(),
@@ -136,50 +158,73 @@ fn decide_gate(
     };
 
     let decision = loop {
-        let decision = decide(sandbox, &request(gate, run, &facts, &gathered))?;
-        let needs = decision.verdict.needs.clone().unwrap_or(Value::Null);
-        if let Some(number) = needs.get("pull_request_data").and_then(Value::as_u64) {
-            if gathered.pull_request.is_some() {
-                break decision;
+        let decision = decide(sandbox, &request(gate, run, &shared, &gathered))?;
+        match decision.verdict.needs.as_ref() {
+            Some(Needs::PullRequestData(number)) => {
+                let number = *number;
+                if gathered.pull_request.is_some() {
+                    break decision;
+                }
+                let Some(client) = client else { break decision };
+                fetch_pull_request(client, run, gate, number, &mut gathered)?;
+                crate::timings::mark("pull request, reviews and comments fetched");
+                let head = gathered.pull_request.as_ref().and_then(|pr| pr.get("head")?.get("sha")?.as_str());
+                if let (Some(lifecycle), Some(sha)) = (lifecycle.as_deref_mut(), head) {
+                    lifecycle.head_known(sha);
+                }
             }
-            let Some(client) = client else { break decision };
-            fetch_pull_request(client, run, gate, number, &mut gathered)?;
-            crate::timings::mark("pull request, reviews and comments fetched");
-            let head = gathered.pull_request.as_ref().and_then(|pr| pr.get("head")?.get("sha")?.as_str());
-            if let (Some(lifecycle), Some(sha)) = (lifecycle.as_deref_mut(), head) {
-                lifecycle.head_known(sha);
+            Some(Needs::Membership(probes)) => {
+                if gathered.membership.is_some() {
+                    break decision;
+                }
+                let Some(client) = client else { break decision };
+                gathered.membership = Some(probe_all(client, &teams, probes));
+                crate::timings::mark("membership probed");
             }
-        } else if let Some(probes) = needs.get("membership").and_then(Value::as_array) {
-            if gathered.membership.is_some() {
-                break decision;
-            }
-            let Some(client) = client else { break decision };
-            gathered.membership = Some(probe_all(client, &teams, probes));
-            crate::timings::mark("membership probed");
-        } else {
-            break decision;
+            Some(Needs::PullRequest(_)) | None => break decision,
         }
     };
     Ok(report(decision, Vec::new()))
 }
 
-fn request(gate: &PullGate<'_>, run: &RunFacts, facts: &Value, gathered: &Gathered) -> Request {
-    let mut facts = facts.clone();
-    facts["context"] = run.context(gathered.lookup.as_ref());
-    if let Some(pr) = &gathered.pull_request {
-        facts["pull_request"] = pr.clone();
-        facts["reviews"] = Value::Array(gathered.reviews.clone());
-        if gate.with_comments {
-            facts["comments"] = Value::Array(gathered.comments.clone());
+fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &Shared, gathered: &Gathered) -> Request {
+    let context = run.context(gathered.lookup.as_ref());
+    // The pull request's rows travel only once the guest asked for them.
+    let (reviews, comments, timeline) = match &gathered.pull_request {
+        Some(_) => (gathered.reviews.clone(), gathered.comments.clone(), gathered.timeline.clone()),
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let facts = match &gate.facts {
+        GateFacts::Approvals { min, allow_stale, block_on_changes_requested } => Facts::Approvals(ApprovalFacts {
+            context,
+            token: shared.token.clone(),
+            pr_number: gate.pr,
+            pull_request: gathered.pull_request.clone(),
+            reviews,
+            teams: shared.teams.clone(),
+            min: *min,
+            allow_stale: *allow_stale,
+            block_on_changes_requested: *block_on_changes_requested,
+            membership: gathered.membership.clone(),
+        }),
+        GateFacts::Checklist { items, count_edited_comments, tier_label_from_ack_teams } => {
+            Facts::Checklist(ChecklistFacts {
+                context,
+                token: shared.token.clone(),
+                pr_number: gate.pr,
+                items: items.clone(),
+                teams: shared.teams.clone(),
+                count_edited_comments: *count_edited_comments,
+                pull_request: gathered.pull_request.clone(),
+                comments: if gate.with_comments { comments } else { Vec::new() },
+                reviews,
+                membership: gathered.membership.clone(),
+                tier_label_from_ack_teams: *tier_label_from_ack_teams,
+                timeline,
+            })
         }
-        if let Some(timeline) = &gathered.timeline {
-            facts["timeline"] = Value::Array(timeline.clone());
-        }
-    }
-    if let Some(membership) = &gathered.membership {
-        facts["membership"] = Value::Array(membership.clone());
-    }
-    Request::new(gate.check, facts)
+    };
+    Request::new(facts)
 }
 
 /// The pull request, all its reviews and (for the checklist) its comments, fetched at once.
@@ -209,7 +254,7 @@ fn fetch_pull_request(
     // An issue_comment run learns where the pull request's head lives from this object (the
     // payload does not say), exactly as the trust gate's own lookup would (docs/gitea.md §9.2).
     if gate.pr.is_none() || gate.pr == payload_issue_number(run) {
-        gathered.lookup = Some(json!({ "found": pr }));
+        gathered.lookup = Some(Lookup::Found(pr.clone()));
     }
     gathered.pull_request = Some(pr);
     gathered.reviews = reviews.into_iter().map(slim_user).collect();
@@ -239,13 +284,12 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T, ApiError>>) -> Re
 }
 
 /// Probe each (login, team) pair the guest asked about, concurrently.
-fn probe_all(client: &Client, teams: &[Team], probes: &[Value]) -> Vec<Value> {
+fn probe_all(client: &Client, teams: &[Team], probes: &[MembershipProbe]) -> Vec<MembershipFact> {
     let mut pairs: Vec<(String, &Team)> = Vec::new();
     for probe in probes {
-        let Some(login) = probe.get("login").and_then(Value::as_str) else { continue };
-        for reference in probe.get("teams").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(team) = teams.iter().find(|t| Some(t.reference.as_str()) == reference.as_str()) {
-                pairs.push((login.to_owned(), team));
+        for reference in &probe.teams {
+            if let Some(team) = teams.iter().find(|t| t.reference == *reference) {
+                pairs.push((probe.login.clone(), team));
             }
         }
     }
