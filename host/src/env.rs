@@ -16,8 +16,6 @@ pub const API_URL: &str = "GITHUB_API_URL";
 /// The Gitea address the runner registered with; `…/api/v1` is derived from it when
 /// `GITHUB_API_URL` is unset.
 pub const SERVER_URL: &str = "GITHUB_SERVER_URL";
-/// The commit the run is for.
-pub const SHA: &str = "GITHUB_SHA";
 /// The file that collects step outputs (`name<<DELIM` syntax).
 pub const OUTPUT: &str = "GITHUB_OUTPUT";
 /// `true` inside Actions runners (GitHub, act, Gitea); selects `--format github` by default.

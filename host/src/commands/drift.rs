@@ -10,15 +10,14 @@ use serde_json::Value;
 
 use crate::cli::{Cli, DriftArgs};
 use crate::codes;
-use crate::commands::{Problem, api_client, bad_details, check_token_env, decide_in_context, report, run_repository};
-use crate::facts::{self, RunFacts};
+use crate::commands::session::{self, GateToken, api_client};
+use crate::commands::{Problem, bad_details, check_token_env, decide_in_context, report, run_repository};
+use crate::facts::RunFacts;
 use crate::files::{beneath, open_bounded, read_bounded, read_bounded_if_exists, utf8_path};
 use crate::gitea::contents;
-use crate::gitea::{Client, RepoName, Token};
+use crate::gitea::{Client, RepoName};
 use crate::output::Report;
-use crate::protocol::{
-    DriftDetails, DriftFacts, DriftLimits, Facts, FileCopy, Finding, Level, Pair, Request, SecretFact, attach,
-};
+use crate::protocol::{DriftDetails, DriftFacts, DriftLimits, Facts, FileCopy, Finding, Level, Pair, Request, attach};
 use crate::sandbox::Sandbox;
 
 /// The largest manifest read.
@@ -233,9 +232,9 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
         .iter()
         .map(|raw| RepoName::parse(raw).map_err(|why| Problem::usage(format!("--allow-repo: {why}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    let token_fact = args.token_env.as_ref().map(|name| (name.clone(), facts::secret_value(name)));
-    let token_missing = matches!(&token_fact, Some((_, None)));
-    let token = || token_fact.as_ref().and_then(|(name, value)| value.as_ref().map(|v| Token::new(name, v)));
+    let token_fact = GateToken::from_env(args.token_env.as_deref());
+    let token_missing = token_fact.as_ref().is_some_and(GateToken::missing);
+    let token = || session::token(token_fact.as_ref());
 
     let mut unread_manifest = None;
     let (specs, manifest_finding) = match (&args.manifest, &args.canonical, &args.local) {
@@ -328,7 +327,7 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
         let canonical = FileCopy { label, remote: true, commit: None, bytes: None };
         pairs.push(Pair { canonical, local });
     }
-    let token = token_fact.as_ref().map(|(name, value)| SecretFact { name: name.clone(), present: value.is_some() });
+    let token = token_fact.as_ref().map(GateToken::fact);
     let limits =
         DriftLimits { context_lines: args.context_lines, max_diff_lines: args.max_diff_lines, max_diff_bytes: 1 << 20 };
     let decision = decide_in_context(cli, &run, args.token_env.as_deref(), sandbox, |context| Request {
@@ -350,8 +349,8 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
 }
 
 /// What to do about a failed fetch, from its status.
-fn fetch_help(e: &crate::gitea::ApiError, token: &Option<(String, Option<String>)>) -> String {
-    let token_name = token.as_ref().map_or("the token (--token-env)", |(name, _)| name.as_str());
+fn fetch_help(e: &crate::gitea::ApiError, token: &Option<GateToken>) -> String {
+    let token_name = token.as_ref().map_or("the token (--token-env)", GateToken::name);
     match e.status() {
         Some(401) => format!("{token_name} was rejected (HTTP 401): it is invalid or expired; replace the secret"),
         Some(403) => format!("{token_name} lacks access: a personal access token needs the read:repository scope"),

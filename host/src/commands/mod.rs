@@ -8,13 +8,15 @@ pub mod drift;
 pub mod pin;
 pub mod pull_gate;
 pub mod selftest;
+pub mod session;
 pub mod trust;
 
 use crate::cli::{Cli, Command};
 use crate::codes;
 use crate::exit;
 use crate::facts::{self, RunFacts};
-use crate::gitea::{ApiError, Client, Token};
+use crate::files::FileError;
+use crate::gitea::ApiError;
 use crate::output::Report;
 use crate::protocol::{
     DecideError, Decision, Finding, Level, Lookup, Outcome, PROTOCOL_VERSION, Request, RunContext, Trust, Verdict,
@@ -98,15 +100,10 @@ pub fn run_repository(run: &RunFacts, why: &str) -> Result<crate::gitea::RepoNam
     crate::gitea::RepoName::parse(raw).map_err(|why| Problem::usage(format!("--repository: {why}")))
 }
 
-/// A client for the run's Gitea API; `purpose` completes "no Gitea API URL to …".
-pub fn api_client(cli: &Cli, run: &RunFacts, purpose: &str, token: Option<Token>) -> Result<Client, Problem> {
-    let api_url = run.api_url.as_deref().ok_or_else(|| {
-        Problem::usage_with_help(
-            format!("no Gitea API URL to {purpose}"),
-            "run inside Gitea Actions (GITHUB_SERVER_URL), or pass --api-url https://gitea.example.com/api/v1",
-        )
-    })?;
-    Ok(Client::new(trust::client_config(cli, api_url).map_err(Problem::usage)?, token))
+impl From<FileError> for Problem {
+    fn from(e: FileError) -> Problem {
+        Problem::Usage { message: e.message, help: e.help }
+    }
 }
 
 impl From<DecideError> for Problem {

@@ -10,11 +10,12 @@ use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
-use crate::commands::{Problem, api_client, check_token_env, report, run_repository};
+use crate::commands::session::{GateToken, api_client};
+use crate::commands::{Problem, check_token_env, report, run_repository};
 use crate::env;
-use crate::facts::{self, RunFacts};
+use crate::facts::RunFacts;
 use crate::gitea::teams::{self, ResolveError, Team, TeamRef};
-use crate::gitea::{self, ApiError, Client, Token};
+use crate::gitea::{self, ApiError, Client};
 use crate::output::Report;
 use crate::parallel;
 use crate::protocol::{
@@ -83,12 +84,16 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -
     if run.repository.is_some() {
         run_repository(&run, "the pull request and its statuses live there")?;
     }
-    let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
-    let token_missing = gate.token_env.is_some() && token.is_none();
-    let token_fact = gate.token_env.map(|name| SecretFact { name: name.to_owned(), present: token.is_some() });
+    let token = GateToken::from_env(gate.token_env);
+    let token_missing = token.as_ref().is_some_and(GateToken::missing);
+    let token_fact = token.as_ref().map(GateToken::fact);
 
     // Without the token the guest decides from the trust policy alone; nothing is fetched.
-    let client = if token_missing { None } else { Some(api_client(cli, &run, "read the pull request from", token)?) };
+    let client = if token_missing {
+        None
+    } else {
+        Some(api_client(cli, &run, "read the pull request from", token.and_then(|t| t.token()))?)
+    };
 
     // With a status context, `pending` goes on the head as soon as it is known, and every way
     // this run ends — decided or not — posts a final state after it (see commit_status.rs).

@@ -1,9 +1,10 @@
 //! `gitea-gate trust`: classify the run and apply the missing-secret policy.
 
 use crate::cli::{Cli, TrustArgs};
+use crate::commands::session::{self, GateToken};
 use crate::commands::{Problem, decide_in_context, report};
 use crate::facts::{self, RunFacts};
-use crate::gitea::{self, Client, ClientConfig, RepoName, Token};
+use crate::gitea::{self, Client, RepoName};
 use crate::output::Report;
 use crate::protocol::{Facts, Lookup, Needs, Request, SecretFact, TrustFacts};
 use crate::sandbox::Sandbox;
@@ -54,8 +55,8 @@ pub fn lookup_pull_request(cli: &Cli, run: &RunFacts, token_env: Option<&str>, n
     let Some(api_url) = run.api_url.as_deref() else {
         return failed("no API URL (GITHUB_API_URL or GITHUB_SERVER_URL; or pass --api-url)".to_owned());
     };
-    let token = token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
-    let config = match client_config(cli, api_url) {
+    let token = session::token(GateToken::from_env(token_env).as_ref());
+    let config = match session::client_config(cli, api_url) {
         Ok(config) => config,
         Err(why) => return failed(why),
     };
@@ -64,14 +65,4 @@ pub fn lookup_pull_request(cli: &Cli, run: &RunFacts, token_env: Option<&str>, n
         Ok(pr) => Lookup::Found(pr),
         Err(e) => failed(e.to_string()),
     }
-}
-
-/// The client settings from the command line, once the API URL has passed the transport rule.
-pub fn client_config(cli: &Cli, api_url: &str) -> Result<ClientConfig, String> {
-    crate::gitea::transport::check_api_url(api_url, cli.net.allow_http)?;
-    let mut config = ClientConfig::new(api_url);
-    config.root_certs = crate::gitea::transport::root_certs()?;
-    config.timeout = std::time::Duration::from_secs_f64(cli.net.timeout.clamp(0.1, 3600.0));
-    config.retries = cli.net.retries.min(10);
-    Ok(config)
 }
