@@ -62,10 +62,12 @@ else
 fi
 
 toolchain=$("$rustc" -V)
-# The sources the artifact is built from, digested in a stable order. The host's tests recompute
+# The sources the artifact is built from (the guest and the protocol crate it shares with the
+# host), digested in a stable order. The host's tests recompute
 # this to catch a guest edit without a rebuild, even on machines that cannot build wasm.
 source_digest() {
-  (cd "$root" && { echo guest/Cargo.toml; find guest/src -type f -name '*.rs' | LC_ALL=C sort; } |
+  (cd "$root" && { echo guest/Cargo.toml; echo protocol/Cargo.toml;
+                   find guest/src protocol/src -type f -name '*.rs' | LC_ALL=C sort; } |
     while read -r f; do printf '%s  %s\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$f"; done |
     sha256sum | cut -d' ' -f1)
 }

@@ -3,22 +3,18 @@
 
 use std::borrow::Cow;
 
-use base64::Engine as _;
-use serde::Deserialize;
-
 use crate::InvalidInput;
+use base64::Engine as _;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum ByteSource {
-    /// Index into the blobs that follow the envelope.
-    Blob(usize),
-    Text(String),
-    Base64(String),
+pub use gitea_gate_protocol::ByteSource;
+
+/// The bytes a [`ByteSource`] stands for.
+pub trait Resolve {
+    fn resolve<'a>(&'a self, blobs: &[&'a [u8]]) -> Result<Cow<'a, [u8]>, InvalidInput>;
 }
 
-impl ByteSource {
-    pub fn resolve<'a>(&'a self, blobs: &[&'a [u8]]) -> Result<Cow<'a, [u8]>, InvalidInput> {
+impl Resolve for ByteSource {
+    fn resolve<'a>(&'a self, blobs: &[&'a [u8]]) -> Result<Cow<'a, [u8]>, InvalidInput> {
         match self {
             ByteSource::Blob(i) => blobs
                 .get(*i)

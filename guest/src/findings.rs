@@ -22,6 +22,12 @@ macro_rules! codes {
                 match self { $(Code::$variant => $description),* }
             }
         }
+
+        impl AsRef<str> for Code {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
     };
 }
 
@@ -108,43 +114,7 @@ codes! {
         "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Error,
-    Warning,
-    Notice,
-}
+pub use gitea_gate_protocol::Level;
 
-/// One observation behind a verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub code: Code,
-    pub level: Level,
-    /// The short form used in the verdict's one-line reason.
-    #[serde(skip)]
-    pub summary: String,
-    /// The whole story: what, and why. Gitea shows logs raw, so this must stand alone.
-    pub message: String,
-    /// How to fix it, when there is something to fix.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-}
-
-impl Finding {
-    pub fn new(code: Code, level: Level, summary: impl Into<String>) -> Finding {
-        let summary = summary.into();
-        Finding { code, level, message: summary.clone(), summary, help: None }
-    }
-
-    /// Replace the long message (the summary stays the one-line form).
-    pub fn message(mut self, message: impl Into<String>) -> Finding {
-        self.message = message.into();
-        self
-    }
-
-    pub fn help(mut self, help: impl Into<String>) -> Finding {
-        self.help = Some(help.into());
-        self
-    }
-}
+/// One observation behind a verdict, with one of the guest's codes.
+pub type Finding = gitea_gate_protocol::Finding<Code>;

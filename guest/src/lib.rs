@@ -22,15 +22,10 @@ use serde_json::json;
 
 use crate::findings::{Code, Finding, Level};
 use crate::protocol::{Envelope, Outcome, PROTOCOL_VERSION, Trust, Verdict};
+use gitea_gate_protocol::Check;
 
-/// A request the guest understood: the check to run with its typed facts, and the blobs.
-pub enum Request {
-    Trust(checks::trust::TrustFacts),
-    Drift(checks::drift::DriftFacts),
-    Pin(checks::pin::PinFacts),
-    Approvals(checks::approvals::ApprovalFacts),
-    Checklist(checks::checklist::ChecklistFacts),
-}
+/// A request the guest understood: the check to run with its typed facts (and, apart, the blobs).
+pub type Request = gitea_gate_protocol::Facts;
 
 /// Why a request could not be understood.
 #[derive(Debug, PartialEq, Eq)]
@@ -75,16 +70,10 @@ pub fn parse(stdin: &[u8]) -> Result<(Request, Vec<&[u8]>), InvalidInput> {
     if !rest.is_empty() {
         return Err(InvalidInput(format!("{} unexpected bytes follow the declared blobs", rest.len())));
     }
-    let facts = envelope.facts;
-    let typed = |e: serde_json::Error| InvalidInput(format!("facts for check {:?}: {e}", envelope.check));
-    let request = match envelope.check.as_str() {
-        "trust" => Request::Trust(serde_json::from_value(facts).map_err(typed)?),
-        "drift" => Request::Drift(serde_json::from_value(facts).map_err(typed)?),
-        "pin" => Request::Pin(serde_json::from_value(facts).map_err(typed)?),
-        "approvals" => Request::Approvals(serde_json::from_value(facts).map_err(typed)?),
-        "checklist" => Request::Checklist(serde_json::from_value(facts).map_err(typed)?),
-        other => return Err(InvalidInput(format!("unknown check {:?}", text::one_line(other)))),
-    };
+    let check = Check::from_name(&envelope.check)
+        .ok_or_else(|| InvalidInput(format!("unknown check {:?}", text::one_line(&envelope.check))))?;
+    let request = Request::from_value(check, envelope.facts)
+        .map_err(|e| InvalidInput(format!("facts for check {:?}: {e}", envelope.check)))?;
     Ok((request, blobs))
 }
 
@@ -158,7 +147,7 @@ mod tests {
             (b"{\"version\":1,\"check\":\"trust\",\"facts\":{\"context\":{}},\"blobs\":[4]}\nab", "blob 0 declares 4"),
         ];
         for (input, want) in cases {
-            let err = parse(input).err().expect("must be rejected");
+            let err = parse(input).expect_err("must be rejected");
             assert!(err.0.contains(want), "{:?} → {}", String::from_utf8_lossy(input), err.0);
         }
     }
@@ -178,9 +167,9 @@ mod tests {
         let (_, blobs) = parse(input).expect("parse");
         assert_eq!(blobs, vec![&b"ab"[..], &b""[..], &b"xyz"[..]]);
         let trailing = b"{\"version\":1,\"check\":\"trust\",\"facts\":{\"context\":{}},\"blobs\":[1]}\nab";
-        assert!(parse(trailing).err().expect("rejected").0.contains("unexpected bytes"));
+        assert!(parse(trailing).expect_err("rejected").0.contains("unexpected bytes"));
         let junk = b"{\"version\":1,\"check\":\"trust\",\"facts\":{\"context\":{}}}\n x";
-        assert!(parse(junk).err().expect("rejected").0.contains("unexpected bytes"));
+        assert!(parse(junk).expect_err("rejected").0.contains("unexpected bytes"));
         let pretty = b"{\n  \"version\": 1,\n  \"check\": \"trust\",\n  \"facts\": {\"context\": {}}\n}\n";
         assert!(parse(pretty).is_ok());
     }

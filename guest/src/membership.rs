@@ -8,41 +8,9 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
-
 use crate::text::one_line;
 
-/// A team named in the gate's configuration, as the host resolved it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TeamFact {
-    /// As the user wrote it: `ORG/NAME` or a numeric id.
-    pub reference: String,
-    /// Short name for messages (`qa`).
-    pub name: String,
-    #[serde(default)]
-    pub org: Option<String>,
-    #[serde(default)]
-    pub id: Option<i64>,
-    /// Whether the token can read this team's membership.
-    pub readable: bool,
-    /// Why not, when it cannot (status and Gitea's message).
-    #[serde(default)]
-    pub unreadable_reason: Option<String>,
-}
-
-/// One membership probe's answer.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MembershipFact {
-    pub login: String,
-    /// The team's `reference`.
-    pub team: String,
-    /// `true`: 200; `false`: 404 on a readable team; `null`: could not be confirmed.
-    pub member: Option<bool>,
-    #[serde(default)]
-    pub detail: Option<String>,
-}
+pub use gitea_gate_protocol::{MembershipFact, TeamFact};
 
 /// Who is in which team, as far as it is known.
 pub struct Memberships<'a> {

@@ -111,6 +111,18 @@ pub struct FactArgs {
     pub api_url: Option<String>,
 }
 
+impl FactArgs {
+    /// The run facts these flags give (`RunFacts::gather` fills in the rest from the environment).
+    pub fn given(&self) -> crate::facts::Given {
+        crate::facts::Given {
+            event_name: self.event_name.clone(),
+            event_path: self.event_path.clone(),
+            repository: self.repository.clone(),
+            api_url: self.api_url.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct NetArgs {
     /// Time limit for each API request, in seconds.

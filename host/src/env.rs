@@ -16,8 +16,6 @@ pub const API_URL: &str = "GITHUB_API_URL";
 /// The Gitea address the runner registered with; `…/api/v1` is derived from it when
 /// `GITHUB_API_URL` is unset.
 pub const SERVER_URL: &str = "GITHUB_SERVER_URL";
-/// The commit the run is for.
-pub const SHA: &str = "GITHUB_SHA";
 /// The file that collects step outputs (`name<<DELIM` syntax).
 pub const OUTPUT: &str = "GITHUB_OUTPUT";
 /// The job summary file: Markdown appended by steps; Gitea 1.27 renders it (docs/gitea.md §8.4).

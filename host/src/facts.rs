@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::cli::FactArgs;
 use crate::env;
+use crate::protocol::{EventFacts, Lookup, RunContext};
 
 /// Payload files larger than this are not read (Gitea's payloads are a few KiB).
 pub const MAX_EVENT_BYTES: u64 = 64 << 20;
@@ -15,19 +15,28 @@ pub const MAX_EVENT_BYTES: u64 = 64 << 20;
 pub struct RunFacts {
     pub event_name: Option<String>,
     pub event_path: Option<PathBuf>,
-    /// `{"payload": …}`, `{"unreadable": "why"}` or `"absent"`, as the guest expects it.
-    pub event: Value,
+    /// The payload, or why it could not be read, as the guest receives it.
+    pub event: EventFacts,
+    pub repository: Option<String>,
+    pub api_url: Option<String>,
+}
+
+/// What the command line says about the run, overriding the runner environment.
+#[derive(Clone, Debug, Default)]
+pub struct Given {
+    pub event_name: Option<String>,
+    pub event_path: Option<PathBuf>,
     pub repository: Option<String>,
     pub api_url: Option<String>,
 }
 
 impl RunFacts {
-    pub fn gather(args: &FactArgs) -> RunFacts {
+    pub fn gather(args: &Given) -> RunFacts {
         let event_name = args.event_name.clone().or_else(|| env::get(env::EVENT_NAME));
         let event_path = args.event_path.clone().or_else(|| env::get(env::EVENT_PATH).map(PathBuf::from));
         let event = match &event_path {
             Some(path) => read_payload(path),
-            None => json!("absent"),
+            None => EventFacts::Absent,
         };
         let repository = args.repository.clone().or_else(|| env::get(env::REPOSITORY));
         let api_url = args
@@ -40,26 +49,23 @@ impl RunFacts {
     }
 
     /// The guest's `context` object; `lookup` is a pull request the host fetched on request.
-    pub fn context(&self, lookup: Option<&Value>) -> Value {
-        let mut context = json!({
-            "event_name": self.event_name,
-            "event": self.event,
-            "repository": self.repository,
-        });
-        if let Some(lookup) = lookup {
-            context["pull_request_lookup"] = lookup.clone();
+    pub fn context(&self, lookup: Option<&Lookup>) -> RunContext {
+        RunContext {
+            event_name: self.event_name.clone(),
+            event: self.event.clone(),
+            repository: self.repository.clone(),
+            pull_request_lookup: lookup.cloned(),
         }
-        context
     }
 
     /// The parsed payload, when there is one.
     pub fn payload(&self) -> Option<&Value> {
-        self.event.get("payload")
+        self.event.payload()
     }
 }
 
-fn read_payload(path: &Path) -> Value {
-    let unreadable = |why: String| json!({ "unreadable": why });
+fn read_payload(path: &Path) -> EventFacts {
+    let unreadable = EventFacts::Unreadable;
     let metadata = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => return unreadable(format!("cannot read {}: {e}", path.display())),
@@ -73,7 +79,7 @@ fn read_payload(path: &Path) -> Value {
     match std::fs::read(path) {
         Err(e) => unreadable(format!("cannot read {}: {e}", path.display())),
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(payload) => json!({ "payload": payload }),
+            Ok(payload) => EventFacts::Payload(payload),
             Err(e) => unreadable(format!("{} is not valid JSON: {e}", path.display())),
         },
     }

@@ -30,7 +30,6 @@ use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
 use crate::blob::{Blob, LocalFile};
-use crate::commands::Problem;
 
 /// The largest file gitea-gate reads by default (`--max-size` changes it).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
@@ -40,10 +39,38 @@ const SYMLINK_HELP: &str = "gitea-gate never follows a symlink: git records a sy
      the real file, inside the workspace";
 const BENEATH_HELP: &str = "give a path relative to the working directory (the workspace), without `..`";
 
+/// Why a local path cannot be used as asked: always the user's to fix (a usage error, exit 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl FileError {
+    fn new(message: impl Into<String>) -> FileError {
+        FileError { message: message.into(), help: None }
+    }
+
+    fn with_help(message: impl Into<String>, help: impl Into<String>) -> FileError {
+        FileError { message: message.into(), help: Some(help.into()) }
+    }
+
+    /// The message, without its help.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// A path as text: gitea-gate reports and pins paths as UTF-8.
-pub fn utf8_path(path: &Path) -> Result<&str, Problem> {
+pub fn utf8_path(path: &Path) -> Result<&str, FileError> {
     path.to_str().ok_or_else(|| {
-        Problem::usage_with_help(
+        FileError::with_help(
             format!("the path {} is not valid UTF-8", path.display()),
             "rename the file; gitea-gate reports and pins paths as UTF-8 text",
         )
@@ -52,13 +79,13 @@ pub fn utf8_path(path: &Path) -> Result<&str, Problem> {
 
 /// `path`'s components, checked to stay beneath the workspace: relative, no `..`, no `.git`, not
 /// the workspace itself. `.` components are dropped.
-pub fn beneath<'a>(path: &'a Path, what: &str) -> Result<Vec<&'a OsStr>, Problem> {
+pub fn beneath<'a>(path: &'a Path, what: &str) -> Result<Vec<&'a OsStr>, FileError> {
     let shown = path.display();
     let mut parts = Vec::new();
     for component in path.components() {
         match component {
             Component::Normal(part) if part.as_bytes().eq_ignore_ascii_case(b".git") => {
-                return Err(Problem::usage_with_help(
+                return Err(FileError::with_help(
                     format!("{what} {shown} is inside .git"),
                     "git never tracks files under .git (they hold the checkout's credentials); point at a file of the repository",
                 ));
@@ -66,13 +93,13 @@ pub fn beneath<'a>(path: &'a Path, what: &str) -> Result<Vec<&'a OsStr>, Problem
             Component::Normal(part) => parts.push(part),
             Component::CurDir => {}
             Component::ParentDir => {
-                return Err(Problem::usage_with_help(
+                return Err(FileError::with_help(
                     format!("{what} {shown} climbs out of the workspace with `..`"),
                     BENEATH_HELP,
                 ));
             }
             Component::RootDir | Component::Prefix(_) => {
-                return Err(Problem::usage_with_help(
+                return Err(FileError::with_help(
                     format!(
                         "{what} {shown} is an absolute path; gitea-gate reads and writes only beneath the workspace"
                     ),
@@ -82,7 +109,7 @@ pub fn beneath<'a>(path: &'a Path, what: &str) -> Result<Vec<&'a OsStr>, Problem
         }
     }
     if parts.is_empty() {
-        return Err(Problem::usage_with_help(format!("{what} {shown:?} names no file"), BENEATH_HELP));
+        return Err(FileError::with_help(format!("{what} {shown:?} names no file"), BENEATH_HELP));
     }
     Ok(parts)
 }
@@ -129,27 +156,27 @@ fn symlink_or(at: BorrowedFd<'_>, part: &OsStr, e: Errno) -> Errno {
 }
 
 /// The error for a failed resolution of `path` (a `what`).
-fn resolve_problem(path: &Path, what: &str, e: Errno) -> Problem {
+fn resolve_problem(path: &Path, what: &str, e: Errno) -> FileError {
     let shown = path.display();
     match e {
-        Errno::NOENT => Problem::usage_with_help(
+        Errno::NOENT => FileError::with_help(
             format!("{what} {shown} does not exist"),
             "check the path (it is relative to the working directory, the workspace)",
         ),
         // A directory opened with O_NOFOLLOW that is a symlink is ENOTDIR, not ELOOP.
         Errno::LOOP | Errno::NOTDIR if e == Errno::LOOP || first_symlink(path).is_some() => match first_symlink(path) {
             Some((link, text)) if link == path => {
-                Problem::usage_with_help(format!("{what} {shown} is a symlink (to {text})"), SYMLINK_HELP)
+                FileError::with_help(format!("{what} {shown} is a symlink (to {text})"), SYMLINK_HELP)
             }
-            Some((link, text)) => Problem::usage_with_help(
+            Some((link, text)) => FileError::with_help(
                 format!("{what} {shown} lies behind the symlink {} (to {text})", link.display()),
                 SYMLINK_HELP,
             ),
-            None => Problem::usage_with_help(format!("{what} {shown} is reached through a symlink"), SYMLINK_HELP),
+            None => FileError::with_help(format!("{what} {shown} is reached through a symlink"), SYMLINK_HELP),
         },
-        Errno::XDEV => Problem::usage_with_help(format!("{what} {shown} leads outside the workspace"), BENEATH_HELP),
-        Errno::NOTDIR => Problem::usage(format!("{what} {shown}: a parent of it is not a directory")),
-        _ => Problem::usage(format!("cannot open {what} {shown}: {}", std::io::Error::from(e))),
+        Errno::XDEV => FileError::with_help(format!("{what} {shown} leads outside the workspace"), BENEATH_HELP),
+        Errno::NOTDIR => FileError::new(format!("{what} {shown}: a parent of it is not a directory")),
+        _ => FileError::new(format!("cannot open {what} {shown}: {}", std::io::Error::from(e))),
     }
 }
 
@@ -168,10 +195,10 @@ fn first_symlink(path: &Path) -> Option<(PathBuf, String)> {
 }
 
 /// Open `path` for reading, beneath the workspace; `None` if it does not exist.
-fn open_beneath(path: &Path, what: &str) -> Result<Option<File>, Problem> {
+fn open_beneath(path: &Path, what: &str) -> Result<Option<File>, FileError> {
     let parts = beneath(path, what)?;
     let root = root()
-        .map_err(|e| Problem::usage(format!("cannot open the working directory: {}", std::io::Error::from(e))))?;
+        .map_err(|e| FileError::new(format!("cannot open the working directory: {}", std::io::Error::from(e))))?;
     let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY;
     match resolve(root.as_fd(), &parts, flags, Mode::empty()) {
         Ok(fd) => Ok(Some(File::from(fd))),
@@ -181,13 +208,13 @@ fn open_beneath(path: &Path, what: &str) -> Result<Option<File>, Problem> {
 }
 
 /// Open `path` and check, on the open file, that it is a regular file not above `max`.
-fn open_checked(path: &Path, max: u64, what: &str) -> Result<Option<(File, Metadata)>, Problem> {
+fn open_checked(path: &Path, max: u64, what: &str) -> Result<Option<(File, Metadata)>, FileError> {
     let shown = path.display();
     let Some(file) = open_beneath(path, what)? else { return Ok(None) };
-    let metadata = file.metadata().map_err(|e| Problem::usage(format!("cannot read {what} {shown}: {e}")))?;
+    let metadata = file.metadata().map_err(|e| FileError::new(format!("cannot read {what} {shown}: {e}")))?;
     let kind = metadata.file_type();
     if kind.is_dir() {
-        return Err(Problem::usage(format!("{what} {shown} is a directory, not a file")));
+        return Err(FileError::new(format!("{what} {shown} is a directory, not a file")));
     }
     if !kind.is_file() {
         let name = if kind.is_fifo() {
@@ -199,13 +226,13 @@ fn open_checked(path: &Path, max: u64, what: &str) -> Result<Option<(File, Metad
         } else {
             "not a regular file"
         };
-        return Err(Problem::usage_with_help(
+        return Err(FileError::with_help(
             format!("{what} {shown} is {name}, not a regular file"),
             "gitea-gate reads only regular files (a FIFO or a device could block it or never end)",
         ));
     }
     if metadata.len() > max {
-        return Err(Problem::usage_with_help(
+        return Err(FileError::with_help(
             format!("{what} {shown} is {} bytes, above the {max}-byte limit", metadata.len()),
             "raise the limit with --max-size BYTES if the file is meant to be this large",
         ));
@@ -213,52 +240,52 @@ fn open_checked(path: &Path, max: u64, what: &str) -> Result<Option<(File, Metad
     Ok(Some((file, metadata)))
 }
 
-fn not_found(path: &Path, what: &str) -> Problem {
+fn not_found(path: &Path, what: &str) -> FileError {
     resolve_problem(path, what, Errno::NOENT)
 }
 
 /// Read `path` (a `what`, e.g. "the manifest"), at most `max` bytes.
-pub fn read_bounded(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, Problem> {
+pub fn read_bounded(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, FileError> {
     read_bounded_if_exists(path, max, what)?.ok_or_else(|| not_found(path, what))
 }
 
 /// [`read_bounded`], with `None` for a file that does not exist.
-pub fn read_bounded_if_exists(path: &Path, max: u64, what: &str) -> Result<Option<Vec<u8>>, Problem> {
+pub fn read_bounded_if_exists(path: &Path, max: u64, what: &str) -> Result<Option<Vec<u8>>, FileError> {
     let Some((file, metadata)) = open_checked(path, max, what)? else { return Ok(None) };
     let shown = path.display();
     let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
     file.take(max.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| Problem::usage(format!("cannot read {what} {shown}: {e}")))?;
+        .map_err(|e| FileError::new(format!("cannot read {what} {shown}: {e}")))?;
     if bytes.len() as u64 > max {
-        return Err(Problem::usage(format!("{what} {shown} grew beyond the {max}-byte limit while being read")));
+        return Err(FileError::new(format!("{what} {shown} grew beyond the {max}-byte limit while being read")));
     }
     Ok(Some(bytes))
 }
 
 /// `path` as a blob for the guest, at most `max` bytes, read only as the guest consumes it (the
 /// file must keep its length until then).
-pub fn open_bounded(path: &Path, max: u64, what: &str) -> Result<Blob, Problem> {
+pub fn open_bounded(path: &Path, max: u64, what: &str) -> Result<Blob, FileError> {
     open_bounded_if_exists(path, max, what)?.ok_or_else(|| not_found(path, what))
 }
 
 /// [`open_bounded`], with `None` for a file that does not exist (a missing pinned file is a
 /// finding, not a usage error).
-pub fn open_bounded_if_exists(path: &Path, max: u64, what: &str) -> Result<Option<Blob>, Problem> {
+pub fn open_bounded_if_exists(path: &Path, max: u64, what: &str) -> Result<Option<Blob>, FileError> {
     Ok(open_checked(path, max, what)?
         .map(|(file, metadata)| Blob::File(LocalFile::new(file, metadata.len(), format!("{what} {}", path.display())))))
 }
 
 /// Check, before anything runs, that `path` can be a write target: beneath the workspace, its
 /// directory (if it exists) reached without a symlink.
-pub fn check_write_target(path: &Path, what: &str) -> Result<(), Problem> {
+pub fn check_write_target(path: &Path, what: &str) -> Result<(), FileError> {
     let parts = beneath(path, what)?;
     let Some((_, dirs)) = parts.split_last() else { return Ok(()) };
     if dirs.is_empty() {
         return Ok(());
     }
     let root = root()
-        .map_err(|e| Problem::usage(format!("cannot open the working directory: {}", std::io::Error::from(e))))?;
+        .map_err(|e| FileError::new(format!("cannot open the working directory: {}", std::io::Error::from(e))))?;
     match resolve(root.as_fd(), dirs, OFlags::PATH | OFlags::DIRECTORY, Mode::empty()) {
         Ok(_) | Err(Errno::NOENT) => Ok(()),
         Err(e) => Err(parent_problem(path, what, e)),
@@ -266,9 +293,9 @@ pub fn check_write_target(path: &Path, what: &str) -> Result<(), Problem> {
 }
 
 /// The error for a write target whose directory could not be resolved.
-fn parent_problem(path: &Path, what: &str, e: Errno) -> Problem {
+fn parent_problem(path: &Path, what: &str, e: Errno) -> FileError {
     match e {
-        Errno::NOENT => Problem::usage(format!("the directory of {what} {} does not exist", path.display())),
+        Errno::NOENT => FileError::new(format!("the directory of {what} {} does not exist", path.display())),
         _ => resolve_problem(path, what, e),
     }
 }
@@ -276,10 +303,10 @@ fn parent_problem(path: &Path, what: &str, e: Errno) -> Problem {
 /// Replace `path` (beneath the workspace) with `bytes`, so that a reader sees the old file or the
 /// new one, never half, and never writing through a symlink: the bytes go to a new file beside
 /// it, renamed over it.
-pub fn write_atomically(path: &Path, bytes: &[u8], what: &str) -> Result<(), Problem> {
+pub fn write_atomically(path: &Path, bytes: &[u8], what: &str) -> Result<(), FileError> {
     let shown = path.display();
     let parts = beneath(path, what)?;
-    let failed = |e: std::io::Error| Problem::usage(format!("cannot write {what} {shown}: {e}"));
+    let failed = |e: std::io::Error| FileError::new(format!("cannot write {what} {shown}: {e}"));
     let (name, dirs) = parts.split_last().ok_or_else(|| not_found(path, what))?;
     let root = root().map_err(|e| failed(e.into()))?;
     let parent = if dirs.is_empty() {

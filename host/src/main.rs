@@ -33,7 +33,9 @@ fn main() -> ExitCode {
     let report_file = cli.output.report.as_deref();
     let (report, report_file) =
         match report_file.map(|path| files::check_write_target(path, "the report file (--report)")) {
-            Some(Err(problem)) => (problem.into_report(commands::check_name(&cli.command), Trust::Trusted), None),
+            Some(Err(problem)) => {
+                (commands::Problem::from(problem).into_report(commands::check_name(&cli.command), Trust::Trusted), None)
+            }
             _ => (commands::run(&cli), report_file),
         };
     let output_file = env::get(env::OUTPUT).map(PathBuf::from);

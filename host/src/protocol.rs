@@ -1,49 +1,47 @@
-//! The host's side of protocol v1 (the guest's side is `guest/src/protocol.rs`): building a
-//! request (one line of JSON, then raw blobs) and reading the verdict back.
-
-use std::collections::BTreeMap;
+//! The host's side of protocol v1: building a request (one line of JSON, then raw blobs) and
+//! reading the verdict back. Every type on the wire is defined once, in the
+//! `gitea-gate-protocol` crate the guest shares (docs/architecture.md §2).
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use gitea_gate_protocol::{ByteSource, Envelope};
+
+pub use gitea_gate_protocol::{
+    ApprovalFacts, Check, ChecklistFacts, DriftDetails, DriftFacts, DriftLimits, EventFacts, Facts, FileCopy, Finding,
+    Item, Level, Lookup, MembershipFact, MembershipProbe, Needs, Outcome, PROTOCOL_VERSION, Pair, PinDetails, PinFacts,
+    PinMode, PinnedFile, RunContext, SecretFact, StatusText, TeamFact, Trust, TrustFacts, Verdict,
+};
 
 use crate::blob::Blob;
 use crate::sandbox::{Limits, Sandbox, SandboxError};
 
-pub const PROTOCOL_VERSION: u32 = 1;
-
 /// A request for one check: its facts, and the byte blobs its facts refer to by index.
 pub struct Request {
-    pub check: &'static str,
-    pub facts: Value,
+    pub facts: Facts,
     pub blobs: Vec<Blob>,
 }
 
+/// Attach `blob` to `blobs`; returns the reference to put in the facts.
+pub fn attach(blobs: &mut Vec<Blob>, blob: impl Into<Blob>) -> ByteSource {
+    blobs.push(blob.into());
+    ByteSource::Blob(blobs.len() - 1)
+}
+
 impl Request {
-    pub fn new(check: &'static str, facts: Value) -> Request {
-        Request { check, facts, blobs: Vec::new() }
+    pub fn new(facts: Facts) -> Request {
+        Request { facts, blobs: Vec::new() }
     }
 
-    /// Attach a blob; returns the `{"blob": i}` reference to put in the facts.
-    pub fn blob(&mut self, blob: impl Into<Blob>) -> Value {
-        self.blobs.push(blob.into());
-        json!({ "blob": self.blobs.len() - 1 })
+    /// The check's name on the wire.
+    pub fn check(&self) -> &'static str {
+        self.facts.check().as_str()
     }
 
     /// The envelope line: version, check, facts and the length of every blob.
     pub fn envelope(&self) -> Bytes {
-        // Serialized from borrowed facts (no copy of ten thousand review rows), keys in the
-        // order a `json!` object would have them.
-        #[derive(Serialize)]
-        struct Envelope<'a> {
-            blobs: Vec<u64>,
-            check: &'a str,
-            facts: &'a Value,
-            version: u32,
-        }
+        // Serialized from borrowed facts: no copy of ten thousand review rows.
         let envelope = Envelope {
             blobs: self.blobs.iter().map(Blob::len).collect(),
-            check: self.check,
+            check: self.check().to_owned(),
             facts: &self.facts,
             version: PROTOCOL_VERSION,
         };
@@ -69,90 +67,6 @@ impl Request {
     pub fn blob_bytes(&self) -> usize {
         usize::try_from(self.blobs.iter().map(Blob::len).sum::<u64>()).unwrap_or(usize::MAX)
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Pass,
-    Fail,
-    Skip,
-    Error,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Pass => "pass",
-            Outcome::Fail => "fail",
-            Outcome::Skip => "skip",
-            Outcome::Error => "error",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Trust {
-    Trusted,
-    Untrusted,
-}
-
-impl Trust {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trust::Trusted => "trusted",
-            Trust::Untrusted => "untrusted",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Error,
-    Warning,
-    Notice,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    pub code: String,
-    pub level: Level,
-    pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusText {
-    pub state: String,
-    pub description: String,
-}
-
-/// A verdict, as the guest wrote it (or as the host writes one when it could not ask the guest).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Verdict {
-    pub version: u32,
-    pub check: String,
-    pub verdict: Outcome,
-    pub trust: Trust,
-    pub code: String,
-    pub reason: String,
-    #[serde(default)]
-    pub findings: Vec<Finding>,
-    #[serde(default)]
-    pub outputs: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<StatusText>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub needs: Option<Value>,
-    #[serde(default, skip_serializing_if = "Value::is_null")]
-    pub details: Value,
-    /// The job summary (Markdown, rendered and escaped by the guest), appended to
-    /// `$GITHUB_STEP_SUMMARY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
 }
 
 /// A verdict together with the exact bytes the guest wrote (the `--report` file).
@@ -181,14 +95,18 @@ pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideEr
     }
     crate::timings::mark(&format!(
         "{} request ready ({} envelope bytes, {} blob bytes)",
-        request.check,
+        request.check(),
         envelope.len(),
         request.blob_bytes()
     ));
     let output = sandbox.run(request.stdin_with(envelope), &limits)?;
     crate::timings::mark(&format!(
         "{} decided by the guest ({} fuel of {}, {} bytes of memory of {})",
-        request.check, output.fuel_used, limits.fuel, output.peak_memory, limits.memory_bytes
+        request.check(),
+        output.fuel_used,
+        limits.fuel,
+        output.peak_memory,
+        limits.memory_bytes
     ));
     let verdict: Verdict =
         serde_json::from_slice(&output.stdout).map_err(|e| DecideError::BadVerdict(e.to_string()))?;
@@ -215,9 +133,10 @@ mod tests {
 
     #[test]
     fn stdin_is_one_envelope_line_then_the_blobs() {
-        let mut request = Request::new("drift", json!({}));
-        let reference = request.blob(Bytes::from_static(b"abc"));
-        assert_eq!(reference, json!({"blob": 0}));
+        let facts = DriftFacts { context: RunContext::default(), token: None, pairs: Vec::new(), limits: None };
+        let mut request = Request::new(Facts::Drift(facts));
+        let reference = attach(&mut request.blobs, Bytes::from_static(b"abc"));
+        assert_eq!(reference, ByteSource::Blob(0));
         let parts = request.stdin();
         assert_eq!(parts.len(), 2);
         assert!(matches!(&parts[1], Blob::Memory(b) if b == &Bytes::from_static(b"abc")));
@@ -225,8 +144,9 @@ mod tests {
         assert!(matches!(&parts[0], Blob::Memory(b) if b == &envelope));
         let line = envelope.strip_suffix(b"\n").expect("newline");
         assert!(!line.contains(&b'\n'));
-        let envelope: Value = serde_json::from_slice(line).expect("json");
-        assert_eq!(envelope["blobs"], json!([3]));
-        assert_eq!(envelope["version"], 1);
+        let envelope: Envelope<serde_json::Value> = serde_json::from_slice(line).expect("json");
+        assert_eq!((envelope.blobs, envelope.check.as_str(), envelope.version), (vec![3], "drift", PROTOCOL_VERSION));
+        let facts = Facts::from_value(Check::Drift, envelope.facts).expect("typed");
+        assert_eq!(facts, request.facts);
     }
 }

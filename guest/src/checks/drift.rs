@@ -6,60 +6,19 @@
 //! canonical repository is missing, the trust policy decides (checks::trust::secret_policy):
 //! trusted run → fail naming the token; untrusted run → the remote pairs are skipped with a warning.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::InvalidInput;
-use crate::bytes::ByteSource;
+use crate::bytes::Resolve;
 use crate::checks::summary;
 use crate::checks::trust::{ActionInput, classify, secret_policy};
 use crate::compare::{Comparison, DiffLimits, compare};
 use crate::findings::{Code, Finding, Level};
-use crate::protocol::{Outcome, RunContext, SecretFact, Verdict};
+use crate::protocol::{Outcome, Verdict};
 use crate::text::{join_bounded, one_line};
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DriftFacts {
-    pub context: RunContext,
-    /// The token that reads the canonical repositories, when the gate was given one to use.
-    #[serde(default)]
-    pub token: Option<SecretFact>,
-    pub pairs: Vec<Pair>,
-    #[serde(default)]
-    pub limits: Option<Limits>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    pub context_lines: usize,
-    pub max_diff_lines: usize,
-    pub max_diff_bytes: usize,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Pair {
-    pub canonical: FileCopy,
-    pub local: FileCopy,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileCopy {
-    /// How the copy is named in messages: `owner/repo@ref:path`, or a local path.
-    pub label: String,
-    /// Fetched over the API (needs the token), rather than read from the workspace.
-    #[serde(default)]
-    pub remote: bool,
-    /// The commit a remote copy was read at.
-    #[serde(default)]
-    pub commit: Option<String>,
-    /// The bytes. Absent only for a remote copy that was not fetched because the token is missing.
-    #[serde(default)]
-    pub bytes: Option<ByteSource>,
-}
+pub use gitea_gate_protocol::{DriftFacts, DriftLimits as Limits, FileCopy, Pair};
 
 /// The outcome for one pair, as reported in `details.pairs`.
 #[derive(Debug, Serialize)]
@@ -254,7 +213,9 @@ fn identical_summary(reports: &[PairReport]) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bytes::ByteSource;
     use crate::protocol::EventFacts;
+    use crate::protocol::{RunContext, SecretFact};
 
     fn context(event: &str, payload: serde_json::Value) -> RunContext {
         RunContext { event_name: Some(event.into()), event: EventFacts::Payload(payload), ..RunContext::default() }

@@ -5,47 +5,18 @@
 //! The host reads the lock file and the files; the guest computes every digest, compares, and for
 //! `update` renders the new lock text (sorted by path, so updates give stable diffs).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::InvalidInput;
-use crate::bytes::{ByteSource, sha256_hex};
+use crate::bytes::{Resolve, sha256_hex};
 use crate::checks::summary;
 use crate::checks::trust::classify;
 use crate::findings::{Code, Finding, Level};
-use crate::protocol::{Outcome, RunContext, Verdict};
+use crate::protocol::{Outcome, Verdict};
 use crate::text::{join_bounded, one_line};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PinMode {
-    Verify,
-    Update,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PinFacts {
-    pub context: RunContext,
-    pub mode: PinMode,
-    /// The lock file's name, for messages.
-    pub lock_file: String,
-    pub files: Vec<PinnedFile>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PinnedFile {
-    pub path: String,
-    /// The digest the lock records (absent for a file `update` adds).
-    #[serde(default)]
-    pub expected: Option<String>,
-    /// The file's bytes; absent for a file that is missing, or that `update` keeps as it is.
-    #[serde(default)]
-    pub bytes: Option<ByteSource>,
-    #[serde(default)]
-    pub missing: bool,
-}
+pub use gitea_gate_protocol::{PinFacts, PinMode, PinnedFile};
 
 #[derive(Debug, Serialize)]
 struct Entry {
@@ -212,6 +183,8 @@ fn update_verdict(c: &crate::checks::trust::Classification, lock: &str, entries:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bytes::ByteSource;
+    use crate::protocol::RunContext;
 
     const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
     const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

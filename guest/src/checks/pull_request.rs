@@ -24,7 +24,7 @@ pub fn status(outcome: Outcome, description: &str) -> StatusText {
         Outcome::Fail => "failure",
         Outcome::Error => "error",
     };
-    StatusText { state, description: bounded(description) }
+    StatusText { state: state.to_owned(), description: bounded(description) }
 }
 
 /// How messages name the gate's token: its variable's name, or "the token".
@@ -44,7 +44,7 @@ pub fn missing_token(check: &str, c: &Classification, token: Option<&SecretFact>
     verdict.findings.push(decisive);
     if policy.outcome == Outcome::Fail {
         verdict.status = Some(StatusText {
-            state: "failure",
+            state: "failure".to_owned(),
             description: bounded(&format!("{} is not set", one_line(&token.name))),
         });
     }

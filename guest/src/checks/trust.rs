@@ -5,23 +5,14 @@
 //! trusted run and a warning-and-skip in an untrusted one; anything unclear counts as trusted,
 //! so that it fails loudly instead of silently skipping.
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::checks::summary;
 use crate::findings::{Code, Finding, Level};
-use crate::protocol::{EventFacts, Lookup, Needs, Outcome, RunContext, SecretFact, Trust, Verdict};
+use crate::protocol::{EventFacts, Lookup, Needs, Outcome, RunContext, Trust, Verdict};
 use crate::text::one_line;
 
-/// Facts for `check: "trust"`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrustFacts {
-    pub context: RunContext,
-    /// The secrets the workflow declared required, and whether each is non-empty.
-    #[serde(default)]
-    pub secrets: Vec<SecretFact>,
-}
+pub use gitea_gate_protocol::TrustFacts;
 
 /// How Gitea runs each kind of event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -529,6 +520,7 @@ pub fn evaluate(facts: TrustFacts) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::SecretFact;
 
     fn ctx(event: &str, payload: Value) -> RunContext {
         RunContext {

@@ -1,10 +1,8 @@
 //! `gitea-gate approvals`: have enough members of the named teams approved the pull request?
 
-use serde_json::json;
-
 use crate::cli::{ApprovalsArgs, Cli};
 use crate::commands::Problem;
-use crate::commands::pull_gate::PullGate;
+use crate::commands::pull_gate::{GateFacts, PullGate};
 use crate::commands::sweep;
 use crate::gitea::teams::TeamRef;
 use crate::output::Report;
@@ -16,7 +14,6 @@ pub fn run(cli: &Cli, args: &ApprovalsArgs, sandbox: Result<&Sandbox, Problem>) 
         return Err(Problem::usage_with_help("--min 0 would pass without any approval", "use --min 1 or more"));
     }
     let gate = PullGate {
-        check: "approvals",
         teams,
         token_env: args.pr_gate.token_env.as_deref(),
         pr: args.pr_gate.pr,
@@ -24,11 +21,11 @@ pub fn run(cli: &Cli, args: &ApprovalsArgs, sandbox: Result<&Sandbox, Problem>) 
         with_timeline: false,
         status_context: args.pr_gate.status_context.as_deref(),
         target_url: args.pr_gate.target_url.as_deref(),
-        facts: json!({
-            "min": args.min,
-            "allow_stale": args.allow_stale,
-            "block_on_changes_requested": args.block_on_changes_requested,
-        }),
+        facts: GateFacts::Approvals {
+            min: args.min,
+            allow_stale: args.allow_stale,
+            block_on_changes_requested: args.block_on_changes_requested,
+        },
     };
     sweep::run_gate(cli, &args.pr_gate, &gate, sandbox)
 }

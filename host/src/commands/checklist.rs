@@ -4,16 +4,16 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 
 use crate::cli::{ChecklistArgs, Cli};
 use crate::commands::Problem;
 use crate::commands::approvals::parse_teams;
-use crate::commands::pull_gate::PullGate;
+use crate::commands::pull_gate::{GateFacts, PullGate};
 use crate::commands::sweep;
 use crate::files::read_bounded;
 use crate::output::Report;
+use crate::protocol::Item;
 use crate::sandbox::Sandbox;
 
 const CONFIG_HELP: &str = r#"write {"items": [{"id": "comprehensive-testing", "title": "Comprehensive testing performed"}], "ack_teams": ["acme/qa"], "count_edited_comments": false}"#;
@@ -30,13 +30,6 @@ pub struct Config {
     /// added it last, as the issue timeline records (default off).
     #[serde(default)]
     pub tier_label_from_ack_teams: bool,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Item {
-    pub id: String,
-    pub title: String,
 }
 
 impl Config {
@@ -74,7 +67,6 @@ pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: Result<&Sandbox, Problem>) 
     let config = Config::load(&args.config)?;
     let teams = parse_teams(&config.ack_teams, &format!("{} ack_teams", args.config.display()))?;
     let gate = PullGate {
-        check: "checklist",
         teams,
         token_env: args.pr_gate.token_env.as_deref(),
         pr: args.pr_gate.pr,
@@ -82,11 +74,11 @@ pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: Result<&Sandbox, Problem>) 
         with_timeline: config.tier_label_from_ack_teams,
         status_context: args.pr_gate.status_context.as_deref(),
         target_url: args.pr_gate.target_url.as_deref(),
-        facts: json!({
-            "items": config.items,
-            "count_edited_comments": config.count_edited_comments,
-            "tier_label_from_ack_teams": config.tier_label_from_ack_teams,
-        }),
+        facts: GateFacts::Checklist {
+            items: config.items,
+            count_edited_comments: config.count_edited_comments,
+            tier_label_from_ack_teams: config.tier_label_from_ack_teams,
+        },
     };
     sweep::run_gate(cli, &args.pr_gate, &gate, sandbox)
 }

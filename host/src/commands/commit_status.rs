@@ -200,12 +200,9 @@ fn not_posted(
 }
 
 fn push_finding(report: &mut Report, message: String, help: Option<String>) {
-    report.verdict.findings.push(Finding {
-        code: codes::STATUS_NOT_POSTED.to_owned(),
-        level: Level::Warning,
-        message,
-        help,
-    });
+    let mut finding = Finding::new(codes::STATUS_NOT_POSTED.to_owned(), Level::Warning, message);
+    finding.help = help;
+    report.verdict.findings.push(finding);
     report.raw = None;
 }
 

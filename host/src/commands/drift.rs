@@ -6,17 +6,18 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cli::{Cli, DriftArgs};
 use crate::codes;
-use crate::commands::{Problem, api_client, check_token_env, decide_in_context, report, run_repository};
-use crate::facts::{self, RunFacts};
+use crate::commands::session::{self, GateToken, api_client};
+use crate::commands::{Problem, bad_details, check_token_env, decide_in_context, report, run_repository};
+use crate::facts::RunFacts;
 use crate::files::{beneath, open_bounded, read_bounded, read_bounded_if_exists, utf8_path};
 use crate::gitea::contents;
-use crate::gitea::{Client, RepoName, Token};
+use crate::gitea::{Client, RepoName};
 use crate::output::Report;
-use crate::protocol::{Finding, Level, Request};
+use crate::protocol::{DriftDetails, DriftFacts, DriftLimits, Facts, FileCopy, Finding, Level, Pair, Request, attach};
 use crate::sandbox::Sandbox;
 
 /// The largest manifest read.
@@ -210,28 +211,30 @@ fn base_manifest(
         Ok(None) => None,
         Err(problem) => Some(format!("cannot be compared with ({})", problem.message())),
     };
-    let finding = differs.map(|how| Finding {
-        code: codes::MANIFEST_DIFFERS_FROM_BASE.to_owned(),
-        level: Level::Warning,
-        message: format!(
-            "the workspace copy of the manifest {repo_path} {how} the base commit's {base}; this pull-request run uses the base commit's manifest"
-        ),
-        help: Some("a change to the manifest takes effect once the pull request is merged".to_owned()),
+    let finding = differs.map(|how| {
+        Finding::new(
+            codes::MANIFEST_DIFFERS_FROM_BASE.to_owned(),
+            Level::Warning,
+            format!(
+                "the workspace copy of the manifest {repo_path} {how} the base commit's {base}; this pull-request run uses the base commit's manifest"
+            ),
+        )
+        .help("a change to the manifest takes effect once the pull request is merged")
     });
     Ok((specs, finding))
 }
 
 pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
-    let run = RunFacts::gather(&cli.facts);
+    let run = RunFacts::gather(&cli.facts.given());
     check_token_env(args.token_env.as_deref())?;
     let allowed = args
         .allow_repo
         .iter()
         .map(|raw| RepoName::parse(raw).map_err(|why| Problem::usage(format!("--allow-repo: {why}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    let token_fact = args.token_env.as_ref().map(|name| (name.clone(), facts::secret_value(name)));
-    let token_missing = matches!(&token_fact, Some((_, None)));
-    let token = || token_fact.as_ref().and_then(|(name, value)| value.as_ref().map(|v| Token::new(name, v)));
+    let token_fact = GateToken::from_env(args.token_env.as_deref());
+    let token_missing = token_fact.as_ref().is_some_and(GateToken::missing);
+    let token = || session::token(token_fact.as_ref());
 
     let mut unread_manifest = None;
     let (specs, manifest_finding) = match (&args.manifest, &args.canonical, &args.local) {
@@ -267,7 +270,7 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
 
     let needs_api = !token_missing && specs.iter().any(|s| matches!(s.canonical, Canonical::Remote { .. }));
     let client = if needs_api { Some(api_client(cli, &run, "fetch canonical files from", token())?) } else { None };
-    let mut request = Request::new("drift", Value::Null);
+    let mut blobs = Vec::new();
     // Every local file is opened (and refused, if it must be) before any canonical is fetched.
     let mut opened = Vec::with_capacity(specs.len());
     for spec in &specs {
@@ -286,10 +289,12 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
     for (spec, (local_label, local, local_canonical)) in specs.iter().zip(opened) {
         let canonical = match (&spec.canonical, &client) {
             (Canonical::Local(_), _) => {
-                let bytes = local_canonical.map(|blob| request.blob(blob));
-                json!({ "label": spec.canonical.label(), "bytes": bytes })
+                let bytes = local_canonical.map(|blob| attach(&mut blobs, blob));
+                FileCopy { label: spec.canonical.label(), remote: false, commit: None, bytes }
             }
-            (Canonical::Remote { .. }, None) => json!({ "label": spec.canonical.label(), "remote": true }),
+            (Canonical::Remote { .. }, None) => {
+                FileCopy { label: spec.canonical.label(), remote: true, commit: None, bytes: None }
+            }
             (Canonical::Remote { repo, git_ref, path }, Some(client)) => {
                 crate::log_line!("gitea-gate: fetching {} …", spec.canonical.label());
                 let fetched =
@@ -298,36 +303,43 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
                         message: format!("cannot obtain the canonical copy {}: {e}", spec.canonical.label()),
                         help: Some(fetch_help(&e, &token_fact)),
                     })?;
-                json!({
-                    "label": spec.canonical.label(),
-                    "remote": true,
-                    "commit": fetched.commit,
-                    "bytes": request.blob(fetched.bytes),
-                })
+                FileCopy {
+                    label: spec.canonical.label(),
+                    remote: true,
+                    commit: fetched.commit,
+                    bytes: Some(attach(&mut blobs, fetched.bytes)),
+                }
             }
         };
-        let local = json!({ "label": local_label, "bytes": request.blob(local) });
-        pairs.push(json!({ "canonical": canonical, "local": local }));
+        let local =
+            FileCopy { label: local_label, remote: false, commit: None, bytes: Some(attach(&mut blobs, local)) };
+        pairs.push(Pair { canonical, local });
     }
 
     if let Some(label) = unread_manifest {
         // One remote pair that could not be fetched: the guest applies the trust policy to it.
-        let local = json!({ "label": "(unknown without the token)", "bytes": request.blob(Vec::new()) });
-        pairs.push(json!({ "canonical": { "label": label, "remote": true }, "local": local }));
+        let local = FileCopy {
+            label: "(unknown without the token)".to_owned(),
+            remote: false,
+            commit: None,
+            bytes: Some(attach(&mut blobs, Vec::new())),
+        };
+        let canonical = FileCopy { label, remote: true, commit: None, bytes: None };
+        pairs.push(Pair { canonical, local });
     }
-    let token = token_fact.as_ref().map(|(name, value)| json!({ "name": name, "present": value.is_some() }));
-    let limits = json!({
-        "context_lines": args.context_lines,
-        "max_diff_lines": args.max_diff_lines,
-        "max_diff_bytes": 1 << 20,
-    });
-    let blobs = request.blobs;
+    let token = token_fact.as_ref().map(GateToken::fact);
+    let limits =
+        DriftLimits { context_lines: args.context_lines, max_diff_lines: args.max_diff_lines, max_diff_bytes: 1 << 20 };
     let decision = decide_in_context(cli, &run, args.token_env.as_deref(), sandbox, |context| Request {
-        check: "drift",
-        facts: json!({ "context": context, "token": token, "pairs": pairs, "limits": limits }),
+        facts: Facts::Drift(DriftFacts {
+            context,
+            token: token.clone(),
+            pairs: pairs.clone(),
+            limits: Some(limits.clone()),
+        }),
         blobs: blobs.clone(),
     })?;
-    let details = diff_lines(&decision.verdict.details);
+    let details = diff_lines(&decision.verdict.details)?;
     let mut report = report(decision, details);
     if let Some(finding) = manifest_finding {
         report.verdict.findings.push(finding);
@@ -337,8 +349,8 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
 }
 
 /// What to do about a failed fetch, from its status.
-fn fetch_help(e: &crate::gitea::ApiError, token: &Option<(String, Option<String>)>) -> String {
-    let token_name = token.as_ref().map_or("the token (--token-env)", |(name, _)| name.as_str());
+fn fetch_help(e: &crate::gitea::ApiError, token: &Option<GateToken>) -> String {
+    let token_name = token.as_ref().map_or("the token (--token-env)", GateToken::name);
     match e.status() {
         Some(401) => format!("{token_name} was rejected (HTTP 401): it is invalid or expired; replace the secret"),
         Some(403) => format!("{token_name} lacks access: a personal access token needs the read:repository scope"),
@@ -352,24 +364,29 @@ fn fetch_help(e: &crate::gitea::ApiError, token: &Option<(String, Option<String>
 }
 
 /// The diff of every drifted pair, for the human report.
-fn diff_lines(details: &Value) -> Vec<String> {
+fn diff_lines(details: &Value) -> Result<Vec<String>, Problem> {
+    let details: DriftDetails = if details.is_null() {
+        DriftDetails::default()
+    } else {
+        serde_json::from_value(details.clone()).map_err(|e| bad_details("drift", &e))?
+    };
     let mut lines = Vec::new();
-    for pair in details.get("pairs").and_then(Value::as_array).into_iter().flatten() {
-        let Some(difference) = pair.get("difference") else { continue };
-        let local = pair.get("local").and_then(Value::as_str).unwrap_or("?");
-        if let Some(diff) = difference.get("diff").and_then(Value::as_str) {
+    for pair in &details.pairs {
+        let Some(difference) = &pair.difference else { continue };
+        let local = &pair.local;
+        if let Some(diff) = &difference.diff {
             lines.push(format!("diff for {local}:"));
             // split('\n'), not lines(): a CR at the end of a line is part of the drift.
             lines.extend(diff.split('\n').map(|l| format!("  {l}")));
-            let omitted = difference.get("diff_lines_omitted").and_then(Value::as_u64).unwrap_or(0);
+            let omitted = difference.diff_lines_omitted;
             if omitted > 0 {
                 lines.push(format!("  … {omitted} more diff lines not shown (--max-diff-lines)"));
             }
-        } else if difference.get("binary").and_then(Value::as_bool) == Some(true) {
+        } else if difference.binary {
             lines.push(format!("{local}: binary content differs (no diff shown)"));
         }
     }
-    lines
+    Ok(lines)
 }
 
 #[cfg(test)]

@@ -4,23 +4,25 @@
 pub mod approvals;
 pub mod checklist;
 pub mod commit_status;
+pub mod deferral;
 pub mod drift;
 pub mod pin;
 pub mod pull_gate;
 pub mod selftest;
+pub mod session;
 pub mod sweep;
 pub mod trust;
-
-use serde_json::{Value, json};
 
 use crate::cli::{Cli, Command};
 use crate::codes;
 use crate::exit;
 use crate::facts::{self, RunFacts};
-use crate::gitea::{ApiError, Client, Token};
+use crate::files::FileError;
+use crate::gitea::ApiError;
 use crate::output::Report;
 use crate::protocol::{
-    DecideError, Decision, Finding, Level, Outcome, PROTOCOL_VERSION, Request, Trust, Verdict, decide,
+    DecideError, Decision, Finding, Level, Lookup, Outcome, PROTOCOL_VERSION, Request, RunContext, Trust, Verdict,
+    decide,
 };
 use crate::sandbox::{Sandbox, SandboxError};
 
@@ -59,7 +61,8 @@ impl Problem {
             Problem::Usage { message, help } => (codes::USAGE_ERROR, message, help, exit::USAGE),
             Problem::Undecided { code, message, help } => (code, message, help, exit::UNDECIDED),
         };
-        let finding = Finding { code: code.to_owned(), level: Level::Error, message: message.clone(), help };
+        let mut finding = Finding::new(code.to_owned(), Level::Error, message.clone());
+        finding.help = help;
         let verdict = Verdict {
             version: PROTOCOL_VERSION,
             check: check.to_owned(),
@@ -71,7 +74,7 @@ impl Problem {
             outputs: Default::default(),
             status: None,
             needs: None,
-            details: json!(null),
+            details: serde_json::Value::Null,
             summary: None,
         };
         Report { verdict, raw: None, exit, details: Vec::new() }
@@ -100,15 +103,10 @@ pub fn run_repository(run: &RunFacts, why: &str) -> Result<crate::gitea::RepoNam
     crate::gitea::RepoName::parse(raw).map_err(|why| Problem::usage(format!("--repository: {why}")))
 }
 
-/// A client for the run's Gitea API; `purpose` completes "no Gitea API URL to …".
-pub fn api_client(cli: &Cli, run: &RunFacts, purpose: &str, token: Option<Token>) -> Result<Client, Problem> {
-    let api_url = run.api_url.as_deref().ok_or_else(|| {
-        Problem::usage_with_help(
-            format!("no Gitea API URL to {purpose}"),
-            "run inside Gitea Actions (GITHUB_SERVER_URL), or pass --api-url https://gitea.example.com/api/v1",
-        )
-    })?;
-    Ok(Client::new(trust::client_config(cli, api_url).map_err(Problem::usage)?, token))
+impl From<FileError> for Problem {
+    fn from(e: FileError) -> Problem {
+        Problem::Usage { message: e.message, help: e.help }
+    }
 }
 
 impl From<DecideError> for Problem {
@@ -126,6 +124,11 @@ impl From<DecideError> for Problem {
             help: Some("this is a bug or a resource limit; please report it with the input that caused it".to_owned()),
         }
     }
+}
+
+/// The guest's `details` do not have the shape the host reads: the two disagree about the protocol.
+pub fn bad_details(check: &str, error: &serde_json::Error) -> Problem {
+    Problem::from(DecideError::BadVerdict(format!("the {check} details: {error}")))
 }
 
 /// The report for a guest decision: exit code from the verdict.
@@ -154,12 +157,12 @@ pub fn decide_in_context(
     run: &RunFacts,
     token_env: Option<&str>,
     sandbox: &Sandbox,
-    mut build: impl FnMut(Value) -> Request,
+    mut build: impl FnMut(RunContext) -> Request,
 ) -> Result<Decision, Problem> {
-    let mut lookup: Option<Value> = None;
+    let mut lookup: Option<Lookup> = None;
     loop {
         let decision = decide(sandbox, &build(run.context(lookup.as_ref())))?;
-        match (trust::needs_pull_request(&decision.verdict.needs), &lookup) {
+        match (trust::needs_pull_request(decision.verdict.needs.as_ref()), &lookup) {
             (Some(number), None) => lookup = Some(trust::lookup_pull_request(cli, run, token_env, number)),
             _ => return Ok(decision),
         }

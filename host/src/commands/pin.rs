@@ -6,14 +6,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cli::{Cli, LockArgs, PinAction, PinArgs};
-use crate::commands::{Problem, decide_in_context, report};
+use crate::commands::{Problem, bad_details, decide_in_context, report};
 use crate::facts::RunFacts;
 use crate::files::{open_bounded_if_exists, read_bounded_if_exists, utf8_path, write_atomically};
 use crate::output::Report;
-use crate::protocol::{Outcome, Request};
+use crate::protocol::{Facts, Outcome, PinDetails, PinFacts, PinMode, PinnedFile, Request, attach};
 use crate::sandbox::Sandbox;
 
 /// Parse a lock file: `<64 lower-case hex>  <path>` (or ` *<path>`, sha256sum's binary mode),
@@ -86,15 +86,15 @@ fn lock_path(path: &Path) -> Result<String, Problem> {
 }
 
 pub fn run(cli: &Cli, args: &PinArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
-    let run = RunFacts::gather(&cli.facts);
+    let run = RunFacts::gather(&cli.facts.given());
     let (lock, paths, mode) = match &args.action {
-        PinAction::Verify { lock } => (lock, &[][..], "verify"),
-        PinAction::Update { lock, paths } => (lock, paths.as_slice(), "update"),
+        PinAction::Verify { lock } => (lock, &[][..], PinMode::Verify),
+        PinAction::Update { lock, paths } => (lock, paths.as_slice(), PinMode::Update),
     };
     let LockArgs { lock: lock_file, max_size } = lock;
     let lock_label = utf8_path(lock_file)?.to_owned();
     let existing = match read_bounded_if_exists(lock_file, 16 << 20, "the lock file")? {
-        None if mode == "update" => BTreeMap::new(),
+        None if mode == PinMode::Update => BTreeMap::new(),
         None => {
             return Err(Problem::usage_with_help(
                 format!("the lock file {lock_label} does not exist"),
@@ -111,7 +111,7 @@ pub fn run(cli: &Cli, args: &PinArgs, sandbox: &Sandbox) -> Result<Report, Probl
     // Which files get their bytes read: every entry for verify and for a full update; only the
     // named paths for a partial update (the other entries are kept as they are).
     let named: Vec<String> = paths.iter().map(|p| lock_path(p)).collect::<Result<_, _>>()?;
-    let mut request = Request::new("pin", Value::Null);
+    let mut blobs = Vec::new();
     let mut files = Vec::new();
     let mut all: BTreeMap<String, Option<String>> =
         existing.iter().map(|(p, d)| (p.clone(), Some(d.clone()))).collect();
@@ -120,42 +120,50 @@ pub fn run(cli: &Cli, args: &PinArgs, sandbox: &Sandbox) -> Result<Report, Probl
     }
     for (path, expected) in &all {
         let hash_it = named.is_empty() || named.contains(path);
-        let mut file = json!({ "path": path, "expected": expected });
+        let mut file = PinnedFile { path: path.clone(), expected: expected.clone(), bytes: None, missing: false };
         if hash_it {
             match open_bounded_if_exists(Path::new(path), *max_size, "the pinned file")? {
-                Some(blob) => file["bytes"] = request.blob(blob),
-                None => file["missing"] = json!(true),
+                Some(blob) => file.bytes = Some(attach(&mut blobs, blob)),
+                None => file.missing = true,
             }
         }
         files.push(file);
     }
 
-    let blobs = request.blobs;
     let decision = decide_in_context(cli, &run, None, sandbox, |context| Request {
-        check: "pin",
-        facts: json!({ "context": context, "mode": mode, "lock_file": lock_label, "files": files }),
+        facts: Facts::Pin(PinFacts { context, mode, lock_file: lock_label.clone(), files: files.clone() }),
         blobs: blobs.clone(),
     })?;
-    if mode == "update" && decision.verdict.verdict == Outcome::Pass {
-        let text = decision.verdict.details.get("lock").and_then(Value::as_str).unwrap_or_default();
+    let details = pin_details(&decision.verdict.details)?;
+    if mode == PinMode::Update && decision.verdict.verdict == Outcome::Pass {
+        let text = details.lock.as_deref().unwrap_or_default();
         write_atomically(lock_file, text.as_bytes(), "the lock file")?;
     }
-    let details = changes(&decision.verdict.details);
+    let details = changes(&details);
     Ok(report(decision, details))
 }
 
+/// The verdict's details, typed (none for a verdict that has none).
+fn pin_details(details: &Value) -> Result<PinDetails, Problem> {
+    if details.is_null() {
+        return Ok(PinDetails::default());
+    }
+    serde_json::from_value(details.clone()).map_err(|e| bad_details("pin", &e))
+}
+
 /// One line per entry that is not simply unchanged.
-fn changes(details: &Value) -> Vec<String> {
+fn changes(details: &PinDetails) -> Vec<String> {
     let mut lines = Vec::new();
-    for entry in details.get("entries").and_then(Value::as_array).into_iter().flatten() {
-        let field = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or("");
-        let line = match field("status") {
+    for entry in &details.entries {
+        let (path, expected, actual) =
+            (&entry.path, entry.expected.as_deref().unwrap_or(""), entry.actual.as_deref().unwrap_or(""));
+        let line = match entry.status.as_str() {
             "unchanged" => continue,
-            "mismatch" => format!("{}: expected {}, actual {}", field("path"), field("expected"), field("actual")),
-            "missing" => format!("{}: missing", field("path")),
-            "added" => format!("{}: added {}", field("path"), field("actual")),
-            "changed" => format!("{}: {} → {}", field("path"), field("expected"), field("actual")),
-            other => format!("{}: {other}", field("path")),
+            "mismatch" => format!("{path}: expected {expected}, actual {actual}"),
+            "missing" => format!("{path}: missing"),
+            "added" => format!("{path}: added {actual}"),
+            "changed" => format!("{path}: {expected} → {actual}"),
+            other => format!("{path}: {other}"),
         };
         lines.push(line);
     }

@@ -13,14 +13,18 @@ use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
-use crate::commands::{Problem, api_client, check_token_env, report, run_repository, sweep};
+use crate::commands::session::{GateToken, api_client};
+use crate::commands::{Problem, check_token_env, deferral, report, run_repository};
 use crate::env;
-use crate::facts::{self, RunFacts};
+use crate::facts::RunFacts;
 use crate::gitea::teams::{self, ResolveError, Team, TeamRef};
-use crate::gitea::{self, ApiError, Client, Token};
+use crate::gitea::{self, ApiError, Client};
 use crate::output::Report;
 use crate::parallel;
-use crate::protocol::{Request, Trust, decide};
+use crate::protocol::{
+    ApprovalFacts, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs, Request, SecretFact,
+    TeamFact, Trust, decide,
+};
 use crate::sandbox::Sandbox;
 
 /// Membership probes in flight at once (each is one small GET over the shared connection pool,
@@ -30,7 +34,6 @@ const CONCURRENT_PROBES: usize = 32;
 /// One pull-request gate run.
 #[derive(Clone)]
 pub struct PullGate<'a> {
-    pub check: &'static str,
     pub teams: Vec<TeamRef>,
     pub token_env: Option<&'a str>,
     pub pr: Option<u64>,
@@ -40,8 +43,31 @@ pub struct PullGate<'a> {
     pub with_timeline: bool,
     pub status_context: Option<&'a str>,
     pub target_url: Option<&'a str>,
-    /// The check's own facts (`min`, `items`, …), merged into the request.
-    pub facts: Value,
+    /// The check's own facts (`min`, `items`, …).
+    pub facts: GateFacts,
+}
+
+/// What each pull-request gate adds to the facts the two share.
+#[derive(Clone, Debug)]
+pub enum GateFacts {
+    Approvals { min: u32, allow_stale: bool, block_on_changes_requested: bool },
+    Checklist { items: Vec<Item>, count_edited_comments: bool, tier_label_from_ack_teams: bool },
+}
+
+impl PullGate<'_> {
+    /// The check's name in verdicts.
+    pub fn check(&self) -> &'static str {
+        match self.facts {
+            GateFacts::Approvals { .. } => "approvals",
+            GateFacts::Checklist { .. } => "checklist",
+        }
+    }
+}
+
+/// The facts every question of one run shares.
+struct RunShared {
+    token: Option<SecretFact>,
+    teams: Vec<TeamFact>,
 }
 
 /// What the host has gathered so far.
@@ -51,34 +77,33 @@ struct Gathered {
     comments: Vec<Value>,
     /// Label events of the timeline, when the gate reads them.
     timeline: Option<Vec<Value>>,
-    membership: Option<Vec<Value>>,
-    lookup: Option<Value>,
+    membership: Option<Vec<MembershipFact>>,
+    lookup: Option<Lookup>,
 }
 
 pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
-    let run = RunFacts::gather(&cli.facts);
+    let run = RunFacts::gather(&cli.facts.given());
     check_token_env(gate.token_env)?;
     // A malformed repository name is a usage error before any request (it would address another path).
     if run.repository.is_some() {
         run_repository(&run, "the pull request and its statuses live there")?;
     }
     // A review or comment run on a fork's pull request is untrusted: skipped, the sweep decides.
-    if let Some(deferred) = sweep::defer_untrusted_run(cli, &run, gate, sandbox.clone()) {
+    if let Some(deferred) = deferral::defer_untrusted_run(cli, &run, gate.check(), gate.token_env, sandbox.clone()) {
         return Ok(deferred);
     }
-    let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
-    let token_missing = gate.token_env.is_some() && token.is_none();
-    let token_fact = token_fact(gate, token.is_some());
+    let token = GateToken::from_env(gate.token_env);
+    let token_missing = token.as_ref().is_some_and(GateToken::missing);
+    let token_fact = token.as_ref().map(GateToken::fact);
 
     // Without the token the guest decides from the trust policy alone; nothing is fetched.
-    let client = if token_missing { None } else { Some(api_client(cli, &run, "read the pull request from", token)?) };
+    let client = if token_missing {
+        None
+    } else {
+        Some(api_client(cli, &run, "read the pull request from", token.and_then(|t| t.token()))?)
+    };
     let head = payload_head_sha(&run, gate.pr);
     evaluate(gate, &run, client.as_ref(), token_fact, sandbox, None, head.as_deref())
-}
-
-/// The guest's `token` fact: which variable, and whether it holds a value.
-pub fn token_fact(gate: &PullGate<'_>, present: bool) -> Option<Value> {
-    gate.token_env.map(|name| json!({ "name": name, "present": present }))
 }
 
 /// What one sweep (sweep.rs) shares across its pull requests: the teams, resolved once, and
@@ -91,22 +116,21 @@ pub struct Shared {
 /// Membership answers by (team, login), each asked at most once per sweep: a second pull
 /// request asking about the same person waits for the first answer instead of probing again.
 #[derive(Default)]
-pub struct MembershipCache(Mutex<HashMap<MembershipKey, Arc<OnceLock<Value>>>>);
+pub struct MembershipCache(Mutex<HashMap<MembershipKey, Arc<OnceLock<MembershipFact>>>>);
 
 /// (team reference, login in lower case).
 type MembershipKey = (String, String);
 
 impl MembershipCache {
-    fn get(&self, team: &Team, login: &str, probe: impl FnOnce() -> Value) -> Value {
+    fn get(&self, team: &Team, login: &str, probe: impl FnOnce() -> MembershipFact) -> MembershipFact {
         let key = (team.reference.clone(), login.to_ascii_lowercase());
         let cell = {
             let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             Arc::clone(map.entry(key).or_default())
         };
-        let answer = cell.get_or_init(probe).clone();
+        let mut answer = cell.get_or_init(probe).clone();
         // The fact names the login as this pull request's guest asked for it.
-        let mut answer = answer;
-        answer["login"] = json!(login);
+        login.clone_into(&mut answer.login);
         answer
     }
 }
@@ -119,7 +143,7 @@ pub fn evaluate(
     gate: &PullGate<'_>,
     run: &RunFacts,
     client: Option<&Client>,
-    token_fact: Option<Value>,
+    token_fact: Option<SecretFact>,
     sandbox: Result<&Sandbox, Problem>,
     shared: Option<&Shared>,
     head: Option<&str>,
@@ -139,7 +163,7 @@ pub fn evaluate(
     }
     let decided = decide_gate(gate, run, client, token_fact, sandbox, lifecycle.as_mut(), shared);
     let Some(lifecycle) = lifecycle else { return decided };
-    let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check, Trust::Trusted));
+    let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
     lifecycle.finish(&mut report);
     Ok(report)
 }
@@ -174,7 +198,7 @@ fn decide_gate(
     gate: &PullGate<'_>,
     run: &RunFacts,
     client: Option<&Client>,
-    token_fact: Option<Value>,
+    token_fact: Option<SecretFact>,
     sandbox: Result<&Sandbox, Problem>,
     mut lifecycle: Option<&mut StatusLifecycle>,
     shared: Option<&Shared>,
@@ -186,10 +210,8 @@ fn decide_gate(
     };
     crate::timings::mark("teams resolved");
 
-    let mut facts = gate.facts.clone();
-    facts["token"] = token_fact.unwrap_or(Value::Null);
-    facts["pr_number"] = json!(gate.pr);
-    facts["teams"] = Value::Array(teams.iter().map(Team::fact).collect());
+    let cache = shared.map(|s| &s.memberships);
+    let shared = RunShared { token: token_fact, teams: teams.iter().map(Team::fact).collect() };
     let mut gathered = Gathered {
         pull_request: None,
         reviews: Vec::new(),
@@ -200,50 +222,73 @@ fn decide_gate(
     };
 
     let decision = loop {
-        let decision = decide(sandbox, &request(gate, run, &facts, &gathered))?;
-        let needs = decision.verdict.needs.clone().unwrap_or(Value::Null);
-        if let Some(number) = needs.get("pull_request_data").and_then(Value::as_u64) {
-            if gathered.pull_request.is_some() {
-                break decision;
+        let decision = decide(sandbox, &request(gate, run, &shared, &gathered))?;
+        match decision.verdict.needs.as_ref() {
+            Some(Needs::PullRequestData(number)) => {
+                let number = *number;
+                if gathered.pull_request.is_some() {
+                    break decision;
+                }
+                let Some(client) = client else { break decision };
+                fetch_pull_request(client, run, gate, number, &mut gathered)?;
+                crate::timings::mark("pull request, reviews and comments fetched");
+                let head = gathered.pull_request.as_ref().and_then(|pr| pr.get("head")?.get("sha")?.as_str());
+                if let (Some(lifecycle), Some(sha)) = (lifecycle.as_deref_mut(), head) {
+                    lifecycle.head_known(sha);
+                }
             }
-            let Some(client) = client else { break decision };
-            fetch_pull_request(client, run, gate, number, &mut gathered)?;
-            crate::timings::mark("pull request, reviews and comments fetched");
-            let head = gathered.pull_request.as_ref().and_then(|pr| pr.get("head")?.get("sha")?.as_str());
-            if let (Some(lifecycle), Some(sha)) = (lifecycle.as_deref_mut(), head) {
-                lifecycle.head_known(sha);
+            Some(Needs::Membership(probes)) => {
+                if gathered.membership.is_some() {
+                    break decision;
+                }
+                let Some(client) = client else { break decision };
+                gathered.membership = Some(probe_all(client, &teams, probes, cache));
+                crate::timings::mark("membership probed");
             }
-        } else if let Some(probes) = needs.get("membership").and_then(Value::as_array) {
-            if gathered.membership.is_some() {
-                break decision;
-            }
-            let Some(client) = client else { break decision };
-            gathered.membership = Some(probe_all(client, &teams, probes, shared.map(|s| &s.memberships)));
-            crate::timings::mark("membership probed");
-        } else {
-            break decision;
+            Some(Needs::PullRequest(_)) | None => break decision,
         }
     };
     Ok(report(decision, Vec::new()))
 }
 
-fn request(gate: &PullGate<'_>, run: &RunFacts, facts: &Value, gathered: &Gathered) -> Request {
-    let mut facts = facts.clone();
-    facts["context"] = run.context(gathered.lookup.as_ref());
-    if let Some(pr) = &gathered.pull_request {
-        facts["pull_request"] = pr.clone();
-        facts["reviews"] = Value::Array(gathered.reviews.clone());
-        if gate.with_comments {
-            facts["comments"] = Value::Array(gathered.comments.clone());
+fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &Gathered) -> Request {
+    let context = run.context(gathered.lookup.as_ref());
+    // The pull request's rows travel only once the guest asked for them.
+    let (reviews, comments, timeline) = match &gathered.pull_request {
+        Some(_) => (gathered.reviews.clone(), gathered.comments.clone(), gathered.timeline.clone()),
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let facts = match &gate.facts {
+        GateFacts::Approvals { min, allow_stale, block_on_changes_requested } => Facts::Approvals(ApprovalFacts {
+            context,
+            token: shared.token.clone(),
+            pr_number: gate.pr,
+            pull_request: gathered.pull_request.clone(),
+            reviews,
+            teams: shared.teams.clone(),
+            min: *min,
+            allow_stale: *allow_stale,
+            block_on_changes_requested: *block_on_changes_requested,
+            membership: gathered.membership.clone(),
+        }),
+        GateFacts::Checklist { items, count_edited_comments, tier_label_from_ack_teams } => {
+            Facts::Checklist(ChecklistFacts {
+                context,
+                token: shared.token.clone(),
+                pr_number: gate.pr,
+                items: items.clone(),
+                teams: shared.teams.clone(),
+                count_edited_comments: *count_edited_comments,
+                pull_request: gathered.pull_request.clone(),
+                comments: if gate.with_comments { comments } else { Vec::new() },
+                reviews,
+                membership: gathered.membership.clone(),
+                tier_label_from_ack_teams: *tier_label_from_ack_teams,
+                timeline,
+            })
         }
-        if let Some(timeline) = &gathered.timeline {
-            facts["timeline"] = Value::Array(timeline.clone());
-        }
-    }
-    if let Some(membership) = &gathered.membership {
-        facts["membership"] = Value::Array(membership.clone());
-    }
-    Request::new(gate.check, facts)
+    };
+    Request::new(facts)
 }
 
 /// The pull request, all its reviews and (for the checklist) its comments, fetched at once.
@@ -273,7 +318,7 @@ fn fetch_pull_request(
     // An issue_comment run learns where the pull request's head lives from this object (the
     // payload does not say), exactly as the trust gate's own lookup would (docs/gitea.md §9.2).
     if gate.pr.is_none() || gate.pr == payload_issue_number(run) {
-        gathered.lookup = Some(json!({ "found": pr }));
+        gathered.lookup = Some(Lookup::Found(pr.clone()));
     }
     gathered.pull_request = Some(pr);
     gathered.reviews = reviews.into_iter().map(slim_user).collect();
@@ -303,13 +348,17 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T, ApiError>>) -> Re
 }
 
 /// Probe each (login, team) pair the guest asked about, concurrently.
-fn probe_all(client: &Client, teams: &[Team], probes: &[Value], cache: Option<&MembershipCache>) -> Vec<Value> {
+fn probe_all(
+    client: &Client,
+    teams: &[Team],
+    probes: &[MembershipProbe],
+    cache: Option<&MembershipCache>,
+) -> Vec<MembershipFact> {
     let mut pairs: Vec<(String, &Team)> = Vec::new();
     for probe in probes {
-        let Some(login) = probe.get("login").and_then(Value::as_str) else { continue };
-        for reference in probe.get("teams").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(team) = teams.iter().find(|t| Some(t.reference.as_str()) == reference.as_str()) {
-                pairs.push((login.to_owned(), team));
+        for reference in &probe.teams {
+            if let Some(team) = teams.iter().find(|t| t.reference == *reference) {
+                pairs.push((probe.login.clone(), team));
             }
         }
     }

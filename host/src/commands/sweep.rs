@@ -21,13 +21,14 @@ use crate::cli::{Cli, PullGateArgs};
 use crate::codes;
 use crate::commands::commit_status::final_state;
 use crate::commands::pull_gate::{self, PullGate, Shared};
-use crate::commands::{Problem, api_client, check_token_env, decide_in_context, run_repository};
+use crate::commands::session::{GateToken, api_client};
+use crate::commands::{Problem, check_token_env, run_repository};
 use crate::exit;
-use crate::facts::{self, RunFacts};
-use crate::gitea::{self, Token};
+use crate::facts::RunFacts;
+use crate::gitea;
 use crate::output::Report;
 use crate::parallel;
-use crate::protocol::{Finding, Level, Outcome, PROTOCOL_VERSION, Request, Trust, Verdict};
+use crate::protocol::{Finding, Level, Outcome, PROTOCOL_VERSION, Trust, Verdict};
 use crate::sandbox::Sandbox;
 
 /// `--max-prs` by default: a sweep every 10 minutes over this many pull requests costs a few
@@ -40,10 +41,6 @@ const CONCURRENT_PRS: usize = 8;
 
 /// Events a sweep may run on: the repository's own workflow, with its secrets (docs/gitea.md §9.1).
 pub const TRUSTED_EVENTS: &[&str] = &["schedule", "workflow_dispatch", "push"];
-
-/// Events whose runs on a fork's pull request are not trusted with a status (docs/gitea.md §9.2).
-const REVIEW_AND_COMMENT_EVENTS: &[&str] =
-    &["pull_request_review", "pull_request_review_comment", "issue_comment", "pull_request_comment"];
 
 /// `approvals`/`checklist`: one pull request, or (`--open-prs`) all open ones.
 pub fn run_gate(
@@ -68,22 +65,22 @@ pub fn run(
     max_prs: usize,
     sandbox: Result<&Sandbox, Problem>,
 ) -> Result<Report, Problem> {
-    let run = RunFacts::gather(&cli.facts);
+    let run = RunFacts::gather(&cli.facts.given());
     check_token_env(gate.token_env)?;
     require_trusted_event(&run)?;
     let repo = run_repository(&run, "the sweep reads its open pull requests")?;
     if max_prs == 0 {
         return Err(Problem::usage_with_help("--max-prs 0 would evaluate nothing", "use --max-prs 1 or more"));
     }
-    let token = gate.token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
-    if gate.token_env.is_some() && token.is_none() {
+    let token = GateToken::from_env(gate.token_env);
+    if token.as_ref().is_some_and(GateToken::missing) {
         // The guest's trust policy decides what a missing token means (a trusted run: fail).
         let mut single = gate.clone();
         single.status_context = None;
         return pull_gate::run(cli, &single, sandbox);
     }
-    let token_fact = pull_gate::token_fact(gate, token.is_some());
-    let client = api_client(cli, &run, "read the open pull requests from", token)?;
+    let token_fact = token.as_ref().map(GateToken::fact);
+    let client = api_client(cli, &run, "read the open pull requests from", token.and_then(|t| t.token()))?;
 
     let pulls =
         gitea::pulls::list_open(&client, &repo).map_err(|e| Problem::api(&e, "cannot list the open pull requests"))?;
@@ -126,7 +123,7 @@ pub fn run(
             Some(&shared),
             Some(head),
         )
-        .unwrap_or_else(|problem| problem.into_report(gate.check, Trust::Trusted));
+        .unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
         Row { number: *number, head: head.clone(), report }
     });
     crate::timings::mark("pull requests evaluated");
@@ -150,59 +147,6 @@ fn require_trusted_event(run: &RunFacts) -> Result<(), Problem> {
          reviews\"); outside Actions pass --event-name workflow_dispatch; per-event runs use the event's own \
          pull request (or --pr N) instead",
     ))
-}
-
-/// A review or comment run on a fork's pull request: untrusted (the guest's trust class), so the
-/// gate neither decides nor posts — the sweep does. `None` for every other run.
-pub fn defer_untrusted_run(
-    cli: &Cli,
-    run: &RunFacts,
-    gate: &PullGate<'_>,
-    sandbox: Result<&Sandbox, Problem>,
-) -> Option<Report> {
-    let event = run.event_name.as_deref()?;
-    if !REVIEW_AND_COMMENT_EVENTS.contains(&event) {
-        return None;
-    }
-    let sandbox = sandbox.ok()?;
-    let decision = decide_in_context(cli, run, gate.token_env, sandbox, |context| {
-        Request::new("trust", json!({ "context": context, "secrets": [] }))
-    })
-    .ok()?;
-    if decision.verdict.trust != Trust::Untrusted {
-        return None;
-    }
-    let basis = decision.verdict.findings.iter().find(|f| f.code == "untrusted-event").map(|f| f.message.clone());
-    let message = format!(
-        "this {event} run is on a pull request from another repository, so it is untrusted and gitea-gate \
-         posts no status from it; the scheduled sweep (--open-prs) evaluates the pull request and posts the \
-         status{}",
-        basis.map(|b| format!(" ({b})")).unwrap_or_default()
-    );
-    let finding = Finding {
-        code: codes::DEFERRED_TO_SWEEP.to_owned(),
-        level: Level::Notice,
-        message: message.clone(),
-        help: Some(
-            "run the sweep on a schedule and workflow_dispatch (README, \"Statuses that follow the reviews\")"
-                .to_owned(),
-        ),
-    };
-    let verdict = Verdict {
-        version: PROTOCOL_VERSION,
-        check: gate.check.to_owned(),
-        verdict: Outcome::Skip,
-        trust: Trust::Untrusted,
-        code: codes::DEFERRED_TO_SWEEP.to_owned(),
-        reason: format!("{}: {message}", codes::DEFERRED_TO_SWEEP),
-        findings: vec![finding],
-        outputs: Default::default(),
-        status: None,
-        needs: None,
-        details: Value::Null,
-    };
-    crate::log_line!("gitea-gate: {event} on a fork's pull request: skipped; the sweep posts the status");
-    Some(Report { exit: exit::for_verdict(&verdict), verdict, raw: None, details: Vec::new() })
 }
 
 /// The sweep's own report: one line per pull request, a summary table, and every verdict.
@@ -240,12 +184,11 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
             crate::commands::commit_status::bounded(&v.reason)
         ));
         if matches!(code, exit::USAGE | exit::UNDECIDED) {
-            findings.push(Finding {
-                code: codes::SWEEP_UNDECIDED.to_owned(),
-                level: Level::Error,
-                message: format!("#{}: {}", row.number, crate::commands::commit_status::bounded(&v.reason)),
-                help: None,
-            });
+            findings.push(Finding::new(
+                codes::SWEEP_UNDECIDED.to_owned(),
+                Level::Error,
+                format!("#{}: {}", row.number, crate::commands::commit_status::bounded(&v.reason)),
+            ));
         }
         entries.push(json!({
             "number": row.number,
@@ -281,7 +224,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
         )
     };
     if undecided == 0 {
-        findings.push(Finding { code: code.to_owned(), level: Level::Notice, message: reason.clone(), help: None });
+        findings.push(Finding::new(code.to_owned(), Level::Notice, reason.clone()));
     }
     let count = |key: &str| counts.get(key).copied().unwrap_or(0).to_string();
     let outputs = BTreeMap::from([
@@ -292,7 +235,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
     ]);
     let verdict = Verdict {
         version: PROTOCOL_VERSION,
-        check: gate.check.to_owned(),
+        check: gate.check().to_owned(),
         verdict: outcome,
         trust: Trust::Trusted,
         code: code.to_owned(),
@@ -302,6 +245,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
         status: None,
         needs: None,
         details: json!({ "mode": "sweep", "repository": repo, "pull_requests": entries }),
+        summary: None,
     };
     let exit = if worst == exit::USAGE { exit::USAGE } else { exit::for_verdict(&verdict) };
     Report { verdict, raw: None, exit, details: lines }

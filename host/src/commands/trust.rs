@@ -1,26 +1,25 @@
 //! `gitea-gate trust`: classify the run and apply the missing-secret policy.
 
-use serde_json::{Value, json};
-
 use crate::cli::{Cli, TrustArgs};
+use crate::commands::session::{self, GateToken};
 use crate::commands::{Problem, decide_in_context, report};
 use crate::facts::{self, RunFacts};
-use crate::gitea::{self, Client, ClientConfig, RepoName, Token};
+use crate::gitea::{self, Client, RepoName};
 use crate::output::Report;
-use crate::protocol::Request;
+use crate::protocol::{Facts, Lookup, Needs, Request, SecretFact, TrustFacts};
 use crate::sandbox::Sandbox;
 
 pub fn run(cli: &Cli, args: &TrustArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
-    let run = RunFacts::gather(&cli.facts);
+    let run = RunFacts::gather(&cli.facts.given());
     let secrets = secret_facts(&args.require_secret)?;
     let decision = decide_in_context(cli, &run, args.token_env.as_deref(), sandbox, |context| {
-        Request::new("trust", json!({ "context": context, "secrets": secrets }))
+        Request::new(Facts::Trust(TrustFacts { context, secrets: secrets.clone() }))
     })?;
     Ok(report(decision, Vec::new()))
 }
 
-/// `{"name": NAME, "present": bool}` for each required secret; only presence crosses into the guest.
-pub fn secret_facts(names: &[String]) -> Result<Vec<Value>, Problem> {
+/// Whether each required secret is present; only presence crosses into the guest.
+pub fn secret_facts(names: &[String]) -> Result<Vec<SecretFact>, Problem> {
     names
         .iter()
         .map(|name| {
@@ -30,19 +29,22 @@ pub fn secret_facts(names: &[String]) -> Result<Vec<Value>, Problem> {
                     "pass the NAME of the variable that holds the secret (e.g. AUTO_SYNC_TOKEN), never its value",
                 ));
             }
-            Ok(json!({ "name": name, "present": facts::secret_present(name) }))
+            Ok(SecretFact { name: name.clone(), present: facts::secret_present(name) })
         })
         .collect()
 }
 
-pub fn needs_pull_request(needs: &Option<Value>) -> Option<u64> {
-    needs.as_ref()?.get("pull_request")?.as_u64()
+pub fn needs_pull_request(needs: Option<&Needs>) -> Option<u64> {
+    match needs? {
+        Needs::PullRequest(number) => Some(*number),
+        Needs::PullRequestData(_) | Needs::Membership(_) => None,
+    }
 }
 
 /// Fetch pull request `number` of the run's repository for the guest. Any failure is passed on
-/// as `{"failed": why}`: the guest then fails closed.
-pub fn lookup_pull_request(cli: &Cli, run: &RunFacts, token_env: Option<&str>, number: u64) -> Value {
-    let failed = |why: String| json!({ "failed": why });
+/// as [`Lookup::Failed`]: the guest then fails closed.
+pub fn lookup_pull_request(cli: &Cli, run: &RunFacts, token_env: Option<&str>, number: u64) -> Lookup {
+    let failed = Lookup::Failed;
     let Some(repository) = run.repository.as_deref() else {
         return failed("GITHUB_REPOSITORY is unset (pass --repository)".to_owned());
     };
@@ -53,24 +55,14 @@ pub fn lookup_pull_request(cli: &Cli, run: &RunFacts, token_env: Option<&str>, n
     let Some(api_url) = run.api_url.as_deref() else {
         return failed("no API URL (GITHUB_API_URL or GITHUB_SERVER_URL; or pass --api-url)".to_owned());
     };
-    let token = token_env.and_then(|name| facts::secret_value(name).map(|value| Token::new(name, value)));
-    let config = match client_config(cli, api_url) {
+    let token = session::token(GateToken::from_env(token_env).as_ref());
+    let config = match session::client_config(cli, api_url) {
         Ok(config) => config,
         Err(why) => return failed(why),
     };
     let client = Client::new(config, token);
     match gitea::pulls::get(&client, &repo, number) {
-        Ok(pr) => json!({ "found": pr }),
+        Ok(pr) => Lookup::Found(pr),
         Err(e) => failed(e.to_string()),
     }
-}
-
-/// The client settings from the command line, once the API URL has passed the transport rule.
-pub fn client_config(cli: &Cli, api_url: &str) -> Result<ClientConfig, String> {
-    crate::gitea::transport::check_api_url(api_url, cli.net.allow_http)?;
-    let mut config = ClientConfig::new(api_url);
-    config.root_certs = crate::gitea::transport::root_certs()?;
-    config.timeout = std::time::Duration::from_secs_f64(cli.net.timeout.clamp(0.1, 3600.0));
-    config.retries = cli.net.retries.min(10);
-    Ok(config)
 }

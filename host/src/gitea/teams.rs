@@ -6,7 +6,8 @@
 //! read. `preflight` establishes that once per team (`GET /teams/{id}`), and every answer the
 //! host could not pin down is passed to the guest as unknown, which never counts.
 
-use serde_json::{Value, json};
+use gitea_gate_protocol::{MembershipFact, TeamFact};
+use serde_json::Value;
 
 use super::{ApiError, Client, Failure, client::segment, pages};
 
@@ -54,15 +55,15 @@ pub struct Team {
 }
 
 impl Team {
-    pub fn fact(&self) -> Value {
-        json!({
-            "reference": self.reference,
-            "name": self.name,
-            "org": self.org,
-            "id": self.id,
-            "readable": self.unreadable.is_none(),
-            "unreadable_reason": self.unreadable,
-        })
+    pub fn fact(&self) -> TeamFact {
+        TeamFact {
+            reference: self.reference.clone(),
+            name: self.name.clone(),
+            org: self.org.clone(),
+            id: self.id,
+            readable: self.unreadable.is_none(),
+            unreadable_reason: self.unreadable.clone(),
+        }
     }
 
     /// A team that was not looked up (no token, so nothing could be read).
@@ -162,8 +163,13 @@ pub fn resolve(client: &Client, team: &TeamRef) -> Result<Team, ResolveError> {
 
 /// One membership answer for the guest (`MembershipFact`): `true` on 200 with the user, `false`
 /// on 404 (the team was readable), `null` with the reason for anything else.
-pub fn probe(client: &Client, team: &Team, login: &str) -> Value {
-    let fact = |member: Option<bool>, detail: Option<String>| json!({ "login": login, "team": team.reference, "member": member, "detail": detail });
+pub fn probe(client: &Client, team: &Team, login: &str) -> MembershipFact {
+    let fact = |member: Option<bool>, detail: Option<String>| MembershipFact {
+        login: login.to_owned(),
+        team: team.reference.clone(),
+        member,
+        detail,
+    };
     let Some(id) = team.id.filter(|_| team.unreadable.is_none()) else {
         return fact(None, Some("the team is not readable".to_owned()));
     };

@@ -25,7 +25,8 @@ fn provenance(key: &str) -> String {
 }
 
 /// The same digest scripts/build-guest.sh records: sha256 over `<sha256>  <path>` lines for
-/// guest/Cargo.toml and every guest/src/**/*.rs in byte order.
+/// guest/Cargo.toml, protocol/Cargo.toml, then every guest/src/**/*.rs and protocol/src/**/*.rs
+/// in byte order (the protocol crate is compiled into the guest).
 fn source_digest() -> String {
     fn walk(dir: &Path, out: &mut Vec<String>) {
         for entry in fs::read_dir(dir).expect("read dir") {
@@ -39,9 +40,11 @@ fn source_digest() -> String {
     }
     let mut sources = Vec::new();
     walk(&root().join("guest/src"), &mut sources);
+    walk(&root().join("protocol/src"), &mut sources);
     sources.sort();
     let mut listing = String::new();
-    for path in std::iter::once("guest/Cargo.toml".to_owned()).chain(sources) {
+    let manifests = ["guest/Cargo.toml".to_owned(), "protocol/Cargo.toml".to_owned()];
+    for path in manifests.into_iter().chain(sources) {
         let digest = hex(&Sha256::digest(fs::read(root().join(&path)).expect("source")));
         listing.push_str(&format!("{digest}  {path}\n"));
     }

@@ -28,6 +28,7 @@ mod e2e_act;
 mod fault_matrix;
 mod guest_artifact;
 mod injection;
+mod layers;
 mod prerequisites;
 #[cfg(feature = "jit")]
 mod sandbox;

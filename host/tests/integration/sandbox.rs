@@ -177,7 +177,7 @@ fn a_local_file_that_changes_while_the_guest_reads_it_is_an_error() {
     // Local copies are streamed to the guest as it reads them, with their length declared up
     // front. If the file no longer has that length, the guest is stopped: it must never decide
     // on bytes other than the ones the envelope promised.
-    use gitea_gate::protocol::{DecideError, Request, decide};
+    use gitea_gate::protocol::{DecideError, DriftFacts, Facts, Request, RunContext, attach, decide};
     let sandbox = gitea_gate::guest::load(Default::default(), None, Default::default()).expect("embedded guest");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("providers.yaml");
@@ -189,8 +189,9 @@ fn a_local_file_that_changes_while_the_guest_reads_it_is_an_error() {
         let label = format!("the local copy {}", path.display());
         let blob = gitea_gate::blob::Blob::File(gitea_gate::blob::LocalFile::new(file, 10_000, label));
         std::fs::write(&path, changed).expect("change it after it was opened");
-        let mut request = Request::new("drift", serde_json::Value::Null);
-        request.blob(blob);
+        let facts = DriftFacts { context: RunContext::default(), token: None, pairs: Vec::new(), limits: None };
+        let mut request = Request::new(Facts::Drift(facts));
+        attach(&mut request.blobs, blob);
         let err = decide(&sandbox, &request).expect_err("never a verdict");
         let DecideError::Sandbox(SandboxError::Input(why)) = &err else { panic!("{err:?}") };
         assert!(why.contains("the local copy") && why.contains("providers.yaml"), "{why}");

@@ -8,7 +8,6 @@
 //! 3. everything known → tally. An unconfirmed membership never counts: if confirmed approvals
 //!    alone reach `min`, the gate passes; if the shortfall could be an unconfirmed member, the
 //!    gate cannot decide (exit 3) and says what the token's owner needs.
-
 //!
 //! The decision is `decide.rs` (typed: who counted, who did not and why, the call); its words
 //! are `render.rs`; what approvals shares with the checklist is `checks/pull_request.rs`.
@@ -16,37 +15,13 @@
 mod decide;
 mod render;
 
-use serde::Deserialize;
-use serde_json::Value;
-
 use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, token_name};
 use crate::checks::trust::classify;
-use crate::membership::{MembershipFact, Memberships, TeamFact};
-use crate::protocol::{RunContext, SecretFact, Verdict};
+use crate::membership::Memberships;
+use crate::protocol::Verdict;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApprovalFacts {
-    pub context: RunContext,
-    #[serde(default)]
-    pub token: Option<SecretFact>,
-    /// `--pr N`; otherwise the number comes from the event payload.
-    #[serde(default)]
-    pub pr_number: Option<u64>,
-    #[serde(default)]
-    pub pull_request: Option<Value>,
-    #[serde(default)]
-    pub reviews: Vec<Value>,
-    pub teams: Vec<TeamFact>,
-    pub min: u32,
-    #[serde(default)]
-    pub allow_stale: bool,
-    #[serde(default)]
-    pub block_on_changes_requested: bool,
-    #[serde(default)]
-    pub membership: Option<Vec<MembershipFact>>,
-}
+pub use gitea_gate_protocol::ApprovalFacts;
 
 pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     let c = classify(&facts.context);
@@ -79,7 +54,9 @@ mod tests {
 
     use super::*;
     use crate::findings::{Code, Level};
-    use crate::protocol::{EventFacts, MembershipProbe, Needs, Outcome};
+    use crate::membership::{MembershipFact, TeamFact};
+    use crate::protocol::{EventFacts, MembershipProbe, Needs, Outcome, RunContext, SecretFact};
+    use serde_json::Value;
 
     fn team(readable: bool) -> TeamFact {
         TeamFact {
@@ -356,7 +333,7 @@ mod tests {
         assert_eq!(pass.status.expect("status").description, "approved by alice (qa)");
         let fail = run(Case::default());
         let status = fail.status.expect("status");
-        assert_eq!((status.state, status.description.as_str()), ("failure", "0/1 qa approvals"));
+        assert_eq!((status.state.as_str(), status.description.as_str()), ("failure", "0/1 qa approvals"));
         let error = run(Case {
             reviews: vec![review(1, "alice", "APPROVED")],
             readable: false,

@@ -29,51 +29,17 @@ mod decide;
 mod gather;
 mod render;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, token_name};
 use crate::checks::trust::classify;
-use crate::membership::{MembershipFact, Memberships, TeamFact};
-use crate::protocol::{RunContext, SecretFact, Verdict};
+use crate::membership::Memberships;
+use crate::protocol::Verdict;
 use crate::pulls::author_login;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChecklistFacts {
-    pub context: RunContext,
-    #[serde(default)]
-    pub token: Option<SecretFact>,
-    #[serde(default)]
-    pub pr_number: Option<u64>,
-    pub items: Vec<Item>,
-    /// The resolved `ack_teams`.
-    pub teams: Vec<TeamFact>,
-    #[serde(default)]
-    pub count_edited_comments: bool,
-    #[serde(default)]
-    pub pull_request: Option<Value>,
-    #[serde(default)]
-    pub comments: Vec<Value>,
-    #[serde(default)]
-    pub reviews: Vec<Value>,
-    #[serde(default)]
-    pub membership: Option<Vec<MembershipFact>>,
-    /// Accept a `tier:*` label only from a confirmed ack-team member (tier.rs).
-    #[serde(default)]
-    pub tier_label_from_ack_teams: bool,
-    /// The issue timeline's label events (the host reads them when the option above is on).
-    #[serde(default)]
-    pub timeline: Option<Vec<Value>>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Item {
-    pub id: String,
-    pub title: String,
-}
+pub use gitea_gate_protocol::{ChecklistFacts, Item};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -160,7 +126,8 @@ mod tests {
 
     use super::*;
     use crate::findings::{Code, Finding};
-    use crate::protocol::{MembershipProbe, Needs, Outcome};
+    use crate::membership::{MembershipFact, TeamFact};
+    use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact};
 
     #[test]
     fn tiers() {

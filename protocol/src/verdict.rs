@@ -1,0 +1,170 @@
+//! What the guest answers: the verdict, its findings, and the facts it still needs.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The gate passes.
+    Pass,
+    /// The gate says no (exit 1).
+    Fail,
+    /// The gate did not run its check, for a documented reason (untrusted run without secrets).
+    Skip,
+    /// The gate could not decide (exit 3). Never a pass.
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Skip => "skip",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trust {
+    Trusted,
+    Untrusted,
+}
+
+impl Trust {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trust::Trusted => "trusted",
+            Trust::Untrusted => "untrusted",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Notice,
+}
+
+/// One observation behind a verdict.
+///
+/// `C` is the finding code: the guest's closed `Code` enum when it writes a verdict, a `String`
+/// when the host reads one (or writes its own with a host code). Both serialise as the code's name.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Finding<C = String> {
+    pub code: C,
+    pub level: Level,
+    /// The short form used in the verdict's one-line reason; not on the wire.
+    #[serde(skip)]
+    pub summary: String,
+    /// The whole story: what, and why. Gitea shows logs raw, so this must stand alone.
+    pub message: String,
+    /// How to fix it, when there is something to fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl<C> Finding<C> {
+    pub fn new(code: C, level: Level, summary: impl Into<String>) -> Finding<C> {
+        let summary = summary.into();
+        Finding { code, level, message: summary.clone(), summary, help: None }
+    }
+
+    /// Replace the long message (the summary stays the one-line form).
+    pub fn message(mut self, message: impl Into<String>) -> Finding<C> {
+        self.message = message.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding<C> {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Text for a commit status, when the check posts one.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct StatusText {
+    /// `success`, `failure` or `error`.
+    pub state: String,
+    pub description: String,
+}
+
+/// Facts the guest needs before it can decide; the host gathers them and asks again.
+/// The verdict that carries `needs` is itself fail-closed, so a host that cannot gather
+/// the facts can act on it as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Needs {
+    /// Look up pull request N of the run's repository and pass it as `pull_request_lookup`.
+    PullRequest(u64),
+    /// Fetch pull request N with all its reviews (and, for the checklist, its comments).
+    PullRequestData(u64),
+    /// Probe membership of these logins in these teams (approvals, checklist).
+    Membership(Vec<MembershipProbe>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct MembershipProbe {
+    pub login: String,
+    /// Team references (`ORG/NAME` or an id), as in the facts' `teams`.
+    pub teams: Vec<String>,
+}
+
+/// The answer: a DTO built from findings, never internals serialised.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Verdict<C = String> {
+    pub version: u32,
+    pub check: String,
+    pub verdict: Outcome,
+    pub trust: Trust,
+    /// The finding that decided the verdict.
+    pub code: C,
+    /// One line: what was decided and why.
+    pub reason: String,
+    #[serde(default)]
+    pub findings: Vec<Finding<C>>,
+    /// Extra `$GITHUB_OUTPUT` keys for this check (`drifted`, `approved-by`, …).
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Needs>,
+    /// Structured, check-specific facts behind the verdict (digests, tallies, …); the host reads
+    /// the parts it shows through [`crate::DriftDetails`] and [`crate::PinDetails`].
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub details: Value,
+    /// The job summary: short Markdown (verdict, what counted and what is missing, the fix),
+    /// rendered and escaped by the guest (guest/src/checks/summary.rs); the host appends it to
+    /// `$GITHUB_STEP_SUMMARY`. Absent on interim verdicts and on the host's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+impl<C: Clone + AsRef<str>> Verdict<C> {
+    /// A verdict whose reason is `code: message` of its deciding finding.
+    pub fn new(check: &str, verdict: Outcome, trust: Trust, decisive: &Finding<C>) -> Verdict<C> {
+        Verdict {
+            version: crate::PROTOCOL_VERSION,
+            check: check.to_owned(),
+            verdict,
+            trust,
+            code: decisive.code.clone(),
+            reason: format!("{}: {}", decisive.code.as_ref(), decisive.summary),
+            findings: Vec::new(),
+            outputs: BTreeMap::new(),
+            status: None,
+            needs: None,
+            details: Value::Null,
+            summary: None,
+        }
+    }
+}
