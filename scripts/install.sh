@@ -3,9 +3,14 @@
 # $GITHUB_OUTPUT.
 #
 # 1. A cached binary for this version and arch, if its sha256 still matches the checksum list.
-# 2. Otherwise the release asset for this arch, downloaded from the Gitea instance the action came
-#    from, and verified against release/SHA256SUMS — the list committed in the action's own
-#    repository at the tag being run, so a tampered download is refused.
+# 2. Otherwise the release asset for this arch, downloaded from where the action itself came from
+#    (the origin remote of its checkout: github.com for a plain `uses: OWNER/gitea-gate@v1` under
+#    Gitea's default DEFAULT_ACTIONS_URL, the Gitea host for `uses: https://HOST/OWNER/…`), then
+#    from GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY, and verified against release/SHA256SUMS —
+#    the list committed in the action's own repository at the tag being run, so a tampered
+#    download is refused. A downloaded (or built) binary then runs `selftest` on the runner and is
+#    refused unless its verdict digest equals release/VERDICTS: the same verdicts as the release
+#    machine, on this runner's own CPU.
 # 3. Otherwise, if cargo is available, a build from the action's source (--locked), in a private
 #    target directory.
 # Never runs an unverified binary.
@@ -24,8 +29,12 @@
 #   GITEA_GATE_CACHE          this tool's cache directory (default $RUNNER_TOOL_CACHE/gitea-gate)
 #   RUNNER_TEMP               the job's temporary directory (default $TMPDIR, else /tmp); the
 #                             private copy lives in a fresh directory beneath it
-#   GITEA_GATE_DOWNLOAD_URL   a mirror holding the release assets (the checksums still come
-#                             from the action's repository)
+#   GITEA_GATE_DOWNLOAD_URL   a mirror holding the release assets, tried instead of the others
+#                             (the checksums still come from the action's repository)
+#
+# `install.sh --print-assets` prints the asset names of this version, one a line (the names
+# release/SHA256SUMS must list); `install.sh --print-sources` prints the download base URLs it
+# would try, in order. Neither downloads anything.
 set -euo pipefail
 
 say() { printf 'gitea-gate install: %s\n' "$*" >&2; }
@@ -36,13 +45,21 @@ sums="$action_path/release/SHA256SUMS"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action_path/Cargo.toml" | head -n1)
 [[ -n "$version" ]] || die "cannot read the version from $action_path/Cargo.toml"
 
+# The one naming of release assets (scripts/release.sh names dist/ files the same way).
+asset_name() { printf 'gitea-gate-%s-%s-linux\n' "$version" "$1"; }
+if [[ "${1:-}" == --print-assets ]]; then
+  asset_name x86_64
+  asset_name aarch64
+  exit 0
+fi
+
 raw_arch=${RUNNER_ARCH:-$(uname -m)}
 case "${raw_arch,,}" in
   x64|amd64|x86_64) arch=x86_64 ;;
   arm64|aarch64) arch=aarch64 ;;
   *) die "unsupported runner architecture '$raw_arch' (gitea-gate ships x86_64 and aarch64 Linux binaries)" ;;
 esac
-asset="gitea-gate-$version-$arch-linux"
+asset=$(asset_name "$arch")
 cache_dir="${GITEA_GATE_CACHE:-${RUNNER_TOOL_CACHE:-$HOME/.cache}/gitea-gate}/$version/$arch"
 cached="$cache_dir/gitea-gate"
 
@@ -79,6 +96,79 @@ private_copy() {
   fi
 }
 
+# origin_url: the action checkout's origin remote as an https:// (or http://) repository URL,
+# without credentials and without .git; empty when there is none. The runner cloned the action
+# from there, so its release lives there too.
+origin_url() {
+  local url=""
+  [[ -e "$action_path/.git" ]] || return 0
+  if command -v git >/dev/null 2>&1; then
+    url=$(git -C "$action_path" config --get remote.origin.url 2>/dev/null || true)
+  fi
+  if [[ -z "$url" && -f "$action_path/.git/config" ]]; then
+    url=$(awk '/^\[remote "origin"\]/ { o = 1; next } /^\[/ { o = 0 } o && $1 == "url" { sub(/^[^=]*=[ \t]*/, ""); print; exit }' \
+      "$action_path/.git/config")
+  fi
+  url=${url%/}
+  url=${url%.git}
+  case "$url" in
+    http://* | https://*)
+      local scheme=${url%%://*} rest=${url#*://}
+      local authority=${rest%%/*} path=${rest#*/}
+      [[ "$rest" == */* ]] || path=""
+      printf '%s://%s/%s\n' "$scheme" "${authority##*@}" "$path"
+      ;;
+    ssh://*)
+      local rest=${url#ssh://}
+      local authority=${rest%%/*} path=${rest#*/}
+      authority=${authority##*@}
+      printf 'https://%s/%s\n' "${authority%%:*}" "$path"
+      ;;
+    *@*:*)
+      local host=${url#*@}
+      printf 'https://%s/%s\n' "${host%%:*}" "${host#*:}"
+      ;;
+  esac
+}
+
+# The download base URLs, in the order tried: the override alone, else the action's origin, then
+# the Gitea instance running the job (when it differs).
+sources=()
+if [[ -n "${GITEA_GATE_DOWNLOAD_URL:-}" ]]; then
+  sources=("${GITEA_GATE_DOWNLOAD_URL%/}")
+else
+  origin=$(origin_url)
+  [[ -z "$origin" ]] || sources+=("$origin/releases/download/v$version")
+  if [[ -n "${GITHUB_SERVER_URL:-}" && -n "${GITHUB_ACTION_REPOSITORY:-}" ]]; then
+    server="${GITHUB_SERVER_URL%/}/$GITHUB_ACTION_REPOSITORY/releases/download/v$version"
+    [[ "${sources[0]:-}" == "$server" ]] || sources+=("$server")
+  fi
+fi
+if [[ "${1:-}" == --print-sources ]]; then
+  printf '%s\n' "${sources[@]}"
+  exit 0
+fi
+
+# prove_on_runner BINARY: run its selftest here, on this runner's CPU, and refuse it unless the
+# verdict digest equals the one committed with the release (release/VERDICTS, written by
+# scripts/release.sh). Without a VERDICTS file (an unreleased checkout) selftest must still pass.
+verdicts="$action_path/release/VERDICTS"
+prove_on_runner() {
+  local out got want=""
+  [[ -f "$verdicts" ]] && want=$(head -n1 "$verdicts")
+  if ! out=$("$1" selftest 2>&1); then
+    say "$(printf '%s\n' "$out" | tail -n3)"
+    say "error: refusing $asset: its selftest failed on this runner (the binary cannot reproduce the release's verdicts here)"
+    return 1
+  fi
+  got=$(printf '%s\n' "$out" | tail -n1)
+  if [[ -n "$want" && "$got" != "$want" ]]; then
+    say "error: refusing $asset: its selftest on this runner printed '$got', but release/VERDICTS at this tag says '$want'. The binary decides differently here than on the release machine; report it, and pin the previous release meanwhile."
+    return 1
+  fi
+  say "selftest on this runner: ${got}${want:+ (equals release/VERDICTS)}"
+}
+
 expected=""
 if [[ -f "$sums" ]]; then
   expected=$(awk -v a="$asset" '$2 == a || $2 == "*" a { print $1 }' "$sums" | head -n1)
@@ -91,19 +181,14 @@ if [[ -n "$expected" ]]; then
     fi
     say "the cached $cached does not match release/SHA256SUMS; not using it"
   fi
-  if [[ -n "${GITEA_GATE_DOWNLOAD_URL:-}" ]]; then
-    base=${GITEA_GATE_DOWNLOAD_URL%/}
-  elif [[ -n "${GITHUB_SERVER_URL:-}" && -n "${GITHUB_ACTION_REPOSITORY:-}" ]]; then
-    base="${GITHUB_SERVER_URL%/}/$GITHUB_ACTION_REPOSITORY/releases/download/v$version"
-  else
-    base=""
-  fi
-  if [[ -n "$base" ]]; then
+  tried=()
+  for base in "${sources[@]}"; do
     # Downloaded straight into the private directory and verified there; the cache only gets a
     # copy for the next job (which verifies its own private copy again).
     private_dir
     copy="$private/gitea-gate"
     say "downloading $base/$asset"
+    tried+=("$base/$asset")
     if curl -fsSL --retry 3 --retry-delay 1 --connect-timeout 10 --max-time 300 -o "$copy" "$base/$asset"; then
       actual=$(sha256_of "$copy")
       if [[ "$actual" != "$expected" ]]; then
@@ -111,14 +196,22 @@ if [[ -n "$expected" ]]; then
         die "checksum mismatch for $asset: expected $expected (release/SHA256SUMS at this tag), got $actual. Refusing to run it: the download was altered or the release assets do not match this tag."
       fi
       chmod 0700 "$copy"
+      prove_on_runner "$copy" || { rm -rf "$private"; exit 1; }
       if mkdir -p "$cache_dir" && tmp=$(mktemp "$cache_dir/.download.XXXXXX"); then
         { cp "$copy" "$tmp" && chmod 0755 "$tmp" && mv -f "$tmp" "$cached"; } || { rm -f "$tmp"; say "could not cache $cached"; }
       fi
-      report "$copy" "$expected" "downloaded, sha256 verified on the private copy"
+      report "$copy" "$expected" "downloaded, sha256 verified on the private copy, selftest digest verified"
     fi
     rm -rf "$private"
-    say "download failed; trying a build from source"
+    say "download from $base failed"
+  done
+  if ! command -v cargo >/dev/null 2>&1; then
+    if [[ ${#tried[@]} -eq 0 ]]; then
+      die "no verified release binary for $asset: no download source is known (no origin remote in $action_path, no GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY) and no cargo to build one. Set GITEA_GATE_DOWNLOAD_URL to a URL holding the release assets."
+    fi
+    die "cannot download $asset (tried: ${tried[*]}) and no cargo to build it. Set GITEA_GATE_DOWNLOAD_URL to a URL holding the release assets of v$version (a mirror), or install Rust on the runner."
   fi
+  say "trying a build from source"
 else
   say "no checksum for $asset in release/SHA256SUMS (an unreleased checkout); building from source"
 fi
@@ -133,4 +226,5 @@ cargo build --release --locked --quiet --manifest-path "$action_path/Cargo.toml"
   --target-dir "$private/build" >&2
 built="$private/build/release/gitea-gate"
 [[ -f "$built" ]] || die "cargo reported success but produced no $built"
+prove_on_runner "$built" || exit 1
 report "$built" "$(sha256_of "$built")" "built from source in $private"

@@ -6,7 +6,10 @@
 #                                             release/VERDICTS (default: all)
 #   scripts/release.sh identity               build both arches, selftest both (aarch64 under
 #                                             qemu-aarch64), fail unless the verdict digests are
-#                                             equal; writes nothing under release/ (CI runs this)
+#                                             equal; then `names`; writes nothing under release/
+#                                             (CI runs this)
+#   scripts/release.sh names                  the static x86_64 binary reaches the fake Gitea by
+#                                             host name (hosts file, loopback DNS) without NSS
 #   scripts/release.sh reproducible           build x86_64 twice, from this checkout and from a
 #                                             clone at another path; fail unless byte-identical
 #   scripts/release.sh verify                 rebuild every asset release/SHA256SUMS names and
@@ -101,6 +104,16 @@ identical_digests() {
   printf '%s\n' "${digests[0]}"
 }
 
+# names: the static x86_64 binary resolves host names without the runner's NSS — it reaches the
+# fake Gitea by a hosts-file name and by a DNS answer from a loopback name server, and reports an
+# unknown name as "cannot resolve" (host/tests/integration/resolve.rs, run against dist/'s binary).
+names() {
+  local bin="$root/dist/gitea-gate-$version-x86_64-linux"
+  echo "== name resolution of the static $bin" >&2
+  GITEA_GATE_RESOLVE_BINARY="$bin" cargo test --quiet --locked -p gitea-gate --test integration -- resolve:: >&2
+  echo "ok: the static x86_64 binary resolves by hosts file and DNS without NSS" >&2
+}
+
 case $which in
   all | x86_64 | aarch64)
     if [[ $which == all ]]; then arches=(x86_64 aarch64); else arches=("$which"); fi
@@ -119,6 +132,11 @@ case $which in
     build aarch64
     identical_digests x86_64 aarch64 >/dev/null
     echo "ok: x86_64 and aarch64 print the same verdict digest" >&2
+    names
+    ;;
+  names)
+    build x86_64
+    names
     ;;
   reproducible)
     other=$(mktemp -d "${TMPDIR:-/tmp}/gitea-gate-repro.XXXXXX")
@@ -153,5 +171,5 @@ case $which in
     done <release/SHA256SUMS
     exit $status
     ;;
-  *) echo "usage: $0 [all|x86_64|aarch64|identity|reproducible|verify]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|x86_64|aarch64|identity|names|reproducible|verify]" >&2; exit 2 ;;
 esac

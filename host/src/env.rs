@@ -36,6 +36,12 @@ pub const TRACE_GUEST_INPUT: &str = "GITEA_GATE_TRACE_GUEST_INPUT";
 
 /// `1` prints how long each phase took (facts, sandbox load, guest run, output) to stderr.
 pub const TIMINGS: &str = "GITEA_GATE_TIMINGS";
+/// The hosts file read instead of `/etc/hosts` (tests; docs/architecture.md §11).
+pub const HOSTS_FILE: &str = "GITEA_GATE_HOSTS_FILE";
+/// The resolv.conf read instead of `/etc/resolv.conf` (tests; docs/architecture.md §11).
+pub const RESOLV_CONF: &str = "GITEA_GATE_RESOLV_CONF";
+/// The port of resolv.conf's name servers, which resolv.conf cannot say (default 53; tests).
+pub const DNS_PORT: &str = "GITEA_GATE_DNS_PORT";
 
 /// Prefixes of variables a runner sets; tests remove all of them before running the binary.
 pub const SCRUBBED_PREFIXES: &[&str] = &["GITHUB_", "GITEA_", "INPUT_", "RUNNER_", "ACT"];

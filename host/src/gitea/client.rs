@@ -17,9 +17,11 @@ use serde_json::Value;
 use ureq::config::RedirectAuthHeaders;
 use ureq::http::Response;
 use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Body};
 
 use super::error::{ApiError, Failure};
+use super::resolve::GateResolver;
 
 /// A secret read from the environment variable its `name` says. Its value is never printed:
 /// `Debug` and `Display` show only the name.
@@ -116,7 +118,7 @@ pub fn file_path(raw: &str) -> String {
 
 impl Client {
     pub fn new(config: ClientConfig, token: Option<Token>) -> Client {
-        let agent: Agent = Agent::config_builder()
+        let config_built = Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(config.timeout))
             .redirect_auth_headers(RedirectAuthHeaders::SameHost)
@@ -124,8 +126,9 @@ impl Client {
             .user_agent(concat!("gitea-gate/", env!("CARGO_PKG_VERSION")))
             .max_idle_connections_per_host(32)
             .tls_config(TlsConfig::builder().root_certs(config.root_certs.clone()).build())
-            .build()
-            .into();
+            .build();
+        // Names resolved without the C library's NSS (static binaries; see resolve.rs).
+        let agent = Agent::with_parts(config_built, DefaultConnector::default(), GateResolver::default());
         Client { agent, config: Arc::new(config), token }
     }
 
@@ -240,6 +243,7 @@ impl Client {
             Failure::Status { status, message } => Failure::Status { status, message: clean(message) },
             Failure::Connect(e) => Failure::Connect(clean(e)),
             Failure::Transport(e) => Failure::Transport(clean(e)),
+            Failure::Resolve(e) => Failure::Resolve(clean(e)),
             Failure::BadJson(e) => Failure::BadJson(clean(e)),
             Failure::Shape(e) => Failure::Shape(clean(e)),
             other => other,

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::io;
 
+use super::resolve::ResolveError;
+
 /// How one request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -13,6 +15,10 @@ pub enum Failure {
     Timeout,
     /// Could not connect (refused, DNS, TLS).
     Connect(String),
+    /// The host name did not resolve (hosts file, DNS): "cannot resolve <host>: why".
+    Resolve(String),
+    /// The same, but the name server may answer next time (timeout, unreachable).
+    ResolveTemporary(String),
     /// The connection broke while sending or receiving.
     Transport(String),
     /// The body ended before the declared Content-Length.
@@ -30,6 +36,8 @@ impl Failure {
     pub fn is_retryable(&self) -> bool {
         match self {
             Failure::Status { status, .. } => *status == 429 || (500..600).contains(status),
+            Failure::ResolveTemporary(_) => true,
+            Failure::Resolve(_) => false,
             Failure::Timeout | Failure::Connect(_) | Failure::Transport(_) | Failure::Truncated { .. } => true,
             Failure::TooLarge { .. } | Failure::BadJson(_) | Failure::Shape(_) => false,
         }
@@ -41,6 +49,11 @@ impl Failure {
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Failure::Connect(e.to_string()),
             ureq::Error::Tls(_) => Failure::Connect(e.to_string()),
             ureq::Error::Io(io) => Failure::from_io(io),
+            ureq::Error::Other(inner) => match inner.downcast_ref::<ResolveError>() {
+                Some(r) if r.temporary => Failure::ResolveTemporary(r.to_string()),
+                Some(r) => Failure::Resolve(r.to_string()),
+                None => Failure::Transport(e.to_string()),
+            },
             ureq::Error::BodyExceedsLimit(limit) => Failure::TooLarge { limit: *limit, declared: None },
             other => Failure::Transport(other.to_string()),
         }
@@ -67,6 +80,11 @@ impl fmt::Display for Failure {
             Failure::Timeout => f.write_str("timed out"),
             Failure::Connect(e) => write!(f, "cannot connect: {e}"),
             Failure::Transport(e) => write!(f, "connection failed: {e}"),
+            Failure::Resolve(e) | Failure::ResolveTemporary(e) => write!(
+                f,
+                "{e} (check the host name in the API URL — --api-url, GITHUB_API_URL or GITHUB_SERVER_URL — and \
+                 the runner's DNS: /etc/resolv.conf and /etc/hosts)"
+            ),
             Failure::Truncated { declared, received } => {
                 write!(f, "truncated body: {received} of {declared} declared bytes")
             }

@@ -7,6 +7,7 @@ pub mod contents;
 pub mod error;
 pub mod pages;
 pub mod pulls;
+pub mod resolve;
 pub mod reviews;
 pub mod statuses;
 pub mod teams;

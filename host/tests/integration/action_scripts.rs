@@ -35,7 +35,22 @@ fn action_checkout(dir: &Path, sums: &[(&str, &[u8])]) -> PathBuf {
     fs::copy(repo_root().join("scripts/install.sh"), action.join("scripts/install.sh")).unwrap();
     let list: String = sums.iter().map(|(name, bytes)| format!("{}  {name}\n", hex(&Sha256::digest(bytes)))).collect();
     fs::write(action.join("release/SHA256SUMS"), list).unwrap();
+    fs::write(action.join("release/VERDICTS"), format!("{}\n", verdict_digest())).unwrap();
     action
+}
+
+/// The last line of the real binary's `selftest`: what release.sh writes to release/VERDICTS.
+fn verdict_digest() -> String {
+    static DIGEST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DIGEST
+        .get_or_init(|| {
+            let out = Command::new(BIN).arg("selftest").output().unwrap();
+            assert!(out.status.success(), "selftest: {}", String::from_utf8_lossy(&out.stderr));
+            let line = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_owned();
+            assert!(line.starts_with("verdict digest: "), "{line}");
+            line
+        })
+        .clone()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -63,6 +78,7 @@ fn path_without_cargo(dir: &Path) -> PathBuf {
             "rm",
             "uname",
             "cat",
+            "tail",
         ] {
             let found = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(tool)).find(|p| p.exists());
             std::os::unix::fs::symlink(found.unwrap_or_else(|| panic!("{tool} not installed")), bin.join(tool))
@@ -125,6 +141,7 @@ fn a_verified_download_installs_and_is_cached() {
     let (out, outputs) = install(&action, &cache, "X64", &server.url);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("downloaded, sha256 verified"), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("selftest on this runner: {}", verdict_digest())), "{}", stderr(&out));
     let installed = output_value(&outputs, "binary").expect("binary= output");
     assert_eq!(output_value(&outputs, "sha256").as_deref(), Some(hex(&Sha256::digest(&binary)).as_str()));
     let version = Command::new(&installed).arg("--version").output().unwrap();
@@ -325,9 +342,11 @@ fn run_sh_refuses_a_private_copy_that_changed_after_install() {
 
 #[test]
 fn the_source_build_fallback_uses_a_private_target_directory() {
-    // An unreleased checkout (no checksum): install.sh builds. A stand-in cargo records where.
+    // An unreleased checkout (no checksum, no VERDICTS): install.sh builds. A stand-in cargo
+    // records where; the built binary's selftest must still succeed.
     let dir = tempfile::tempdir().unwrap();
     let action = action_checkout(dir.path(), &[]);
+    fs::remove_file(action.join("release/VERDICTS")).unwrap();
     let cache = dir.path().join("cache");
     fs::create_dir_all(&cache).unwrap();
     let tools = path_without_cargo(&cache);
@@ -460,4 +479,255 @@ fn action_yml_never_interpolates_into_run() {
         }
     }
     assert_eq!(runs, 3, "every step of the composite action was checked");
+}
+
+/// install.sh with the runner's variables in `envs` (no GITEA_GATE_DOWNLOAD_URL unless given),
+/// `args` after the script, and no cargo on PATH.
+fn install_env(action: &Path, cache: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Output, String) {
+    let output_file = cache.join("github_output");
+    let _ = fs::remove_file(&output_file);
+    let mut command = Command::new("bash");
+    command
+        .arg(action.join("scripts/install.sh"))
+        .args(args)
+        .env_clear()
+        .env("PATH", path_without_cargo(cache))
+        .env("HOME", cache)
+        .env("RUNNER_TEMP", runner_temp(cache))
+        .env("GITHUB_ACTION_PATH", action)
+        .env("RUNNER_ARCH", "X64")
+        .env("RUNNER_TOOL_CACHE", cache)
+        .env("GITHUB_OUTPUT", &output_file);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let out = command.output().unwrap();
+    (out, fs::read_to_string(&output_file).unwrap_or_default())
+}
+
+/// Give the action checkout an origin remote, as the runner's clone of the action has.
+fn set_origin(action: &Path, url: &str) {
+    fs::create_dir_all(action.join(".git")).unwrap();
+    fs::write(action.join(".git/config"), format!("[core]\n\tbare = false\n[remote \"origin\"]\n\turl = {url}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"))
+        .unwrap();
+}
+
+/// A stand-in release binary whose `selftest` prints `digest` and logs each run to `marker`.
+fn selftest_stub(marker: &Path, digest: &str) -> Vec<u8> {
+    format!("#!/bin/bash\necho \"$1\" >>'{}'\necho 'gitea-gate selftest: stub'\necho '{digest}'\n", marker.display())
+        .into_bytes()
+}
+
+#[test]
+fn a_download_whose_selftest_digest_differs_from_release_verdicts_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let wrong = "verdict digest: 0000000000000000000000000000000000000000000000000000000000000000";
+    let binary = selftest_stub(&marker, wrong);
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let server = serve(vec![(asset.clone(), binary)]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+
+    let (out, outputs) = install(&action, &cache, "X64", &server.url);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(outputs.is_empty(), "no binary= output: {outputs}");
+    assert!(
+        err.contains(&format!("refusing {asset}")) && err.contains(wrong) && err.contains(&verdict_digest()),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&marker).unwrap(), "selftest\n", "selftest ran once, on the runner");
+    assert!(!cache.join(format!("gitea-gate/{}/x86_64/gitea-gate", version())).exists(), "never cached");
+
+    // A selftest that fails outright is refused as well.
+    let failing = b"#!/bin/bash\necho 'verdict mismatch' >&2\nexit 1\n".to_vec();
+    let action = action_checkout(dir.path(), &[(&asset, &failing)]);
+    let server = serve(vec![(asset.clone(), failing)]);
+    let (out, outputs) = install(&action, &cache, "X64", &server.url);
+    assert!(!out.status.success() && outputs.is_empty(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("selftest failed on this runner"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_right_selftest_digest_installs_and_a_verified_cache_hit_does_not_rerun_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let binary = selftest_stub(&marker, &verdict_digest());
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let server = serve(vec![(asset.clone(), binary)]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+
+    let (out, outputs) = install(&action, &cache, "X64", &server.url);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(output_value(&outputs, "binary").is_some());
+    assert!(stderr(&out).contains("(equals release/VERDICTS)"), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&marker).unwrap(), "selftest\n");
+
+    let (out, _) = install(&action, &cache, "X64", &server.url);
+    assert!(out.status.success() && stderr(&out).contains("cached, sha256 verified"), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&marker).unwrap(), "selftest\n", "a verified cache hit does not run selftest again");
+}
+
+#[test]
+fn a_plain_uses_downloads_from_the_github_origin_the_runner_cloned() {
+    // `uses: acme/gitea-gate@v1` under Gitea's default DEFAULT_ACTIONS_URL: cloned from github.com.
+    let dir = tempfile::tempdir().unwrap();
+    let action = action_checkout(dir.path(), &[]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let runner = [("GITHUB_SERVER_URL", "https://gitea.example.com"), ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate")];
+    let v = version();
+    for remote in [
+        "https://github.com/acme/gitea-gate",
+        "https://github.com/acme/gitea-gate.git",
+        "git@github.com:acme/gitea-gate.git",
+        "ssh://git@github.com/acme/gitea-gate.git",
+        "https://x-access-token:ghs_s3cret@github.com/acme/gitea-gate",
+    ] {
+        set_origin(&action, remote);
+        let (out, _) = install_env(&action, &cache, &["--print-sources"], &runner);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!(
+                "https://github.com/acme/gitea-gate/releases/download/v{v}\n\
+                 https://gitea.example.com/acme/gitea-gate/releases/download/v{v}\n"
+            ),
+            "remote {remote}"
+        );
+    }
+    // No origin remote at all (an older runner): the Gitea instance, as before.
+    fs::remove_dir_all(action.join(".git")).unwrap();
+    let (out, _) = install_env(&action, &cache, &["--print-sources"], &runner);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("https://gitea.example.com/acme/gitea-gate/releases/download/v{v}\n")
+    );
+}
+
+#[test]
+fn a_uses_with_a_host_downloads_from_that_host_without_its_credentials() {
+    // `uses: https://HOST/acme/gitea-gate@v1`: the runner cloned from HOST, whose release serves the
+    // asset; the Gitea running the job (GITHUB_SERVER_URL) has none.
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fs::read(BIN).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let server = serve(vec![(asset.clone(), binary)]);
+    let host = server.url.trim_end_matches("/dl").trim_start_matches("http://").to_owned();
+    set_origin(&action, &format!("http://bot:hunter2@{host}/acme/gitea-gate.git"));
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+
+    let (out, outputs) = install_env(
+        &action,
+        &cache,
+        &[],
+        &[("GITHUB_SERVER_URL", "http://127.0.0.1:9"), ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate")],
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(output_value(&outputs, "binary").is_some());
+    assert_eq!(
+        *server.asked.lock().unwrap(),
+        vec![format!("/acme/gitea-gate/releases/download/v{}/{asset}", version())]
+    );
+    assert!(!err.contains("hunter2") && !err.contains("bot:"), "credentials never printed:\n{err}");
+}
+
+#[test]
+fn the_download_url_override_wins_and_a_runner_without_cargo_names_what_it_tried() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fs::read(BIN).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    set_origin(&action, "http://127.0.0.1:9/acme/gitea-gate");
+    let server = serve(vec![(asset.clone(), binary)]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let runner = [("GITHUB_SERVER_URL", "http://127.0.0.1:9/gitea"), ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate")];
+
+    let mut with_override = runner.to_vec();
+    with_override.push(("GITEA_GATE_DOWNLOAD_URL", &server.url));
+    let (out, _) = install_env(&action, &cache, &["--print-sources"], &with_override);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}\n", server.url));
+    let (out, outputs) = install_env(&action, &cache, &[], &with_override);
+    assert!(out.status.success() && output_value(&outputs, "binary").is_some(), "{}", stderr(&out));
+    assert_eq!(*server.asked.lock().unwrap(), vec![format!("/dl/{asset}")]);
+
+    // Every source fails (nothing listens on port 9), and there is no cargo: one error naming
+    // each URL tried and the override.
+    let fresh = dir.path().join("cache2");
+    fs::create_dir_all(&fresh).unwrap();
+    let (out, outputs) = install_env(&action, &fresh, &[], &runner);
+    let err = stderr(&out);
+    assert!(!out.status.success() && outputs.is_empty(), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    let v = version();
+    for url in [
+        format!("http://127.0.0.1:9/acme/gitea-gate/releases/download/v{v}/{asset}"),
+        format!("http://127.0.0.1:9/gitea/acme/gitea-gate/releases/download/v{v}/{asset}"),
+    ] {
+        assert!(last.contains(&url), "{url} in: {last}");
+    }
+    assert!(last.contains("GITEA_GATE_DOWNLOAD_URL"), "{last}");
+}
+
+#[test]
+fn the_committed_checksum_list_names_exactly_the_assets_install_sh_asks_for() {
+    // The names install.sh downloads, at the version in Cargo.toml.
+    let out = Command::new("bash").arg(repo_root().join("scripts/install.sh")).arg("--print-assets").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut wanted: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    wanted.sort();
+    let v = version();
+    assert_eq!(wanted, [format!("gitea-gate-{v}-aarch64-linux"), format!("gitea-gate-{v}-x86_64-linux")]);
+
+    // release.sh writes dist/ files under the same names and lists them with sha256sum.
+    let release = fs::read_to_string(repo_root().join("scripts/release.sh")).unwrap();
+    assert!(release.contains("dist/gitea-gate-$version-$1-linux"), "release.sh names its assets differently");
+    let dist = tempfile::tempdir().unwrap();
+    for arch in ["x86_64", "aarch64"] {
+        fs::write(dist.path().join(format!("gitea-gate-{v}-{arch}-linux")), arch).unwrap();
+    }
+    let listed = Command::new("bash")
+        .arg("-c")
+        .arg(format!("cd '{}' && sha256sum gitea-gate-{v}-*-linux | sort -k2", dist.path().display()))
+        .output()
+        .unwrap();
+    assert_eq!(names_in(&String::from_utf8_lossy(&listed.stdout)), wanted);
+
+    // The committed list, once a release has been cut.
+    let committed = repo_root().join("release/SHA256SUMS");
+    if let Ok(list) = fs::read_to_string(&committed) {
+        assert_eq!(
+            names_in(&list),
+            wanted,
+            "release/SHA256SUMS must name exactly the assets install.sh asks for at version {v}: re-run \
+             scripts/release.sh all after changing the version"
+        );
+        for line in list.lines() {
+            let sum = line.split_whitespace().next().unwrap_or_default();
+            assert!(sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{line}");
+        }
+        let verdicts =
+            fs::read_to_string(repo_root().join("release/VERDICTS")).expect("release/VERDICTS beside SHA256SUMS");
+        let line = verdicts.lines().next().unwrap_or_default();
+        assert!(line.strip_prefix("verdict digest: ").is_some_and(|d| d.len() == 64), "release/VERDICTS: {verdicts:?}");
+    }
+}
+
+/// The asset names of a sha256sum-format list, sorted.
+fn names_in(list: &str) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|n| n.trim_start_matches('*').to_owned())
+        .collect();
+    names.sort();
+    names
 }

@@ -30,6 +30,7 @@ mod guest_artifact;
 mod injection;
 mod layers;
 mod prerequisites;
+mod resolve;
 #[cfg(feature = "jit")]
 mod sandbox;
 mod secrets;

@@ -33,7 +33,13 @@ pub fn serve(files: Vec<(String, Vec<u8>)>) -> ReleaseServer {
             }
             let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
             log.lock().unwrap().push(path.clone());
-            let name = path.trim_start_matches("/dl/");
+            // `/dl/<name>`, or a release URL `/<owner>/<repo>/releases/download/v<version>/<name>`
+            // (the path is recorded, so tests see which one was asked).
+            let name = match path.strip_prefix("/dl/") {
+                Some(name) => name,
+                None if path.contains("/releases/download/") => path.rsplit('/').next().unwrap_or_default(),
+                None => "",
+            };
             match files.iter().find(|(n, _)| n == name) {
                 Some((_, body)) => {
                     let _ = write!(
