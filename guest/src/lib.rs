@@ -12,6 +12,7 @@ pub mod commands;
 pub mod compare;
 pub mod findings;
 pub mod membership;
+pub mod policy;
 pub mod protocol;
 pub mod pulls;
 pub mod reviews;
