@@ -31,6 +31,7 @@ pub enum Request {
     Pin(checks::pin::PinFacts),
     Approvals(checks::approvals::ApprovalFacts),
     Checklist(checks::checklist::ChecklistFacts),
+    Policy(policy::facts::PolicyFacts),
 }
 
 /// Why a request could not be understood.
@@ -84,6 +85,7 @@ pub fn parse(stdin: &[u8]) -> Result<(Request, Vec<&[u8]>), InvalidInput> {
         "pin" => Request::Pin(serde_json::from_value(facts).map_err(typed)?),
         "approvals" => Request::Approvals(serde_json::from_value(facts).map_err(typed)?),
         "checklist" => Request::Checklist(serde_json::from_value(facts).map_err(typed)?),
+        "policy" => Request::Policy(serde_json::from_value(facts).map_err(typed)?),
         other => return Err(InvalidInput(format!("unknown check {:?}", text::one_line(other)))),
     };
     Ok((request, blobs))
@@ -97,6 +99,7 @@ pub fn evaluate(request: Request, blobs: &[&[u8]]) -> Result<Verdict, InvalidInp
         Request::Pin(facts) => checks::pin::evaluate(facts, blobs),
         Request::Approvals(facts) => checks::approvals::evaluate(facts),
         Request::Checklist(facts) => checks::checklist::evaluate(facts),
+        Request::Policy(facts) => checks::policy::evaluate(facts),
     }
 }
 

@@ -3,4 +3,5 @@ pub mod approvals;
 pub mod checklist;
 pub mod drift;
 pub mod pin;
+pub mod policy;
 pub mod trust;

@@ -270,7 +270,9 @@ pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn team_ref(team: &str, line: Option<usize>, rule: &str, key: &str) -> Result<String, PolicyError> {
@@ -285,7 +287,13 @@ fn team_ref(team: &str, line: Option<usize>, rule: &str, key: &str) -> Result<St
     }
 }
 
-fn globs(list: &[String], line_hint: Option<usize>, text: &str, rule: &str, key: &str) -> Result<Vec<Glob>, PolicyError> {
+fn globs(
+    list: &[String],
+    line_hint: Option<usize>,
+    text: &str,
+    rule: &str,
+    key: &str,
+) -> Result<Vec<Glob>, PolicyError> {
     list.iter()
         .map(|g| {
             Glob::new(g).map_err(|e| {
@@ -321,7 +329,11 @@ fn build(raw: RawFile, text: &str) -> Result<Policy, PolicyError> {
         ));
     }
     if raw.rules.len() > MAX_RULES {
-        return Err(PolicyError::new(None, format!("the policy has {} rules", raw.rules.len()), format!("keep it to {MAX_RULES} rules")));
+        return Err(PolicyError::new(
+            None,
+            format!("the policy has {} rules", raw.rules.len()),
+            format!("keep it to {MAX_RULES} rules"),
+        ));
     }
     let mut rules: Vec<Rule> = Vec::with_capacity(raw.rules.len());
     let mut search_from = 1;
@@ -346,7 +358,9 @@ fn build(raw: RawFile, text: &str) -> Result<Policy, PolicyError> {
             ));
         }
         let requires = match (r.requires.codeowners, r.requires.count) {
-            (Some(mode), None) if r.requires.teams.is_empty() && r.requires.users.is_empty() => Requirement::CodeOwners(mode),
+            (Some(mode), None) if r.requires.teams.is_empty() && r.requires.users.is_empty() => {
+                Requirement::CodeOwners(mode)
+            }
             (Some(_), _) => {
                 return Err(PolicyError::new(
                     line,
@@ -355,12 +369,8 @@ fn build(raw: RawFile, text: &str) -> Result<Policy, PolicyError> {
                 ));
             }
             (None, count) => {
-                let from = people(
-                    RawPeople { teams: r.requires.teams, users: r.requires.users },
-                    line,
-                    &name,
-                    "requires",
-                )?;
+                let from =
+                    people(RawPeople { teams: r.requires.teams, users: r.requires.users }, line, &name, "requires")?;
                 if from.is_empty() {
                     return Err(PolicyError::new(
                         line,
@@ -467,7 +477,11 @@ fn node(value: &Value, rules: &[Rule], text: &str, depth: usize) -> Result<Node,
                 ));
             };
             if children.is_empty() {
-                return Err(PolicyError::new(policy_line, format!("policy `{}` is empty", one_line(key)), "list at least one rule name"));
+                return Err(PolicyError::new(
+                    policy_line,
+                    format!("policy `{}` is empty", one_line(key)),
+                    "list at least one rule name",
+                ));
             }
             let nodes = children.iter().map(|c| node(c, rules, text, depth + 1)).collect::<Result<Vec<_>, _>>()?;
             match key {
@@ -538,7 +552,11 @@ policy:
     fn errors_name_the_line_and_the_fix() {
         let cases = [
             ("rules:\n  - name: qa\n    require: { teams: [acme/qa] }\n", Some(3), "unknown field"),
-            ("rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\npolicy:\n  all: [qa, sec]\n", Some(5), "not defined"),
+            (
+                "rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\npolicy:\n  all: [qa, sec]\n",
+                Some(5),
+                "not defined",
+            ),
             ("rules:\n  - name: QA\n    requires: { teams: [acme/qa] }\n", Some(2), "is invalid"),
             (
                 "rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\n  - name: qa\n    requires: { users: [bob] }\n",
@@ -555,7 +573,11 @@ policy:
             ("rules:\n  - name: qa\n    requires: { teams: [qa] }\n", Some(2), "not a team"),
             ("rules:\n  - name: qa\n    requires: {}\n", Some(2), "names nobody"),
             ("rules:\n  - name: qa\n    requires: { codeowners: some }\n", Some(3), "unknown variant"),
-            ("rules:\n  - name: qa\n    requires: { users: [a] }\npolicy:\n  both: [qa]\n", Some(5), "unknown policy key"),
+            (
+                "rules:\n  - name: qa\n    requires: { users: [a] }\npolicy:\n  both: [qa]\n",
+                Some(5),
+                "unknown policy key",
+            ),
             ("rules: [\n", None, "not a valid policy file"),
         ];
         for (text, line, want) in cases {
