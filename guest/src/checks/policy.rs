@@ -316,16 +316,7 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         names(RuleOutcome::Undecided),
     );
     // What is missing, from the rules that keep the tree from passing.
-    let mut needs: Vec<String> = Vec::new();
-    for need in results
-        .iter()
-        .filter(|r| matches!(r.outcome, RuleOutcome::Fail | RuleOutcome::Undecided))
-        .flat_map(|r| &r.needs)
-    {
-        if !needs.contains(need) {
-            needs.push(need.clone());
-        }
-    }
+    let needs = eval::tree_needs(&tree, &results);
     let waived_note = if waived.is_empty() { String::new() } else { format!(" (waived: {})", waived.join(", ")) };
     let unreadable: Vec<&TeamFact> = facts.teams.iter().filter(|t| !t.readable).collect();
     let token_name = facts.token.as_ref().map_or("the token".to_owned(), |t| one_line(&t.name));
@@ -488,5 +479,6 @@ mod tests {
         assert_eq!(status("codeowners-any-fails"), "needs: code owners of db/schema.sql");
         assert_eq!(status("waived-by-member"), "policy met: qa (waived: security)");
         assert_eq!(status("disapproval-fails"), "needs: security (changes requested)");
+        assert_eq!(status("nested-all-any-fail"), "needs: (security or security-leads)");
     }
 }

@@ -604,6 +604,40 @@ pub fn evaluate(policy: &Policy, s: &Subject<'_>) -> (Vec<RuleResult>, Tree) {
     (results, tree)
 }
 
+/// What keeps the tree from passing, for the status line: the needs of failing rules under `all`
+/// nodes, and `a or b` for an `any` node none of whose children passed.
+pub fn tree_needs(tree: &Tree, results: &[RuleResult]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let push = |need: String, out: &mut Vec<String>| {
+        if !out.contains(&need) {
+            out.push(need);
+        }
+    };
+    match tree {
+        _ if !matches!(tree.outcome(), Outcome::Fail | Outcome::Undecided) => {}
+        Tree::Rule { rule, .. } => {
+            for need in results.iter().filter(|r| &r.name == rule).flat_map(|r| &r.needs) {
+                push(need.clone(), &mut out);
+            }
+        }
+        Tree::All { all, .. } => {
+            for need in all.iter().flat_map(|c| tree_needs(c, results)) {
+                push(need, &mut out);
+            }
+        }
+        Tree::Any { any, .. } => {
+            let options: Vec<String> =
+                any.iter().map(|c| tree_needs(c, results).join(", ")).filter(|n| !n.is_empty()).collect();
+            match options.len() {
+                0 => {}
+                1 => push(options.concat(), &mut out),
+                _ => push(format!("({})", options.join(" or ")), &mut out),
+            }
+        }
+    }
+    out
+}
+
 /// The rule tree as text, one line per node, indented.
 pub fn render(tree: &Tree, results: &[RuleResult]) -> Vec<String> {
     let mut out = Vec::new();
