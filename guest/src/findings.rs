@@ -122,6 +122,10 @@ codes! {
         "A CODEOWNERS owner team does not exist; like Gitea, the owner is skipped, and a line left without owners is dropped.",
     CodeownersAuthorOnly = "codeowners-author-only":
         "A CODEOWNERS line (or file) whose only owner is the pull request's author needs no approval; it is waived and reported.",
+    PolicyTestPassed = "policy-test-passed":
+        "A recorded policy test case (gitea-gate policy test) decided as its expect block says.",
+    PolicyTestMismatch = "policy-test-mismatch":
+        "A recorded policy test case decided otherwise than its expect block says (or is not a valid case); the message lists the differences.",
     // --- protocol ---
     InvalidInput = "invalid-input":
         "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",

@@ -32,6 +32,7 @@ pub enum Request {
     Approvals(checks::approvals::ApprovalFacts),
     Checklist(checks::checklist::ChecklistFacts),
     Policy(policy::facts::PolicyFacts),
+    PolicyTest(policy::case::PolicyTestFacts),
 }
 
 /// Why a request could not be understood.
@@ -86,6 +87,7 @@ pub fn parse(stdin: &[u8]) -> Result<(Request, Vec<&[u8]>), InvalidInput> {
         "approvals" => Request::Approvals(serde_json::from_value(facts).map_err(typed)?),
         "checklist" => Request::Checklist(serde_json::from_value(facts).map_err(typed)?),
         "policy" => Request::Policy(serde_json::from_value(facts).map_err(typed)?),
+        "policy-test" => Request::PolicyTest(serde_json::from_value(facts).map_err(typed)?),
         other => return Err(InvalidInput(format!("unknown check {:?}", text::one_line(other)))),
     };
     Ok((request, blobs))
@@ -100,6 +102,7 @@ pub fn evaluate(request: Request, blobs: &[&[u8]]) -> Result<Verdict, InvalidInp
         Request::Approvals(facts) => checks::approvals::evaluate(facts),
         Request::Checklist(facts) => checks::checklist::evaluate(facts),
         Request::Policy(facts) => checks::policy::evaluate(facts),
+        Request::PolicyTest(facts) => policy::case::evaluate_tests(facts),
     }
 }
 

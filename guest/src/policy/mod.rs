@@ -1,5 +1,6 @@
 //! The policy gate's decision core (design §2.1): a policy file of path-scoped review rules and
 //! CODEOWNERS enforcement, evaluated against typed facts.
+pub mod case;
 pub mod codeowners;
 pub mod eval;
 pub mod facts;
