@@ -109,6 +109,29 @@ codes! {
         "A /sop-ack or /sop-n/a in a review that no longer stands (pending, dismissed, stale, or made on another commit than the head) does not count.",
     TierLabelDistrusted = "tier-label-distrusted":
         "With tier_label_from_ack_teams, a tier:low/medium label not last added by a confirmed ack-team member other than the author is ignored; the pull request is treated as tier:high.",
+    // --- policy ---
+    PolicyMet = "policy-met":
+        "The policy tree evaluated to pass: every rule it needs passed or was waived.",
+    PolicyFailed = "policy-failed":
+        "The policy tree evaluated to fail: a rule it needs is not satisfied; the report says who counted and what is missing.",
+    NoRuleApplies = "no-rule-applies":
+        "Every rule of the policy was skipped (no `if` held), so nothing was required; a policy that evaluates to skipped fails.",
+    PolicyInvalid = "policy-invalid":
+        "The policy file cannot be used (syntax, unknown key, bad rule name, unknown rule in the tree, bad glob or count); the message names the line and the fix.",
+    RuleWaived = "rule-waived":
+        "A rule was declared not applicable with `/sop-n/a <rule> <reason>` by a member of its waivable_by teams; it is satisfied but not approved.",
+    WaiverNotCounted = "waiver-not-counted":
+        "A `/sop-n/a <rule> <reason>` that does not count: by the author, without a visible reason, in an edited comment, for a rule that is not waivable, or from a non-member.",
+    CodeownersLineInvalid = "codeowners-line-invalid":
+        "A CODEOWNERS line Gitea would skip (one token, a regexp that does not compile, a malformed owner); reported with its line number.",
+    CodeownerUnresolved = "codeowner-unresolved":
+        "A CODEOWNERS owner team does not exist; like Gitea, the owner is skipped, and a line left without owners is dropped.",
+    CodeownersAuthorOnly = "codeowners-author-only":
+        "A CODEOWNERS line (or file) whose only owner is the pull request's author needs no approval; it is waived and reported.",
+    PolicyTestPassed = "policy-test-passed":
+        "A recorded policy test case (gitea-gate policy test) decided as its expect block says.",
+    PolicyTestMismatch = "policy-test-mismatch":
+        "A recorded policy test case decided otherwise than its expect block says (or is not a valid case); the message lists the differences.",
     // --- protocol ---
     InvalidInput = "invalid-input":
         "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod compare;
 pub mod findings;
 pub mod membership;
+pub mod policy;
 pub mod protocol;
 pub mod pulls;
 pub mod reviews;
@@ -85,6 +86,8 @@ pub fn evaluate(request: Request, blobs: &[&[u8]]) -> Result<Verdict, InvalidInp
         Request::Pin(facts) => checks::pin::evaluate(facts, blobs),
         Request::Approvals(facts) => checks::approvals::evaluate(facts),
         Request::Checklist(facts) => checks::checklist::evaluate(facts),
+        Request::Policy(facts) => checks::policy::evaluate(facts),
+        Request::PolicyTest(facts) => policy::case::evaluate_tests(facts),
     }
 }
 

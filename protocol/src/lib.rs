@@ -13,6 +13,7 @@
 
 mod details;
 mod facts;
+mod policy;
 mod verdict;
 
 pub use details::{DriftDetails, DriftDifference, DriftPairDetails, PinDetails, PinEntry};
@@ -20,6 +21,7 @@ pub use facts::{
     ApprovalFacts, ByteSource, ChecklistFacts, DriftFacts, DriftLimits, EventFacts, FileCopy, Item, Lookup,
     MembershipFact, Pair, PinFacts, PinMode, PinnedFile, RunContext, SecretFact, TeamFact, TrustFacts,
 };
+pub use policy::{ChangedFile, NamedCase, PolicyFacts, PolicyTestFacts, SourceFile};
 pub use verdict::{Finding, Level, MembershipProbe, Needs, Outcome, StatusText, Trust, Verdict};
 
 use serde::{Deserialize, Serialize};
@@ -50,10 +52,14 @@ pub enum Check {
     Pin,
     Approvals,
     Checklist,
+    Policy,
+    /// `gitea-gate policy test DIR`: a policy against recorded cases, offline.
+    PolicyTest,
 }
 
 impl Check {
-    pub const ALL: [Check; 5] = [Check::Trust, Check::Drift, Check::Pin, Check::Approvals, Check::Checklist];
+    pub const ALL: [Check; 7] =
+        [Check::Trust, Check::Drift, Check::Pin, Check::Approvals, Check::Checklist, Check::Policy, Check::PolicyTest];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,6 +68,8 @@ impl Check {
             Check::Pin => "pin",
             Check::Approvals => "approvals",
             Check::Checklist => "checklist",
+            Check::Policy => "policy",
+            Check::PolicyTest => "policy-test",
         }
     }
 
@@ -80,6 +88,8 @@ pub enum Facts {
     Pin(PinFacts),
     Approvals(ApprovalFacts),
     Checklist(ChecklistFacts),
+    Policy(PolicyFacts),
+    PolicyTest(PolicyTestFacts),
 }
 
 impl Facts {
@@ -91,6 +101,8 @@ impl Facts {
             Facts::Pin(_) => Check::Pin,
             Facts::Approvals(_) => Check::Approvals,
             Facts::Checklist(_) => Check::Checklist,
+            Facts::Policy(_) => Check::Policy,
+            Facts::PolicyTest(_) => Check::PolicyTest,
         }
     }
 
@@ -102,6 +114,8 @@ impl Facts {
             Check::Pin => Facts::Pin(serde_json::from_value(facts)?),
             Check::Approvals => Facts::Approvals(serde_json::from_value(facts)?),
             Check::Checklist => Facts::Checklist(serde_json::from_value(facts)?),
+            Check::Policy => Facts::Policy(serde_json::from_value(facts)?),
+            Check::PolicyTest => Facts::PolicyTest(serde_json::from_value(facts)?),
         })
     }
 }

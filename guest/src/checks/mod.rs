@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod checklist;
 pub mod drift;
 pub mod pin;
+pub mod policy;
 pub mod pull_request;
 pub mod summary;
 pub mod trust;

@@ -1,0 +1,348 @@
+//! Offline policy tests (`gitea-gate policy test DIR`): a recorded case — changed files, labels,
+//! author, reviews, comments, memberships, CODEOWNERS text — and what the policy must decide for
+//! it. The case becomes ordinary policy facts (every review on the head commit unless it says
+//! otherwise, every membership answered), goes through the same evaluation as a live run, and the
+//! verdict and each listed rule's outcome are compared. No network: a team can unit-test a policy
+//! change in its own CI before it guards main.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::InvalidInput;
+use crate::checks::policy;
+use crate::membership::{MembershipFact, TeamFact};
+use crate::policy::codeowners::{self, Owner};
+use crate::policy::facts::{ChangedFile, PolicyFacts, SourceFile};
+use crate::policy::file;
+use crate::protocol::{EventFacts, RunContext, Verdict};
+pub use gitea_gate_protocol::{NamedCase, PolicyTestFacts};
+
+const HEAD: &str = "0000000000000000000000000000000000000002";
+const OTHER: &str = "0000000000000000000000000000000000000001";
+
+/// One `case.json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    #[serde(default)]
+    pub description: String,
+    pub author: String,
+    #[serde(default = "main")]
+    pub target_branch: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    pub changed_files: Vec<CaseFile>,
+    #[serde(default)]
+    pub reviews: Vec<CaseReview>,
+    #[serde(default)]
+    pub comments: Vec<CaseComment>,
+    /// `org/team` → its members. A team the policy names that is not listed has no members.
+    #[serde(default)]
+    pub memberships: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub codeowners: Option<String>,
+    pub expect: Expect,
+}
+
+fn main() -> String {
+    "main".to_owned()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CaseFile {
+    Path(String),
+    Renamed { filename: String, previous_filename: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseReview {
+    pub login: String,
+    /// `APPROVED`, `REQUEST_CHANGES` or `COMMENT`.
+    pub state: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub stale: bool,
+    #[serde(default)]
+    pub dismissed: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseComment {
+    pub login: String,
+    pub body: String,
+    #[serde(default)]
+    pub edited: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// `pass`, `fail` or `error`.
+    pub verdict: String,
+    /// Rule name → `pass`, `fail`, `skip`, `waived` or `undecided`; unlisted rules are not checked.
+    #[serde(default)]
+    pub rules: BTreeMap<String, String>,
+}
+
+/// Turn a case into the facts a live run would have gathered.
+pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<PolicyFacts, InvalidInput> {
+    let mut teams: Vec<String> = case.memberships.keys().cloned().collect();
+    if let Ok(p) = file::parse(policy_path, policy_text) {
+        teams.extend(p.teams());
+    }
+    if let Some(text) = &case.codeowners {
+        for line in codeowners::parse(text).lines {
+            for o in line.owners {
+                if let Owner::Team { org, team } = o {
+                    teams.push(format!("{org}/{team}"));
+                }
+            }
+        }
+    }
+    teams.sort();
+    teams.dedup();
+    let team_facts: Vec<TeamFact> = teams
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (org, name) = r.split_once('/').unwrap_or(("", r));
+            TeamFact {
+                reference: r.clone(),
+                name: name.to_owned(),
+                org: Some(org.to_owned()),
+                id: i64::try_from(i).ok(),
+                readable: true,
+                unreadable_reason: None,
+            }
+        })
+        .collect();
+    let mut logins: Vec<&str> = vec![case.author.as_str()];
+    logins.extend(case.reviews.iter().map(|r| r.login.as_str()));
+    logins.extend(case.comments.iter().map(|c| c.login.as_str()));
+    let mut membership = Vec::new();
+    for login in logins {
+        for team in &teams {
+            let member = case.memberships.get(team).is_some_and(|m| m.iter().any(|x| x.eq_ignore_ascii_case(login)));
+            membership.push(MembershipFact {
+                login: login.to_owned(),
+                team: team.clone(),
+                member: Some(member),
+                detail: None,
+            });
+        }
+    }
+    let reviews: Vec<Value> = case
+        .reviews
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({"id": i + 1, "user": {"login": r.login, "id": 1000 + i}, "state": r.state, "body": r.body,
+                   "dismissed": r.dismissed, "stale": r.stale, "official": true,
+                   "commit_id": if r.stale { OTHER } else { HEAD }})
+        })
+        .collect();
+    let comments: Vec<Value> = case
+        .comments
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            json!({"id": i + 1, "user": {"login": c.login, "id": 2000 + i}, "body": c.body,
+                   "created_at": "2026-01-01T00:00:00Z",
+                   "updated_at": if c.edited { "2026-01-02T00:00:00Z" } else { "2026-01-01T00:00:00Z" }})
+        })
+        .collect();
+    let changed_files = case
+        .changed_files
+        .iter()
+        .map(|f| match f {
+            CaseFile::Path(p) => ChangedFile { filename: p.clone(), previous_filename: None, status: None },
+            CaseFile::Renamed { filename, previous_filename } => ChangedFile {
+                filename: filename.clone(),
+                previous_filename: Some(previous_filename.clone()),
+                status: Some("renamed".to_owned()),
+            },
+        })
+        .collect();
+    Ok(PolicyFacts {
+        context: RunContext {
+            event_name: Some("workflow_dispatch".to_owned()),
+            event: EventFacts::Absent,
+            repository: None,
+            pull_request_lookup: None,
+        },
+        token: None,
+        pr_number: Some(1),
+        policy: Some(SourceFile { path: policy_path.to_owned(), text: policy_text.to_owned() }),
+        pull_request: Some(json!({
+            "number": 1, "user": {"login": case.author, "id": 1},
+            "labels": case.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
+            "head": {"sha": HEAD, "ref": "topic"}, "base": {"sha": OTHER, "ref": case.target_branch},
+        })),
+        reviews,
+        comments,
+        changed_files: Some(changed_files),
+        codeowners: case.codeowners.as_ref().map(|t| SourceFile { path: "CODEOWNERS".to_owned(), text: t.clone() }),
+        teams: team_facts,
+        missing_teams: Vec::new(),
+        membership: Some(membership),
+    })
+}
+
+/// Run one case: `Ok(details)` when it decided as expected, `Err(differences)` otherwise.
+pub fn run(policy_path: &str, policy_text: &str, case: &Case) -> Result<Value, Vec<String>> {
+    let verdict = facts(policy_path, policy_text, case)
+        .and_then(policy::evaluate)
+        .map_err(|e| vec![format!("the case cannot be evaluated: {}", e.0)])?;
+    let mut differences = Vec::new();
+    let got = verdict.verdict.as_str();
+    if got != case.expect.verdict {
+        differences.push(format!("verdict: expected {}, got {got} ({})", case.expect.verdict, verdict.reason));
+    }
+    let rules = verdict.details.get("rules").and_then(Value::as_array).cloned().unwrap_or_default();
+    for (name, want) in &case.expect.rules {
+        let outcome = rules
+            .iter()
+            .find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str()))
+            .and_then(|r| r.get("outcome").and_then(Value::as_str));
+        match outcome {
+            Some(o) if o == want => {}
+            Some(o) => differences.push(format!("rule {name}: expected {want}, got {o}")),
+            None => differences.push(format!("rule {name}: the policy has no such rule")),
+        }
+    }
+    if differences.is_empty() {
+        Ok(json!({"verdict": got, "reason": verdict.reason, "explain": verdict.details.get("explain")}))
+    } else {
+        Err(differences)
+    }
+}
+
+/// Every case, one finding each; the verdict passes only if every case decided as recorded.
+pub fn evaluate_tests(facts: PolicyTestFacts) -> Result<Verdict, InvalidInput> {
+    use crate::findings::{Code, Finding, Level};
+    use crate::protocol::{Outcome, Trust};
+    use crate::text::one_line;
+
+    if let Err(e) = file::parse(&facts.policy.path, &facts.policy.text) {
+        let finding = Finding::new(
+            Code::PolicyInvalid,
+            Level::Error,
+            format!("{}: {}", one_line(&facts.policy.path), e.located()),
+        )
+        .help(e.fix.clone());
+        let mut verdict = Verdict::new("policy-test", Outcome::Error, Trust::Trusted, &finding);
+        verdict.findings.push(finding);
+        return Ok(verdict);
+    }
+    if facts.cases.is_empty() {
+        return Err(InvalidInput("no policy test cases were found".to_owned()));
+    }
+    let mut findings = Vec::new();
+    let mut results = Vec::new();
+    let mut failed = 0usize;
+    for named in &facts.cases {
+        let name = one_line(&named.name);
+        let outcome = serde_json::from_str::<Case>(&named.text)
+            .map_err(|e| vec![format!("not a valid case: {}", one_line(&e.to_string()))])
+            .and_then(|case| run(&facts.policy.path, &facts.policy.text, &case));
+        match outcome {
+            Ok(details) => {
+                findings.push(Finding::new(Code::PolicyTestPassed, Level::Notice, format!("{name}: as expected")));
+                results.push(json!({"case": named.name, "ok": true, "got": details}));
+            }
+            Err(differences) => {
+                failed += 1;
+                findings.push(Finding::new(
+                    Code::PolicyTestMismatch,
+                    Level::Error,
+                    format!("{name}: {}", crate::text::join_bounded(&differences, 3)),
+                ));
+                results.push(json!({"case": named.name, "ok": false, "differences": differences}));
+            }
+        }
+    }
+    let total = facts.cases.len();
+    let decisive = if failed == 0 {
+        Finding::new(
+            Code::PolicyTestPassed,
+            Level::Notice,
+            format!("all {total} policy test cases decided as expected"),
+        )
+    } else {
+        Finding::new(
+            Code::PolicyTestMismatch,
+            Level::Error,
+            format!("{failed} of {total} policy test cases decided otherwise"),
+        )
+        .help("fix the policy, or the case's expect block if the new decision is the intended one")
+    };
+    let outcome = if failed == 0 { Outcome::Pass } else { Outcome::Fail };
+    let mut verdict = Verdict::new("policy-test", outcome, Trust::Trusted, &decisive);
+    verdict.findings = findings;
+    verdict.findings.push(decisive);
+    verdict.details = json!({"policy_file": facts.policy.path, "cases": results});
+    Ok(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped examples (examples/policy): the README's policy and its cases.
+    #[test]
+    fn shipped_examples_decide_as_recorded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/policy");
+        let policy = std::fs::read_to_string(dir.join("policy.yml")).expect("policy.yml");
+        let mut ran = 0;
+        let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("dir").filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path().join("case.json");
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let case: Case = serde_json::from_str(&text).expect("case.json");
+            if let Err(diff) = run("policy.yml", &policy, &case) {
+                panic!("{}: {diff:?}", path.display());
+            }
+            ran += 1;
+        }
+        assert!(ran >= 5, "only {ran} cases");
+    }
+
+    #[test]
+    fn a_wrong_expectation_is_reported() {
+        let policy = "rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\n";
+        let case: Case = serde_json::from_value(json!({
+            "author": "alice", "changed_files": ["a.rs"],
+            "reviews": [{"login": "bob", "state": "APPROVED"}],
+            "memberships": {"acme/qa": ["carol"]},
+            "expect": {"verdict": "pass", "rules": {"qa": "pass", "nope": "skip"}}
+        }))
+        .expect("case");
+        let diff = run("policy.yml", policy, &case).expect_err("must differ");
+        assert_eq!(diff.len(), 3, "{diff:?}");
+        assert!(diff[0].starts_with("verdict: expected pass, got fail"), "{diff:?}");
+    }
+
+    #[test]
+    fn the_policy_test_check_reports_each_case() {
+        let policy = "rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\n";
+        let good = r#"{"author": "alice", "changed_files": ["a.rs"], "reviews": [{"login": "carol", "state": "APPROVED"}],
+                       "memberships": {"acme/qa": ["carol"]}, "expect": {"verdict": "pass", "rules": {"qa": "pass"}}}"#;
+        let bad = r#"{"author": "alice", "changed_files": ["a.rs"], "expect": {"verdict": "pass"}}"#;
+        let facts = |cases: Vec<(&str, &str)>| PolicyTestFacts {
+            policy: SourceFile { path: "policy.yml".into(), text: policy.into() },
+            cases: cases.into_iter().map(|(n, t)| NamedCase { name: n.into(), text: t.into() }).collect(),
+        };
+        let v = evaluate_tests(facts(vec![("good", good)])).expect("verdict");
+        assert_eq!(v.verdict, crate::protocol::Outcome::Pass);
+        let v = evaluate_tests(facts(vec![("good", good), ("bad", bad), ("broken", "{")])).expect("verdict");
+        assert_eq!(v.verdict, crate::protocol::Outcome::Fail);
+        assert!(v.reason.contains("2 of 3"), "{}", v.reason);
+    }
+}

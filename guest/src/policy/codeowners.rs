@@ -1,0 +1,269 @@
+//! CODEOWNERS exactly as Gitea reads it (docs/gitea.md §11).
+//!
+//! - Each line is trimmed, tabs become spaces, and it is split on spaces. `\` escapes the next
+//!   character and is removed (`\ ` is a space inside a token; a regexp escape is written `\\`).
+//!   An unescaped `#` ends the line, wherever it stands.
+//! - A line with no token is blank; a line with one token is reported (`incorrect format`).
+//! - The first token is a regexp anchored to the whole repo-relative path (`^…$`), not a glob:
+//!   `docs/` matches nothing, `docs/.*` matches the folder. A leading `!` inverts it: the line
+//!   applies to every changed file that does **not** match. A pattern that does not compile is
+//!   reported and the line skipped. Patterns run on the `regex` crate, which has RE2's semantics
+//!   (Go's `regexp`): matching is linear in the path, so no pattern can make it slow.
+//! - Owners: a leading `@` is optional; `org/team` (exactly one `/`; the organisation compared
+//!   without case, the team name **with** case), anything else is a user (without case). More
+//!   than one `/` is reported (`incorrect codeowner group`); an e-mail address is reported and
+//!   skipped (Gitea finds no such user). Owners that do not resolve are skipped; a line left
+//!   with no owner is dropped.
+//! - Every line that matches contributes its owners (no "last match wins").
+
+use regex::{Regex, RegexBuilder};
+use serde::Serialize;
+
+/// Where Gitea looks, in order; the first file that exists wins (an empty one hides the rest).
+pub const LOCATIONS: [&str; 3] = ["CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"];
+
+/// Compiled programs larger than this are rejected like an invalid pattern (Go's parser rejects
+/// repetitions over 1000; this bounds memory the same way).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "name")]
+pub enum Owner {
+    /// A user login, as written (compared without case).
+    User(String),
+    /// `org/team`, as written.
+    Team { org: String, team: String },
+}
+
+impl Owner {
+    pub fn label(&self) -> String {
+        match self {
+            Owner::User(login) => format!("@{login}"),
+            Owner::Team { org, team } => format!("@{org}/{team}"),
+        }
+    }
+}
+
+/// One usable CODEOWNERS line.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// 1-based line number in the file.
+    pub number: usize,
+    /// The pattern as Gitea compiles it (without `!`, before anchoring).
+    pub pattern: String,
+    pub negative: bool,
+    pub regex: Regex,
+    pub owners: Vec<Owner>,
+}
+
+impl Line {
+    /// Whether this line applies to `path`.
+    pub fn applies_to(&self, path: &str) -> bool {
+        self.regex.is_match(path) != self.negative
+    }
+
+    /// `!frontend/.*` or `docs/.*`, as the file wrote it (after unescaping).
+    pub fn shown(&self) -> String {
+        if self.negative { format!("!{}", self.pattern) } else { self.pattern.clone() }
+    }
+}
+
+/// A line Gitea would report in its file view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub line: usize,
+    pub message: String,
+}
+
+/// A parsed file: the usable lines and what was wrong with the others.
+#[derive(Debug, Clone, Default)]
+pub struct CodeOwners {
+    pub lines: Vec<Line>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Gitea's `TokenizeCodeOwnersLine`.
+pub fn tokenize(line: &str) -> Vec<String> {
+    let line = line.trim().replace('\t', " ");
+    let mut tokens = Vec::new();
+    let mut token = String::new();
+    let mut escape = false;
+    for ch in line.chars() {
+        if escape {
+            token.push(ch);
+            escape = false;
+        } else if ch == '\\' {
+            escape = true;
+        } else if ch == '#' {
+            break;
+        } else if ch == ' ' {
+            if !token.is_empty() {
+                tokens.push(std::mem::take(&mut token));
+            }
+        } else {
+            token.push(ch);
+        }
+    }
+    if !token.is_empty() {
+        tokens.push(token);
+    }
+    tokens
+}
+
+/// Compile a pattern as Gitea does: `^pattern$`.
+pub fn compile(pattern: &str) -> Result<Regex, String> {
+    // Go refuses to repeat nothing (`^*` after anchoring); the `regex` crate would accept it.
+    if let Some(op) = pattern.chars().next().filter(|c| matches!(c, '*' | '+' | '?')) {
+        return Err(format!("missing argument to repetition operator: `{op}`"));
+    }
+    RegexBuilder::new(&format!("^{pattern}$"))
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string().lines().last().unwrap_or("invalid").trim().to_owned())
+}
+
+/// Parse a whole file (Gitea's `GetCodeOwnersFromContent`, without the user lookups: every owner
+/// is kept, and the evaluator reports those that do not resolve).
+pub fn parse(text: &str) -> CodeOwners {
+    let mut out = CodeOwners::default();
+    for (i, raw) in text.split('\n').enumerate() {
+        let number = i + 1;
+        let tokens = tokenize(raw);
+        let Some((first, owners)) = tokens.split_first() else { continue };
+        if owners.is_empty() {
+            out.warnings.push(Warning { line: number, message: "incorrect format".to_owned() });
+            continue;
+        }
+        let negative = first.starts_with('!');
+        let pattern = first.strip_prefix('!').unwrap_or(first).to_owned();
+        let regex = match compile(&pattern) {
+            Ok(regex) => regex,
+            Err(e) => {
+                out.warnings.push(Warning { line: number, message: format!("incorrect codeowner regexp: {e}") });
+                continue;
+            }
+        };
+        let mut parsed = Vec::new();
+        for owner in owners {
+            let name = owner.strip_prefix('@').unwrap_or(owner);
+            if name.contains('/') {
+                match name.split_once('/') {
+                    Some((org, team)) if !team.contains('/') && !org.is_empty() && !team.is_empty() => {
+                        parsed.push(Owner::Team { org: org.to_owned(), team: team.to_owned() });
+                    }
+                    _ => out.warnings.push(Warning {
+                        line: number,
+                        message: format!("incorrect codeowner group: {}", crate::text::one_line(name)),
+                    }),
+                }
+            } else if name.is_empty() || name.contains('@') {
+                out.warnings.push(Warning {
+                    line: number,
+                    message: format!("incorrect codeowner user: {}", crate::text::one_line(name)),
+                });
+            } else {
+                parsed.push(Owner::User(name.to_owned()));
+            }
+        }
+        if parsed.is_empty() {
+            out.warnings.push(Warning { line: number, message: "no users/groups matched".to_owned() });
+            continue;
+        }
+        out.lines.push(Line { number, pattern, negative, regex, owners: parsed });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gitea_tokenizer_examples() {
+        assert_eq!(tokenize(".*\\\\.js @user2 #comment"), vec![".*\\.js", "@user2"]);
+        assert_eq!(tokenize("path\\ with\\ spaces/ @org3"), vec!["path with spaces/", "@org3"]);
+        assert_eq!(tokenize("  \tdocs/.*\t@a   @b  "), vec!["docs/.*", "@a", "@b"]);
+        assert_eq!(tokenize("# only a comment"), Vec::<String>::new());
+        assert_eq!(tokenize("a#b @x"), vec!["a"]);
+        assert_eq!(tokenize("a\\#b @x"), vec!["a#b", "@x"]);
+        assert_eq!(tokenize("x @y\r"), vec!["x", "@y"]);
+        assert_eq!(tokenize(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn gitea_example_lines() {
+        let text = ".*\\\\.js @user2 #comment\n\
+                    docs/(aws|google|azure)/[^/]*\\\\.(md|txt) @org3 @org2/team2\n\
+                    path\\ with\\ spaces/ @org3\n\
+                    !frontend/src/.* @org1/team3 @user5\n";
+        let parsed = parse(text);
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        assert_eq!(parsed.lines.len(), 4);
+        let [js, docs, spaces, not_frontend] = [&parsed.lines[0], &parsed.lines[1], &parsed.lines[2], &parsed.lines[3]];
+        assert!(js.applies_to("src/app.js") && js.applies_to("a.js"));
+        assert!(!js.applies_to("src/appxjs") && !js.applies_to("a.json"));
+        assert_eq!(js.owners, vec![Owner::User("user2".into())]);
+        assert!(docs.applies_to("docs/aws/setup.md") && docs.applies_to("docs/google/x.txt"));
+        assert!(!docs.applies_to("docs/aws/deep/x.md") && !docs.applies_to("docs/ibm/x.md"));
+        assert_eq!(docs.owners[1], Owner::Team { org: "org2".into(), team: "team2".into() });
+        assert!(spaces.applies_to("path with spaces/") && !spaces.applies_to("path with spaces/x"));
+        assert!(not_frontend.negative);
+        assert!(not_frontend.applies_to("backend/main.go") && !not_frontend.applies_to("frontend/src/a.ts"));
+        assert_eq!(not_frontend.shown(), "!frontend/src/.*");
+    }
+
+    #[test]
+    fn anchored_to_the_whole_path_not_a_glob() {
+        let parsed = parse("docs/ @a\ndocs/.* @b\n*.md @c\n");
+        assert!(!parsed.lines[0].applies_to("docs/x.md"), "docs/ matches nothing but `docs/`");
+        assert!(parsed.lines[1].applies_to("docs/x.md"));
+        assert!(!parsed.lines[1].applies_to("src/docs/x.md"));
+        // `*.md` is not a valid regexp (nothing to repeat): reported with its line.
+        assert_eq!(parsed.lines.len(), 2);
+        assert_eq!(parsed.warnings.len(), 1);
+        assert_eq!(parsed.warnings[0].line, 3);
+        assert!(parsed.warnings[0].message.starts_with("incorrect codeowner regexp"), "{:?}", parsed.warnings);
+    }
+
+    #[test]
+    fn unparseable_lines_are_reported_with_numbers() {
+        let text = "# header\n\nlonely\nsrc/.* @a/b/c\nsrc/.* someone@example.com\n(unclosed @x\nok/.* @a/b/c @z\n";
+        let parsed = parse(text);
+        let warnings: Vec<(usize, &str)> = parsed.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
+        assert_eq!(warnings[0], (3, "incorrect format"));
+        assert_eq!(warnings[1], (4, "incorrect codeowner group: a/b/c"));
+        assert_eq!(warnings[2], (4, "no users/groups matched"));
+        assert_eq!(warnings[3], (5, "incorrect codeowner user: someone@example.com"));
+        assert_eq!(warnings[4], (5, "no users/groups matched"));
+        assert_eq!(warnings[5].0, 6);
+        assert_eq!(warnings[6], (7, "incorrect codeowner group: a/b/c"));
+        assert_eq!(parsed.lines.len(), 1);
+        assert_eq!(parsed.lines[0].number, 7);
+        assert_eq!(parsed.lines[0].owners, vec![Owner::User("z".into())]);
+    }
+
+    #[test]
+    fn team_names_keep_their_case() {
+        let parsed = parse("x @Acme/QA\n");
+        assert_eq!(parsed.lines[0].owners, vec![Owner::Team { org: "Acme".into(), team: "QA".into() }]);
+    }
+
+    #[test]
+    fn hostile_patterns_stay_fast() {
+        let long = "a".repeat(10_000);
+        let started = std::time::Instant::now();
+        for pattern in ["(a+)+$", "(a|a)*b", "(a*)*b", "(.*a){20}", "((a+)+)+c", "(x+x+)+y"] {
+            let parsed = parse(&format!("{pattern} @owner\n"));
+            for line in &parsed.lines {
+                let _ = line.applies_to(&long);
+                let _ = line.applies_to(&(long.clone() + "!"));
+            }
+        }
+        assert!(started.elapsed().as_secs() < 3, "took {:?}", started.elapsed());
+        // A program too large to build is reported like an invalid pattern, not run.
+        let huge = parse("(((a{100}){100}){100}) @owner\n");
+        assert!(huge.lines.is_empty());
+        assert!(huge.warnings[0].message.starts_with("incorrect codeowner regexp"), "{:?}", huge.warnings);
+    }
+}

@@ -1,0 +1,733 @@
+//! Evaluating a parsed policy against what is known about one pull request.
+//!
+//! Approval semantics are the approvals gate's (reviews.rs): per reviewer only the latest
+//! APPROVED/REQUEST_CHANGES row, which must stand (of the head, not dismissed, not stale, not
+//! re-requested), never the author's or a system account's. Membership must be confirmed: an
+//! unconfirmed membership never counts, and when it could decide the outcome the rule is
+//! `undecided` (exit 3), never a pass.
+//!
+//! A rule is `skipped` when its `if` does not hold (or, for a `codeowners` requirement, when there
+//! is no CODEOWNERS file or no line applies to a changed file); `waived` when it would not pass but
+//! a member of its `waivable_by` teams declared it not applicable. In the tree, `all` and `any`
+//! ignore skipped children and a node whose children are all skipped is skipped.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::membership::{MembershipFact, Memberships, Standing, TeamFact};
+use crate::policy::codeowners::{CodeOwners, Owner};
+use crate::policy::file::{CodeownersMode, Condition, Node, People, Policy, Requirement, Rule};
+use crate::reviews::LatestReview;
+use crate::text::{join_bounded, one_line};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Skip,
+    Waived,
+    /// A membership that could decide it is unconfirmed.
+    Undecided,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Skip => "skip",
+            Outcome::Waived => "waived",
+            Outcome::Undecided => "undecided",
+        }
+    }
+}
+
+/// Who is in which team: one [`Memberships`] per known team, and the teams known not to exist.
+pub struct Directory<'a> {
+    teams: Vec<(&'a TeamFact, Memberships<'a>)>,
+    missing: Vec<String>,
+}
+
+impl<'a> Directory<'a> {
+    pub fn new(teams: &'a [TeamFact], missing: &[String], facts: &'a [MembershipFact]) -> Directory<'a> {
+        Directory {
+            teams: teams.iter().enumerate().map(|(i, t)| (t, Memberships::new(&teams[i..=i], facts))).collect(),
+            missing: missing.to_vec(),
+        }
+    }
+
+    /// The team a reference names: its `reference` exactly, or the organisation without case
+    /// and the team name with case (CODEOWNERS, docs/gitea.md §11).
+    pub fn find(&self, reference: &str) -> Option<&'a TeamFact> {
+        let reference = reference.strip_prefix('@').unwrap_or(reference);
+        if let Some((t, _)) = self.teams.iter().find(|(t, _)| t.reference == reference) {
+            return Some(t);
+        }
+        let (org, name) = reference.split_once('/')?;
+        self.teams
+            .iter()
+            .find(|(t, _)| {
+                let t_org = t.org.as_deref().or_else(|| t.reference.split_once('/').map(|(o, _)| o)).unwrap_or("");
+                t_org.eq_ignore_ascii_case(org) && t.name == name
+            })
+            .map(|(t, _)| *t)
+    }
+
+    /// Whether the host found that this team does not exist.
+    pub fn is_missing(&self, reference: &str) -> bool {
+        let reference = reference.strip_prefix('@').unwrap_or(reference);
+        self.missing.iter().any(|m| m == reference)
+    }
+
+    /// Whether the host told anything about this team (it exists, or it does not).
+    pub fn knows(&self, reference: &str) -> bool {
+        self.find(reference).is_some() || self.is_missing(reference)
+    }
+
+    /// `login`'s standing in any of `teams`.
+    pub fn standing(&self, login: &str, teams: &[String]) -> Standing {
+        let mut unknown = None;
+        for reference in teams {
+            if self.is_missing(reference) {
+                continue;
+            }
+            let Some(team) = self.find(reference) else {
+                unknown.get_or_insert_with(|| format!("team {} was not resolved", one_line(reference)));
+                continue;
+            };
+            let Some((_, m)) = self.teams.iter().find(|(t, _)| std::ptr::eq(*t, team)) else { continue };
+            match m.standing(login) {
+                Standing::Member(_) => return Standing::Member(reference.clone()),
+                Standing::NotMember => {}
+                Standing::Unknown(why) => {
+                    unknown.get_or_insert(why);
+                }
+            }
+        }
+        unknown.map_or(Standing::NotMember, Standing::Unknown)
+    }
+}
+
+/// Someone whose review or waiver counted, and through what (`acme/qa`, `user`, `@acme/dba`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Counted {
+    pub login: String,
+    pub via: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unconfirmed {
+    pub login: String,
+    pub why: String,
+}
+
+/// A `/sop-n/a <rule> <reason>` that counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiver {
+    pub login: String,
+    pub reason: String,
+    /// `comment #12`, `review #4`.
+    pub source: String,
+}
+
+/// One evaluated rule: its outcome, why it applied or not, who counted and what is missing.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleResult {
+    pub name: String,
+    pub outcome: Outcome,
+    /// What the rule requires, in words (`2 approvals from acme/security`).
+    pub requires: String,
+    /// Why it applies or was skipped.
+    pub condition: String,
+    pub counted: Vec<Counted>,
+    pub missing: Vec<String>,
+    /// Eligible reviewers whose current change request fails the rule (`disapproval`).
+    pub changes_requested_by: Vec<Counted>,
+    pub unconfirmed: Vec<Unconfirmed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived_by: Option<Waiver>,
+    /// CODEOWNERS lines (or files) whose only owner is the author: waived, reported.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub author_only: Vec<String>,
+    /// For the status line: `security (auth/**)`, `code owners of db/schema.sql`.
+    #[serde(skip)]
+    pub needs: Vec<String>,
+}
+
+/// The evaluated tree.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tree {
+    Rule { rule: String, outcome: Outcome },
+    All { outcome: Outcome, all: Vec<Tree> },
+    Any { outcome: Outcome, any: Vec<Tree> },
+}
+
+impl Tree {
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Tree::Rule { outcome, .. } | Tree::All { outcome, .. } | Tree::Any { outcome, .. } => *outcome,
+        }
+    }
+}
+
+/// Everything a rule is evaluated against.
+pub struct Subject<'a> {
+    pub author: &'a str,
+    pub labels: &'a [String],
+    pub base_ref: &'a str,
+    pub changed: &'a [String],
+    /// Latest reviews that stand (not the author's, not excluded): approvals and change requests.
+    pub approvals: Vec<&'a LatestReview<'a>>,
+    /// Latest change requests that stand for blocking (stale ones too, as in Gitea's merge check).
+    pub change_requests: Vec<&'a LatestReview<'a>>,
+    /// Waivers per rule name, in order, already checked for author and visible reason.
+    pub waivers: &'a HashMap<String, Vec<Waiver>>,
+    pub codeowners: Option<&'a CodeOwners>,
+    pub directory: &'a Directory<'a>,
+}
+
+/// The CODEOWNERS owners after dropping teams that do not exist (Gitea skips them).
+pub fn live_owners(owners: &[Owner], directory: &Directory<'_>) -> Vec<Owner> {
+    owners
+        .iter()
+        .filter(|o| match o {
+            Owner::Team { org, team } => !directory.is_missing(&format!("{org}/{team}")),
+            Owner::User(_) => true,
+        })
+        .cloned()
+        .collect()
+}
+
+fn owner_teams(owners: &[Owner]) -> Vec<String> {
+    owners
+        .iter()
+        .filter_map(|o| match o {
+            Owner::Team { org, team } => Some(format!("{org}/{team}")),
+            Owner::User(_) => None,
+        })
+        .collect()
+}
+
+/// Whether the owners are the author alone (`@author`, perhaps listed twice).
+fn author_only(owners: &[Owner], author: &str) -> bool {
+    !owners.is_empty() && owners.iter().all(|o| matches!(o, Owner::User(u) if u.eq_ignore_ascii_case(author)))
+}
+
+/// Whether `login` is one of `people`: `Member(via)`, not, or unknown.
+fn eligible(login: &str, users: &[String], teams: &[String], directory: &Directory<'_>) -> Standing {
+    if users.iter().any(|u| u.eq_ignore_ascii_case(login)) {
+        return Standing::Member("user".to_owned());
+    }
+    if teams.is_empty() {
+        return Standing::NotMember;
+    }
+    directory.standing(login, teams)
+}
+
+enum Holds {
+    Yes(String),
+    No(String),
+    Unknown(String),
+}
+
+fn condition_holds(c: &Condition, s: &Subject<'_>) -> Holds {
+    let mut because = Vec::new();
+    let mut unknown = None;
+    if let Some(cf) = &c.changed_files {
+        let hit = s.changed.iter().find_map(|p| {
+            if cf.ignore.iter().any(|g| g.matches(p)) {
+                return None;
+            }
+            cf.paths.iter().find(|g| g.matches(p)).map(|g| (p, g.as_str()))
+        });
+        match hit {
+            Some((path, glob)) => because.push(format!("{} matches {glob}", one_line(path))),
+            None => {
+                let globs = cf.paths.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ");
+                return Holds::No(format!("no changed file matches {globs}"));
+            }
+        }
+    }
+    if let Some(labels) = &c.labels {
+        match labels.iter().find(|l| s.labels.iter().any(|x| x == *l)) {
+            Some(l) => because.push(format!("label {}", one_line(l))),
+            None => return Holds::No(format!("none of the labels {}", one_line(&labels.join(", ")))),
+        }
+    }
+    if let Some(branches) = &c.target_branches {
+        match branches.iter().find(|g| g.matches(s.base_ref)) {
+            Some(g) => because.push(format!("target {} matches {}", one_line(s.base_ref), g.as_str())),
+            None => {
+                return Holds::No(format!(
+                    "target branch {} is not {}",
+                    one_line(s.base_ref),
+                    branches.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+    for (negated, people) in [(false, &c.author), (true, &c.not_author)] {
+        let Some(people) = people else { continue };
+        let standing = eligible(s.author, &people.users, &people.teams, s.directory);
+        let who = one_line(s.author);
+        match (standing, negated) {
+            (Standing::Member(via), false) => because.push(format!("author {who} is in {via}")),
+            (Standing::NotMember, true) => because.push(format!("author {who} is not in {}", people.label())),
+            (Standing::Member(via), true) => return Holds::No(format!("author {who} is in {via}")),
+            (Standing::NotMember, false) => return Holds::No(format!("author {who} is not in {}", people.label())),
+            (Standing::Unknown(why), _) => {
+                unknown.get_or_insert(why);
+            }
+        }
+    }
+    match unknown {
+        Some(why) => Holds::Unknown(why),
+        None if because.is_empty() => Holds::Yes("always applies".to_owned()),
+        None => Holds::Yes(because.join("; ")),
+    }
+}
+
+fn blank(rule: &Rule, outcome: Outcome, requires: String, condition: String) -> RuleResult {
+    RuleResult {
+        name: rule.name.clone(),
+        outcome,
+        requires,
+        condition,
+        counted: Vec::new(),
+        missing: Vec::new(),
+        changes_requested_by: Vec::new(),
+        unconfirmed: Vec::new(),
+        waived_by: None,
+        author_only: Vec::new(),
+        needs: Vec::new(),
+    }
+}
+
+fn requires_text(rule: &Rule) -> String {
+    match &rule.requires {
+        Requirement::Approvals { count, from } => {
+            format!("{count} approval{} from {}", if *count == 1 { "" } else { "s" }, from.label())
+        }
+        Requirement::CodeOwners(CodeownersMode::Any) => {
+            "an approval from the owners of each matching CODEOWNERS line".to_owned()
+        }
+        Requirement::CodeOwners(CodeownersMode::EachFile) => {
+            "an approval from an owner of each changed file".to_owned()
+        }
+    }
+}
+
+/// The approvers eligible for (users, teams), split into counted and unconfirmed.
+fn tally(s: &Subject<'_>, users: &[String], teams: &[String]) -> (Vec<Counted>, Vec<Unconfirmed>) {
+    let mut counted = Vec::new();
+    let mut unconfirmed = Vec::new();
+    for r in &s.approvals {
+        match eligible(&r.login, users, teams, s.directory) {
+            Standing::Member(via) => counted.push(Counted { login: r.login.clone(), via }),
+            Standing::NotMember => {}
+            Standing::Unknown(why) => unconfirmed.push(Unconfirmed { login: r.login.clone(), why }),
+        }
+    }
+    (counted, unconfirmed)
+}
+
+pub fn evaluate_rule(rule: &Rule, s: &Subject<'_>) -> RuleResult {
+    let requires = requires_text(rule);
+    let mut trigger = String::new();
+    let condition = match &rule.condition {
+        None => "always applies".to_owned(),
+        Some(c) => match condition_holds(c, s) {
+            Holds::Yes(why) => {
+                if let Some(cf) = &c.changed_files {
+                    trigger = s
+                        .changed
+                        .iter()
+                        .filter(|p| !cf.ignore.iter().any(|g| g.matches(p)))
+                        .find_map(|p| cf.paths.iter().find(|g| g.matches(p)))
+                        .map(|g| g.as_str().to_owned())
+                        .unwrap_or_default();
+                }
+                why
+            }
+            Holds::No(why) => return blank(rule, Outcome::Skip, requires, why),
+            Holds::Unknown(why) => {
+                let mut r = blank(rule, Outcome::Undecided, requires, format!("cannot tell whether it applies: {why}"));
+                r.needs.push(format!("{} (unconfirmed author membership)", rule.name));
+                return r;
+            }
+        },
+    };
+    let mut result = blank(rule, Outcome::Fail, requires, condition);
+    let hint = if trigger.is_empty() { rule.name.clone() } else { format!("{} ({trigger})", rule.name) };
+    match &rule.requires {
+        Requirement::Approvals { count, from } => approvals(&mut result, *count, from, s, &hint),
+        Requirement::CodeOwners(mode) => {
+            if !codeowners(&mut result, *mode, s) {
+                return result;
+            }
+        }
+    }
+    if rule.disapproval && result.outcome != Outcome::Skip {
+        let (users, teams) = eligible_people(rule, s);
+        let mut unknown_blockers = Vec::new();
+        for r in &s.change_requests {
+            match eligible(&r.login, &users, &teams, s.directory) {
+                Standing::Member(via) => result.changes_requested_by.push(Counted { login: r.login.clone(), via }),
+                Standing::NotMember => {}
+                Standing::Unknown(why) => unknown_blockers.push(Unconfirmed { login: r.login.clone(), why }),
+            }
+        }
+        if !result.changes_requested_by.is_empty() {
+            let who = result.changes_requested_by.iter().map(|c| one_line(&c.login)).collect::<Vec<_>>();
+            result.outcome = Outcome::Fail;
+            result.missing.push(format!("changes requested by {}", join_bounded(&who, 3)));
+            result.needs = vec![format!("{} (changes requested)", rule.name)];
+        } else if !unknown_blockers.is_empty() && result.outcome == Outcome::Pass {
+            result.outcome = Outcome::Undecided;
+            result.missing.push("a change request from someone whose membership is unconfirmed".to_owned());
+            result.unconfirmed.extend(unknown_blockers);
+        }
+    }
+    if matches!(result.outcome, Outcome::Fail | Outcome::Undecided) {
+        waive(&mut result, rule, s);
+    }
+    result
+}
+
+/// Who could approve the rule (for `disapproval`): its users and teams, or for a codeowners
+/// rule the owners of the lines that apply.
+fn eligible_people(rule: &Rule, s: &Subject<'_>) -> (Vec<String>, Vec<String>) {
+    match &rule.requires {
+        Requirement::Approvals { from, .. } => (from.users.clone(), from.teams.clone()),
+        Requirement::CodeOwners(_) => {
+            let mut users = BTreeSet::new();
+            let mut teams = BTreeSet::new();
+            for line in s.codeowners.map(|c| c.lines.as_slice()).unwrap_or(&[]) {
+                if s.changed.iter().any(|p| line.applies_to(p)) {
+                    for o in live_owners(&line.owners, s.directory) {
+                        match o {
+                            Owner::User(u) => {
+                                users.insert(u);
+                            }
+                            Owner::Team { org, team } => {
+                                teams.insert(format!("{org}/{team}"));
+                            }
+                        }
+                    }
+                }
+            }
+            (users.into_iter().collect(), teams.into_iter().collect())
+        }
+    }
+}
+
+fn approvals(result: &mut RuleResult, count: u32, from: &People, s: &Subject<'_>, hint: &str) {
+    let (counted, unconfirmed) = tally(s, &from.users, &from.teams);
+    let have = counted.len();
+    let need = count as usize;
+    result.counted = counted;
+    if have >= need {
+        result.outcome = Outcome::Pass;
+        return;
+    }
+    let short = need - have;
+    result.missing.push(format!("{short} more approval{} from {}", if short == 1 { "" } else { "s" }, from.label()));
+    result.needs.push(hint.to_owned());
+    result.outcome = if have + unconfirmed.len() >= need { Outcome::Undecided } else { Outcome::Fail };
+    result.unconfirmed = unconfirmed;
+}
+
+/// Returns false when the rule was skipped (nothing to require).
+fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) -> bool {
+    let Some(file) = s.codeowners else {
+        result.outcome = Outcome::Skip;
+        result.condition = "there is no CODEOWNERS file at the base".to_owned();
+        return false;
+    };
+    // Requirements: (what, owners, first file it covers).
+    let mut requirements: Vec<(String, Vec<Owner>, String)> = Vec::new();
+    match mode {
+        CodeownersMode::Any => {
+            for line in &file.lines {
+                let Some(path) = s.changed.iter().find(|p| line.applies_to(p)) else { continue };
+                let owners = live_owners(&line.owners, s.directory);
+                if owners.is_empty() {
+                    continue; // every owner is unresolvable: Gitea drops the line
+                }
+                requirements.push((
+                    format!("line {} ({})", line.number, one_line(&line.shown())),
+                    owners,
+                    path.clone(),
+                ));
+            }
+        }
+        CodeownersMode::EachFile => {
+            for path in s.changed {
+                let mut owners: Vec<Owner> = Vec::new();
+                for line in file.lines.iter().filter(|l| l.applies_to(path)) {
+                    for o in live_owners(&line.owners, s.directory) {
+                        if !owners.contains(&o) {
+                            owners.push(o);
+                        }
+                    }
+                }
+                if !owners.is_empty() {
+                    requirements.push((one_line(path), owners, path.clone()));
+                }
+            }
+        }
+    }
+    if requirements.is_empty() {
+        result.outcome = Outcome::Skip;
+        result.condition = "no CODEOWNERS line applies to a changed file".to_owned();
+        return false;
+    }
+    result.condition = format!("{} CODEOWNERS requirement(s) apply ({})", requirements.len(), mode.as_str());
+    let mut undecided = false;
+    let mut failed = false;
+    let mut counted: Vec<Counted> = Vec::new();
+    for (what, owners, path) in &requirements {
+        if author_only(owners, s.author) {
+            result.author_only.push(format!("{what}: owned only by the author {}", one_line(s.author)));
+            continue;
+        }
+        let users: Vec<String> =
+            owners.iter().filter_map(|o| if let Owner::User(u) = o { Some(u.clone()) } else { None }).collect();
+        let teams = owner_teams(owners);
+        let (ok, unknown) = tally(s, &users, &teams);
+        let labels = owners.iter().map(Owner::label).collect::<Vec<_>>();
+        if let Some(first) = ok.into_iter().next() {
+            let via = if first.via == "user" { format!("@{}", first.login) } else { format!("@{}", first.via) };
+            let c = Counted { login: first.login, via: format!("{via} for {what}") };
+            counted.push(c);
+            continue;
+        }
+        result.missing.push(format!("an approval from {} for {what}", join_bounded(&labels, 3)));
+        if result.needs.len() < 3 {
+            result.needs.push(format!("code owners of {}", one_line(path)));
+        }
+        if unknown.is_empty() {
+            failed = true;
+        } else {
+            undecided = true;
+            for u in unknown {
+                if !result.unconfirmed.contains(&u) {
+                    result.unconfirmed.push(u);
+                }
+            }
+        }
+    }
+    result.counted = counted;
+    result.outcome = if failed {
+        Outcome::Fail
+    } else if undecided {
+        Outcome::Undecided
+    } else {
+        Outcome::Pass
+    };
+    true
+}
+
+fn waive(result: &mut RuleResult, rule: &Rule, s: &Subject<'_>) {
+    if rule.waivable_by.is_empty() {
+        return;
+    }
+    let mut unknown = false;
+    for w in s.waivers.get(&rule.name).map(Vec::as_slice).unwrap_or(&[]) {
+        match s.directory.standing(&w.login, &rule.waivable_by) {
+            Standing::Member(_) => {
+                result.outcome = Outcome::Waived;
+                result.waived_by = Some(w.clone());
+                return;
+            }
+            Standing::NotMember => {}
+            Standing::Unknown(why) => {
+                unknown = true;
+                result.unconfirmed.push(Unconfirmed { login: w.login.clone(), why });
+            }
+        }
+    }
+    if unknown && result.outcome == Outcome::Fail && result.changes_requested_by.is_empty() {
+        // A waiver from someone whose membership is unconfirmed could still decide it.
+        result.outcome = Outcome::Undecided;
+    }
+}
+
+/// Combine children: skipped ones are ignored; all skipped → skipped.
+pub fn evaluate_tree(node: &Node, results: &[RuleResult]) -> Tree {
+    match node {
+        Node::Rule(i) => {
+            let r = results.get(*i);
+            Tree::Rule {
+                rule: r.map(|r| r.name.clone()).unwrap_or_default(),
+                outcome: r.map_or(Outcome::Undecided, |r| r.outcome),
+            }
+        }
+        Node::All(children) => {
+            let all: Vec<Tree> = children.iter().map(|c| evaluate_tree(c, results)).collect();
+            let outcomes: Vec<Outcome> = all.iter().map(Tree::outcome).collect();
+            let outcome = if outcomes.contains(&Outcome::Fail) {
+                Outcome::Fail
+            } else if outcomes.contains(&Outcome::Undecided) {
+                Outcome::Undecided
+            } else if outcomes.iter().all(|o| *o == Outcome::Skip) {
+                Outcome::Skip
+            } else {
+                Outcome::Pass
+            };
+            Tree::All { outcome, all }
+        }
+        Node::Any(children) => {
+            let any: Vec<Tree> = children.iter().map(|c| evaluate_tree(c, results)).collect();
+            let outcomes: Vec<Outcome> = any.iter().map(Tree::outcome).collect();
+            let outcome = if outcomes.iter().any(|o| matches!(o, Outcome::Pass | Outcome::Waived)) {
+                Outcome::Pass
+            } else if outcomes.contains(&Outcome::Undecided) {
+                Outcome::Undecided
+            } else if outcomes.iter().all(|o| *o == Outcome::Skip) {
+                Outcome::Skip
+            } else {
+                Outcome::Fail
+            };
+            Tree::Any { outcome, any }
+        }
+    }
+}
+
+/// Evaluate every rule, then the tree.
+pub fn evaluate(policy: &Policy, s: &Subject<'_>) -> (Vec<RuleResult>, Tree) {
+    let results: Vec<RuleResult> = policy.rules.iter().map(|r| evaluate_rule(r, s)).collect();
+    let tree = evaluate_tree(&policy.tree, &results);
+    (results, tree)
+}
+
+/// What keeps the tree from passing, for the status line: the needs of failing rules under `all`
+/// nodes, and `a or b` for an `any` node none of whose children passed.
+pub fn tree_needs(tree: &Tree, results: &[RuleResult]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let push = |need: String, out: &mut Vec<String>| {
+        if !out.contains(&need) {
+            out.push(need);
+        }
+    };
+    match tree {
+        _ if !matches!(tree.outcome(), Outcome::Fail | Outcome::Undecided) => {}
+        Tree::Rule { rule, .. } => {
+            for need in results.iter().filter(|r| &r.name == rule).flat_map(|r| &r.needs) {
+                push(need.clone(), &mut out);
+            }
+        }
+        Tree::All { all, .. } => {
+            for need in all.iter().flat_map(|c| tree_needs(c, results)) {
+                push(need, &mut out);
+            }
+        }
+        Tree::Any { any, .. } => {
+            let options: Vec<String> =
+                any.iter().map(|c| tree_needs(c, results).join(", ")).filter(|n| !n.is_empty()).collect();
+            match options.len() {
+                0 => {}
+                1 => push(options.concat(), &mut out),
+                _ => push(format!("({})", options.join(" or ")), &mut out),
+            }
+        }
+    }
+    out
+}
+
+/// The rule tree as text, one line per node, indented.
+pub fn render(tree: &Tree, results: &[RuleResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    render_into(tree, results, 0, &mut out);
+    out
+}
+
+fn render_into(tree: &Tree, results: &[RuleResult], depth: usize, out: &mut Vec<String>) {
+    let pad = "  ".repeat(depth);
+    match tree {
+        Tree::All { outcome, all } => {
+            out.push(format!("{pad}all: {}", outcome.as_str()));
+            for c in all {
+                render_into(c, results, depth + 1, out);
+            }
+        }
+        Tree::Any { outcome, any } => {
+            out.push(format!("{pad}any: {}", outcome.as_str()));
+            for c in any {
+                render_into(c, results, depth + 1, out);
+            }
+        }
+        Tree::Rule { rule, outcome } => {
+            let Some(r) = results.iter().find(|r| &r.name == rule) else { return };
+            let mut parts = vec![r.condition.clone()];
+            if *outcome != Outcome::Skip {
+                parts.push(format!("requires {}", r.requires));
+                if !r.counted.is_empty() {
+                    let who: Vec<String> =
+                        r.counted.iter().map(|c| format!("{} ({})", one_line(&c.login), c.via)).collect();
+                    parts.push(format!("counted: {}", join_bounded(&who, 5)));
+                }
+                if !r.missing.is_empty() {
+                    parts.push(format!("missing: {}", join_bounded(&r.missing, 3)));
+                }
+                if !r.unconfirmed.is_empty() {
+                    let who: Vec<String> = r.unconfirmed.iter().map(|u| one_line(&u.login)).collect();
+                    parts.push(format!("unconfirmed: {}", join_bounded(&who, 3)));
+                }
+                if !r.author_only.is_empty() {
+                    parts.push(format!("waived (author-owned): {}", join_bounded(&r.author_only, 2)));
+                }
+                if let Some(w) = &r.waived_by {
+                    parts.push(format!("waived by {} in {}: {}", one_line(&w.login), w.source, w.reason));
+                }
+            }
+            out.push(format!("{pad}{}: {} — {}", one_line(rule), outcome.as_str(), parts.join("; ")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(name: &str, outcome: Outcome) -> RuleResult {
+        RuleResult {
+            name: name.to_owned(),
+            outcome,
+            requires: String::new(),
+            condition: String::new(),
+            counted: Vec::new(),
+            missing: Vec::new(),
+            changes_requested_by: Vec::new(),
+            unconfirmed: Vec::new(),
+            waived_by: None,
+            author_only: Vec::new(),
+            needs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn all_and_any_ignore_skipped_children() {
+        use Outcome::*;
+        let cases: [(&[Outcome], Outcome, Outcome); 8] = [
+            (&[Pass, Skip], Pass, Pass),
+            (&[Skip, Skip], Skip, Skip),
+            (&[Pass, Fail], Fail, Pass),
+            (&[Fail, Undecided], Fail, Undecided),
+            (&[Pass, Undecided], Undecided, Pass),
+            (&[Waived, Skip], Pass, Pass),
+            (&[Fail, Skip], Fail, Fail),
+            (&[Undecided, Skip], Undecided, Undecided),
+        ];
+        for (children, all, any) in cases {
+            let results: Vec<RuleResult> =
+                children.iter().enumerate().map(|(i, o)| result(&format!("r{i}"), *o)).collect();
+            let nodes: Vec<Node> = (0..children.len()).map(Node::Rule).collect();
+            assert_eq!(evaluate_tree(&Node::All(nodes.clone()), &results).outcome(), all, "all {children:?}");
+            assert_eq!(evaluate_tree(&Node::Any(nodes), &results).outcome(), any, "any {children:?}");
+        }
+    }
+}

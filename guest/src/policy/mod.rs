@@ -1,0 +1,8 @@
+//! The policy gate's decision core (design §2.1): a policy file of path-scoped review rules and
+//! CODEOWNERS enforcement, evaluated against typed facts.
+pub mod case;
+pub mod codeowners;
+pub mod eval;
+pub mod facts;
+pub mod file;
+pub mod glob;

@@ -1,0 +1,90 @@
+//! Facts for the policy gate: `check: "policy"` (a pull request and everything its policy file
+//! and CODEOWNERS need) and `check: "policy-test"` (a policy file and recorded cases, offline).
+//!
+//! For `policy` the host gathers: the pull request, all its reviews and comments, all its
+//! changed files (`/pulls/{n}/files`, every page; a list it could not read completely is never
+//! sent — the host stops with exit 3), the policy file and CODEOWNERS read at the pull request's
+//! base, every team the policy and CODEOWNERS name, and then — when the guest asks through
+//! `needs.membership` — the membership probes, in one wave.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{MembershipFact, RunContext, SecretFact, TeamFact};
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFacts {
+    pub context: RunContext,
+    #[serde(default)]
+    pub token: Option<SecretFact>,
+    /// `--pr N`; otherwise the number comes from the event payload.
+    #[serde(default)]
+    pub pr_number: Option<u64>,
+    /// The policy file (at the base for pull-request events). `None` until the host read it.
+    #[serde(default)]
+    pub policy: Option<SourceFile>,
+    #[serde(default)]
+    pub pull_request: Option<Value>,
+    #[serde(default)]
+    pub reviews: Vec<Value>,
+    /// Issue comments, for `/sop-n/a <rule> <reason>` waivers.
+    #[serde(default)]
+    pub comments: Vec<Value>,
+    /// Every changed file, complete. `None` when not gathered (then nothing is decided).
+    #[serde(default)]
+    pub changed_files: Option<Vec<ChangedFile>>,
+    /// The CODEOWNERS file Gitea would use at the base: the first of `CODEOWNERS`,
+    /// `docs/CODEOWNERS`, `.gitea/CODEOWNERS` that exists. `None`: none exists.
+    #[serde(default)]
+    pub codeowners: Option<SourceFile>,
+    /// Every team the policy and CODEOWNERS name that exists.
+    #[serde(default)]
+    pub teams: Vec<TeamFact>,
+    /// `org/team` references the host found do not exist (the organisation or the team is
+    /// unknown: 404 on a readable organisation).
+    #[serde(default)]
+    pub missing_teams: Vec<String>,
+    #[serde(default)]
+    pub membership: Option<Vec<MembershipFact>>,
+}
+
+/// A text file and where it was read.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// One row of `/pulls/{n}/files` (docs/gitea.md §12), the fields that decide.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangedFile {
+    pub filename: String,
+    /// Set for renames: the old name, which counts as changed too.
+    #[serde(default)]
+    pub previous_filename: Option<String>,
+    /// `added`, `deleted`, `renamed`, `changed`, `copied`, `unchanged` (a binary or mode-only
+    /// change — still a changed path).
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Facts for the `policy-test` check: the policy file and the recorded cases (`gitea-gate policy
+/// test DIR` reads them; nothing else is needed).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyTestFacts {
+    pub policy: SourceFile,
+    pub cases: Vec<NamedCase>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedCase {
+    /// Where it came from (`auth-change/case.json`).
+    pub name: String,
+    /// The `case.json` text, parsed here so that a broken case is reported like a failing one.
+    pub text: String,
+}
