@@ -72,6 +72,12 @@ case "$check" in
       [[ -n "${GATE_CONFIG:-}" ]] || fail "checklist needs config (a JSON file)"
       args+=(--config "$GATE_CONFIG")
     fi
+    # `prs: open` is the sweep's own input; `pr: open` says the same.
+    if [[ -n "${GATE_PRS:-}" ]]; then
+      [[ "$GATE_PRS" == open ]] || fail "prs takes only 'open' (sweep every open pull request), got '${GATE_PRS}'"
+      [[ -z "${GATE_PR:-}" || "$GATE_PR" == open ]] || fail "give either pr: N or prs: open, not both"
+      GATE_PR=open
+    fi
     case "${GATE_PR:-}" in
       "") ;;
       open) args+=(--open-prs) ;;

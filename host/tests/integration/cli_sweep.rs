@@ -299,6 +299,17 @@ fn the_action_input_pr_open_is_the_sweep() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("<--open-prs><--max-prs><800><--status-context><qa>"), "{stdout}");
+    // `prs: open`, the sweep's own input, is the same run.
+    let out = run_sh(&[("GATE_PRS", "open"), ("GATE_STATUS_CONTEXT", "qa")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<--open-prs><--status-context><qa>"));
+    for prs in [("GATE_PRS", "all"), ("GATE_PRS", "12")] {
+        let out = run_sh(&[prs]);
+        assert_eq!(out.status.code(), Some(2), "prs={}: {}", prs.1, String::from_utf8_lossy(&out.stdout));
+        assert!(out.stdout.is_empty(), "the binary never ran");
+    }
+    let out = run_sh(&[("GATE_PRS", "open"), ("GATE_PR", "12")]);
+    assert_eq!(out.status.code(), Some(2), "pr: 12 and prs: open together are refused");
     let out = run_sh(&[("GATE_PR", "12")]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("<--pr><12>"));
     for (pr, max) in [("all", ""), ("1; rm -rf /", ""), ("7", "10")] {
