@@ -25,6 +25,10 @@ Facts come from the runner environment (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GI
 GITHUB_API_URL or GITHUB_SERVER_URL); each has a flag that overrides it. Secrets are never flags:
 name the environment variable that holds one (--token-env NAME, --require-secret NAME).";
 
+/// `--max-prs` by default: a sweep every 10 minutes over this many pull requests costs a few
+/// seconds; a repository with more open ones raises the limit on purpose.
+pub const DEFAULT_MAX_PRS: usize = 500;
+
 #[derive(Debug, Parser)]
 #[command(name = "gitea-gate", version = VERSION, about, after_help = AFTER_HELP)]
 pub struct Cli {
@@ -248,7 +252,7 @@ pub struct PullGateArgs {
     pub open_prs: bool,
     /// The most pull requests one sweep evaluates; more open ones make the sweep undecided
     /// (exit 3), never a partial pass.
-    #[arg(long, value_name = "N", default_value_t = crate::commands::sweep::DEFAULT_MAX_PRS, requires = "open_prs")]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PRS, requires = "open_prs")]
     pub max_prs: usize,
     /// The NAME of the environment variable holding a token that can read the teams: a personal
     /// access token (read:organization, read:repository, read:issue; write:repository to post

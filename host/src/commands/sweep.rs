@@ -31,10 +31,6 @@ use crate::parallel;
 use crate::protocol::{Finding, Level, Outcome, PROTOCOL_VERSION, Trust, Verdict};
 use crate::sandbox::Sandbox;
 
-/// `--max-prs` by default: a sweep every 10 minutes over this many pull requests costs a few
-/// seconds; a repository with more open ones raises the limit on purpose.
-pub const DEFAULT_MAX_PRS: usize = 500;
-
 /// Pull requests evaluated at once. Each one's own requests run concurrently too (reviews and
 /// comments, membership probes), all over the client's one connection pool.
 const CONCURRENT_PRS: usize = 8;
