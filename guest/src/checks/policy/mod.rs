@@ -205,6 +205,44 @@ mod tests {
         assert_eq!(status("nested-all-any-fail"), "needs: (security or security-leads)");
     }
 
+    /// The job summary is the rule tree as a table, with who counted, what is missing or who
+    /// waived each rule, and why it applies; interim verdicts have none.
+    #[test]
+    fn summary_is_the_rule_tree() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/policy");
+        let summary = |name: &str| {
+            let input = std::fs::read(dir.join(format!("{name}.input.json"))).expect("input");
+            let v: Value = serde_json::from_slice(&crate::evaluate_bytes(&input)).expect("json");
+            v["summary"].as_str().map(str::to_owned)
+        };
+        let nested = summary("nested-all-any-fail").unwrap_or_default();
+        let table = [
+            "| rule | outcome | counted | missing / waived | condition |",
+            "| --- | --- | --- | --- | --- |",
+            "| all of | fail |  |  |  |",
+            "| › qa | pass | carol \\(acme/qa\\) |  | always applies |",
+            "| › any of | fail |  |  |  |",
+            "| › › security | fail | sam \\(acme/security\\) | 1 more approval from acme/security | always applies |",
+            "| › › security-leads | fail |  | 1 more approval from acme/security-leads | always applies |",
+        ];
+        assert!(nested.contains(&format!("{}\n", table.join("\n"))), "{nested}");
+        let waived = summary("waived-by-member").unwrap_or_default();
+        assert!(
+            waived
+                .contains("| › security | waived |  | waived by lee in comment \\#6: docs-only change, no auth code |"),
+            "{waived}"
+        );
+        let undecided = summary("membership-unconfirmed-is-undecided").unwrap_or_default();
+        assert!(undecided.contains("| 1 more approval from acme/qa; unconfirmed: carol |"), "{undecided}");
+        let skipped = summary("all-skipped-fails").unwrap_or_default();
+        assert!(skipped.contains("| › security | skip |  |  | no changed file matches auth/\\*\\* |"), "{skipped}");
+        let invalid = summary("bad-file-glob").unwrap_or_default();
+        assert!(invalid.starts_with("### gitea-gate policy: ") && !invalid.contains("| rule |"), "{invalid}");
+        for interim in ["asks-for-the-pull-request", "asks-for-membership-in-one-wave", "teams-needed"] {
+            assert_eq!(summary(interim), None, "{interim}");
+        }
+    }
+
     /// The bench row's shape (5 rules, CODEOWNERS of 50 lines, 300 changed files, 50 approving
     /// reviewers) decides in well under a second natively.
     #[test]

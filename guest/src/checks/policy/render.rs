@@ -1,15 +1,16 @@
 //! The policy verdict in words: findings, the deciding finding with its fix, the commit status
-//! line, step outputs and `details` (with the explanation, one line per node of the rule tree).
-//! Decides nothing (decide.rs does).
+//! line, step outputs, `details` (with the explanation, one line per node of the rule tree) and
+//! the job summary (the rule tree as a table). Decides nothing (decide.rs does).
 
 use serde_json::{Value, json};
 
 use crate::checks::pull_request::{bounded, status, teams_needing, token_name};
+use crate::checks::summary;
 use crate::checks::trust::Classification;
 use crate::findings::{Code, Finding, Level};
 use crate::membership::{team_label, token_fix};
 use crate::policy::codeowners::CodeOwners;
-use crate::policy::eval::{self, Outcome as RuleOutcome};
+use crate::policy::eval::{self, Outcome as RuleOutcome, RuleResult, Tree};
 use crate::policy::facts::PolicyFacts;
 use crate::policy::file::{self, Policy, Requirement};
 use crate::protocol::{Outcome, StatusText, Verdict};
@@ -39,6 +40,7 @@ pub fn invalid_policy(c: &Classification, path: &str, e: &file::PolicyError) -> 
         description: bounded(&format!("policy file invalid: {}", e.located())),
     });
     verdict.details = json!({ "policy_file": path, "line": e.line, "error": e.message, "fix": e.fix });
+    summary::attach(&mut verdict, &[], Vec::new());
     verdict
 }
 
@@ -188,6 +190,8 @@ pub fn verdict(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Deci
         verdict.outputs.insert(name.to_owned(), d.names(o).join(","));
     }
     verdict.details = details(w, d);
+    let columns = ["rule", "outcome", "counted", "missing / waived", "condition"];
+    summary::attach(&mut verdict, &columns, rows(&d.tree, &d.results));
     verdict
 }
 
@@ -210,4 +214,59 @@ fn details(w: &Words<'_>, d: &Decision) -> Value {
         "teams": facts.teams.iter().map(|t| json!({"team": team_label(t), "readable": t.readable})).collect::<Vec<_>>(),
         "requirements": w.policy.rules.iter().map(|r| json!({"rule": r.name, "codeowners": matches!(r.requires, Requirement::CodeOwners(_))})).collect::<Vec<_>>(),
     })
+}
+
+/// The job summary's table: the rule tree, one row per node (`all of`, `any of`, each rule, its
+/// depth shown by `›`), with each rule's outcome, who counted, what is missing or who waived it,
+/// and why it applies or was skipped.
+fn rows(tree: &Tree, results: &[RuleResult]) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    rows_into(tree, results, 0, &mut rows);
+    rows
+}
+
+fn rows_into(tree: &Tree, results: &[RuleResult], depth: usize, rows: &mut Vec<Vec<String>>) {
+    let pad = "› ".repeat(depth);
+    let node = |label: &str, outcome: RuleOutcome| vec![format!("{pad}{label}"), outcome.as_str().to_owned()];
+    match tree {
+        Tree::All { outcome, all } => {
+            rows.push(node("all of", *outcome));
+            all.iter().for_each(|c| rows_into(c, results, depth + 1, rows));
+        }
+        Tree::Any { outcome, any } => {
+            rows.push(node("any of", *outcome));
+            any.iter().for_each(|c| rows_into(c, results, depth + 1, rows));
+        }
+        Tree::Rule { rule, outcome } => {
+            let Some(r) = results.iter().find(|r| &r.name == rule) else { return };
+            let mut row = node(rule, *outcome);
+            let counted: Vec<String> = r.counted.iter().map(|c| format!("{} ({})", c.login, c.via)).collect();
+            row.push(join_bounded(&counted, 5));
+            row.push(missing_or_waived(r));
+            row.push(r.condition.clone());
+            rows.push(row);
+        }
+    }
+}
+
+/// What a rule still needs, or who waived it (a skipped rule needs nothing).
+fn missing_or_waived(r: &RuleResult) -> String {
+    if r.outcome == RuleOutcome::Skip {
+        return String::new();
+    }
+    if let Some(w) = &r.waived_by {
+        return format!("waived by {} in {}: {}", w.login, w.source, w.reason);
+    }
+    let mut parts = Vec::new();
+    if !r.missing.is_empty() {
+        parts.push(join_bounded(&r.missing, 3));
+    }
+    if !r.unconfirmed.is_empty() {
+        let who: Vec<&str> = r.unconfirmed.iter().map(|u| u.login.as_str()).collect();
+        parts.push(format!("unconfirmed: {}", join_bounded(&who, 3)));
+    }
+    if !r.author_only.is_empty() {
+        parts.push(format!("waived (author-owned): {}", join_bounded(&r.author_only, 2)));
+    }
+    parts.join("; ")
 }
