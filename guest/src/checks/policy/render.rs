@@ -1,0 +1,272 @@
+//! The policy verdict in words: findings, the deciding finding with its fix, the commit status
+//! line, step outputs, `details` (with the explanation, one line per node of the rule tree) and
+//! the job summary (the rule tree as a table). Decides nothing (decide.rs does).
+
+use serde_json::{Value, json};
+
+use crate::checks::pull_request::{bounded, status, teams_needing, token_name};
+use crate::checks::summary;
+use crate::checks::trust::Classification;
+use crate::findings::{Code, Finding, Level};
+use crate::membership::{team_label, token_fix};
+use crate::policy::codeowners::CodeOwners;
+use crate::policy::eval::{self, Outcome as RuleOutcome, RuleResult, Tree};
+use crate::policy::facts::PolicyFacts;
+use crate::policy::file::{self, Policy, Requirement};
+use crate::protocol::{Outcome, StatusText, Verdict};
+use crate::text::{join_bounded, one_line};
+
+use super::decide::{Call, Decision, Rejected, Reviews, Waivers};
+use super::{CHECK, Pull};
+
+/// Everything the words need besides the decision.
+pub struct Words<'a> {
+    pub c: &'a Classification,
+    pub facts: &'a PolicyFacts,
+    pub policy_path: &'a str,
+    pub policy: &'a Policy,
+    pub owners: Option<&'a CodeOwners>,
+    pub pull: &'a Pull<'a>,
+}
+
+/// The verdict for a policy file that cannot be used: an error the host reports as exit 2.
+pub fn invalid_policy(c: &Classification, path: &str, e: &file::PolicyError) -> Verdict {
+    let finding = Finding::new(Code::PolicyInvalid, Level::Error, format!("{}: {}", one_line(path), e.located()))
+        .help(e.fix.clone());
+    let mut verdict = Verdict::new(CHECK, Outcome::Error, c.trust, &finding);
+    verdict.findings.push(finding);
+    verdict.status = Some(StatusText {
+        state: "error".to_owned(),
+        description: bounded(&format!("policy file invalid: {}", e.located())),
+    });
+    verdict.details = json!({ "policy_file": path, "line": e.line, "error": e.message, "fix": e.fix });
+    summary::attach(&mut verdict, &[], Vec::new());
+    verdict
+}
+
+fn rejected(r: &Rejected) -> Finding {
+    Finding::new(
+        Code::WaiverNotCounted,
+        Level::Warning,
+        format!("{}'s /sop-n/a {} in {} does not count: {}", one_line(&r.login), r.rule, r.source, r.why),
+    )
+}
+
+/// The findings before the deciding one: trust, reviews and waivers that do not count, CODEOWNERS
+/// problems, author-owned CODEOWNERS lines and waived rules.
+fn notes(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Decision) -> Vec<Finding> {
+    let mut findings = vec![w.c.basis.clone()];
+    findings.extend(w.c.warnings.iter().cloned());
+    for why in &reviews.excluded {
+        findings.push(Finding::new(Code::ReviewNotCounted, Level::Notice, why.clone()));
+    }
+    if reviews.malformed > 0 {
+        findings.push(Finding::new(
+            Code::ReviewNotCounted,
+            Level::Warning,
+            format!("{} deciding review rows without a user were ignored", reviews.malformed),
+        ));
+    }
+    findings.extend(waivers.rejected.iter().map(rejected));
+    findings.extend(codeowners_notes(w, d));
+    findings.extend(d.not_members.iter().map(rejected));
+    for r in &d.results {
+        for line in &r.author_only {
+            findings.push(Finding::new(Code::CodeownersAuthorOnly, Level::Notice, format!("rule {}: {line}", r.name)));
+        }
+        if let Some(w) = &r.waived_by {
+            findings.push(Finding::new(
+                Code::RuleWaived,
+                Level::Notice,
+                format!("rule {} waived by {} in {}: {}", r.name, one_line(&w.login), w.source, w.reason),
+            ));
+        }
+    }
+    findings
+}
+
+/// CODEOWNERS lines Gitea skips: unusable ones, and owner teams that do not exist.
+fn codeowners_notes(w: &Words<'_>, d: &Decision) -> Vec<Finding> {
+    let (Some(owners), Some(source)) = (w.owners, &w.facts.codeowners) else { return Vec::new() };
+    let path = one_line(&source.path);
+    let mut findings: Vec<Finding> = owners
+        .warnings
+        .iter()
+        .map(|warning| {
+            Finding::new(
+                Code::CodeownersLineInvalid,
+                Level::Warning,
+                format!("{path} line {}: {}", warning.line, warning.message),
+            )
+            .help("Gitea skips this line too; fix it so that it means what it says")
+        })
+        .collect();
+    findings.extend(d.unresolved_owners.iter().map(|(line, r)| {
+        Finding::new(
+            Code::CodeownerUnresolved,
+            Level::Warning,
+            format!("{path} line {line}: owner @{} does not exist and is skipped", one_line(r)),
+        )
+    }));
+    findings
+}
+
+/// The deciding finding and the commit-status description for the call.
+fn decisive(w: &Words<'_>, d: &Decision) -> (Outcome, Finding, String) {
+    let number = w.pull.number;
+    let (passed, waived) = (d.names(RuleOutcome::Pass), d.names(RuleOutcome::Waived));
+    let waived_note = if waived.is_empty() { String::new() } else { format!(" (waived: {})", waived.join(", ")) };
+    match d.call {
+        Call::Met => {
+            let mut shown = passed.clone();
+            shown.extend(waived.iter().map(|w| format!("{w} (waived)")));
+            let finding = Finding::new(
+                Code::PolicyMet,
+                Level::Notice,
+                format!("policy met on #{number}: {}", join_bounded(&shown, 5)),
+            );
+            (Outcome::Pass, finding, format!("policy met: {}{waived_note}", join_bounded(&passed, 5)))
+        }
+        Call::NoRuleApplies => {
+            let finding = Finding::new(
+                Code::NoRuleApplies,
+                Level::Error,
+                format!("no rule of {} applies to #{number}", one_line(w.policy_path)),
+            )
+            .help("a policy with nothing to require must say so with an unconditional rule");
+            (Outcome::Fail, finding, "no rule applies".to_owned())
+        }
+        Call::Failed => {
+            let needs = join_bounded(&d.needs, 4);
+            let finding =
+                Finding::new(Code::PolicyFailed, Level::Error, format!("policy not met on #{number}: needs {needs}"))
+                    .help("the report lists, rule by rule, who counted and what is missing");
+            (Outcome::Fail, finding, format!("needs: {needs}{waived_note}"))
+        }
+        Call::Undecided => undecided(w, d),
+    }
+}
+
+/// Rules depend on memberships the token cannot confirm: cannot decide (exit 3), with what the
+/// token's owner needs.
+fn undecided(w: &Words<'_>, d: &Decision) -> (Outcome, Finding, String) {
+    let number = w.pull.number;
+    let undecided = d.names(RuleOutcome::Undecided);
+    let whys: Vec<String> = d
+        .results
+        .iter()
+        .flat_map(|r| r.unconfirmed.iter().map(|u| format!("{}: {}", one_line(&u.login), u.why)))
+        .collect();
+    let token_name = token_name(w.facts.token.as_ref());
+    let (code, needing) = teams_needing(&w.facts.teams);
+    let finding = Finding::new(
+        code,
+        Level::Error,
+        format!("cannot decide the policy on #{number}: {} unconfirmed", join_bounded(&undecided, 4)),
+    )
+    .message(format!(
+        "Rules {} depend on memberships {token_name} cannot confirm: {}. An unconfirmed membership never counts.",
+        undecided.join(", "),
+        join_bounded(&whys, 3)
+    ))
+    .help(token_fix(&token_name, &needing));
+    (Outcome::Error, finding, format!("cannot verify membership for: {}", join_bounded(&d.needs, 4)))
+}
+
+/// The final verdict.
+pub fn verdict(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Decision) -> Verdict {
+    let (outcome, decisive, description) = decisive(w, d);
+    let mut verdict = Verdict::new(CHECK, outcome, w.c.trust, &decisive);
+    verdict.findings = notes(w, reviews, waivers, d);
+    verdict.findings.push(decisive);
+    verdict.status = Some(status(outcome, &description));
+    let outputs = [
+        ("rules-passed", RuleOutcome::Pass),
+        ("rules-failed", RuleOutcome::Fail),
+        ("rules-skipped", RuleOutcome::Skip),
+        ("rules-waived", RuleOutcome::Waived),
+    ];
+    for (name, o) in outputs {
+        verdict.outputs.insert(name.to_owned(), d.names(o).join(","));
+    }
+    verdict.details = details(w, d);
+    let columns = ["rule", "outcome", "counted", "missing / waived", "condition"];
+    summary::attach(&mut verdict, &columns, rows(&d.tree, &d.results));
+    verdict
+}
+
+fn details(w: &Words<'_>, d: &Decision) -> Value {
+    let facts = w.facts;
+    json!({
+        "pull_request": w.pull.number,
+        "author": w.pull.author,
+        "policy_file": w.policy_path,
+        "outcome": d.tree.outcome().as_str(),
+        "tree": d.tree,
+        "rules": d.results,
+        "explain": eval::render(&d.tree, &d.results),
+        "changed_files": w.pull.changed.len(),
+        "codeowners": facts.codeowners.as_ref().filter(|_| w.policy.uses_codeowners()).map(|f| json!({
+            "path": f.path,
+            "lines": w.owners.map_or(0, |o| o.lines.len()),
+            "warnings": w.owners.map(|o| o.warnings.clone()).unwrap_or_default(),
+        })),
+        "teams": facts.teams.iter().map(|t| json!({"team": team_label(t), "readable": t.readable})).collect::<Vec<_>>(),
+        "requirements": w.policy.rules.iter().map(|r| json!({"rule": r.name, "codeowners": matches!(r.requires, Requirement::CodeOwners(_))})).collect::<Vec<_>>(),
+    })
+}
+
+/// The job summary's table: the rule tree, one row per node (`all of`, `any of`, each rule, its
+/// depth shown by `›`), with each rule's outcome, who counted, what is missing or who waived it,
+/// and why it applies or was skipped.
+fn rows(tree: &Tree, results: &[RuleResult]) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    rows_into(tree, results, 0, &mut rows);
+    rows
+}
+
+fn rows_into(tree: &Tree, results: &[RuleResult], depth: usize, rows: &mut Vec<Vec<String>>) {
+    let pad = "› ".repeat(depth);
+    let node = |label: &str, outcome: RuleOutcome| vec![format!("{pad}{label}"), outcome.as_str().to_owned()];
+    match tree {
+        Tree::All { outcome, all } => {
+            rows.push(node("all of", *outcome));
+            all.iter().for_each(|c| rows_into(c, results, depth + 1, rows));
+        }
+        Tree::Any { outcome, any } => {
+            rows.push(node("any of", *outcome));
+            any.iter().for_each(|c| rows_into(c, results, depth + 1, rows));
+        }
+        Tree::Rule { rule, outcome } => {
+            let Some(r) = results.iter().find(|r| &r.name == rule) else { return };
+            let mut row = node(rule, *outcome);
+            let counted: Vec<String> = r.counted.iter().map(|c| format!("{} ({})", c.login, c.via)).collect();
+            row.push(join_bounded(&counted, 5));
+            row.push(missing_or_waived(r));
+            row.push(r.condition.clone());
+            rows.push(row);
+        }
+    }
+}
+
+/// What a rule still needs, or who waived it (a skipped rule needs nothing).
+fn missing_or_waived(r: &RuleResult) -> String {
+    if r.outcome == RuleOutcome::Skip {
+        return String::new();
+    }
+    if let Some(w) = &r.waived_by {
+        return format!("waived by {} in {}: {}", w.login, w.source, w.reason);
+    }
+    let mut parts = Vec::new();
+    if !r.missing.is_empty() {
+        parts.push(join_bounded(&r.missing, 3));
+    }
+    if !r.unconfirmed.is_empty() {
+        let who: Vec<&str> = r.unconfirmed.iter().map(|u| u.login.as_str()).collect();
+        parts.push(format!("unconfirmed: {}", join_bounded(&who, 3)));
+    }
+    if !r.author_only.is_empty() {
+        parts.push(format!("waived (author-owned): {}", join_bounded(&r.author_only, 2)));
+    }
+    parts.join("; ")
+}
