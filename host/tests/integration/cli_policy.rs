@@ -66,9 +66,10 @@ fn world() -> FakeGitea {
     for (i, login) in ["sec-sid", "dba-dan", "lead-lee"].iter().enumerate() {
         fixture["users"].as_array_mut().unwrap().push(json!({"login": login, "id": 300 + i}));
     }
+    // The token's account (ceo-bot) belongs to every team it must read.
     let teams = fixture["orgs"][0]["teams"].as_array_mut().unwrap();
-    teams[1]["members"] = json!(["sec-erin", "sec-sid"]);
-    teams.push(json!({"id": 23, "name": "leads", "members": ["lead-lee"]}));
+    teams[1]["members"] = json!(["sec-erin", "sec-sid", "ceo-bot"]);
+    teams.push(json!({"id": 23, "name": "leads", "members": ["lead-lee", "ceo-bot"]}));
     fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {
         ".gitea/policy.yml": {"text": POLICY},
         ".gitea/any.yml": {"text": ANY},
@@ -267,24 +268,24 @@ fn policy_test_runs_the_recorded_cases_offline() {
 
     // A case whose expectation the policy does not meet fails the run.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("policy.yml"), POLICY).unwrap();
-    std::fs::create_dir(dir.path().join("wrong")).unwrap();
+    std::fs::create_dir_all(dir.path().join("cases/wrong")).unwrap();
+    std::fs::write(dir.path().join("cases/policy.yml"), POLICY).unwrap();
     std::fs::write(
-        dir.path().join("wrong/case.json"),
+        dir.path().join("cases/wrong/case.json"),
         r#"{"author": "alice", "changed_files": ["auth/x.rs"], "memberships": {"acme/qa": ["carol"]},
             "reviews": [{"login": "carol", "state": "APPROVED"}], "expect": {"verdict": "pass"}}"#,
     )
     .unwrap();
     let mut command = gitea_gate();
-    command.current_dir(dir.path()).args(["policy", "test", "."]);
+    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
     let r = run(command);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("wrong/case.json"), "{}", r.stdout);
 
     // A broken policy is exit 2.
-    std::fs::write(dir.path().join("policy.yml"), "rules: [{name: Bad Name}]\n").unwrap();
+    std::fs::write(dir.path().join("cases/policy.yml"), "rules: [{name: Bad Name}]\n").unwrap();
     let mut command = gitea_gate();
-    command.current_dir(dir.path()).args(["policy", "test", "."]);
+    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
     let r = run(command);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
 }
