@@ -27,7 +27,8 @@ use serde_json::json;
 
 const CANONICAL: &str = "providers:\n  - name: openai\n";
 /// The policy at the base: qa, and the code owners of src/ (the qa team).
-const POLICY: &str = "rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\n  - name: owners\n    requires: { codeowners: any }\n";
+const POLICY: &str =
+    "rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\n  - name: owners\n    requires: { codeowners: any }\n";
 const CONTEXT: &str = "gate / matrix";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
