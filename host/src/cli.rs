@@ -153,6 +153,9 @@ pub enum Command {
     Approvals(ApprovalsArgs),
     /// Tally /sop-ack and /sop-n/a commands against a checklist, at the pull request's tier.
     Checklist(ChecklistArgs),
+    /// Evaluate a policy file of review rules and CODEOWNERS (read at the pull request's base);
+    /// `policy test DIR` checks it against recorded cases, offline.
+    Policy(PolicyArgs),
     /// Run the embedded golden vectors through the sandbox and print one digest of all verdicts.
     Selftest,
 }
@@ -296,4 +299,35 @@ pub struct ChecklistArgs {
     pub config: PathBuf,
     #[command(flatten)]
     pub pr_gate: PullGateArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub action: Option<PolicyAction>,
+    /// The policy file (YAML, or JSON when it ends in .json; docs/policy.md), relative to the
+    /// working directory. In a pull-request run it is read at the pull request's base commit
+    /// through the API, never from the workspace; CODEOWNERS too.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub pr_gate: PullGateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyAction {
+    /// Evaluate the policy in DIR against every DIR/*/case.json, offline; exit 0 when every case
+    /// decides as recorded, 1 otherwise, 2 for a broken policy or no cases.
+    Test(PolicyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyTestArgs {
+    /// The directory holding the policy file and one directory per case (relative).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The policy file's name in DIR [default: policy.yml, policy.yaml or policy.json].
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }

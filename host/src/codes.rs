@@ -9,6 +9,7 @@ pub const CANONICAL_UNAVAILABLE: &str = "canonical-unavailable";
 pub const STATUS_NOT_POSTED: &str = "status-not-posted";
 pub const LOCAL_INPUT_CHANGED: &str = "local-input-changed";
 pub const MANIFEST_DIFFERS_FROM_BASE: &str = "manifest-differs-from-base";
+pub const POLICY_DIFFERS_FROM_BASE: &str = "policy-differs-from-base";
 pub const SWEEP_DECIDED: &str = "sweep-decided";
 pub const SWEEP_UNDECIDED: &str = "sweep-undecided";
 pub const SWEEP_TOO_MANY: &str = "sweep-too-many-pull-requests";
@@ -33,6 +34,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         MANIFEST_DIFFERS_FROM_BASE,
         "In a pull-request run the drift manifest was read from the base commit, and the workspace copy differs from it (warning; the pull request's version is not used).",
+    ),
+    (
+        POLICY_DIFFERS_FROM_BASE,
+        "In a pull-request run the policy file was read from the base commit, and the workspace copy differs from it (warning; the pull request's version is not used).",
     ),
     (
         SWEEP_DECIDED,

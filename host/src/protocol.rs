@@ -6,9 +6,10 @@ use bytes::Bytes;
 use gitea_gate_protocol::{ByteSource, Envelope};
 
 pub use gitea_gate_protocol::{
-    ApprovalFacts, Check, ChecklistFacts, DriftDetails, DriftFacts, DriftLimits, EventFacts, Facts, FileCopy, Finding,
-    Item, Level, Lookup, MembershipFact, MembershipProbe, Needs, Outcome, PROTOCOL_VERSION, Pair, PinDetails, PinFacts,
-    PinMode, PinnedFile, RunContext, SecretFact, StatusText, TeamFact, Trust, TrustFacts, Verdict,
+    ApprovalFacts, ChangedFile, Check, ChecklistFacts, DriftDetails, DriftFacts, DriftLimits, EventFacts, Facts,
+    FileCopy, Finding, Item, Level, Lookup, MembershipFact, MembershipProbe, NamedCase, Needs, Outcome,
+    PROTOCOL_VERSION, Pair, PinDetails, PinFacts, PinMode, PinnedFile, PolicyFacts, PolicyTestFacts, RunContext,
+    SecretFact, SourceFile, StatusText, TeamFact, Trust, TrustFacts, Verdict,
 };
 
 use crate::blob::Blob;

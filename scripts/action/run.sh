@@ -59,7 +59,7 @@ case "$check" in
     esac
     [[ -n "${GATE_MAX_SIZE:-}" ]] && args+=(--max-size "$GATE_MAX_SIZE")
     ;;
-  approvals|checklist)
+  approvals|checklist|policy)
     args+=("$check" --token-env "$token_name")
     if [[ "$check" == approvals ]]; then
       read -r -a teams <<<"${GATE_TEAMS//[,$'\n']/ }"
@@ -68,6 +68,9 @@ case "$check" in
       args+=(--min "${GATE_MIN:-1}")
       if is_true "${GATE_ALLOW_STALE:-false}"; then args+=(--allow-stale); fi
       if is_true "${GATE_BLOCK_ON_CHANGES_REQUESTED:-false}"; then args+=(--block-on-changes-requested); fi
+    elif [[ "$check" == policy ]]; then
+      [[ -n "${GATE_CONFIG:-}" ]] || fail "policy needs config (the policy file, YAML or JSON)"
+      args+=(--config "$GATE_CONFIG")
     else
       [[ -n "${GATE_CONFIG:-}" ]] || fail "checklist needs config (a JSON file)"
       args+=(--config "$GATE_CONFIG")
@@ -90,7 +93,7 @@ case "$check" in
     fi
     [[ -n "${GATE_STATUS_CONTEXT:-}" ]] && args+=(--status-context "$GATE_STATUS_CONTEXT")
     ;;
-  *) fail "check must be one of trust, drift, pin, approvals, checklist (got '$check')" ;;
+  *) fail "check must be one of trust, drift, pin, approvals, checklist, policy (got '$check')" ;;
 esac
 
 unset GATE_TOKEN GATE_SECRET

@@ -11,10 +11,13 @@ Starts the fake Gitea (tests/fake-gitea) on loopback with a generated fixture, i
   volume      checklist over 5 MiB of comments; approvals over 10 000 reviews (0 ms)   target: < 2 s each
   sweep       --open-prs over 200 open pull requests (5 reviews, 20 comments each), 20 ms
               target: the whole sweep < 10 s
+  policy      (--only policy) a 5-rule policy with a 50-line CODEOWNERS, 300 changed files, 50
+              approving reviewers; and approvals --min 50: sequential round trips counted as the
+              slope of wall time between 20 ms and 50 ms per request    target: <= 4 and <= 3
   baselines   baseline/review-check.sh, baseline/sync-check.sh, baseline/sweep.sh (1 run: ~minute)
 
 Prints a table with ratios (baseline / ours) and writes target/bench/results.json.
-Usage: scripts/bench/run.py [--runs N] [--quick] [--only sweep]
+Usage: scripts/bench/run.py [--runs N] [--quick] [--only sweep|policy]
 """
 import argparse
 import functools
@@ -46,6 +49,26 @@ ITEMS = ["comprehensive-testing", "local-postgres-e2e", "staging-smoke", "rollba
          "security-review", "docs-updated", "observability"]
 SIZES = [("1 KiB", 1024), ("10 MiB", 10 << 20), ("100 MiB", 100 << 20)]
 SWEEP_PRS = 200
+# The policy row's file: 5 rules, path conditions, a nested tree, and code owners.
+POLICY = """rules:
+  - name: qa
+    requires: { count: 2, teams: [acme/qa] }
+  - name: security
+    if: { changed_files: { paths: ["auth/**"] } }
+    requires: { count: 2, teams: [acme/security] }
+    disapproval: true
+    waivable_by: [acme/leads]
+  - name: security-leads
+    if: { changed_files: { paths: ["auth/**"] } }
+    requires: { count: 1, teams: [acme/leads] }
+  - name: docs
+    if: { changed_files: { paths: ["docs/**"] } }
+    requires: { count: 1, teams: [acme/qa] }
+  - name: owners
+    requires: { codeowners: each-file }
+policy:
+  all: [qa, docs, owners, { any: [security, security-leads] }]
+"""
 
 
 def fixture():
@@ -78,6 +101,9 @@ def fixture():
     flood += [{"id": 400_000 + i, "user": MEMBERS[i], "body": f"/sop-ack {item}", "created_at": "2026-06-05T10:00:00Z"}
               for i, item in enumerate(ITEMS)]
     files = {f"f{size}.txt": {"generated": {"size": size, "seed": 7}} for _, size in SIZES}
+    files["policy.yml"] = {"text": POLICY}
+    files["CODEOWNERS"] = {"text": "".join(f"pkg{i:02d}/.* @acme/qa\n" for i in range(50))}
+    policy_files = [f"pkg{i % 50:02d}/file{i:03d}.go" for i in range(299)] + ["auth/session.go"]
     # The sweep's repository: 200 open pull requests, each with 5 reviews (2 member approvals, 3
     # comments) and 20 comments (18 chatter, 2 member acks), all on distinct heads.
     sweep_pulls = []
@@ -96,7 +122,9 @@ def fixture():
         "users": users,
         "tokens": [{"token": TOKEN, "user": "owner", "scopes": ["all"]}],
         "orgs": [{"name": "acme", "id": 2, "owners": ["owner"], "members": ["author"],
-                  "teams": [{"id": 20, "name": "qa", "members": MEMBERS}]}],
+                  "teams": [{"id": 20, "name": "qa", "members": MEMBERS},
+                            {"id": 21, "name": "security", "members": MEMBERS[:10]},
+                            {"id": 22, "name": "leads", "members": MEMBERS[:2]}]}],
         "repos": [
             {"owner": "acme", "name": "core", "id": 10, "branches": {"main": SHA},
              "commits": [{"sha": SHA, "files": files}],
@@ -109,6 +137,8 @@ def fixture():
                   "reviews": many_reviews},
                  {"number": 4, "user": "author", "labels": ["tier:high"],
                   "head": {"repo": "acme/core", "ref": "i", "sha": SHA}, "comments": flood},
+                 {"number": 5, "user": "author", "head": {"repo": "acme/core", "ref": "p", "sha": SHA},
+                  "reviews": reviews, "files": policy_files},
              ]},
             {"owner": "acme", "name": "sweep", "id": 11, "branches": {"main": SHA}, "pulls": sweep_pulls},
         ],
@@ -162,7 +192,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="skip the 100 MiB drift case")
-    parser.add_argument("--only", choices=["sweep"], help="run only these rows")
+    parser.add_argument("--only", choices=["sweep", "policy"], help="run only these rows")
     args = parser.parse_args()
     # The shipped configuration: no JIT (scripts/release.sh), so the size below is the real one
     # (release.sh's static binaries differ only by the statically linked libc).
@@ -188,6 +218,9 @@ def main():
     try:
         print(header())
         gate = [BIN, "--format", "json", "--api-url", fake.api, "--repository", "acme/core"]
+        if args.only == "policy":
+            policy_rows(fake, work, env, args.runs, row, gate)
+            return
         if args.only == "sweep":
             sweep_rows(fake, work, env, args.runs, row)
             out = os.path.join(ROOT, "target", "bench")
@@ -249,6 +282,32 @@ def main():
         json.dump({"rows": rows, "binary_bytes": size, "install": {"download_and_verify": fresh, "cached": cached},
                    "runs": args.runs}, f, indent=2)
     print(f"wrote {os.path.join(out, 'results.json')}")
+
+
+def policy_rows(fake, work, env, runs, row, gate):
+    """Sequential round trips of the policy gate and of approvals --min 50: the slope of median
+    wall time between 20 ms and 50 ms of latency per request (the fake's own overhead and the
+    host's CPU time cancel out)."""
+    with open(os.path.join(work, "policy.yml"), "w") as f:
+        f.write(POLICY)
+    cases = [
+        ("policy 5 rules/50-line CODEOWNERS/300 files/50 approvals", 4,
+         gate + ["--event-name", "push", "policy", "--config", "policy.yml", "--pr", "5",
+                 "--token-env", "REVIEW_TOKEN"]),
+        ("approvals --min 50", 3,
+         gate + ["--event-name", "push", "approvals", "--team", "acme/qa", "--min", "50", "--pr", "1",
+                 "--token-env", "REVIEW_TOKEN"]),
+    ]
+    for name, target, cmd in cases:
+        medians = {}
+        for latency in (20, 50):
+            fake.latency(latency)
+            ours = measure_rss(cmd, runs, env, cwd=work)
+            medians[latency] = summary(ours)["median_s"]
+            row(name, latency, ours)
+        rtt = (medians[50] - medians[20]) / 0.030
+        print(f"  {name}: {rtt:.2f} sequential round trips (slope 20->50 ms; target <= {target})", flush=True)
+    fake.latency(0)
 
 
 def sweep_rows(fake, work, env, runs, row):

@@ -7,6 +7,7 @@ pub mod commit_status;
 pub mod deferral;
 pub mod drift;
 pub mod pin;
+pub mod policy;
 pub mod pull_gate;
 pub mod selftest;
 pub mod session;
@@ -145,6 +146,8 @@ pub fn check_name(command: &Command) -> &'static str {
         Command::Pin(_) => "pin",
         Command::Approvals(_) => "approvals",
         Command::Checklist(_) => "checklist",
+        Command::Policy(args) if args.action.is_some() => "policy-test",
+        Command::Policy(_) => "policy",
         Command::Selftest => "selftest",
     }
 }
@@ -183,6 +186,7 @@ pub fn run(cli: &Cli) -> Report {
         Command::Pin(args) => sandbox().and_then(|sandbox| pin::run(cli, args, sandbox)),
         Command::Approvals(args) => approvals::run(cli, args, sandbox()),
         Command::Checklist(args) => checklist::run(cli, args, sandbox()),
+        Command::Policy(args) => policy::run(cli, args, sandbox()),
         Command::Selftest => Err(Problem::usage("selftest does not produce a verdict")),
     };
     result.unwrap_or_else(|problem| problem.into_report(check, Trust::Trusted))

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
+use crate::commands::policy::{PolicyGathered, PolicySource};
 use crate::commands::session::{GateToken, api_client};
 use crate::commands::{Problem, check_token_env, deferral, report, run_repository};
 use crate::env;
@@ -22,8 +23,8 @@ use crate::gitea::{self, ApiError, Client};
 use crate::output::Report;
 use crate::parallel;
 use crate::protocol::{
-    ApprovalFacts, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs, Request, SecretFact,
-    TeamFact, Trust, decide,
+    ApprovalFacts, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs, PolicyFacts, Request,
+    SecretFact, TeamFact, Trust, decide,
 };
 use crate::sandbox::Sandbox;
 
@@ -50,8 +51,20 @@ pub struct PullGate<'a> {
 /// What each pull-request gate adds to the facts the two share.
 #[derive(Clone, Debug)]
 pub enum GateFacts {
-    Approvals { min: u32, allow_stale: bool, block_on_changes_requested: bool },
-    Checklist { items: Vec<Item>, count_edited_comments: bool, tier_label_from_ack_teams: bool },
+    Approvals {
+        min: u32,
+        allow_stale: bool,
+        block_on_changes_requested: bool,
+    },
+    Checklist {
+        items: Vec<Item>,
+        count_edited_comments: bool,
+        tier_label_from_ack_teams: bool,
+    },
+    /// The policy gate (policy.rs): where its file comes from.
+    Policy {
+        source: PolicySource,
+    },
 }
 
 impl PullGate<'_> {
@@ -60,6 +73,7 @@ impl PullGate<'_> {
         match self.facts {
             GateFacts::Approvals { .. } => "approvals",
             GateFacts::Checklist { .. } => "checklist",
+            GateFacts::Policy { .. } => "policy",
         }
     }
 }
@@ -79,6 +93,11 @@ struct Gathered {
     timeline: Option<Vec<Value>>,
     membership: Option<Vec<MembershipFact>>,
     lookup: Option<Lookup>,
+    /// The policy gate's facts, once the pull request was read.
+    policy: Option<PolicyGathered>,
+    /// Teams the guest named after reading the pull request (the policy's, CODEOWNERS'), once
+    /// resolved: those that exist, and the references that do not.
+    named_teams: Option<(Vec<Team>, Vec<String>)>,
 }
 
 pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
@@ -219,6 +238,8 @@ fn decide_gate(
         timeline: None,
         membership: None,
         lookup: None,
+        policy: None,
+        named_teams: None,
     };
 
     let decision = loop {
@@ -242,13 +263,88 @@ fn decide_gate(
                     break decision;
                 }
                 let Some(client) = client else { break decision };
-                gathered.membership = Some(probe_all(client, &teams, probes, cache));
+                let mut all = teams.clone();
+                if let Some((named, _)) = &gathered.named_teams {
+                    all.extend(named.iter().cloned());
+                }
+                gathered.membership = Some(probe_all(client, &all, probes, cache));
                 crate::timings::mark("membership probed");
             }
-            Some(Needs::PullRequest(_)) | None => break decision,
+            Some(Needs::PullRequest(_)) => break decision,
+            None => match teams_needed(&decision.verdict) {
+                Some(needed) if gathered.named_teams.is_none() && gathered.pull_request.is_some() => {
+                    let reading = TeamReading { token_env: gate.token_env, client };
+                    gathered.named_teams = Some(reading.resolve_named(&needed)?);
+                    crate::timings::mark("named teams resolved");
+                }
+                _ => break decision,
+            },
         }
     };
-    Ok(report(decision, Vec::new()))
+    let host_findings = gathered.policy.map(|p| p.findings).unwrap_or_default();
+    let mut report = report(decision, Vec::new());
+    if !host_findings.is_empty() {
+        report.verdict.findings.extend(host_findings);
+        report.raw = None;
+    }
+    Ok(report)
+}
+
+/// The teams a guest verdict says it needs resolved before it can go on (`facts-needed` with
+/// `details.teams_needed`, the policy gate: docs/policy.md).
+fn teams_needed(verdict: &crate::protocol::Verdict) -> Option<Vec<String>> {
+    if verdict.code != "facts-needed" {
+        return None;
+    }
+    let needed: Vec<String> =
+        verdict.details.get("teams_needed")?.as_array()?.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect();
+    (!needed.is_empty()).then_some(needed)
+}
+
+/// Resolving the teams a policy or its CODEOWNERS name.
+struct TeamReading<'a> {
+    token_env: Option<&'a str>,
+    client: Option<&'a Client>,
+}
+
+impl TeamReading<'_> {
+    /// Every reference resolved at once: the teams that exist, and those that do not (an
+    /// unknown organisation or team name). A failed request is an error, never a missing team.
+    fn resolve_named(&self, needed: &[String]) -> Result<(Vec<Team>, Vec<String>), Problem> {
+        let mut refs = Vec::new();
+        let mut missing = Vec::new();
+        for raw in needed {
+            match TeamRef::parse(raw) {
+                Ok(team) => refs.push((raw.clone(), team)),
+                Err(_) => missing.push(raw.clone()),
+            }
+        }
+        let Some(client) = self.client else {
+            let why = format!("{} is not set", self.token_env.unwrap_or("the token"));
+            let teams = refs
+                .iter()
+                .map(|(raw, t)| {
+                    let mut team = Team::unresolved(t, &why);
+                    team.reference.clone_from(raw);
+                    team
+                })
+                .collect();
+            return Ok((teams, missing));
+        };
+        let resolved = parallel::map(&refs, refs.len().max(1), |(_, t)| teams::resolve(client, t));
+        let mut found = Vec::new();
+        for ((raw, _), result) in refs.iter().zip(resolved) {
+            match result {
+                Ok(mut team) => {
+                    team.reference.clone_from(raw);
+                    found.push(team);
+                }
+                Err(ResolveError::NoSuchTeam(_)) => missing.push(raw.clone()),
+                Err(ResolveError::Api(e)) => return Err(Problem::api(&e, &format!("cannot resolve team {raw}"))),
+            }
+        }
+        Ok((found, missing))
+    }
 }
 
 fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &Gathered) -> Request {
@@ -287,6 +383,30 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
                 timeline,
             })
         }
+        GateFacts::Policy { source } => {
+            let mut teams = shared.teams.clone();
+            let mut missing_teams = Vec::new();
+            if let Some((named, missing)) = &gathered.named_teams {
+                teams.extend(named.iter().map(Team::fact));
+                missing_teams.clone_from(missing);
+            }
+            let fetched = gathered.policy.as_ref().filter(|_| gathered.pull_request.is_some());
+            Facts::Policy(PolicyFacts {
+                context,
+                token: shared.token.clone(),
+                pr_number: gate.pr,
+                // A workspace file (push, dispatch) is checked before anything is fetched.
+                policy: fetched.map(|p| p.policy.clone()).or_else(|| source.local_policy()),
+                pull_request: gathered.pull_request.clone(),
+                reviews,
+                comments,
+                changed_files: fetched.map(|p| p.changed_files.clone()),
+                codeowners: fetched.and_then(|p| p.codeowners.clone()),
+                teams,
+                missing_teams,
+                membership: gathered.membership.clone(),
+            })
+        }
     };
     Request::new(facts)
 }
@@ -301,7 +421,22 @@ fn fetch_pull_request(
 ) -> Result<(), Problem> {
     let repo = run_repository(run, "the pull request and its statuses live there")?;
     crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
-    let (pr, reviews, comments, timeline) = std::thread::scope(|scope| {
+    let policy_source = match &gate.facts {
+        GateFacts::Policy { source } => Some(source),
+        _ => None,
+    };
+    // The base commit, when the event payload already names it for this pull request: then the
+    // policy file and CODEOWNERS are read in the same round trip as the pull request.
+    let early_base = policy_source.and_then(|_| payload_base_sha(run, number));
+    let (pr, reviews, comments, timeline, files, early) = std::thread::scope(|scope| {
+        let files = scope.spawn(|| match policy_source {
+            Some(_) => gitea::pulls::files(client, &repo, number).map(Some),
+            None => Ok(None),
+        });
+        let early = scope.spawn(|| match (policy_source, early_base.as_deref()) {
+            (Some(source), Some(base)) => Some(source.read(client, &repo, Some(base))),
+            _ => None,
+        });
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
         let comments = scope
             .spawn(|| if gate.with_comments { gitea::comments::list(client, &repo, number) } else { Ok(Vec::new()) });
@@ -309,12 +444,29 @@ fn fetch_pull_request(
             if gate.with_timeline { gitea::timeline::label_events(client, &repo, number).map(Some) } else { Ok(None) }
         });
         let pr = gitea::pulls::get(client, &repo, number);
-        (pr, join(reviews), join(comments), join(timeline))
+        let early = early.join().unwrap_or_else(|_| {
+            Some(Err(Problem::api(
+                &ApiError::shape("(internal)".to_owned(), "a request thread panicked"),
+                "cannot read the policy",
+            )))
+        });
+        (pr, join(reviews), join(comments), join(timeline), join(files), early)
     });
     let pr = pr.map_err(|e| Problem::api(&e, &format!("cannot read pull request #{number}")))?;
     let reviews = reviews.map_err(|e| Problem::api(&e, &format!("cannot read the reviews of #{number}")))?;
     let comments = comments.map_err(|e| Problem::api(&e, &format!("cannot read the comments of #{number}")))?;
     let timeline = timeline.map_err(|e| Problem::api(&e, &format!("cannot read the timeline of #{number}")))?;
+    let files = files.map_err(|e| Problem::api(&e, &format!("cannot read the changed files of #{number}")))?;
+    if let (Some(source), Some(changed_files)) = (policy_source, files) {
+        let read = match early {
+            Some(read) => read?,
+            None => {
+                let base = pr.get("base").and_then(|b| b.get("sha")).and_then(Value::as_str).filter(|s| !s.is_empty());
+                source.read(client, &repo, base)?
+            }
+        };
+        gathered.policy = Some(PolicyGathered::new(read, changed_files));
+    }
     // An issue_comment run learns where the pull request's head lives from this object (the
     // payload does not say), exactly as the trust gate's own lookup would (docs/gitea.md §9.2).
     if gate.pr.is_none() || gate.pr == payload_issue_number(run) {
@@ -337,6 +489,15 @@ fn slim_user(mut row: Value) -> Value {
         *user = slim;
     }
     row
+}
+
+/// The pull request's base commit from the event payload, when the payload is about `number`.
+fn payload_base_sha(run: &RunFacts, number: u64) -> Option<String> {
+    let pr = run.payload()?.get("pull_request")?;
+    if pr.get("number")?.as_u64()? != number {
+        return None;
+    }
+    pr.get("base")?.get("sha")?.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 fn payload_issue_number(run: &RunFacts) -> Option<u64> {

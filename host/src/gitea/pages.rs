@@ -34,6 +34,18 @@ pub fn fetch_all(client: &Client, path: &str) -> Result<Vec<Value>, ApiError> {
 
 /// Every item of the list at `path` with a filter (`state=open`, …) on every page.
 pub fn fetch_all_query(client: &Client, path: &str, filter: &[(&str, String)]) -> Result<Vec<Value>, ApiError> {
+    fetch_all_counted(client, path, filter).map(|(items, _)| items)
+}
+
+/// Every item of the list at `path`, with the `X-Total-Count` of its first page (for lists
+/// whose count is exact, so the caller can cross-check it). Rows without an `id` are told apart
+/// by `filename` (the changed-files list).
+pub fn fetch_all_counted(
+    client: &Client,
+    path: &str,
+    filter: &[(&str, String)],
+) -> Result<(Vec<Value>, Option<u64>), ApiError> {
+    let mut first_total = None;
     let mut items = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut bytes = 0u64;
@@ -61,13 +73,14 @@ pub fn fetch_all_query(client: &Client, path: &str, filter: &[(&str, String)]) -
                 ));
             }
             if *n == 1 {
+                first_total = page.total;
                 promised = page.total.map_or(0, |total| total.div_ceil(PAGE_SIZE));
             }
             last_nonempty = !page.items.is_empty();
             add_page(client, path, *n, page.items, &mut items, &mut seen)?;
         }
         if !last_nonempty {
-            return Ok(items);
+            return Ok((items, first_total));
         }
         let first_batch = next == 1;
         next = batch_end + 1;
@@ -109,7 +122,7 @@ fn add_page(
     number: u64,
     page: Vec<Value>,
     items: &mut Vec<Value>,
-    seen: &mut std::collections::HashSet<i64>,
+    seen: &mut std::collections::HashSet<String>,
 ) -> Result<(), ApiError> {
     let was_empty = page.is_empty();
     let mut added = 0usize;
@@ -120,9 +133,15 @@ fn add_page(
                 format!("expected objects in the list, got {}", kind(&item)),
             ));
         }
-        match item.get("id").and_then(Value::as_i64) {
-            Some(id) if !seen.insert(id) => continue,
-            _ => {}
+        let key = match (item.get("id").and_then(Value::as_i64), item.get("filename").and_then(Value::as_str)) {
+            (Some(id), _) => Some(format!("id:{id}")),
+            (None, Some(name)) => Some(format!("file:{name}")),
+            (None, None) => None,
+        };
+        if let Some(key) = key
+            && !seen.insert(key)
+        {
+            continue;
         }
         added += 1;
         items.push(item);

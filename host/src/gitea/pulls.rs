@@ -1,5 +1,7 @@
-//! `GET /repos/{o}/{r}/pulls/{n}` (docs/gitea.md §6.2).
+//! `GET /repos/{o}/{r}/pulls/{n}` (docs/gitea.md §6.2), the open pull requests (§6.4) and a pull
+//! request's changed files (§12).
 
+use gitea_gate_protocol::ChangedFile;
 use serde_json::Value;
 
 use super::{ApiError, Client, RepoName};
@@ -32,4 +34,35 @@ pub fn list_open(client: &Client, repo: &RepoName) -> Result<Vec<Value>, ApiErro
         }
     }
     Ok(pulls)
+}
+
+/// Every changed file of a pull request (`GET /repos/{o}/{r}/pulls/{n}/files`, all pages;
+/// docs/gitea.md §12), checked against `X-Total-Count`: a list that cannot be shown complete is
+/// an error, never a shorter list.
+pub fn files(client: &Client, repo: &RepoName, number: u64) -> Result<Vec<ChangedFile>, ApiError> {
+    let path = format!("{}/pulls/{number}/files", repo.api_path());
+    let (rows, total) = super::pages::fetch_all_counted(client, &path, &[])?;
+    match total {
+        Some(total) if total == rows.len() as u64 => {}
+        Some(total) => {
+            return Err(ApiError::shape(
+                client.url(&path),
+                format!("X-Total-Count says {total} changed files, but the pages held {}", rows.len()),
+            ));
+        }
+        None => {
+            return Err(ApiError::shape(
+                client.url(&path),
+                "the changed-files list came without X-Total-Count; its completeness cannot be checked",
+            ));
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            let text = |key: &str| row.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+            let filename = text("filename")
+                .ok_or_else(|| ApiError::shape(client.url(&path), "a changed file without a `filename`"))?;
+            Ok(ChangedFile { filename, previous_filename: text("previous_filename"), status: text("status") })
+        })
+        .collect()
 }

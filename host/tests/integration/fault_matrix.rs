@@ -26,6 +26,9 @@ use pull_world::*;
 use serde_json::json;
 
 const CANONICAL: &str = "providers:\n  - name: openai\n";
+/// The policy at the base: qa, and the code owners of src/ (the qa team).
+const POLICY: &str =
+    "rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\n  - name: owners\n    requires: { codeowners: any }\n";
 const CONTEXT: &str = "gate / matrix";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,6 +37,8 @@ enum Gate {
     Approvals,
     Checklist,
     TrustLookup,
+    /// `policy` on a pull_request event: the policy and CODEOWNERS at the base, the changed files.
+    Policy,
     /// `approvals --open-prs` on a schedule run: the list of open pull requests, then each one.
     Sweep,
 }
@@ -62,6 +67,16 @@ impl Gate {
                 "/api/v1/teams/*/members/*",
             ],
             Gate::TrustLookup => &["/api/v1/repos/*/*/pulls/*"],
+            Gate::Policy => &[
+                "/api/v1/repos/*/*/contents/**",
+                "/api/v1/repos/*/*/pulls/*",
+                "/api/v1/repos/*/*/pulls/*/reviews",
+                "/api/v1/repos/*/*/pulls/*/files",
+                "/api/v1/repos/*/*/issues/*/comments",
+                "/api/v1/orgs/*/teams",
+                "/api/v1/teams/*",
+                "/api/v1/teams/*/members/*",
+            ],
             Gate::Sweep => &[PULL_LIST, "/api/v1/repos/*/*/pulls/*/reviews", "/api/v1/teams/*/members/*"],
         }
     }
@@ -73,7 +88,7 @@ impl Gate {
 }
 
 fn is_list(route: &str) -> bool {
-    route.ends_with("/teams") || route.ends_with("/reviews") || route == PULL_LIST
+    route.ends_with("/teams") || route.ends_with("/reviews") || route.ends_with("/files") || route == PULL_LIST
 }
 
 /// (label, fault, times, data intact?)
@@ -91,10 +106,13 @@ fn faults(route: &str) -> Vec<(String, FaultKind, Option<u32>, bool)> {
         ("wrong shape".to_owned(), FaultKind::WrongShape, None, false),
         ("oversized".to_owned(), FaultKind::Oversized { bytes: 40 << 20 }, None, false),
     ]);
+    // The changed-files count is exact (docs/gitea.md §12): a list that disagrees with it is
+    // refused, never decided on.
+    let count_is_exact = route.ends_with("/files");
     if is_list(route) {
         faults.extend([
-            ("total 0".to_owned(), FaultKind::TotalCount { value: 0 }, None, true),
-            ("total 10^6".to_owned(), FaultKind::TotalCount { value: 1_000_000 }, None, true),
+            ("total 0".to_owned(), FaultKind::TotalCount { value: 0 }, None, !count_is_exact),
+            ("total 10^6".to_owned(), FaultKind::TotalCount { value: 1_000_000 }, None, !count_is_exact),
             ("same page forever".to_owned(), FaultKind::SamePageForever, None, false),
         ]);
     }
@@ -105,12 +123,17 @@ fn world() -> FakeGitea {
     let mut pr = pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]);
     pr["labels"] = json!(["tier:high"]);
     pr["comments"] = json!([comment(5, "qa-carol", "/sop-ack a\n/sop-ack b")]);
+    pr["files"] = json!(["src/lib.rs"]);
     let mut fixture = base_fixture(vec![
         pr,
         json!({"number": 2190, "user": "mallory", "title": "fork PR",
                "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main"}),
     ]);
-    fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {"providers.yaml": {"text": CANONICAL}}}]);
+    fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {
+        "providers.yaml": {"text": CANONICAL},
+        "policy.yml": {"text": POLICY},
+        "CODEOWNERS": {"text": "src/.* @acme/qa\n"},
+    }}]);
     start(fixture)
 }
 
@@ -137,6 +160,11 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
             command.args(["checklist", "--token-env", "REVIEW_TOKEN", "--config", "sop.json", "--pr", "1"]);
             command.args(["--status-context", CONTEXT]);
         }
+        Gate::Policy => {
+            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("pull_request_1.json"));
+            command.args(["policy", "--token-env", "REVIEW_TOKEN", "--config", "policy.yml"]);
+            command.args(["--status-context", CONTEXT]);
+        }
         Gate::Sweep => {
             command.env("GITHUB_EVENT_NAME", "schedule").env("GITHUB_EVENT_PATH", event("schedule"));
             command.args(["approvals", "--token-env", "REVIEW_TOKEN", "--team", "acme/qa", "--open-prs"]);
@@ -156,7 +184,7 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
 }
 
 fn uses_status(gate: Gate) -> bool {
-    matches!(gate, Gate::Approvals | Gate::Checklist | Gate::Sweep)
+    matches!(gate, Gate::Approvals | Gate::Checklist | Gate::Policy | Gate::Sweep)
 }
 
 /// The states posted for the matrix's context since the `before`-th status, for a gate that posts.
@@ -179,10 +207,11 @@ fn no_fault_ever_turns_into_a_pass() {
     payload["number"] = json!(1);
     payload["pull_request"]["number"] = json!(1);
     payload["pull_request"]["head"]["sha"] = json!(sha(1));
+    payload["pull_request"]["base"]["sha"] = json!(sha(1));
     fs::write(dir.path().join("pull_request_1.json"), payload.to_string()).unwrap();
 
     let mut cases = Vec::new();
-    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup, Gate::Sweep] {
+    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup, Gate::Policy, Gate::Sweep] {
         for route in gate.routes() {
             for (label, fault, times, intact) in faults(route) {
                 cases.push((gate, *route, label, fault, times, intact));
@@ -221,7 +250,7 @@ fn no_fault_ever_turns_into_a_pass() {
         }
     });
     // Connection refused: nothing listens at the API URL.
-    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup, Gate::Sweep] {
+    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup, Gate::Policy, Gate::Sweep] {
         let fake = world();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let r = run_gate(gate, &fake, dir.path(), &format!("http://127.0.0.1:{port}/api/v1"));

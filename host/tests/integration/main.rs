@@ -16,6 +16,7 @@ mod cli_approvals;
 mod cli_checklist;
 mod cli_drift;
 mod cli_pin;
+mod cli_policy;
 mod cli_status;
 mod cli_sweep;
 mod cli_trust;

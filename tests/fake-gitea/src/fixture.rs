@@ -198,6 +198,27 @@ pub struct Pull {
     /// comments by id in `/issues/{n}/timeline`.
     #[serde(default)]
     pub label_events: Vec<LabelEvent>,
+    /// The changed files (`/pulls/{n}/files`, docs/gitea.md §12), in diff order.
+    #[serde(default)]
+    pub files: Vec<PullFile>,
+}
+
+/// One changed file: a path (status `changed`), or the row's fields.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum PullFile {
+    Path(String),
+    Row {
+        filename: String,
+        #[serde(default)]
+        previous_filename: Option<String>,
+        #[serde(default = "changed")]
+        status: String,
+    },
+}
+
+fn changed() -> String {
+    "changed".to_owned()
 }
 
 fn open() -> String {

@@ -90,6 +90,10 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
             Some(n) => repos::reviews(ctx, owner, name, n, request),
             None => not_found(ctx),
         },
+        ["repos", owner, name, "pulls", n, "files"] if get => match number(n) {
+            Some(n) => repos::files(ctx, owner, name, n, request),
+            None => not_found(ctx),
+        },
         ["repos", owner, name, "issues", n, "comments"] if get => match number(n) {
             Some(n) => repos::comments(ctx, owner, name, n),
             None => error(ctx, 500, ""),

@@ -8,7 +8,7 @@ use sha1::{Digest, Sha1};
 use super::{Ctx, error, json_list, not_found};
 use crate::PostedStatus;
 use crate::auth::{Caller, Category, repo_access};
-use crate::fixture::{Access, Commit, Repo};
+use crate::fixture::{Access, Commit, PullFile, Repo};
 use crate::http::{Request, Response};
 use crate::pagination::{page, page_and_limit};
 use crate::routes::json as shape;
@@ -224,6 +224,47 @@ pub fn reviews(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Reques
         .map(|r| shape::review(ctx.fixture, repo, pr, r))
         .collect();
     Response::json(200, &Value::Array(visible)).header("X-Total-Count", pr.reviews.len().to_string())
+}
+
+/// §12: the changed files, merge base → head, paginated (`limit` clamped to 50) with
+/// `X-Total-Count`; `previous_filename` only for renames. 1.22 answers 500 when the head
+/// repository was deleted (the diff cannot be computed).
+pub fn files(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Some(pr) = repo.pull(number) else { return not_found(ctx) };
+    if ctx.fixture.is_1_22() && pr.head.repo.is_none() {
+        return error(ctx, 500, "");
+    }
+    let rows: Vec<Value> = pr
+        .files
+        .iter()
+        .map(|f| {
+            let (filename, previous, status) = match f {
+                PullFile::Path(path) => (path.as_str(), None, "changed"),
+                PullFile::Row { filename, previous_filename, status } => {
+                    (filename.as_str(), previous_filename.as_deref(), status.as_str())
+                }
+            };
+            let binary_or_mode = status == "unchanged";
+            let mut row = json!({
+                "filename": filename, "status": status,
+                "additions": if binary_or_mode { 0 } else { 1 }, "deletions": 0,
+                "changes": if binary_or_mode { 0 } else { 1 },
+                "html_url": format!("http://gitea.test/{}/src/commit/{}/{filename}", repo.full_name(), pr.head.sha),
+                "contents_url": format!("{}/repos/{}/contents/{filename}?ref={}", ctx.api_url(), repo.full_name(), pr.head.sha),
+                "raw_url": format!("http://gitea.test/{}/raw/commit/{}/{filename}", repo.full_name(), pr.head.sha),
+            });
+            if let Some(previous) = previous {
+                row["previous_filename"] = json!(previous);
+            }
+            row
+        })
+        .collect();
+    let (page_number, limit) = page_and_limit(&request.query);
+    json_list(page(&rows, page_number, limit), rows.len())
 }
 
 /// §6.1: all comments, `page`/`limit` ignored, `X-Total-Count`, no `Link`; an unknown index is a

@@ -1,0 +1,291 @@
+//! `gitea-gate policy`, black-box, against the fake Gitea: the README's example policy (qa, two
+//! security approvals on auth/ and migrations/, code owners) passing and failing; the policy and
+//! CODEOWNERS read at the base commit, never from the pull request; CODEOWNERS `any` and
+//! `each-file`; changed files across pages; a changed-files list that cannot be read (exit 3,
+//! `error` status); a broken policy file (exit 2 with its line); `policy test DIR` offline.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
+
+use std::path::Path;
+
+use crate::common;
+use crate::pull_world;
+
+use common::{assert_no_injected_commands, event, gitea_gate, run};
+use fake_gitea::FakeGitea;
+use fake_gitea::faults::FaultKind;
+use pull_world::*;
+use serde_json::{Value, json};
+
+/// The README's example policy, as committed at the base.
+const POLICY: &str = include_str!("../../../examples/policy/policy.yml");
+/// The same policy weakened by a pull request: one security approval.
+const WEAKENED: &str = "rules:\n  - name: qa\n    requires: { count: 1, teams: [acme/qa] }\n  - name: security\n    \
+                        requires: { count: 1, teams: [acme/security] }\npolicy:\n  all: [qa, security]\n";
+const ANY: &str = "rules:\n  - name: owners\n    requires: { codeowners: any }\n";
+const EACH_FILE: &str = "rules:\n  - name: owners\n    requires: { codeowners: each-file }\n";
+/// At the base: security owns auth/, dba-dan owns db/, qa-dave also owns db/seed.sql.
+const CODEOWNERS: &str = "# owners\nauth/.* @acme/security\ndb/.* @dba-dan\ndb/seed\\\\.sql @qa-dave\n";
+
+fn pr_with_files(number: u64, reviews: Vec<Value>, files: Vec<Value>) -> Value {
+    let mut pr = pull(number, "alice", reviews);
+    pr["files"] = Value::Array(files);
+    pr
+}
+
+fn world() -> FakeGitea {
+    let approve = |id, user| review(id, user, "APPROVED");
+    let mut many: Vec<Value> = (0..120).map(|i| json!(format!("src/f{i:03}.rs"))).collect();
+    many[110] = json!("migrations/001_init.sql");
+    let pulls = vec![
+        // Nothing security-relevant, no owners: qa decides.
+        pr_with_files(31, vec![approve(1, "qa-carol")], vec![json!("src/lib.rs")]),
+        // auth/ changed: one of two security approvals.
+        pr_with_files(32, vec![approve(2, "qa-carol"), approve(3, "sec-erin")], vec![json!("auth/login.rs")]),
+        pr_with_files(
+            33,
+            vec![approve(4, "qa-carol"), approve(5, "sec-erin"), approve(6, "sec-sid")],
+            vec![json!("auth/login.rs")],
+        ),
+        // db/: the owner's approval is missing, then given.
+        pr_with_files(34, vec![approve(7, "qa-carol")], vec![json!("db/schema.sql")]),
+        // dba-dan owns both files, but the db/seed.sql line also needs qa-dave (`any`).
+        pr_with_files(36, vec![approve(9, "dba-dan")], vec![json!("db/schema.sql"), json!("db/seed.sql")]),
+        // 120 files over three pages; the one under migrations/ is on page 3.
+        pr_with_files(37, vec![approve(10, "qa-carol")], many),
+        // A rename out of auth/ counts both names; a binary change (`unchanged`) counts too.
+        pr_with_files(
+            38,
+            vec![approve(11, "qa-carol")],
+            vec![
+                json!({"filename": "lib/session.rs", "previous_filename": "auth/session.rs", "status": "renamed"}),
+                json!({"filename": "docs/logo.png", "status": "unchanged"}),
+            ],
+        ),
+    ];
+    let mut fixture = base_fixture(pulls);
+    for (i, login) in ["sec-sid", "dba-dan", "lead-lee"].iter().enumerate() {
+        fixture["users"].as_array_mut().unwrap().push(json!({"login": login, "id": 300 + i}));
+    }
+    // The token's account (ceo-bot) belongs to every team it must read.
+    let teams = fixture["orgs"][0]["teams"].as_array_mut().unwrap();
+    teams[1]["members"] = json!(["sec-erin", "sec-sid", "ceo-bot"]);
+    teams.push(json!({"id": 23, "name": "leads", "members": ["lead-lee", "ceo-bot"]}));
+    fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {
+        ".gitea/policy.yml": {"text": POLICY},
+        ".gitea/any.yml": {"text": ANY},
+        ".gitea/each-file.yml": {"text": EACH_FILE},
+        "CODEOWNERS": {"text": CODEOWNERS},
+    }}]);
+    start(fixture)
+}
+
+/// A `pull_request` event of acme/core about `number` (head on acme/core, base at sha(1)).
+fn pull_request_event(dir: &Path, number: u64) -> std::path::PathBuf {
+    let mut payload: Value =
+        serde_json::from_str(&std::fs::read_to_string(event("pull_request_same_repo")).unwrap()).unwrap();
+    payload["number"] = json!(number);
+    payload["pull_request"]["number"] = json!(number);
+    payload["pull_request"]["head"]["sha"] = json!(sha(number));
+    payload["pull_request"]["base"]["sha"] = json!(sha(1));
+    let path = dir.join(format!("event-{number}.json"));
+    std::fs::write(&path, payload.to_string()).unwrap();
+    path
+}
+
+/// `gitea-gate policy` in `workspace` (the job's checkout), on a pull_request event about `pr`
+/// (`event_path` given) or a push run with `--pr`.
+fn policy(fake: &FakeGitea, workspace: &Path, event_path: Option<&Path>, args: &[&str]) -> common::Run {
+    let mut command = gitea_gate();
+    command
+        .current_dir(workspace)
+        .arg("policy")
+        .args(["--token-env", "REVIEW_TOKEN", "--retries", "0", "--timeout", "5"])
+        .args(args)
+        .env("GITHUB_API_URL", fake.api_url())
+        .env("GITHUB_REPOSITORY", "acme/core")
+        .env("REVIEW_TOKEN", TEAM_PAT);
+    match event_path {
+        Some(path) => command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", path),
+        None => command.env("GITHUB_EVENT_NAME", "push").env("GITHUB_EVENT_PATH", event("push")),
+    };
+    let run = run(command);
+    assert_no_injected_commands(&run.stdout);
+    assert!(!run.stdout.contains(TEAM_PAT) && !run.stderr.contains(TEAM_PAT), "the token leaked");
+    run
+}
+
+/// On a pull_request event about `pr`, with the policy at `config` (read at the base).
+fn on_pull_request(fake: &FakeGitea, pr: u64, config: &str, extra: &[&str]) -> common::Run {
+    let dir = tempfile::tempdir().unwrap();
+    let event_path = pull_request_event(dir.path(), pr);
+    let mut args = vec!["--config", config, "--format", "json"];
+    args.extend_from_slice(extra);
+    policy(fake, dir.path(), Some(&event_path), &args)
+}
+
+fn rule_outcome(stdout: &str, rule: &str) -> String {
+    let verdict: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let rules = &verdict["details"]["rules"];
+    let found = match rules {
+        Value::Array(list) => list.iter().find(|r| r["name"] == rule).cloned(),
+        Value::Object(map) => map.get(rule).cloned(),
+        _ => None,
+    };
+    let found = found.unwrap_or_else(|| panic!("no rule {rule} in {rules}"));
+    found["outcome"].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_example_policy_passes_when_qa_alone_is_needed_and_posts_success() {
+    let fake = world();
+    let r = on_pull_request(&fake, 31, ".gitea/policy.yml", &["--status-context", "review / policy"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(rule_outcome(&r.stdout, "qa"), "pass");
+    assert_eq!(rule_outcome(&r.stdout, "security"), "skip");
+    let statuses = fake.statuses();
+    assert_eq!(statuses.last().map(|s| s.state.as_str()), Some("success"), "{statuses:?}");
+    assert_eq!(statuses.last().unwrap().sha, sha(31));
+    // The policy and CODEOWNERS were read at the base commit, never at the head.
+    let contents: Vec<_> = fake.requests().into_iter().filter(|q| q.path.contains("/contents/")).collect();
+    assert!(!contents.is_empty());
+    for q in &contents {
+        assert_eq!(q.query.get("ref").map(String::as_str), Some(sha(1).as_str()), "{q:?}");
+    }
+}
+
+#[test]
+fn the_example_policy_fails_without_two_security_approvals_and_says_what_is_missing() {
+    let fake = world();
+    let r = on_pull_request(&fake, 32, ".gitea/policy.yml", &["--status-context", "review / policy"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(rule_outcome(&r.stdout, "qa"), "pass");
+    assert_eq!(rule_outcome(&r.stdout, "security"), "fail");
+    assert_eq!(rule_outcome(&r.stdout, "owners"), "pass", "one security approval satisfies the auth/ owners");
+    let last = fake.statuses().pop().unwrap();
+    assert_eq!(last.state, "failure");
+    assert!(last.description.contains("security"), "{}", last.description);
+
+    let r = on_pull_request(&fake, 33, ".gitea/policy.yml", &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(rule_outcome(&r.stdout, "security"), "pass");
+}
+
+#[test]
+fn a_pull_request_that_weakens_the_policy_is_still_judged_by_the_base() {
+    let fake = world();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".gitea")).unwrap();
+    std::fs::write(dir.path().join(".gitea/policy.yml"), WEAKENED).unwrap();
+    std::fs::write(dir.path().join("CODEOWNERS"), "").unwrap();
+    let event_path = pull_request_event(dir.path(), 32);
+    let r = policy(&fake, dir.path(), Some(&event_path), &["--config", ".gitea/policy.yml"]);
+    assert_eq!(r.code, 1, "the weakened copy would pass:\n{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("policy-differs-from-base"), "{}", r.stdout);
+    // A policy only the pull request adds is not a policy yet: usage error, nothing passes.
+    std::fs::write(dir.path().join(".gitea/new.yml"), WEAKENED).unwrap();
+    let r = policy(&fake, dir.path(), Some(&event_path), &["--config", ".gitea/new.yml"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("base commit"), "{}", r.stdout);
+}
+
+#[test]
+fn codeowners_any_needs_every_line_and_each_file_needs_every_file() {
+    let fake = world();
+    let r = on_pull_request(&fake, 34, ".gitea/policy.yml", &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(rule_outcome(&r.stdout, "owners"), "fail");
+    assert!(r.stdout.contains("db/schema.sql"), "what is missing names the file:\n{}", r.stdout);
+    // dba-dan approved both files; the db/seed.sql line also names qa-dave.
+    let r = on_pull_request(&fake, 36, ".gitea/any.yml", &[]);
+    assert_eq!(r.code, 1, "any: the qa-dave line has no approval:\n{}", r.stdout);
+    let r = on_pull_request(&fake, 36, ".gitea/each-file.yml", &[]);
+    assert_eq!(r.code, 0, "each-file: every file has one owner's approval:\n{}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn changed_files_are_read_across_every_page_and_renames_count_both_names() {
+    let fake = world();
+    let r = on_pull_request(&fake, 37, ".gitea/policy.yml", &[]);
+    assert_eq!(r.code, 1, "migrations/ is on page 3:\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(rule_outcome(&r.stdout, "security"), "fail");
+    let pages: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.ends_with("/pulls/37/files"))
+        .filter_map(|q| q.query.get("page").cloned())
+        .collect();
+    for page in ["1", "2", "3"] {
+        assert!(pages.contains(&page.to_owned()), "page {page} not read: {pages:?}");
+    }
+    let r = on_pull_request(&fake, 38, ".gitea/policy.yml", &[]);
+    assert_eq!(r.code, 1, "the rename's old name is under auth/:\n{}", r.stdout);
+    assert_eq!(rule_outcome(&r.stdout, "security"), "fail");
+}
+
+#[test]
+fn a_changed_files_list_that_cannot_be_read_is_undecided_with_an_error_status() {
+    let fake = world();
+    fake.fault("/api/v1/repos/*/*/pulls/*/files", None, FaultKind::Status { status: 500, body: None });
+    let r = on_pull_request(&fake, 31, ".gitea/policy.yml", &["--status-context", "review / policy"]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("changed files"), "{}", r.stdout);
+    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("error"));
+
+    // A lying X-Total-Count (more files than the pages hold) is no partial pass either.
+    let fake = world();
+    fake.fault("/api/v1/repos/*/*/pulls/*/files", None, FaultKind::TotalCount { value: 500 });
+    let r = on_pull_request(&fake, 31, ".gitea/policy.yml", &[]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_broken_policy_file_is_a_usage_error_with_its_line() {
+    let fake = world();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.yml"), "rules:\n  - name: qa\n    requirez: { teams: [acme/qa] }\n")
+        .unwrap();
+    let r = policy(&fake, dir.path(), None, &["--config", "policy.yml", "--pr", "31"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("line 3"), "{}", r.stdout);
+    assert!(r.stdout.contains("policy-invalid"), "{}", r.stdout);
+    // On a push run the workspace policy is used; it is checked before anything is fetched.
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+
+    // A valid workspace policy on a push run decides like the base's would.
+    std::fs::write(dir.path().join("policy.yml"), POLICY).unwrap();
+    let r = policy(&fake, dir.path(), None, &["--config", "policy.yml", "--pr", "31"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn policy_test_runs_the_recorded_cases_offline() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut command = gitea_gate();
+    command.current_dir(&root).args(["policy", "test", "examples/policy"]);
+    let r = run(command);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("policy test cases decided as expected"), "{}", r.stdout);
+
+    // A case whose expectation the policy does not meet fails the run.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("cases/wrong")).unwrap();
+    std::fs::write(dir.path().join("cases/policy.yml"), POLICY).unwrap();
+    std::fs::write(
+        dir.path().join("cases/wrong/case.json"),
+        r#"{"author": "alice", "changed_files": ["auth/x.rs"], "memberships": {"acme/qa": ["carol"]},
+            "reviews": [{"login": "carol", "state": "APPROVED"}], "expect": {"verdict": "pass"}}"#,
+    )
+    .unwrap();
+    let mut command = gitea_gate();
+    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
+    let r = run(command);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("wrong/case.json"), "{}", r.stdout);
+
+    // A broken policy is exit 2.
+    std::fs::write(dir.path().join("cases/policy.yml"), "rules: [{name: Bad Name}]\n").unwrap();
+    let mut command = gitea_gate();
+    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
+    let r = run(command);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+}
