@@ -23,12 +23,8 @@ use super::{ApiError, Client, Failure, RepoName};
 #[derive(Debug, Clone)]
 pub struct FetchedFile {
     pub bytes: Bytes,
-    /// The git blob id (`sha` in the contents API).
-    pub blob_id: String,
     /// The last commit that touched the file at the requested ref.
     pub commit: Option<String>,
-    /// Whether the bytes came from `/raw` (file above the inline limit).
-    pub via_raw: bool,
 }
 
 /// The git object id of a blob: SHA-1 (or SHA-256 in sha256 repositories) of `blob <len>\0<bytes>`.
@@ -85,20 +81,18 @@ pub fn fetch(
     }
     let commit = field("last_commit_sha").map(str::to_owned);
 
-    let (bytes, via_raw) = match (field("encoding"), field("content")) {
+    let bytes = match (field("encoding"), field("content")) {
         // Gitea 1.22 sends a file above the inline limit as `content: ""` with `encoding: "base64"`
         // (docs/gitea.md §14): it looks like an empty file, and only `size` says it is not one.
-        (Some("base64"), Some("")) if size > 0 => {
-            (fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?, true)
-        }
+        (Some("base64"), Some("")) if size > 0 => fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?,
         (Some("base64"), Some(content)) => {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(content)
                 .map_err(|e| ApiError::shape(url(), format!("`content` is not valid base64: {e}")))?;
-            (Bytes::from(decoded), false)
+            Bytes::from(decoded)
         }
         // Above the inline limit Gitea 1.23+ sends `content: null` with status 200 (§4.4).
-        (None, None) => (fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?, true),
+        (None, None) => fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?,
         (encoding, _) => {
             return Err(ApiError::shape(url(), format!("unexpected content encoding {encoding:?}")));
         }
@@ -115,7 +109,7 @@ pub fn fetch(
             ),
         ));
     }
-    Ok(FetchedFile { bytes, blob_id, commit, via_raw })
+    Ok(FetchedFile { bytes, commit })
 }
 
 /// A file too large to come inline, read from `/raw` by the full commit sha `/contents` reported:

@@ -14,7 +14,7 @@ pub mod teams;
 pub mod timeline;
 pub mod transport;
 
-pub use client::{ApiResponse, Client, ClientConfig, Token};
+pub use client::{Client, ClientConfig, Token};
 pub use error::{ApiError, Failure};
 
 /// `owner/name`, split and checked.
