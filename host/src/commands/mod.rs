@@ -8,6 +8,7 @@ pub mod deferral;
 pub mod drift;
 pub mod pin;
 pub mod policy;
+pub mod policy_files;
 pub mod pull_gate;
 pub mod selftest;
 pub mod session;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
-use crate::commands::policy::{PolicyGathered, PolicySource};
+use crate::commands::policy_files::{PolicyGathered, PolicySource};
 use crate::commands::session::{GateToken, api_client};
 use crate::commands::{Problem, check_token_env, deferral, report, run_repository};
 use crate::env;

@@ -1,0 +1,182 @@
+//! Where the policy gate's files come from (docs/policy.md). In a pull-request run the policy
+//! file and CODEOWNERS are read through the API at the pull request's **base** commit, never from
+//! the workspace (which holds the pull request's files): a pull request that edits the policy
+//! cannot weaken its own check. A workspace policy that differs is reported. Any other run (push,
+//! dispatch, schedule) reads the workspace files. The pull-request loop (pull_gate.rs) asks this
+//! module for them; the `policy` command (policy.rs) sits above both.
+
+use std::path::{Path, PathBuf};
+
+use crate::codes;
+use crate::commands::Problem;
+use crate::facts::RunFacts;
+use crate::files::{beneath, read_bounded, read_bounded_if_exists};
+use crate::gitea::{Client, RepoName, contents};
+use crate::parallel;
+use crate::protocol::{ChangedFile, Finding, Level, SourceFile};
+
+/// The largest policy or CODEOWNERS file read.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+/// Where Gitea looks for CODEOWNERS, in order; the first that exists wins (docs/gitea.md §11).
+pub const CODEOWNERS_PATHS: [&str; 3] = ["CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"];
+/// Recorded cases one `policy test` run reads at most.
+pub const MAX_CASES: usize = 1000;
+
+/// Where the policy file and CODEOWNERS come from.
+#[derive(Clone, Debug)]
+pub enum PolicySource {
+    /// A pull-request run: through the API at the base commit. `repo_path` is the file's path in
+    /// the repository; `local` the workspace copy, only compared.
+    Base { repo_path: String, local: PathBuf },
+    /// Any other run: the workspace files, read before anything is fetched.
+    Local { policy: SourceFile, codeowners: Option<SourceFile> },
+}
+
+/// The policy file and CODEOWNERS as read for one pull request.
+pub struct PolicyRead {
+    pub policy: SourceFile,
+    pub codeowners: Option<SourceFile>,
+    pub findings: Vec<Finding>,
+}
+
+/// What the policy gate gathered for one pull request, beyond what every pull-request gate reads.
+pub struct PolicyGathered {
+    pub policy: SourceFile,
+    pub codeowners: Option<SourceFile>,
+    pub changed_files: Vec<ChangedFile>,
+    /// Host findings added to the verdict (`policy-differs-from-base`).
+    pub findings: Vec<Finding>,
+}
+
+impl PolicyGathered {
+    pub fn new(read: PolicyRead, changed_files: Vec<ChangedFile>) -> PolicyGathered {
+        PolicyGathered { policy: read.policy, codeowners: read.codeowners, changed_files, findings: read.findings }
+    }
+}
+
+impl PolicySource {
+    /// The workspace policy, for a run that reads it (checked before anything is fetched).
+    pub fn local_policy(&self) -> Option<SourceFile> {
+        match self {
+            PolicySource::Local { policy, .. } => Some(policy.clone()),
+            PolicySource::Base { .. } => None,
+        }
+    }
+
+    /// The policy file and CODEOWNERS for a pull request whose base commit is `base`.
+    pub fn read(&self, client: &Client, repo: &RepoName, base: Option<&str>) -> Result<PolicyRead, Problem> {
+        match self {
+            PolicySource::Local { policy, codeowners } => {
+                Ok(PolicyRead { policy: policy.clone(), codeowners: codeowners.clone(), findings: Vec::new() })
+            }
+            PolicySource::Base { repo_path, local } => {
+                let base = base.ok_or_else(|| Problem::Undecided {
+                    code: codes::API_ERROR,
+                    message: "the pull request's base commit is unknown".to_owned(),
+                    help: Some(
+                        "in a pull-request run the policy is read from the base commit, never from the pull request"
+                            .to_owned(),
+                    ),
+                })?;
+                read_at_base(client, repo, base, repo_path, local)
+            }
+        }
+    }
+}
+
+/// The policy file and the CODEOWNERS Gitea would use, all read at `base` at once.
+fn read_at_base(
+    client: &Client,
+    repo: &RepoName,
+    base: &str,
+    repo_path: &str,
+    local: &Path,
+) -> Result<PolicyRead, Problem> {
+    let paths: Vec<&str> = std::iter::once(repo_path).chain(CODEOWNERS_PATHS).collect();
+    let mut fetched =
+        parallel::map(&paths, paths.len(), |path| contents::fetch(client, repo, base, path, MAX_POLICY_BYTES))
+            .into_iter();
+    let policy = match fetched.next() {
+        Some(Ok(file)) => file,
+        Some(Err(e)) if e.status() == Some(404) => {
+            return Err(Problem::usage_with_help(
+                format!("the policy file {repo_path} does not exist at the pull request's base commit {base}"),
+                "the policy is read from the base commit, never from the pull request: a policy the pull request \
+                 adds takes effect once it is merged (check --config against the repository's files)",
+            ));
+        }
+        Some(Err(e)) => {
+            return Err(Problem::api(
+                &e,
+                &format!("cannot read the policy file {repo_path} at the base commit {base}"),
+            ));
+        }
+        None => return Err(Problem::usage("internal: no policy fetch")),
+    };
+    let mut codeowners = None;
+    for (path, result) in CODEOWNERS_PATHS.iter().zip(fetched) {
+        match result {
+            Ok(file) => {
+                codeowners = Some(SourceFile { path: (*path).to_owned(), text: utf8(path, &file.bytes)? });
+                break;
+            }
+            Err(e) if e.status() == Some(404) => {}
+            Err(e) => return Err(Problem::api(&e, &format!("cannot read {path} at the base commit {base}"))),
+        }
+    }
+    let text = utf8(repo_path, &policy.bytes)?;
+    let differs = match read_bounded_if_exists(local, MAX_POLICY_BYTES, "the policy file") {
+        Ok(Some(bytes)) => (bytes != policy.bytes.as_ref()).then(|| "differs from".to_owned()),
+        Ok(None) => None,
+        Err(e) => Some(format!("cannot be compared with ({})", e.message())),
+    };
+    let findings = differs
+        .map(|how| {
+            Finding::new(
+                codes::POLICY_DIFFERS_FROM_BASE.to_owned(),
+                Level::Warning,
+                format!(
+                    "the workspace copy of the policy {repo_path} {how} the base commit's {base}; this pull-request run uses the base commit's policy"
+                ),
+            )
+            .help("a change to the policy takes effect once the pull request is merged")
+        })
+        .into_iter()
+        .collect();
+    Ok(PolicyRead { policy: SourceFile { path: repo_path.to_owned(), text }, codeowners, findings })
+}
+
+fn utf8(path: &str, bytes: &[u8]) -> Result<String, Problem> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| Problem::usage_with_help(format!("{path} is not UTF-8 text"), "save the file as UTF-8"))
+}
+
+/// Is this a pull-request run (whose workspace holds the pull request's files)?
+pub fn pull_request_run(run: &RunFacts) -> bool {
+    let name = run.event_name.as_deref().unwrap_or("");
+    let on_comment = name == "issue_comment"
+        && run.payload().and_then(|p| p.get("issue")?.get("pull_request")).is_some_and(|pr| !pr.is_null());
+    name.starts_with("pull_request") || on_comment
+}
+
+/// The path as the repository names it (relative, `/`-separated, beneath the workspace).
+pub fn repo_path(path: &Path) -> Result<String, Problem> {
+    let parts = beneath(path, "the policy file")?;
+    Ok(parts.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/"))
+}
+
+pub fn read_local(path: &Path, what: &str) -> Result<SourceFile, Problem> {
+    let shown = repo_path(path)?;
+    let bytes = read_bounded(path, MAX_POLICY_BYTES, what)?;
+    Ok(SourceFile { text: utf8(&shown, &bytes)?, path: shown })
+}
+
+/// The workspace CODEOWNERS Gitea would use: the first of its three locations that exists.
+pub fn local_codeowners() -> Result<Option<SourceFile>, Problem> {
+    for path in CODEOWNERS_PATHS {
+        if let Some(bytes) = read_bounded_if_exists(Path::new(path), MAX_POLICY_BYTES, "CODEOWNERS")? {
+            return Ok(Some(SourceFile { path: path.to_owned(), text: utf8(path, &bytes)? }));
+        }
+    }
+    Ok(None)
+}
