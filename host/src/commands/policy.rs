@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, PolicyArgs, PolicyTestArgs};
 use crate::commands::policy_files::{
-    MAX_CASES, MAX_POLICY_BYTES, PolicySource, local_codeowners, pull_request_run, read_local, repo_path,
+    MAX_POLICY_BYTES, PolicySource, local_codeowners, pull_request_run, read_local, repo_path,
 };
 use crate::commands::pull_gate::{GateFacts, PullGate};
 use crate::commands::{Problem, report, run_repository, sweep};
@@ -21,6 +21,9 @@ use crate::files::{FileError, beneath, read_bounded_if_exists};
 use crate::output::Report;
 use crate::protocol::{Facts, NamedCase, PolicyTestFacts, Request, decide};
 use crate::sandbox::Sandbox;
+
+/// Recorded cases one `policy test` run reads at most.
+const MAX_CASES: usize = 1000;
 
 pub fn run(cli: &Cli, args: &PolicyArgs, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
     if let Some(crate::cli::PolicyAction::Test(test)) = &args.action {

@@ -19,8 +19,6 @@ use crate::protocol::{ChangedFile, Finding, Level, SourceFile};
 pub const MAX_POLICY_BYTES: u64 = 1 << 20;
 /// Where Gitea looks for CODEOWNERS, in order; the first that exists wins (docs/gitea.md §11).
 pub const CODEOWNERS_PATHS: [&str; 3] = ["CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"];
-/// Recorded cases one `policy test` run reads at most.
-pub const MAX_CASES: usize = 1000;
 
 /// Where the policy file and CODEOWNERS come from.
 #[derive(Clone, Debug)]
