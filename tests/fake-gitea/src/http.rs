@@ -148,7 +148,9 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>
     Ok(Some(Request { method, path: percent_decode(raw_path, false), query, headers, body }))
 }
 
-fn write_response(stream: &mut TcpStream, response: &Response, stopping: &AtomicBool) -> io::Result<bool> {
+/// `close`: the server ends the connection after this answer, and says so (RFC 9112 §9.6), so a
+/// client never pools a connection that is about to be closed under it.
+fn write_response(stream: &mut TcpStream, response: &Response, close: bool, stopping: &AtomicBool) -> io::Result<bool> {
     if let Delivery::Hang(duration) = response.delivery {
         let mut waited = Duration::ZERO;
         while waited < duration && !stopping.load(Ordering::SeqCst) {
@@ -160,6 +162,9 @@ fn write_response(stream: &mut TcpStream, response: &Response, stopping: &Atomic
     let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if close {
+        head.push_str("Connection: close\r\n");
     }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", response.body.len()));
     stream.write_all(head.as_bytes())?;
@@ -241,7 +246,7 @@ fn serve(stream: TcpStream, handler: &Arc<dyn Fn(Request) -> Response + Send + S
         };
         let close = request.headers.get("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
         let response = handler(request);
-        match write_response(&mut writer, &response, stopping) {
+        match write_response(&mut writer, &response, close, stopping) {
             Ok(true) if !close => continue,
             _ => return,
         }
