@@ -12,7 +12,8 @@ Starts the fake Gitea (tests/fake-gitea) on loopback with a generated fixture, i
   sweep       --open-prs over 200 open pull requests (5 reviews, 20 comments each), 20 ms
               target: the whole sweep < 10 s
   policy      (--only policy) a 5-rule policy with a 50-line CODEOWNERS, 300 changed files, 50
-              approving reviewers; and approvals --min 50: sequential round trips counted as the
+              approving reviewers (on push: the workspace policy; on pull_request_target: read at
+              the base); and approvals --min 50: sequential round trips counted as the
               slope of wall time between 20 ms and 50 ms per request    target: <= 4 and <= 3
   baselines   baseline/review-check.sh, baseline/sync-check.sh, baseline/sweep.sh (1 run: ~minute)
 
@@ -290,10 +291,19 @@ def policy_rows(fake, work, env, runs, row, gate):
     host's CPU time cancel out)."""
     with open(os.path.join(work, "policy.yml"), "w") as f:
         f.write(POLICY)
+    with open(os.path.join(work, "event.json"), "w") as f:
+        repo = {"id": 10, "full_name": "acme/core"}
+        json.dump({"pull_request": {"number": 5, "base": {"sha": SHA, "ref": "main", "repo": repo},
+                                    "head": {"sha": SHA, "ref": "p", "repo": repo}}}, f)
     cases = [
         ("policy 5 rules/50-line CODEOWNERS/300 files/50 approvals", 4,
          gate + ["--event-name", "push", "policy", "--config", "policy.yml", "--pr", "5",
                  "--token-env", "REVIEW_TOKEN"]),
+        # The path real pull requests take: the policy and CODEOWNERS read through the API at the
+        # base commit the event names, in the same round as the pull request.
+        ("policy on pull_request_target (files read at the base)", 4,
+         gate + ["--event-name", "pull_request_target", "--event-path", "event.json", "policy",
+                 "--config", "policy.yml", "--token-env", "REVIEW_TOKEN"]),
         ("approvals --min 50", 3,
          gate + ["--event-name", "push", "approvals", "--team", "acme/qa", "--min", "50", "--pr", "1",
                  "--token-env", "REVIEW_TOKEN"]),

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
-use crate::commands::policy_files::{PolicyGathered, PolicySource};
+use crate::commands::policy_files::{PolicyGathered, PolicyRead, PolicySource};
 use crate::commands::session::{GateToken, api_client};
 use crate::commands::{Problem, check_token_env, deferral, report, run_repository};
 use crate::env;
@@ -23,14 +23,18 @@ use crate::gitea::{self, ApiError, Client};
 use crate::output::Report;
 use crate::parallel;
 use crate::protocol::{
-    ApprovalFacts, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs, PolicyFacts, Request,
-    SecretFact, TeamFact, Trust, decide,
+    ApprovalFacts, ChangedFile, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs,
+    PolicyFacts, Request, SecretFact, TeamFact, Trust, decide,
 };
 use crate::sandbox::Sandbox;
 
-/// Membership probes in flight at once (each is one small GET over the shared connection pool,
-/// which keeps up to 32 connections): 50 approvers cost two round trips, not fifty.
-const CONCURRENT_PROBES: usize = 32;
+/// Membership probes in flight at once for one pull request: every probe the guest asks for goes
+/// out in one wave (a policy with three teams and fifty approvers is 150 small GETs, one round
+/// trip), up to this bound.
+const CONCURRENT_PROBES: usize = 256;
+/// …and per pull request in a sweep, which evaluates several pull requests at once
+/// (sweep.rs: the whole sweep keeps to a few hundred requests in flight).
+const SWEEP_PROBES: usize = 32;
 
 /// One pull-request gate run.
 #[derive(Clone)]
@@ -213,6 +217,11 @@ pub fn resolve_teams(gate: &PullGate<'_>, client: Option<&Client>) -> Result<Vec
 }
 
 /// Everything between knowing the client and having a verdict.
+///
+/// Round trips are what a gate's run costs (docs/architecture.md §7): whatever can be read
+/// before the guest asks for it is read at once. The gate's own teams resolve while the pull
+/// request the guest is going to ask for is read; the policy's teams resolve while the pull
+/// request's pages are read; every membership probe goes out in one wave.
 fn decide_gate(
     gate: &PullGate<'_>,
     run: &RunFacts,
@@ -223,13 +232,15 @@ fn decide_gate(
     shared: Option<&Shared>,
 ) -> Result<Report, Problem> {
     let sandbox = sandbox?;
-    let teams = match shared {
-        Some(shared) => shared.teams.clone()?,
-        None => resolve_teams(gate, client)?,
+    let (teams, mut prefetched) = match shared {
+        Some(shared) => (shared.teams.clone()?, None),
+        None => resolve_teams_reading_ahead(gate, run, client)?,
     };
     crate::timings::mark("teams resolved");
 
     let cache = shared.map(|s| &s.memberships);
+    // A sweep evaluates several pull requests at once; one pull request may use a wider wave.
+    let wave = if shared.is_some() { SWEEP_PROBES } else { CONCURRENT_PROBES };
     let shared = RunShared { token: token_fact, teams: teams.iter().map(Team::fact).collect() };
     let mut gathered = Gathered {
         pull_request: None,
@@ -241,6 +252,7 @@ fn decide_gate(
         policy: None,
         named_teams: None,
     };
+    let mut named_early: Option<(Vec<Team>, Vec<String>)> = None;
 
     let decision = loop {
         let decision = decide(sandbox, &request(gate, run, &shared, &gathered))?;
@@ -251,7 +263,11 @@ fn decide_gate(
                     break decision;
                 }
                 let Some(client) = client else { break decision };
-                fetch_pull_request(client, run, gate, number, &mut gathered)?;
+                let ahead = prefetched.take().filter(|f| f.as_ref().map_or(true, |f| f.number == number));
+                let reading = PullReading { client, run, gate, sandbox, token: shared.token.as_ref() };
+                let (fetched, early, named) = reading.read(number, ahead, teams_named(&decision.verdict));
+                take_pull_request(client, run, gate, fetched?, early, &mut gathered)?;
+                named_early = named;
                 crate::timings::mark("pull request, reviews and comments fetched");
                 let head = gathered.pull_request.as_ref().and_then(|pr| pr.get("head")?.get("sha")?.as_str());
                 if let (Some(lifecycle), Some(sha)) = (lifecycle.as_deref_mut(), head) {
@@ -267,14 +283,14 @@ fn decide_gate(
                 if let Some((named, _)) = &gathered.named_teams {
                     all.extend(named.iter().cloned());
                 }
-                gathered.membership = Some(probe_all(client, &all, probes, cache));
+                gathered.membership = Some(probe_all(client, &all, probes, cache, wave));
                 crate::timings::mark("membership probed");
             }
             Some(Needs::PullRequest(_)) => break decision,
             None => match teams_needed(&decision.verdict) {
                 Some(needed) if gathered.named_teams.is_none() && gathered.pull_request.is_some() => {
                     let reading = TeamReading { token_env: gate.token_env, client };
-                    gathered.named_teams = Some(reading.resolve_named(&needed)?);
+                    gathered.named_teams = Some(reading.resolve_with(&needed, named_early.take())?);
                     crate::timings::mark("named teams resolved");
                 }
                 _ => break decision,
@@ -290,15 +306,119 @@ fn decide_gate(
     Ok(report)
 }
 
+/// The gate's teams, resolved; meanwhile the pull request the guest is going to ask for (the
+/// one `--pr` or the event names) is read, so the two cost one round of requests, not two.
+/// Only a gate that names teams reads ahead: the policy gate first lets the guest check its
+/// file (a broken policy is exit 2 before any request).
+fn resolve_teams_reading_ahead(
+    gate: &PullGate<'_>,
+    run: &RunFacts,
+    client: Option<&Client>,
+) -> Result<(Vec<Team>, Option<ReadAhead>), Problem> {
+    let number = gate.pr.or_else(|| payload_pull_number(run));
+    let (Some(client), Some(number), false) = (client, number, gate.teams.is_empty()) else {
+        return Ok((resolve_teams(gate, client)?, None));
+    };
+    let (teams, fetched) = std::thread::scope(|scope| {
+        let fetched = scope.spawn(|| fetch_pull_request(client, run, gate, number));
+        let teams = resolve_teams(gate, Some(client));
+        let fetched = fetched.join().unwrap_or_else(|_| Err(thread_panicked("cannot read the pull request")));
+        (teams, fetched)
+    });
+    Ok((teams?, Some(fetched)))
+}
+
+/// A pull request read before the guest asked for it (its errors count only if it does).
+type ReadAhead = Result<Fetched, Problem>;
+
+/// Reading one pull request once the guest asked for it.
+struct PullReading<'a> {
+    client: &'a Client,
+    run: &'a RunFacts,
+    gate: &'a PullGate<'a>,
+    sandbox: &'a Sandbox,
+    token: Option<&'a SecretFact>,
+}
+
+/// What one round of reading a pull request returns: the pull request, the policy files read at
+/// the payload's base (when it names it), and the teams the policy names, already resolved.
+type PullRound = (Result<Fetched, Problem>, Option<Result<PolicyRead, Problem>>, Option<(Vec<Team>, Vec<String>)>);
+
+impl PullReading<'_> {
+    /// Pull request `number` (unless `ahead` already holds it), and for the policy gate in the
+    /// same round: the policy and CODEOWNERS at the base the payload names, and the teams they
+    /// name (`named`: what the guest said of a workspace policy; otherwise the guest is asked once
+    /// the base's files are in), resolved while the pull request's pages are still coming.
+    fn read(&self, number: u64, ahead: Option<ReadAhead>, named: Option<Vec<String>>) -> PullRound {
+        let GateFacts::Policy { source } = &self.gate.facts else {
+            let fetched = ahead.unwrap_or_else(|| fetch_pull_request(self.client, self.run, self.gate, number));
+            return (fetched, None, None);
+        };
+        std::thread::scope(|scope| {
+            let fetched =
+                scope.spawn(|| ahead.unwrap_or_else(|| fetch_pull_request(self.client, self.run, self.gate, number)));
+            let early_base = payload_base_sha(self.run, number);
+            let repo = run_repository(self.run, "the pull request and its statuses live there").ok();
+            let early = match (&repo, early_base.as_deref()) {
+                (Some(repo), Some(base)) => Some(source.read(self.client, repo, Some(base))),
+                _ => None,
+            };
+            let named = named.or_else(|| match &early {
+                Some(Ok(read)) => self.teams_named_by(read),
+                _ => None,
+            });
+            let reading = TeamReading { token_env: self.gate.token_env, client: Some(self.client) };
+            let resolved = named.and_then(|names| reading.resolve_named(&names).ok());
+            let fetched = fetched.join().unwrap_or_else(|_| Err(thread_panicked("cannot read the pull request")));
+            (fetched, early, resolved)
+        })
+    }
+
+    /// The teams the base's policy and CODEOWNERS name, as the guest reads them (it is the one
+    /// that parses the policy): asked before the pull request is in.
+    fn teams_named_by(&self, read: &PolicyRead) -> Option<Vec<String>> {
+        let facts = Facts::Policy(PolicyFacts {
+            context: self.run.context(None),
+            token: self.token.cloned(),
+            pr_number: self.gate.pr,
+            policy: Some(read.policy.clone()),
+            pull_request: None,
+            reviews: Vec::new(),
+            comments: Vec::new(),
+            changed_files: None,
+            codeowners: read.codeowners.clone(),
+            teams: Vec::new(),
+            missing_teams: Vec::new(),
+            membership: None,
+        });
+        let decision = decide(self.sandbox, &Request::new(facts)).ok()?;
+        teams_named(&decision.verdict)
+    }
+}
+
+fn thread_panicked(what: &str) -> Problem {
+    Problem::api(&ApiError::shape("(internal)".to_owned(), "a request thread panicked"), what)
+}
+
 /// The teams a guest verdict says it needs resolved before it can go on (`facts-needed` with
 /// `details.teams_needed`, the policy gate: docs/policy.md).
 fn teams_needed(verdict: &crate::protocol::Verdict) -> Option<Vec<String>> {
+    string_list(verdict, "teams_needed")
+}
+
+/// Every team the policy and CODEOWNERS name (`details.teams_named` of the policy gate's request
+/// for the pull request): the host may resolve them while it reads the pull request.
+fn teams_named(verdict: &crate::protocol::Verdict) -> Option<Vec<String>> {
+    string_list(verdict, "teams_named")
+}
+
+fn string_list(verdict: &crate::protocol::Verdict, key: &str) -> Option<Vec<String>> {
     if verdict.code != "facts-needed" {
         return None;
     }
-    let needed: Vec<String> =
-        verdict.details.get("teams_needed")?.as_array()?.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect();
-    (!needed.is_empty()).then_some(needed)
+    let list: Vec<String> =
+        verdict.details.get(key)?.as_array()?.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect();
+    (!list.is_empty()).then_some(list)
 }
 
 /// Resolving the teams a policy or its CODEOWNERS name.
@@ -308,6 +428,34 @@ struct TeamReading<'a> {
 }
 
 impl TeamReading<'_> {
+    /// `needed`, answered from `early` (teams resolved in an earlier round) where it can; the
+    /// rest resolved now.
+    fn resolve_with(
+        &self,
+        needed: &[String],
+        early: Option<(Vec<Team>, Vec<String>)>,
+    ) -> Result<(Vec<Team>, Vec<String>), Problem> {
+        let (early_found, early_missing) = early.unwrap_or_default();
+        let mut found: Vec<Team> = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        let mut rest: Vec<String> = Vec::new();
+        for raw in needed {
+            if let Some(team) = early_found.iter().find(|t| t.reference == *raw) {
+                found.push(team.clone());
+            } else if early_missing.contains(raw) {
+                missing.push(raw.clone());
+            } else {
+                rest.push(raw.clone());
+            }
+        }
+        if !rest.is_empty() {
+            let (more_found, more_missing) = self.resolve_named(&rest)?;
+            found.extend(more_found);
+            missing.extend(more_missing);
+        }
+        Ok((found, missing))
+    }
+
     /// Every reference resolved at once: the teams that exist, and those that do not (an
     /// unknown organisation or team name). A failed request is an error, never a missing team.
     fn resolve_named(&self, needed: &[String]) -> Result<(Vec<Team>, Vec<String>), Problem> {
@@ -411,32 +559,25 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
     Request::new(facts)
 }
 
-/// The pull request, all its reviews and (for the checklist) its comments, fetched at once.
-fn fetch_pull_request(
-    client: &Client,
-    run: &RunFacts,
-    gate: &PullGate<'_>,
+/// One pull request as read before the guest looks at it: the object, every review, (for the
+/// checklist and the policy) every comment, the label timeline, (for the policy) every changed file.
+struct Fetched {
     number: u64,
-    gathered: &mut Gathered,
-) -> Result<(), Problem> {
+    pr: Value,
+    reviews: Vec<Value>,
+    comments: Vec<Value>,
+    timeline: Option<Vec<Value>>,
+    files: Option<Vec<ChangedFile>>,
+}
+
+/// The pull request, all its reviews, comments, timeline and changed files, fetched at once.
+fn fetch_pull_request(client: &Client, run: &RunFacts, gate: &PullGate<'_>, number: u64) -> Result<Fetched, Problem> {
     let repo = run_repository(run, "the pull request and its statuses live there")?;
     crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
-    let policy_source = match &gate.facts {
-        GateFacts::Policy { source } => Some(source),
-        _ => None,
-    };
-    // The base commit, when the event payload already names it for this pull request: then the
-    // policy file and CODEOWNERS are read in the same round trip as the pull request.
-    let early_base = policy_source.and_then(|_| payload_base_sha(run, number));
-    let (pr, reviews, comments, timeline, files, early) = std::thread::scope(|scope| {
-        let files = scope.spawn(|| match policy_source {
-            Some(_) => gitea::pulls::files(client, &repo, number).map(Some),
-            None => Ok(None),
-        });
-        let early = scope.spawn(|| match (policy_source, early_base.as_deref()) {
-            (Some(source), Some(base)) => Some(source.read(client, &repo, Some(base))),
-            _ => None,
-        });
+    let with_files = matches!(gate.facts, GateFacts::Policy { .. });
+    let (pr, reviews, comments, timeline, files) = std::thread::scope(|scope| {
+        let files =
+            scope.spawn(|| if with_files { gitea::pulls::files(client, &repo, number).map(Some) } else { Ok(None) });
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
         let comments = scope
             .spawn(|| if gate.with_comments { gitea::comments::list(client, &repo, number) } else { Ok(Vec::new()) });
@@ -444,23 +585,34 @@ fn fetch_pull_request(
             if gate.with_timeline { gitea::timeline::label_events(client, &repo, number).map(Some) } else { Ok(None) }
         });
         let pr = gitea::pulls::get(client, &repo, number);
-        let early = early.join().unwrap_or_else(|_| {
-            Some(Err(Problem::api(
-                &ApiError::shape("(internal)".to_owned(), "a request thread panicked"),
-                "cannot read the policy",
-            )))
-        });
-        (pr, join(reviews), join(comments), join(timeline), join(files), early)
+        (pr, join(reviews), join(comments), join(timeline), join(files))
     });
-    let pr = pr.map_err(|e| Problem::api(&e, &format!("cannot read pull request #{number}")))?;
-    let reviews = reviews.map_err(|e| Problem::api(&e, &format!("cannot read the reviews of #{number}")))?;
-    let comments = comments.map_err(|e| Problem::api(&e, &format!("cannot read the comments of #{number}")))?;
-    let timeline = timeline.map_err(|e| Problem::api(&e, &format!("cannot read the timeline of #{number}")))?;
-    let files = files.map_err(|e| Problem::api(&e, &format!("cannot read the changed files of #{number}")))?;
-    if let (Some(source), Some(changed_files)) = (policy_source, files) {
+    Ok(Fetched {
+        number,
+        pr: pr.map_err(|e| Problem::api(&e, &format!("cannot read pull request #{number}")))?,
+        reviews: reviews.map_err(|e| Problem::api(&e, &format!("cannot read the reviews of #{number}")))?,
+        comments: comments.map_err(|e| Problem::api(&e, &format!("cannot read the comments of #{number}")))?,
+        timeline: timeline.map_err(|e| Problem::api(&e, &format!("cannot read the timeline of #{number}")))?,
+        files: files.map_err(|e| Problem::api(&e, &format!("cannot read the changed files of #{number}")))?,
+    })
+}
+
+/// Hand a fetched pull request to the guest's facts; the policy gate's files come with it,
+/// read at the base commit (`early`: already read at the payload's base, in the same round trip).
+fn take_pull_request(
+    client: &Client,
+    run: &RunFacts,
+    gate: &PullGate<'_>,
+    fetched: Fetched,
+    early: Option<Result<PolicyRead, Problem>>,
+    gathered: &mut Gathered,
+) -> Result<(), Problem> {
+    let Fetched { pr, reviews, comments, timeline, files, .. } = fetched;
+    if let (GateFacts::Policy { source }, Some(changed_files)) = (&gate.facts, files) {
         let read = match early {
             Some(read) => read?,
             None => {
+                let repo = run_repository(run, "the pull request and its statuses live there")?;
                 let base = pr.get("base").and_then(|b| b.get("sha")).and_then(Value::as_str).filter(|s| !s.is_empty());
                 source.read(client, &repo, base)?
             }
@@ -500,6 +652,19 @@ fn payload_base_sha(run: &RunFacts, number: u64) -> Option<String> {
     pr.get("base")?.get("sha")?.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
+/// The pull request the event is about, as the guest reads it (`pull_request.number`, or the
+/// issue number of a comment on a pull request).
+fn payload_pull_number(run: &RunFacts) -> Option<u64> {
+    let payload = run.payload()?;
+    if let Some(number) = payload.get("pull_request").and_then(|pr| pr.get("number")).and_then(Value::as_u64) {
+        return Some(number);
+    }
+    let issue = payload.get("issue")?;
+    let is_pull = payload.get("is_pull").and_then(Value::as_bool) == Some(true)
+        || issue.get("pull_request").is_some_and(|p| !p.is_null());
+    if is_pull { issue.get("number").and_then(Value::as_u64) } else { None }
+}
+
 fn payload_issue_number(run: &RunFacts) -> Option<u64> {
     run.payload()?.get("issue")?.get("number")?.as_u64()
 }
@@ -514,6 +679,7 @@ fn probe_all(
     teams: &[Team],
     probes: &[MembershipProbe],
     cache: Option<&MembershipCache>,
+    wave: usize,
 ) -> Vec<MembershipFact> {
     let mut pairs: Vec<(String, &Team)> = Vec::new();
     for probe in probes {
@@ -524,7 +690,7 @@ fn probe_all(
         }
     }
     crate::log_line!("gitea-gate: checking {} team membership(s) …", pairs.len());
-    parallel::map(&pairs, CONCURRENT_PROBES, |(login, team)| match cache {
+    parallel::map(&pairs, wave, |(login, team)| match cache {
         Some(cache) => cache.get(team, login, || teams::probe(client, team, login)),
         None => teams::probe(client, team, login),
     })

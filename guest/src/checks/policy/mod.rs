@@ -67,7 +67,17 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         None => None,
     };
     let Some(pr) = facts.pull_request.as_ref() else {
-        return Ok(ask_for_pull_request(&c, CHECK, facts.pr_number, &facts.context));
+        let mut ask = ask_for_pull_request(&c, CHECK, facts.pr_number, &facts.context);
+        // Every team the policy and CODEOWNERS could need, so that the host resolves them while
+        // it reads the pull request (which CODEOWNERS lines apply is known only after).
+        if let (Some((_, policy)), true) = (&parsed, ask.needs.is_some()) {
+            let owners = codeowners_of(&facts, policy);
+            let named = named_teams(policy, owners.as_ref());
+            if !named.is_empty() {
+                ask.details = json!({ "teams_named": named });
+            }
+        }
+        return Ok(ask);
     };
     let Some((policy_path, policy)) = parsed else {
         return Err(InvalidInput("the pull request was sent without the policy file".to_owned()));
@@ -76,8 +86,7 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         return Err(InvalidInput("the pull request was sent without its changed files".to_owned()));
     };
     let pull = pull(pr, files);
-    let owners: Option<CodeOwners> =
-        if policy.uses_codeowners() { facts.codeowners.as_ref().map(|f| codeowners::parse(&f.text)) } else { None };
+    let owners = codeowners_of(&facts, &policy);
     let directory = Directory::new(&facts.teams, &facts.missing_teams, facts.membership.as_deref().unwrap_or(&[]));
     if let Some(verdict) = ask_for_teams(&c, &policy, owners.as_ref(), &pull.changed, &directory) {
         return Ok(verdict);
@@ -97,12 +106,25 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     Ok(render::verdict(&words, &reviews, &waivers, &decision))
 }
 
+/// CODEOWNERS as parsed, when the policy has a `codeowners` rule and the file exists.
+fn codeowners_of(facts: &PolicyFacts, policy: &Policy) -> Option<CodeOwners> {
+    if policy.uses_codeowners() { facts.codeowners.as_ref().map(|f| codeowners::parse(&f.text)) } else { None }
+}
+
 /// Every team the policy names, and the owner teams of every CODEOWNERS line that applies to a
 /// changed file, each once.
 fn referenced_teams(policy: &Policy, owners: Option<&CodeOwners>, changed: &[String]) -> Vec<String> {
-    let mut referenced = policy.teams();
     let applying = owners.into_iter().flat_map(|o| &o.lines).filter(|l| changed.iter().any(|p| l.applies_to(p)));
-    for owner in applying.flat_map(|l| &l.owners) {
+    with_owner_teams(policy.teams(), applying)
+}
+
+/// Every team the policy names and the owner teams of every CODEOWNERS line, whatever changed.
+fn named_teams(policy: &Policy, owners: Option<&CodeOwners>) -> Vec<String> {
+    with_owner_teams(policy.teams(), owners.into_iter().flat_map(|o| &o.lines))
+}
+
+fn with_owner_teams<'o>(mut referenced: Vec<String>, lines: impl Iterator<Item = &'o codeowners::Line>) -> Vec<String> {
+    for owner in lines.flat_map(|l| &l.owners) {
         if let Owner::Team { org, team } = owner {
             let r = format!("{org}/{team}");
             if !referenced.contains(&r) {
