@@ -12,6 +12,8 @@
 #                                             host name (hosts file, loopback DNS) without NSS
 #   scripts/release.sh reproducible           build x86_64 twice, from this checkout and from a
 #                                             clone at another path; fail unless byte-identical
+#   scripts/release.sh ci                     identity, then reproducible, timed (scripts/test.sh
+#                                             runs it beside the other steps)
 #   scripts/release.sh verify                 rebuild every asset release/SHA256SUMS names and
 #                                             compare: anyone can check a published binary
 #                                             against the source at its tag
@@ -153,6 +155,14 @@ case $which in
     [[ $a == "$b" ]] || { echo "error: the same source built at two paths differs" >&2; exit 1; }
     echo "ok: byte-identical from two checkout paths" >&2
     ;;
+  ci)
+    started=$(date +%s)
+    echo "== arm64 identity: static release binaries for x86_64 and aarch64 decide identically"
+    "$0" identity
+    echo "== reproducible: x86_64 built from two checkout paths ($(( $(date +%s) - started ))s into the lane)"
+    "$0" reproducible
+    echo "== release lane done in $(( $(date +%s) - started ))s"
+    ;;
   verify)
     [[ -s release/SHA256SUMS ]] || { echo "error: release/SHA256SUMS is missing or empty" >&2; exit 1; }
     scratch=$(mktemp -d "${TMPDIR:-/tmp}/gitea-gate-verify.XXXXXX")
@@ -171,5 +181,5 @@ case $which in
     done <release/SHA256SUMS
     exit $status
     ;;
-  *) echo "usage: $0 [all|x86_64|aarch64|identity|names|reproducible|verify]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|x86_64|aarch64|identity|names|reproducible|ci|verify]" >&2; exit 2 ;;
 esac
