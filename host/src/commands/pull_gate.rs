@@ -95,9 +95,8 @@ struct Gathered {
     lookup: Option<Lookup>,
     /// The policy gate's facts, once the pull request was read.
     policy: Option<PolicyGathered>,
-    /// Teams the guest named after reading the pull request (the policy's, CODEOWNERS'), once
-    /// resolved: those that exist, and the references that do not.
-    named_teams: Option<(Vec<Team>, Vec<String>)>,
+    /// Teams and CODEOWNERS users the guest named after reading the pull request, once resolved.
+    named_teams: Option<NamedOwners>,
 }
 
 pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
@@ -264,17 +263,17 @@ fn decide_gate(
                 }
                 let Some(client) = client else { break decision };
                 let mut all = teams.clone();
-                if let Some((named, _)) = &gathered.named_teams {
-                    all.extend(named.iter().cloned());
+                if let Some(named) = &gathered.named_teams {
+                    all.extend(named.teams.iter().cloned());
                 }
                 gathered.membership = Some(probe_all(client, &all, probes, cache));
                 crate::timings::mark("membership probed");
             }
             Some(Needs::PullRequest(_)) => break decision,
             None => match teams_needed(&decision.verdict) {
-                Some(needed) if gathered.named_teams.is_none() && gathered.pull_request.is_some() => {
+                Some((needed, users)) if gathered.named_teams.is_none() && gathered.pull_request.is_some() => {
                     let reading = TeamReading { token_env: gate.token_env, client };
-                    gathered.named_teams = Some(reading.resolve_named(&needed)?);
+                    gathered.named_teams = Some(reading.resolve_named(&needed, &users)?);
                     crate::timings::mark("named teams resolved");
                 }
                 _ => break decision,
@@ -290,15 +289,31 @@ fn decide_gate(
     Ok(report)
 }
 
-/// The teams a guest verdict says it needs resolved before it can go on (`facts-needed` with
-/// `details.teams_needed`, the policy gate: docs/policy.md).
-fn teams_needed(verdict: &crate::protocol::Verdict) -> Option<Vec<String>> {
+/// The teams and CODEOWNERS users a guest verdict says it needs resolved before it can go on
+/// (`facts-needed` with `details.teams_needed` and `details.users_needed`, the policy gate:
+/// docs/policy.md), answered together in one step.
+fn teams_needed(verdict: &crate::protocol::Verdict) -> Option<(Vec<String>, Vec<String>)> {
     if verdict.code != "facts-needed" {
         return None;
     }
-    let needed: Vec<String> =
-        verdict.details.get("teams_needed")?.as_array()?.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect();
-    (!needed.is_empty()).then_some(needed)
+    let list = |key: &str| -> Vec<String> {
+        let items = verdict.details.get(key).and_then(Value::as_array);
+        items.into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect()
+    };
+    let (teams, users) = (list("teams_needed"), list("users_needed"));
+    (!teams.is_empty() || !users.is_empty()).then_some((teams, users))
+}
+
+/// The teams and users the guest named, as the host found them.
+#[derive(Default)]
+struct NamedOwners {
+    /// Teams that exist (a CODEOWNERS `@org/team` only with the team name's exact case).
+    teams: Vec<Team>,
+    /// References that do not, as the guest wrote them.
+    missing: Vec<String>,
+    /// CODEOWNERS user owners that are Gitea users, and those that are not.
+    users: Vec<String>,
+    missing_users: Vec<String>,
 }
 
 /// Resolving the teams a policy or its CODEOWNERS name.
@@ -308,42 +323,62 @@ struct TeamReading<'a> {
 }
 
 impl TeamReading<'_> {
-    /// Every reference resolved at once: the teams that exist, and those that do not (an
-    /// unknown organisation or team name). A failed request is an error, never a missing team.
-    fn resolve_named(&self, needed: &[String]) -> Result<(Vec<Team>, Vec<String>), Problem> {
+    /// Every reference resolved at once, and every CODEOWNERS user looked up in the same step:
+    /// the teams that exist, and those that do not (an unknown organisation or team name; for a
+    /// CODEOWNERS `@org/team`, also a team whose name differs in case). A failed request is an
+    /// error, never a missing team or user.
+    fn resolve_named(&self, needed: &[String], users: &[String]) -> Result<NamedOwners, Problem> {
         let mut refs = Vec::new();
-        let mut missing = Vec::new();
+        let mut named = NamedOwners::default();
         for raw in needed {
-            match TeamRef::parse(raw) {
+            match TeamRef::parse(raw.strip_prefix('@').unwrap_or(raw)) {
                 Ok(team) => refs.push((raw.clone(), team)),
-                Err(_) => missing.push(raw.clone()),
+                Err(_) => named.missing.push(raw.clone()),
             }
         }
         let Some(client) = self.client else {
             let why = format!("{} is not set", self.token_env.unwrap_or("the token"));
-            let teams = refs
-                .iter()
-                .map(|(raw, t)| {
-                    let mut team = Team::unresolved(t, &why);
-                    team.reference.clone_from(raw);
-                    team
-                })
-                .collect();
-            return Ok((teams, missing));
+            for (raw, t) in &refs {
+                let mut team = Team::unresolved(t, &why);
+                team.reference.clone_from(raw);
+                named.teams.push(team);
+            }
+            return Ok(named);
         };
-        let resolved = parallel::map(&refs, refs.len().max(1), |(_, t)| teams::resolve(client, t));
-        let mut found = Vec::new();
-        for ((raw, _), result) in refs.iter().zip(resolved) {
+        let (resolved, looked_up) = std::thread::scope(|scope| {
+            let looked_up = scope.spawn(|| gitea::users::partition(client, users));
+            let resolved = parallel::map(&refs, refs.len().max(1), |(_, t)| teams::resolve(client, t));
+            let looked_up = looked_up
+                .join()
+                .unwrap_or_else(|_| Err(ApiError::shape("(internal)".to_owned(), "a request thread panicked")));
+            (resolved, looked_up)
+        });
+        for ((raw, asked), result) in refs.iter().zip(resolved) {
             match result {
+                Ok(team) if !teams::names_exactly(raw, asked, &team) => named.missing.push(raw.clone()),
                 Ok(mut team) => {
                     team.reference.clone_from(raw);
-                    found.push(team);
+                    named.teams.push(team);
                 }
-                Err(ResolveError::NoSuchTeam(_)) => missing.push(raw.clone()),
+                Err(ResolveError::NoSuchTeam(_)) => named.missing.push(raw.clone()),
                 Err(ResolveError::Api(e)) => return Err(Problem::api(&e, &format!("cannot resolve team {raw}"))),
             }
         }
-        Ok((found, missing))
+        // One fact per team: a CODEOWNERS `@org/team` that is also the policy's team is found by
+        // the guest through the policy's fact (so every membership is probed once).
+        named.teams.sort_by_key(|t| t.reference.starts_with('@'));
+        let mut ids = Vec::new();
+        named.teams.retain(|t| {
+            t.id.is_none_or(|id| {
+                !ids.contains(&id) && {
+                    ids.push(id);
+                    true
+                }
+            })
+        });
+        let (found, missing) = looked_up.map_err(|e| Problem::api(&e, "cannot look up the CODEOWNERS users"))?;
+        (named.users, named.missing_users) = (found, missing);
+        Ok(named)
     }
 }
 
@@ -386,9 +421,12 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
         GateFacts::Policy { source } => {
             let mut teams = shared.teams.clone();
             let mut missing_teams = Vec::new();
-            if let Some((named, missing)) = &gathered.named_teams {
-                teams.extend(named.iter().map(Team::fact));
-                missing_teams.clone_from(missing);
+            let (mut users, mut missing_users) = (Vec::new(), Vec::new());
+            if let Some(named) = &gathered.named_teams {
+                teams.extend(named.teams.iter().map(Team::fact));
+                missing_teams.clone_from(&named.missing);
+                users.clone_from(&named.users);
+                missing_users.clone_from(&named.missing_users);
             }
             let fetched = gathered.policy.as_ref().filter(|_| gathered.pull_request.is_some());
             Facts::Policy(PolicyFacts {
@@ -404,6 +442,8 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
                 codeowners: fetched.and_then(|p| p.codeowners.clone()),
                 teams,
                 missing_teams,
+                users,
+                missing_users,
                 membership: gathered.membership.clone(),
             })
         }
