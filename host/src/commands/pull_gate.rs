@@ -365,16 +365,17 @@ impl TeamReading<'_> {
             }
         }
         // One fact per team: a CODEOWNERS `@org/team` that is also the policy's team is found by
-        // the guest through the policy's fact (so every membership is probed once).
+        // the guest through the policy's fact, by name (so every membership is probed once). A
+        // policy's fact is never dropped: the guest finds it by its reference.
         named.teams.sort_by_key(|t| t.reference.starts_with('@'));
-        let mut ids = Vec::new();
-        named.teams.retain(|t| {
-            t.id.is_none_or(|id| {
-                !ids.contains(&id) && {
-                    ids.push(id);
-                    true
-                }
-            })
+        let mut seen = Vec::new();
+        named.teams.retain(|t| match t.id {
+            Some(id) if t.reference.starts_with('@') && seen.contains(&id) => false,
+            Some(id) => {
+                seen.push(id);
+                true
+            }
+            None => true,
         });
         let (found, missing) = looked_up.map_err(|e| Problem::api(&e, "cannot look up the CODEOWNERS users"))?;
         (named.users, named.missing_users) = (found, missing);

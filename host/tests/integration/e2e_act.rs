@@ -501,6 +501,12 @@ fn the_policy_gate_under_act() {
     assert!(log.contains("policy-differs-from-base"), "{log}");
     assert!(log.contains("rules-passed=qa,owners rules-failed=security"), "{log}");
     assert_eq!(status(53), ("failure".to_owned(), "needs: security (auth/**)".to_owned()));
+    // acme/security is the policy's team and a CODEOWNERS owner: one membership probe per run.
+    let probes = fake.requests().into_iter().filter(|q| q.path == "/api/v1/teams/21/members/sec-erin").count();
+    assert_eq!(probes, 3, "{:?}", fake.requests());
+    // db/'s owner was looked up as a user (in the runs where db/ changed).
+    let lookups = fake.requests().into_iter().filter(|q| q.path == "/api/v1/users/dba-dan").count();
+    assert_eq!(lookups, 2);
     // Every policy and CODEOWNERS read was at the base commit.
     let contents: Vec<_> = fake.requests().into_iter().filter(|q| q.path.contains("/contents/")).collect();
     assert!(!contents.is_empty());
