@@ -296,7 +296,9 @@ fn policy_test_runs_the_recorded_cases_offline() {
 /// in a warning and in the status. The users are looked up in the step that resolves the teams.
 #[test]
 fn codeowners_owners_that_do_not_resolve_are_skipped_and_reported() {
-    let policy = "rules:\n  - name: owners\n    requires: { codeowners: any }\n";
+    // The policy's own `acme/QA` names the team `qa` (policy teams compare without case).
+    let policy = "rules:\n  - name: qa\n    requires: { teams: [acme/QA] }\n  - name: owners\n    \
+                  requires: { codeowners: any }\n";
     let codeowners = "auth/.* @acme/QA @sec-erin\ndocs/.* @ghost\nsrc/.* @acme/qa\n";
     let files = vec![json!("auth/login.rs"), json!("docs/guide.md"), json!("src/lib.rs")];
     let approve = |id, user| review(id, user, "APPROVED");
@@ -324,13 +326,14 @@ fn codeowners_owners_that_do_not_resolve_are_skipped_and_reported() {
     assert!(has("codeowner-unresolved", &["line 2:", "@ghost", "not a Gitea user"]), "{messages:#?}");
     assert!(has("codeowners-line-dropped", &["line 2 (docs/.*)", "docs/guide.md", "@ghost"]), "{messages:#?}");
     assert!(!messages.iter().any(|(_, m)| m.contains("@sec-erin") && m.contains("not a Gitea user")), "{messages:#?}");
+    assert_eq!(rule_outcome(&r.stdout, "qa"), "pass", "the policy's acme/QA is the team qa");
     assert_eq!(fake.statuses().last().unwrap().description, "needs: code owners of auth/login.rs");
 
     let r = on_pull_request(&fake, 42, ".gitea/owners.yml", &["--status-context", "review / policy"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let last = fake.statuses().pop().unwrap();
     assert_eq!(last.state, "success");
-    assert_eq!(last.description, "policy met: owners (warning: CODEOWNERS line 2 dropped, no owner resolves)");
+    assert_eq!(last.description, "policy met: qa, owners (warning: CODEOWNERS line 2 dropped, no owner resolves)");
 
     // Each user owner of the lines that apply was looked up, once per run, not the teams' owners.
     let users: Vec<String> =
