@@ -125,7 +125,9 @@ codes! {
     CodeownersLineInvalid = "codeowners-line-invalid":
         "A CODEOWNERS line Gitea would skip (one token, a regexp that does not compile, a malformed owner); reported with its line number.",
     CodeownerUnresolved = "codeowner-unresolved":
-        "A CODEOWNERS owner team does not exist; like Gitea, the owner is skipped, and a line left without owners is dropped.",
+        "A CODEOWNERS owner does not resolve (a team that does not exist, with the team name's case, or a login that is no Gitea user); like Gitea, the owner is skipped. Reported with every line that names it.",
+    CodeownersLineDropped = "codeowners-line-dropped":
+        "A CODEOWNERS line that applies to a changed file has no owner left that resolves; like Gitea, the line is dropped and requires no approval. Reported as a warning naming the line, since a silently dropped rule guards nothing.",
     CodeownersAuthorOnly = "codeowners-author-only":
         "A CODEOWNERS line (or file) whose only owner is the pull request's author needs no approval; it is waived and reported.",
     PolicyTestPassed = "policy-test-passed":

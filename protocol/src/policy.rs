@@ -38,13 +38,23 @@ pub struct PolicyFacts {
     /// `docs/CODEOWNERS`, `.gitea/CODEOWNERS` that exists. `None`: none exists.
     #[serde(default)]
     pub codeowners: Option<SourceFile>,
-    /// Every team the policy and CODEOWNERS name that exists.
+    /// Every team the policy and CODEOWNERS name that exists. A policy reference (`org/team`)
+    /// names a team without case; a CODEOWNERS owner, which the guest asks for as `@org/team`,
+    /// names it with the team name's case (Gitea's rule), so the host resolves those exactly.
     #[serde(default)]
     pub teams: Vec<TeamFact>,
-    /// `org/team` references the host found do not exist (the organisation or the team is
-    /// unknown: 404 on a readable organisation).
+    /// References the host found do not exist (the organisation or the team is unknown: 404 on a
+    /// readable organisation), as the guest asked for them: `org/team` from the policy,
+    /// `@org/team` from CODEOWNERS (also when only the team name's case differs).
     #[serde(default)]
     pub missing_teams: Vec<String>,
+    /// CODEOWNERS user owners the host found exist (`GET /users/{login}`: 200 with that login).
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// CODEOWNERS user owners that are no Gitea user (404: no such login, an organisation; or a
+    /// renamed account's old name). Gitea skips them.
+    #[serde(default)]
+    pub missing_users: Vec<String>,
     #[serde(default)]
     pub membership: Option<Vec<MembershipFact>>,
 }

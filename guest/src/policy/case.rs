@@ -14,6 +14,7 @@ use crate::InvalidInput;
 use crate::checks::policy;
 use crate::membership::{MembershipFact, TeamFact};
 use crate::policy::codeowners::{self, Owner};
+use crate::policy::eval::owner_reference;
 use crate::policy::facts::{ChangedFile, PolicyFacts, SourceFile};
 use crate::policy::file;
 use crate::protocol::{EventFacts, RunContext, Verdict};
@@ -43,6 +44,10 @@ pub struct Case {
     pub memberships: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub codeowners: Option<String>,
+    /// CODEOWNERS owners that do not resolve in Gitea (`@ghost`, `@acme/QA`); every other owner
+    /// exists.
+    #[serde(default)]
+    pub missing_owners: Vec<String>,
     pub expect: Expect,
 }
 
@@ -96,11 +101,18 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
     if let Ok(p) = file::parse(policy_path, policy_text) {
         teams.extend(p.teams());
     }
+    let missing = |label: &str| case.missing_owners.iter().any(|m| m.strip_prefix('@').unwrap_or(m) == label);
+    let (mut users, mut missing_users, mut missing_teams) = (Vec::new(), Vec::new(), Vec::new());
     if let Some(text) = &case.codeowners {
         for line in codeowners::parse(text).lines {
             for o in line.owners {
-                if let Owner::Team { org, team } = o {
-                    teams.push(format!("{org}/{team}"));
+                match o {
+                    Owner::Team { org, team } if missing(&format!("{org}/{team}")) => {
+                        missing_teams.push(owner_reference(&org, &team));
+                    }
+                    Owner::Team { org, team } => teams.push(format!("{org}/{team}")),
+                    Owner::User(login) if missing(&login) => missing_users.push(login),
+                    Owner::User(login) => users.push(login),
                 }
             }
         }
@@ -189,7 +201,9 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
         changed_files: Some(changed_files),
         codeowners: case.codeowners.as_ref().map(|t| SourceFile { path: "CODEOWNERS".to_owned(), text: t.clone() }),
         teams: team_facts,
-        missing_teams: Vec::new(),
+        missing_teams,
+        users,
+        missing_users,
         membership: Some(membership),
     })
 }

@@ -44,10 +44,23 @@ impl Outcome {
     }
 }
 
-/// Who is in which team: one [`Memberships`] per known team, and the teams known not to exist.
+/// Who is in which team: one [`Memberships`] per known team, the teams known not to exist, and
+/// which CODEOWNERS user owners exist.
+///
+/// A team reference is either a policy's `org/team` (the host resolved it without case and sent
+/// it back under that exact reference) or a CODEOWNERS owner, written `@org/team`: that one is
+/// found by the organisation without case and the team name **with** case (docs/gitea.md §11),
+/// so `@acme/QA` never finds the team `qa` — the host reports it missing.
 pub struct Directory<'a> {
     teams: Vec<(&'a TeamFact, Memberships<'a>)>,
     missing: Vec<String>,
+    users: Vec<String>,
+    missing_users: Vec<String>,
+}
+
+/// A CODEOWNERS owner team as a reference: `@org/team`.
+pub fn owner_reference(org: &str, team: &str) -> String {
+    format!("@{org}/{team}")
 }
 
 impl<'a> Directory<'a> {
@@ -55,35 +68,54 @@ impl<'a> Directory<'a> {
         Directory {
             teams: teams.iter().enumerate().map(|(i, t)| (t, Memberships::new(&teams[i..=i], facts))).collect(),
             missing: missing.to_vec(),
+            users: Vec::new(),
+            missing_users: Vec::new(),
         }
     }
 
-    /// The team a reference names: its `reference` exactly, or the organisation without case
-    /// and the team name with case (CODEOWNERS, docs/gitea.md §11).
+    /// With what the host found about the CODEOWNERS user owners.
+    #[must_use]
+    pub fn with_users(mut self, users: &[String], missing: &[String]) -> Directory<'a> {
+        self.users = users.to_vec();
+        self.missing_users = missing.to_vec();
+        self
+    }
+
+    /// The team a reference names: a policy reference exactly as the host sent it back; a
+    /// CODEOWNERS `@org/team` by the organisation without case and the team name with case.
     pub fn find(&self, reference: &str) -> Option<&'a TeamFact> {
-        let reference = reference.strip_prefix('@').unwrap_or(reference);
-        if let Some((t, _)) = self.teams.iter().find(|(t, _)| t.reference == reference) {
-            return Some(t);
-        }
-        let (org, name) = reference.split_once('/')?;
+        let Some(owner) = reference.strip_prefix('@') else {
+            return self.teams.iter().find(|(t, _)| t.reference == reference).map(|(t, _)| *t);
+        };
+        let (org, name) = owner.split_once('/')?;
         self.teams
             .iter()
             .find(|(t, _)| {
                 let t_org = t.org.as_deref().or_else(|| t.reference.split_once('/').map(|(o, _)| o)).unwrap_or("");
+                let t_org = t_org.strip_prefix('@').unwrap_or(t_org);
                 t_org.eq_ignore_ascii_case(org) && t.name == name
             })
             .map(|(t, _)| *t)
     }
 
-    /// Whether the host found that this team does not exist.
+    /// Whether the host found that this team does not exist (a reference as the guest asked).
     pub fn is_missing(&self, reference: &str) -> bool {
-        let reference = reference.strip_prefix('@').unwrap_or(reference);
         self.missing.iter().any(|m| m == reference)
     }
 
     /// Whether the host told anything about this team (it exists, or it does not).
     pub fn knows(&self, reference: &str) -> bool {
         self.find(reference).is_some() || self.is_missing(reference)
+    }
+
+    /// Whether the host found that this CODEOWNERS user owner is no Gitea user.
+    pub fn user_missing(&self, login: &str) -> bool {
+        self.missing_users.iter().any(|u| u.eq_ignore_ascii_case(login))
+    }
+
+    /// Whether the host told whether this CODEOWNERS user owner exists.
+    pub fn knows_user(&self, login: &str) -> bool {
+        self.user_missing(login) || self.users.iter().any(|u| u.eq_ignore_ascii_case(login))
     }
 
     /// `login`'s standing in any of `teams`.
@@ -189,23 +221,26 @@ pub struct Subject<'a> {
     pub directory: &'a Directory<'a>,
 }
 
-/// The CODEOWNERS owners after dropping teams that do not exist (Gitea skips them).
-pub fn live_owners(owners: &[Owner], directory: &Directory<'_>) -> Vec<Owner> {
-    owners
-        .iter()
-        .filter(|o| match o {
-            Owner::Team { org, team } => !directory.is_missing(&format!("{org}/{team}")),
-            Owner::User(_) => true,
-        })
-        .cloned()
-        .collect()
+/// Whether Gitea would resolve this CODEOWNERS owner (as far as the host found out: an owner it
+/// was not asked about counts as live, and the guest asks before it decides).
+pub fn owner_resolves(owner: &Owner, directory: &Directory<'_>) -> bool {
+    match owner {
+        Owner::Team { org, team } => !directory.is_missing(&owner_reference(org, team)),
+        Owner::User(login) => !directory.user_missing(login),
+    }
 }
 
+/// The CODEOWNERS owners after dropping those that do not resolve (Gitea skips them).
+pub fn live_owners(owners: &[Owner], directory: &Directory<'_>) -> Vec<Owner> {
+    owners.iter().filter(|o| owner_resolves(o, directory)).cloned().collect()
+}
+
+/// The owner teams as CODEOWNERS references (`@org/team`: the team name with case).
 fn owner_teams(owners: &[Owner]) -> Vec<String> {
     owners
         .iter()
         .filter_map(|o| match o {
-            Owner::Team { org, team } => Some(format!("{org}/{team}")),
+            Owner::Team { org, team } => Some(owner_reference(org, team)),
             Owner::User(_) => None,
         })
         .collect()
@@ -413,7 +448,7 @@ fn eligible_people(rule: &Rule, s: &Subject<'_>) -> (Vec<String>, Vec<String>) {
                                 users.insert(u);
                             }
                             Owner::Team { org, team } => {
-                                teams.insert(format!("{org}/{team}"));
+                                teams.insert(owner_reference(&org, &team));
                             }
                         }
                     }
@@ -500,7 +535,7 @@ fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) ->
         let (ok, unknown) = tally(s, &users, &teams);
         let labels = owners.iter().map(Owner::label).collect::<Vec<_>>();
         if let Some(first) = ok.into_iter().next() {
-            let via = if first.via == "user" { format!("@{}", first.login) } else { format!("@{}", first.via) };
+            let via = if first.via == "user" { format!("@{}", first.login) } else { first.via.clone() };
             let c = Counted { login: first.login, via: format!("{via} for {what}") };
             counted.push(c);
             continue;
@@ -707,6 +742,37 @@ mod tests {
             author_only: Vec::new(),
             needs: Vec::new(),
         }
+    }
+
+    #[test]
+    fn codeowners_team_names_keep_their_case_policy_references_do_not() {
+        let qa = TeamFact {
+            reference: "acme/QA".into(),
+            name: "qa".into(),
+            org: Some("ACME".into()),
+            id: Some(20),
+            readable: true,
+            unreadable_reason: None,
+        };
+        let teams = [qa];
+        let d = Directory::new(&teams, &["@acme/QA".to_owned()], &[]);
+        // The policy's `acme/QA`: the host resolved it without case and sent it back as written.
+        assert!(d.find("acme/QA").is_some() && !d.is_missing("acme/QA"));
+        // CODEOWNERS' `@acme/QA` is not the team `qa` (Gitea compares the team name with case)…
+        assert!(d.find("@acme/QA").is_none() && d.is_missing("@acme/QA") && d.knows("@acme/QA"));
+        // …while the organisation is compared without case.
+        assert!(d.find("@Acme/qa").is_some());
+        // A CODEOWNERS reference the host was not asked about is not known (the guest asks).
+        assert!(!d.knows("@acme/Qa"));
+        let owners = [
+            Owner::Team { org: "acme".into(), team: "QA".into() },
+            Owner::Team { org: "acme".into(), team: "qa".into() },
+            Owner::User("Ghost".into()),
+            Owner::User("dan".into()),
+        ];
+        let d = d.with_users(&["dan".to_owned()], &["ghost".to_owned()]);
+        assert_eq!(live_owners(&owners, &d), owners[1..2].iter().chain(&owners[3..]).cloned().collect::<Vec<_>>());
+        assert!(d.knows_user("DAN") && d.knows_user("ghost") && !d.knows_user("erin"));
     }
 
     #[test]

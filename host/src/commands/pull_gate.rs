@@ -99,9 +99,8 @@ struct Gathered {
     lookup: Option<Lookup>,
     /// The policy gate's facts, once the pull request was read.
     policy: Option<PolicyGathered>,
-    /// Teams the guest named after reading the pull request (the policy's, CODEOWNERS'), once
-    /// resolved: those that exist, and the references that do not.
-    named_teams: Option<(Vec<Team>, Vec<String>)>,
+    /// Teams and CODEOWNERS users the guest named after reading the pull request, once resolved.
+    named_teams: Option<NamedOwners>,
 }
 
 pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -> Result<Report, Problem> {
@@ -252,7 +251,7 @@ fn decide_gate(
         policy: None,
         named_teams: None,
     };
-    let mut named_early: Option<(Vec<Team>, Vec<String>)> = None;
+    let mut named_early: Option<NamedOwners> = None;
 
     let decision = loop {
         let decision = decide(sandbox, &request(gate, run, &shared, &gathered))?;
@@ -280,17 +279,17 @@ fn decide_gate(
                 }
                 let Some(client) = client else { break decision };
                 let mut all = teams.clone();
-                if let Some((named, _)) = &gathered.named_teams {
-                    all.extend(named.iter().cloned());
+                if let Some(named) = &gathered.named_teams {
+                    all.extend(named.teams.iter().cloned());
                 }
                 gathered.membership = Some(probe_all(client, &all, probes, cache, wave));
                 crate::timings::mark("membership probed");
             }
             Some(Needs::PullRequest(_)) => break decision,
             None => match teams_needed(&decision.verdict) {
-                Some(needed) if gathered.named_teams.is_none() && gathered.pull_request.is_some() => {
+                Some((needed, users)) if gathered.named_teams.is_none() && gathered.pull_request.is_some() => {
                     let reading = TeamReading { token_env: gate.token_env, client };
-                    gathered.named_teams = Some(reading.resolve_with(&needed, named_early.take())?);
+                    gathered.named_teams = Some(reading.resolve_with(&needed, &users, named_early.take())?);
                     crate::timings::mark("named teams resolved");
                 }
                 _ => break decision,
@@ -342,14 +341,14 @@ struct PullReading<'a> {
 
 /// What one round of reading a pull request returns: the pull request, the policy files read at
 /// the payload's base (when it names it), and the teams the policy names, already resolved.
-type PullRound = (Result<Fetched, Problem>, Option<Result<PolicyRead, Problem>>, Option<(Vec<Team>, Vec<String>)>);
+type PullRound = (Result<Fetched, Problem>, Option<Result<PolicyRead, Problem>>, Option<NamedOwners>);
 
 impl PullReading<'_> {
     /// Pull request `number` (unless `ahead` already holds it), and for the policy gate in the
     /// same round: the policy and CODEOWNERS at the base the payload names, and the teams they
     /// name (`named`: what the guest said of a workspace policy; otherwise the guest is asked once
     /// the base's files are in), resolved while the pull request's pages are still coming.
-    fn read(&self, number: u64, ahead: Option<ReadAhead>, named: Option<Vec<String>>) -> PullRound {
+    fn read(&self, number: u64, ahead: Option<ReadAhead>, named: Option<Names>) -> PullRound {
         let GateFacts::Policy { source } = &self.gate.facts else {
             let fetched = ahead.unwrap_or_else(|| fetch_pull_request(self.client, self.run, self.gate, number));
             return (fetched, None, None);
@@ -368,7 +367,7 @@ impl PullReading<'_> {
                 _ => None,
             });
             let reading = TeamReading { token_env: self.gate.token_env, client: Some(self.client) };
-            let resolved = named.and_then(|names| reading.resolve_named(&names).ok());
+            let resolved = named.and_then(|(teams, users)| reading.resolve_named(&teams, &users).ok());
             let fetched = fetched.join().unwrap_or_else(|_| Err(thread_panicked("cannot read the pull request")));
             (fetched, early, resolved)
         })
@@ -376,7 +375,7 @@ impl PullReading<'_> {
 
     /// The teams the base's policy and CODEOWNERS name, as the guest reads them (it is the one
     /// that parses the policy): asked before the pull request is in.
-    fn teams_named_by(&self, read: &PolicyRead) -> Option<Vec<String>> {
+    fn teams_named_by(&self, read: &PolicyRead) -> Option<Names> {
         let facts = Facts::Policy(PolicyFacts {
             context: self.run.context(None),
             token: self.token.cloned(),
@@ -389,6 +388,8 @@ impl PullReading<'_> {
             codeowners: read.codeowners.clone(),
             teams: Vec::new(),
             missing_teams: Vec::new(),
+            users: Vec::new(),
+            missing_users: Vec::new(),
             membership: None,
         });
         let decision = decide(self.sandbox, &Request::new(facts)).ok()?;
@@ -400,25 +401,96 @@ fn thread_panicked(what: &str) -> Problem {
     Problem::api(&ApiError::shape("(internal)".to_owned(), "a request thread panicked"), what)
 }
 
-/// The teams a guest verdict says it needs resolved before it can go on (`facts-needed` with
-/// `details.teams_needed`, the policy gate: docs/policy.md).
-fn teams_needed(verdict: &crate::protocol::Verdict) -> Option<Vec<String>> {
-    string_list(verdict, "teams_needed")
+/// Team references and CODEOWNERS user logins the guest named.
+type Names = (Vec<String>, Vec<String>);
+
+/// The teams and CODEOWNERS users a guest verdict says it needs resolved before it can go on
+/// (`facts-needed` with `details.teams_needed` and `details.users_needed`, the policy gate:
+/// docs/policy.md), answered together in one step.
+fn teams_needed(verdict: &crate::protocol::Verdict) -> Option<Names> {
+    names(verdict, "teams_needed", "users_needed")
 }
 
-/// Every team the policy and CODEOWNERS name (`details.teams_named` of the policy gate's request
-/// for the pull request): the host may resolve them while it reads the pull request.
-fn teams_named(verdict: &crate::protocol::Verdict) -> Option<Vec<String>> {
-    string_list(verdict, "teams_named")
+/// Every team and CODEOWNERS user the policy names (`details.teams_named`, `users_named` of the
+/// policy gate's request for the pull request): the host may resolve them while it reads it.
+fn teams_named(verdict: &crate::protocol::Verdict) -> Option<Names> {
+    names(verdict, "teams_named", "users_named")
 }
 
-fn string_list(verdict: &crate::protocol::Verdict, key: &str) -> Option<Vec<String>> {
+fn names(verdict: &crate::protocol::Verdict, teams: &str, users: &str) -> Option<Names> {
     if verdict.code != "facts-needed" {
         return None;
     }
-    let list: Vec<String> =
-        verdict.details.get(key)?.as_array()?.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect();
-    (!list.is_empty()).then_some(list)
+    let list = |key: &str| -> Vec<String> {
+        let items = verdict.details.get(key).and_then(Value::as_array);
+        items.into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect()
+    };
+    let (teams, users) = (list(teams), list(users));
+    (!teams.is_empty() || !users.is_empty()).then_some((teams, users))
+}
+
+/// The teams and users the guest named, as the host found them.
+#[derive(Default)]
+struct NamedOwners {
+    /// Teams that exist (a CODEOWNERS `@org/team` only with the team name's exact case).
+    teams: Vec<Team>,
+    /// References that do not, as the guest wrote them.
+    missing: Vec<String>,
+    /// CODEOWNERS user owners that are Gitea users, and those that are not.
+    users: Vec<String>,
+    missing_users: Vec<String>,
+}
+
+impl NamedOwners {
+    /// What of `self` answers `teams` and `users`, and what it does not know yet.
+    fn answering(&self, teams: &[String], users: &[String]) -> (NamedOwners, Names) {
+        let mut out = NamedOwners::default();
+        let mut rest: Names = (Vec::new(), Vec::new());
+        for raw in teams {
+            if let Some(team) = self.teams.iter().find(|t| t.reference == *raw) {
+                out.teams.push(team.clone());
+            } else if self.missing.contains(raw) {
+                out.missing.push(raw.clone());
+            } else {
+                rest.0.push(raw.clone());
+            }
+        }
+        let known = |list: &[String], login: &str| list.iter().any(|u| u.eq_ignore_ascii_case(login));
+        for login in users {
+            if known(&self.users, login) {
+                out.users.push(login.clone());
+            } else if known(&self.missing_users, login) {
+                out.missing_users.push(login.clone());
+            } else {
+                rest.1.push(login.clone());
+            }
+        }
+        (out, rest)
+    }
+
+    fn extend(&mut self, more: NamedOwners) {
+        self.teams.extend(more.teams);
+        self.missing.extend(more.missing);
+        self.users.extend(more.users);
+        self.missing_users.extend(more.missing_users);
+    }
+
+    /// One fact per team: a CODEOWNERS `@org/team` that is also the policy's team is found by
+    /// the guest through the policy's fact, by name (so every membership is probed once). A
+    /// policy's fact is never dropped: the guest finds it by its reference.
+    fn one_fact_per_team(mut self) -> NamedOwners {
+        self.teams.sort_by_key(|t| t.reference.starts_with('@'));
+        let mut seen = Vec::new();
+        self.teams.retain(|t| match t.id {
+            Some(id) if t.reference.starts_with('@') && seen.contains(&id) => false,
+            Some(id) => {
+                seen.push(id);
+                true
+            }
+            None => true,
+        });
+        self
+    }
 }
 
 /// Resolving the teams a policy or its CODEOWNERS name.
@@ -428,70 +500,68 @@ struct TeamReading<'a> {
 }
 
 impl TeamReading<'_> {
-    /// `needed`, answered from `early` (teams resolved in an earlier round) where it can; the
-    /// rest resolved now.
+    /// `teams` and `users`, answered from `early` (resolved in the pull request's round) where
+    /// it can; the rest resolved now.
     fn resolve_with(
         &self,
-        needed: &[String],
-        early: Option<(Vec<Team>, Vec<String>)>,
-    ) -> Result<(Vec<Team>, Vec<String>), Problem> {
-        let (early_found, early_missing) = early.unwrap_or_default();
-        let mut found: Vec<Team> = Vec::new();
-        let mut missing: Vec<String> = Vec::new();
-        let mut rest: Vec<String> = Vec::new();
-        for raw in needed {
-            if let Some(team) = early_found.iter().find(|t| t.reference == *raw) {
-                found.push(team.clone());
-            } else if early_missing.contains(raw) {
-                missing.push(raw.clone());
-            } else {
-                rest.push(raw.clone());
-            }
+        teams: &[String],
+        users: &[String],
+        early: Option<NamedOwners>,
+    ) -> Result<NamedOwners, Problem> {
+        let (mut named, (rest_teams, rest_users)) = match early {
+            Some(early) => early.answering(teams, users),
+            None => (NamedOwners::default(), (teams.to_vec(), users.to_vec())),
+        };
+        if !rest_teams.is_empty() || !rest_users.is_empty() {
+            named.extend(self.resolve_named(&rest_teams, &rest_users)?);
         }
-        if !rest.is_empty() {
-            let (more_found, more_missing) = self.resolve_named(&rest)?;
-            found.extend(more_found);
-            missing.extend(more_missing);
-        }
-        Ok((found, missing))
+        Ok(named.one_fact_per_team())
     }
 
-    /// Every reference resolved at once: the teams that exist, and those that do not (an
-    /// unknown organisation or team name). A failed request is an error, never a missing team.
-    fn resolve_named(&self, needed: &[String]) -> Result<(Vec<Team>, Vec<String>), Problem> {
+    /// Every reference resolved at once, and every CODEOWNERS user looked up in the same step:
+    /// the teams that exist, and those that do not (an unknown organisation or team name; for a
+    /// CODEOWNERS `@org/team`, also a team whose name differs in case). A failed request is an
+    /// error, never a missing team or user.
+    fn resolve_named(&self, needed: &[String], users: &[String]) -> Result<NamedOwners, Problem> {
         let mut refs = Vec::new();
-        let mut missing = Vec::new();
+        let mut named = NamedOwners::default();
         for raw in needed {
-            match TeamRef::parse(raw) {
+            match TeamRef::parse(raw.strip_prefix('@').unwrap_or(raw)) {
                 Ok(team) => refs.push((raw.clone(), team)),
-                Err(_) => missing.push(raw.clone()),
+                Err(_) => named.missing.push(raw.clone()),
             }
         }
         let Some(client) = self.client else {
             let why = format!("{} is not set", self.token_env.unwrap_or("the token"));
-            let teams = refs
-                .iter()
-                .map(|(raw, t)| {
-                    let mut team = Team::unresolved(t, &why);
-                    team.reference.clone_from(raw);
-                    team
-                })
-                .collect();
-            return Ok((teams, missing));
+            for (raw, t) in &refs {
+                let mut team = Team::unresolved(t, &why);
+                team.reference.clone_from(raw);
+                named.teams.push(team);
+            }
+            return Ok(named);
         };
-        let resolved = parallel::map(&refs, refs.len().max(1), |(_, t)| teams::resolve(client, t));
-        let mut found = Vec::new();
-        for ((raw, _), result) in refs.iter().zip(resolved) {
+        let (resolved, looked_up) = std::thread::scope(|scope| {
+            let looked_up = scope.spawn(|| gitea::users::partition(client, users));
+            let resolved = parallel::map(&refs, refs.len().max(1), |(_, t)| teams::resolve(client, t));
+            let looked_up = looked_up
+                .join()
+                .unwrap_or_else(|_| Err(ApiError::shape("(internal)".to_owned(), "a request thread panicked")));
+            (resolved, looked_up)
+        });
+        for ((raw, asked), result) in refs.iter().zip(resolved) {
             match result {
+                Ok(team) if !teams::names_exactly(raw, asked, &team) => named.missing.push(raw.clone()),
                 Ok(mut team) => {
                     team.reference.clone_from(raw);
-                    found.push(team);
+                    named.teams.push(team);
                 }
-                Err(ResolveError::NoSuchTeam(_)) => missing.push(raw.clone()),
+                Err(ResolveError::NoSuchTeam(_)) => named.missing.push(raw.clone()),
                 Err(ResolveError::Api(e)) => return Err(Problem::api(&e, &format!("cannot resolve team {raw}"))),
             }
         }
-        Ok((found, missing))
+        let (found, missing) = looked_up.map_err(|e| Problem::api(&e, "cannot look up the CODEOWNERS users"))?;
+        (named.users, named.missing_users) = (found, missing);
+        Ok(named)
     }
 }
 
@@ -534,9 +604,12 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
         GateFacts::Policy { source } => {
             let mut teams = shared.teams.clone();
             let mut missing_teams = Vec::new();
-            if let Some((named, missing)) = &gathered.named_teams {
-                teams.extend(named.iter().map(Team::fact));
-                missing_teams.clone_from(missing);
+            let (mut users, mut missing_users) = (Vec::new(), Vec::new());
+            if let Some(named) = &gathered.named_teams {
+                teams.extend(named.teams.iter().map(Team::fact));
+                missing_teams.clone_from(&named.missing);
+                users.clone_from(&named.users);
+                missing_users.clone_from(&named.missing_users);
             }
             let fetched = gathered.policy.as_ref().filter(|_| gathered.pull_request.is_some());
             Facts::Policy(PolicyFacts {
@@ -552,6 +625,8 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
                 codeowners: fetched.and_then(|p| p.codeowners.clone()),
                 teams,
                 missing_teams,
+                users,
+                missing_users,
                 membership: gathered.membership.clone(),
             })
         }

@@ -13,6 +13,7 @@ pub mod statuses;
 pub mod teams;
 pub mod timeline;
 pub mod transport;
+pub mod users;
 
 pub use client::{Client, ClientConfig, Token};
 pub use error::{ApiError, Failure};

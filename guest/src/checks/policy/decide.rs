@@ -197,8 +197,12 @@ pub struct Decision {
     pub needs: Vec<String>,
     /// Waivers of a waivable rule that did not waive it: not a member of its `waivable_by`.
     pub not_members: Vec<Rejected>,
-    /// CODEOWNERS owner teams that do not exist (Gitea skips them): `(line, org/team)`, each once.
-    pub unresolved_owners: Vec<(usize, String)>,
+    /// CODEOWNERS owners that do not resolve (Gitea skips them), each once with every line that
+    /// names it: `(lines, @owner)`.
+    pub unresolved_owners: Vec<(Vec<usize>, String)>,
+    /// CODEOWNERS lines that apply to a changed file but have no owner left that resolves:
+    /// Gitea drops them, so they require nothing — reported loudly.
+    pub dropped_lines: Vec<DroppedLine>,
     pub call: Call,
 }
 
@@ -233,13 +237,14 @@ pub fn decide(
     let needs = eval::tree_needs(&tree, &results);
     let not_members = not_members(policy, &results, waivers, directory);
     let unresolved_owners = owners.map(|o| unresolved_owners(o, directory)).unwrap_or_default();
+    let dropped_lines = owners.map(|o| dropped_lines(o, &pull.changed, directory)).unwrap_or_default();
     let call = match tree.outcome() {
         RuleOutcome::Pass | RuleOutcome::Waived => Call::Met,
         RuleOutcome::Skip => Call::NoRuleApplies,
         RuleOutcome::Fail => Call::Failed,
         RuleOutcome::Undecided => Call::Undecided,
     };
-    Decision { results, tree, needs, not_members, unresolved_owners, call }
+    Decision { results, tree, needs, not_members, unresolved_owners, dropped_lines, call }
 }
 
 /// Waivers that named a waivable rule but did not waive it because their author is not a member
@@ -265,19 +270,55 @@ fn not_members(policy: &Policy, results: &[RuleResult], waivers: &Waivers, direc
     out
 }
 
-/// Owner teams of any CODEOWNERS line that the host found do not exist, each once, with the
-/// first line that names it.
-fn unresolved_owners(owners: &CodeOwners, directory: &Directory<'_>) -> Vec<(usize, String)> {
-    let mut out: Vec<(usize, String)> = Vec::new();
+/// CODEOWNERS owners (teams and users) the host found do not resolve, each once, with every
+/// line that names it.
+fn unresolved_owners(owners: &CodeOwners, directory: &Directory<'_>) -> Vec<(Vec<usize>, String)> {
+    let mut out: Vec<(Vec<usize>, String)> = Vec::new();
     for line in &owners.lines {
-        for owner in &line.owners {
-            if let Owner::Team { org, team } = owner {
-                let r = format!("{org}/{team}");
-                if directory.is_missing(&r) && !out.iter().any(|(_, seen)| *seen == r) {
-                    out.push((line.number, r));
+        for owner in line.owners.iter().filter(|o| !eval::owner_resolves(o, directory)) {
+            let label = owner.label();
+            // Users are one login whatever the case; team names keep theirs.
+            let same = |seen: &String| {
+                *seen == label || (matches!(owner, Owner::User(_)) && seen.eq_ignore_ascii_case(&label))
+            };
+            match out.iter_mut().find(|(_, seen)| same(seen)) {
+                Some((lines, _)) => {
+                    if !lines.contains(&line.number) {
+                        lines.push(line.number);
+                    }
                 }
+                None => out.push((vec![line.number], label)),
             }
         }
     }
     out
+}
+
+/// A CODEOWNERS line that applies but whose owners all fail to resolve.
+pub struct DroppedLine {
+    pub number: usize,
+    /// The pattern as written (`!` included).
+    pub pattern: String,
+    /// A changed file it applies to.
+    pub path: String,
+    /// Its owners, as written (`@ghost`, `@acme/QA`).
+    pub owners: Vec<String>,
+}
+
+/// The lines that apply to a changed file and have no owner left that resolves.
+fn dropped_lines(owners: &CodeOwners, changed: &[String], directory: &Directory<'_>) -> Vec<DroppedLine> {
+    owners
+        .lines
+        .iter()
+        .filter(|line| line.owners.iter().all(|o| !eval::owner_resolves(o, directory)))
+        .filter_map(|line| {
+            let path = changed.iter().find(|p| line.applies_to(p))?;
+            Some(DroppedLine {
+                number: line.number,
+                pattern: line.shown(),
+                path: path.clone(),
+                owners: line.owners.iter().map(Owner::label).collect(),
+            })
+        })
+        .collect()
 }

@@ -21,7 +21,7 @@ use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, pending};
 use crate::checks::trust::{Classification, classify};
 use crate::policy::codeowners::{self, CodeOwners, Owner};
-use crate::policy::eval::Directory;
+use crate::policy::eval::{Directory, owner_reference};
 use crate::policy::facts::{ChangedFile, PolicyFacts, changed_paths};
 use crate::policy::file::{self, Policy};
 use crate::protocol::Verdict;
@@ -68,13 +68,13 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     };
     let Some(pr) = facts.pull_request.as_ref() else {
         let mut ask = ask_for_pull_request(&c, CHECK, facts.pr_number, &facts.context);
-        // Every team the policy and CODEOWNERS could need, so that the host resolves them while
-        // it reads the pull request (which CODEOWNERS lines apply is known only after).
+        // Every team and user the policy and CODEOWNERS could need, so that the host resolves them
+        // while it reads the pull request (which CODEOWNERS lines apply is known only after).
         if let (Some((_, policy)), true) = (&parsed, ask.needs.is_some()) {
             let owners = codeowners_of(&facts, policy);
-            let named = named_teams(policy, owners.as_ref());
-            if !named.is_empty() {
-                ask.details = json!({ "teams_named": named });
+            let (teams, users) = named(policy, owners.as_ref(), |_| true);
+            if !teams.is_empty() || !users.is_empty() {
+                ask.details = json!({ "teams_named": teams, "users_named": users });
             }
         }
         return Ok(ask);
@@ -87,8 +87,9 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     };
     let pull = pull(pr, files);
     let owners = codeowners_of(&facts, &policy);
-    let directory = Directory::new(&facts.teams, &facts.missing_teams, facts.membership.as_deref().unwrap_or(&[]));
-    if let Some(verdict) = ask_for_teams(&c, &policy, owners.as_ref(), &pull.changed, &directory) {
+    let directory = Directory::new(&facts.teams, &facts.missing_teams, facts.membership.as_deref().unwrap_or(&[]))
+        .with_users(&facts.users, &facts.missing_users);
+    if let Some(verdict) = ask_for_owners(&c, &policy, owners.as_ref(), &pull.changed, &directory) {
         return Ok(verdict);
     }
     let reviews = decide::reviews(&facts.reviews, &policy, &pull);
@@ -111,46 +112,59 @@ fn codeowners_of(facts: &PolicyFacts, policy: &Policy) -> Option<CodeOwners> {
     if policy.uses_codeowners() { facts.codeowners.as_ref().map(|f| codeowners::parse(&f.text)) } else { None }
 }
 
-/// Every team the policy names, and the owner teams of every CODEOWNERS line that applies to a
-/// changed file, each once.
-fn referenced_teams(policy: &Policy, owners: Option<&CodeOwners>, changed: &[String]) -> Vec<String> {
-    let applying = owners.into_iter().flat_map(|o| &o.lines).filter(|l| changed.iter().any(|p| l.applies_to(p)));
-    with_owner_teams(policy.teams(), applying)
+/// Every team the policy names (`org/team`), and the owners of every CODEOWNERS line that
+/// applies to a changed file — teams as `@org/team` (the team name with case), users as logins —
+/// each once.
+fn referenced(policy: &Policy, owners: Option<&CodeOwners>, changed: &[String]) -> (Vec<String>, Vec<String>) {
+    named(policy, owners, |line| changed.iter().any(|p| line.applies_to(p)))
 }
 
-/// Every team the policy names and the owner teams of every CODEOWNERS line, whatever changed.
-fn named_teams(policy: &Policy, owners: Option<&CodeOwners>) -> Vec<String> {
-    with_owner_teams(policy.teams(), owners.into_iter().flat_map(|o| &o.lines))
-}
-
-fn with_owner_teams<'o>(mut referenced: Vec<String>, lines: impl Iterator<Item = &'o codeowners::Line>) -> Vec<String> {
-    for owner in lines.flat_map(|l| &l.owners) {
-        if let Owner::Team { org, team } = owner {
-            let r = format!("{org}/{team}");
-            if !referenced.contains(&r) {
-                referenced.push(r);
+/// The policy's teams and the owners of the CODEOWNERS lines `applies` keeps.
+fn named(
+    policy: &Policy,
+    owners: Option<&CodeOwners>,
+    applies: impl Fn(&codeowners::Line) -> bool,
+) -> (Vec<String>, Vec<String>) {
+    let mut teams = policy.teams();
+    let mut users: Vec<String> = Vec::new();
+    let applying = owners.into_iter().flat_map(|o| &o.lines).filter(|l| applies(l));
+    for owner in applying.flat_map(|l| &l.owners) {
+        match owner {
+            Owner::Team { org, team } => {
+                let r = owner_reference(org, team);
+                if !teams.contains(&r) {
+                    teams.push(r);
+                }
+            }
+            Owner::User(login) => {
+                if !users.iter().any(|u| u.eq_ignore_ascii_case(login)) {
+                    users.push(login.clone());
+                }
             }
         }
     }
-    referenced
+    (teams, users)
 }
 
-/// Ask for the teams the host has not resolved yet; `None` when it told about all of them.
-fn ask_for_teams(
+/// Ask for the teams and CODEOWNERS users the host has not resolved yet, all in one question
+/// (`details.teams_needed`, `details.users_needed`); `None` when it told about all of them.
+fn ask_for_owners(
     c: &Classification,
     policy: &Policy,
     owners: Option<&CodeOwners>,
     changed: &[String],
     directory: &Directory<'_>,
 ) -> Option<Verdict> {
-    let referenced = referenced_teams(policy, owners, changed);
-    let unresolved: Vec<&String> = referenced.iter().filter(|r| !directory.knows(r)).collect();
-    if unresolved.is_empty() {
+    let (teams, users) = referenced(policy, owners, changed);
+    let teams: Vec<&String> = teams.iter().filter(|r| !directory.knows(r)).collect();
+    let users: Vec<&String> = users.iter().filter(|u| !directory.knows_user(u)).collect();
+    if teams.is_empty() && users.is_empty() {
         return None;
     }
-    let shown: Vec<String> = unresolved.iter().map(|r| one_line(r)).collect();
-    let mut verdict = pending(c, CHECK, &format!("teams not resolved yet: {}", join_bounded(&shown, 5)));
-    verdict.details = json!({ "teams_needed": unresolved });
+    let shown: Vec<String> =
+        teams.iter().map(|r| one_line(r)).chain(users.iter().map(|u| format!("@{}", one_line(u)))).collect();
+    let mut verdict = pending(c, CHECK, &format!("teams and owners not resolved yet: {}", join_bounded(&shown, 5)));
+    verdict.details = json!({ "teams_needed": teams, "users_needed": users });
     Some(verdict)
 }
 
@@ -189,6 +203,9 @@ mod tests {
             ("codeowners-each-file-fails", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-author-only-line-waived", "pass", "policy-met", "rules-passed=qa,owners"),
             ("codeowners-absent-skips", "pass", "policy-met", "rules-skipped=owners"),
+            ("codeowners-team-name-is-case-sensitive", "fail", "policy-failed", "rules-failed=owners"),
+            ("codeowners-unresolvable-line-dropped", "pass", "policy-met", "rules-passed=qa,owners"),
+            ("owners-needed", "error", "facts-needed", ""),
             ("membership-unconfirmed-is-undecided", "error", "team-unreadable", ""),
             ("bad-file-unknown-key", "error", "policy-invalid", ""),
             ("bad-file-unknown-rule-in-tree", "error", "policy-invalid", ""),
@@ -225,6 +242,14 @@ mod tests {
         assert_eq!(status("waived-by-member"), "policy met: qa (waived: security)");
         assert_eq!(status("disapproval-fails"), "needs: security (changes requested)");
         assert_eq!(status("nested-all-any-fail"), "needs: (security or security-leads)");
+        // A CODEOWNERS line whose owners all fail to resolve is dropped, as Gitea drops it — and
+        // said where everyone looks, not only in a finding.
+        assert_eq!(
+            status("codeowners-unresolvable-line-dropped"),
+            "policy met: qa, owners (warning: CODEOWNERS line 1 dropped, no owner resolves)"
+        );
+        // `@acme/QA` is not the team `qa`: a qa member's approval does not satisfy the line.
+        assert_eq!(status("codeowners-team-name-is-case-sensitive"), "needs: code owners of auth/login.rs");
     }
 
     /// The job summary is the rule tree as a table, with who counted, what is missing or who
@@ -293,6 +318,7 @@ mod tests {
             "pull_request": {"number": 7, "user": {"login": "alice"}, "head": {"sha": head}, "base": {"ref": "main"}},
             "reviews": reviews, "changed_files": files, "codeowners": {"path": "CODEOWNERS", "text": codeowners},
             "teams": [team("qa", 1), team("security", 2)], "membership": membership,
+            "users": (0..50).map(|i| format!("owner{i}")).collect::<Vec<_>>(),
         }});
         let bytes = serde_json::to_vec(&input).expect("json");
         let started = std::time::Instant::now();

@@ -85,7 +85,8 @@ fn notes(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Decision) 
     findings
 }
 
-/// CODEOWNERS lines Gitea skips: unusable ones, and owner teams that do not exist.
+/// CODEOWNERS lines Gitea skips: unusable ones, owners that do not resolve, and lines that apply
+/// but are left with no owner (dropped: they require nothing, which must never go unnoticed).
 fn codeowners_notes(w: &Words<'_>, d: &Decision) -> Vec<Finding> {
     let (Some(owners), Some(source)) = (w.owners, &w.facts.codeowners) else { return Vec::new() };
     let path = one_line(&source.path);
@@ -101,12 +102,39 @@ fn codeowners_notes(w: &Words<'_>, d: &Decision) -> Vec<Finding> {
             .help("Gitea skips this line too; fix it so that it means what it says")
         })
         .collect();
-    findings.extend(d.unresolved_owners.iter().map(|(line, r)| {
+    findings.extend(d.unresolved_owners.iter().map(|(lines, owner)| {
+        let lines: Vec<String> = lines.iter().map(usize::to_string).collect();
+        let what = if owner.contains('/') {
+            "names no existing team (the organisation is compared without case, the team name with case)"
+        } else {
+            "is not a Gitea user (no such login, an organisation, or a renamed account's old name)"
+        };
         Finding::new(
             Code::CodeownerUnresolved,
             Level::Warning,
-            format!("{path} line {line}: owner @{} does not exist and is skipped", one_line(r)),
+            format!(
+                "{path} line{} {}: owner {} {what}; skipped, as Gitea skips it",
+                if lines.len() == 1 { "" } else { "s" },
+                join_bounded(&lines, 5),
+                one_line(owner)
+            ),
         )
+        .help("write the owner exactly as in Gitea: @login, or @org/team with the team name's case")
+    }));
+    findings.extend(d.dropped_lines.iter().map(|l| {
+        Finding::new(
+            Code::CodeownersLineDropped,
+            Level::Warning,
+            format!(
+                "{path} line {} ({}) applies to {} but none of its owners resolves ({}): the line is \
+                 dropped, as Gitea drops it, and requires no approval",
+                l.number,
+                one_line(&l.pattern),
+                one_line(&l.path),
+                join_bounded(&l.owners.iter().map(|o| one_line(o)).collect::<Vec<_>>(), 3)
+            ),
+        )
+        .help("fix the owners of this line, or the files it covers are guarded by no code owner")
     }));
     findings
 }
@@ -125,7 +153,14 @@ fn decisive(w: &Words<'_>, d: &Decision) -> (Outcome, Finding, String) {
                 Level::Notice,
                 format!("policy met on #{number}: {}", join_bounded(&shown, 5)),
             );
-            (Outcome::Pass, finding, format!("policy met: {}{waived_note}", join_bounded(&passed, 5)))
+            let dropped: Vec<String> = d.dropped_lines.iter().map(|l| l.number.to_string()).collect();
+            let dropped_note = match dropped.len() {
+                0 => String::new(),
+                1 => format!(" (warning: CODEOWNERS line {} dropped, no owner resolves)", dropped.concat()),
+                _ => format!(" (warning: CODEOWNERS lines {} dropped, no owner resolves)", join_bounded(&dropped, 3)),
+            };
+            let description = format!("policy met: {}{waived_note}{dropped_note}", join_bounded(&passed, 5));
+            (Outcome::Pass, finding, description)
         }
         Call::NoRuleApplies => {
             let finding = Finding::new(

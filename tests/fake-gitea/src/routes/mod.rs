@@ -72,6 +72,12 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
             Some(login) => Response::json(200, &json::user(ctx.fixture, login)),
             None => error(ctx, 401, "token is required"),
         },
+        // §11: the lookup CODEOWNERS owners go through — individual users only (an organisation
+        // is 404), the login without case.
+        ["users", login] if get => match ctx.fixture.user(login) {
+            Some(user) => Response::json(200, &json::user(ctx.fixture, &user.login)),
+            None => not_found(ctx),
+        },
         ["orgs", org, "teams"] if get => teams::list(ctx, org, request),
         ["teams", id] if get => teams::get(ctx, id),
         ["teams", id, "members"] if get => teams::members(ctx, id, request),
