@@ -3,13 +3,17 @@
 //!
 //! Three phases, each a pure function of its input:
 //! 1. no pull request yet → ask the host for it (number from `--pr` or the event payload);
-//! 2. pull request and all reviews, no membership yet → name the reviewers worth probing (only
-//!    those whose latest review could count) and ask the host to probe exactly those;
-//! 3. everything known → tally. An unconfirmed membership never counts: if confirmed approvals
-//!    alone reach `min`, the gate passes; if the shortfall could be an unconfirmed member, the
-//!    gate cannot decide (exit 3) and says what the token's owner needs.
+//! 2. pull request, all reviews (and, when the gate is waivable, its comments), no membership
+//!    yet → name the reviewers worth probing (only those whose latest review could count) and the
+//!    authors of waivers that could count, and ask the host to probe exactly those, in one wave;
+//! 3. everything known → decide. The gate is a one-rule policy decided by the policy engine
+//!    (`policy/eval.rs`, no second tally). An unconfirmed membership never counts: if confirmed
+//!    approvals alone reach `min`, the gate passes; if the shortfall could be an unconfirmed
+//!    member (or an unconfirmed waiver could decide it), the gate cannot decide (exit 3) and says
+//!    what the token's owner needs; a waiver by a confirmed member of a `--waivable-by` team
+//!    passes it as waived, never as approved.
 //!
-//! The decision is `decide.rs` (typed: who counted, who did not and why, the call); its words
+//! The decision is `decide.rs` (the rule, the engine's result read back as the call); its words
 //! are `render.rs`; what approvals shares with the checklist is `checks/pull_request.rs`.
 
 mod decide;
@@ -239,6 +243,29 @@ mod tests {
                 },
                 Outcome::Pass,
                 Code::ApprovalsMet,
+            ),
+            (
+                // Even if bob were a member, 1 < 2: the engine calls it a fail, not undecided.
+                "unconfirmed cannot close the shortfall",
+                Case {
+                    reviews: vec![review(1, "bob", "APPROVED")],
+                    min: 2,
+                    membership: Some(vec![member("bob", None)]),
+                    ..Case::default()
+                },
+                Outcome::Fail,
+                Code::ApprovalsMissing,
+            ),
+            (
+                "unconfirmed change requester keeps a pass undecided",
+                Case {
+                    reviews: vec![review(1, "alice", "APPROVED"), review(2, "carol", "REQUEST_CHANGES")],
+                    membership: Some(vec![alice(), member("carol", None)]),
+                    block: true,
+                    ..Case::default()
+                },
+                Outcome::Error,
+                Code::MembershipUnverified,
             ),
             (
                 "changes requested blocks",
