@@ -412,6 +412,9 @@ fn a_waiver_by_a_confirmed_lead_passes_as_waived_and_the_status_says_so() {
         "{}",
         r.output("reason")
     );
+    // The human line says waived, by whom and why — and never "approved by".
+    assert!(r.stdout.contains("waived on #13 by sec-erin") && r.stdout.contains(WHY), "{}", r.stdout);
+    assert!(!r.stdout.contains("approved by"), "{}", r.stdout);
     let statuses = fake.statuses();
     let last = statuses.last().expect("a status");
     assert_eq!(
