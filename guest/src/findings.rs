@@ -76,6 +76,8 @@ codes! {
         "At least the required number of members of the named teams approved the pull request.",
     ApprovalsMissing = "approvals-missing":
         "Fewer members of the named teams than required approved the pull request.",
+    ApprovalsWaived = "approvals-waived":
+        "The approvals gate would not pass, and a confirmed member of a --waivable-by team waived it with /sop-n/a <rule> <reason>: it passes as waived, never as approved.",
     ChangesRequested = "changes-requested":
         "A member of the named teams requested changes, and --block-on-changes-requested is on.",
     ReviewNotCounted = "review-not-counted":

@@ -288,6 +288,13 @@ pub struct ApprovalsArgs {
     /// Fail while a team member's latest review requests changes.
     #[arg(long)]
     pub block_on_changes_requested: bool,
+    /// A team whose confirmed members may waive the gate with `/sop-n/a RULE <reason>` (not the
+    /// author; docs/policy.md). Repeat for any-of. Without it, no waiver counts.
+    #[arg(long, value_name = "ORG/NAME|ID")]
+    pub waivable_by: Vec<String>,
+    /// The gate's name in waivers, [a-z0-9-]+ (`--rule security`: `/sop-n/a security <reason>`).
+    #[arg(long, value_name = "NAME", default_value = "approvals")]
+    pub rule: String,
     #[command(flatten)]
     pub pr_gate: PullGateArgs,
 }

@@ -220,6 +220,16 @@ pub struct ApprovalFacts {
     pub allow_stale: bool,
     #[serde(default)]
     pub block_on_changes_requested: bool,
+    /// `--rule NAME`: the name a waiver gives (`/sop-n/a NAME <reason>`); `approvals` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// `--waivable-by`: the resolved teams whose confirmed members may waive the gate. Empty: no
+    /// waiver counts (and the comments are not read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivable_by: Vec<TeamFact>,
+    /// Every issue comment of the pull request, when `waivable_by` is given (for waivers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<Value>,
     /// The answers to `needs: membership`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership: Option<Vec<MembershipFact>>,

@@ -147,6 +147,9 @@ fn approval_facts() {
         min: 2,
         allow_stale: true,
         block_on_changes_requested: false,
+        rule: None,
+        waivable_by: vec![],
+        comments: vec![],
         membership: Some(vec![member]),
     };
     round_trip(

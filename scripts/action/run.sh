@@ -68,6 +68,10 @@ case "$check" in
       args+=(--min "${GATE_MIN:-1}")
       if is_true "${GATE_ALLOW_STALE:-false}"; then args+=(--allow-stale); fi
       if is_true "${GATE_BLOCK_ON_CHANGES_REQUESTED:-false}"; then args+=(--block-on-changes-requested); fi
+      waivable_by="${GATE_WAIVABLE_BY:-}"
+      read -r -a waivable <<<"${waivable_by//[,$'\n']/ }"
+      for team in "${waivable[@]}"; do args+=(--waivable-by "$team"); done
+      if [[ -n "${GATE_RULE:-}" ]]; then args+=(--rule "$GATE_RULE"); fi
     elif [[ "$check" == policy ]]; then
       [[ -n "${GATE_CONFIG:-}" ]] || fail "policy needs config (the policy file, YAML or JSON)"
       args+=(--config "$GATE_CONFIG")

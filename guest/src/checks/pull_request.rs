@@ -106,6 +106,49 @@ pub fn ask_for_membership(
     Some(verdict)
 }
 
+/// Ask the host, in one wave, to probe each group's logins in the group's readable teams (a
+/// login in several groups once, in all their teams); `None` when membership is already known or
+/// nobody needs probing in a readable team.
+pub fn ask_for_membership_in(
+    c: &Classification,
+    check: &str,
+    what: &str,
+    known: bool,
+    groups: &[(&[TeamFact], Vec<&str>)],
+) -> Option<Verdict> {
+    if known {
+        return None;
+    }
+    let mut probes: Vec<MembershipProbe> = Vec::new();
+    for (teams, logins) in groups {
+        let readable: Vec<&String> = teams.iter().filter(|t| t.readable).map(|t| &t.reference).collect();
+        if readable.is_empty() {
+            continue;
+        }
+        for login in logins {
+            let at = match probes.iter().position(|p| p.login.eq_ignore_ascii_case(login)) {
+                Some(at) => at,
+                None => {
+                    probes.push(MembershipProbe { login: (*login).to_owned(), teams: Vec::new() });
+                    probes.len() - 1
+                }
+            };
+            let Some(probe) = probes.get_mut(at) else { continue };
+            for team in &readable {
+                if !probe.teams.contains(team) {
+                    probe.teams.push((*team).clone());
+                }
+            }
+        }
+    }
+    if probes.is_empty() {
+        return None;
+    }
+    let mut verdict = pending(c, check, what);
+    verdict.needs = Some(Needs::Membership(probes));
+    Some(verdict)
+}
+
 /// The teams whose owner must act when membership cannot be confirmed: the unreadable ones, or
 /// all of them when every team is readable (a probe failed), and the finding code that says which.
 pub fn teams_needing(teams: &[TeamFact]) -> (Code, Vec<&TeamFact>) {

@@ -186,6 +186,19 @@ pub struct RuleResult {
     /// For the status line: `security (auth/**)`, `code owners of db/schema.sql`.
     #[serde(skip)]
     pub needs: Vec<String>,
+    /// Standing approvers confirmed not to be eligible (a `count` requirement).
+    #[serde(skip)]
+    pub not_members: Vec<String>,
+    /// Every standing approver whose eligibility is unconfirmed, and why, whether or not it
+    /// decides the rule (`unconfirmed` lists only those that do).
+    #[serde(skip)]
+    pub approvers_unconfirmed: Vec<Unconfirmed>,
+    /// Change requesters (`disapproval`) whose eligibility is unconfirmed, and why.
+    #[serde(skip)]
+    pub blockers_unconfirmed: Vec<Unconfirmed>,
+    /// Waivers whose author's membership of `waivable_by` is unconfirmed, and why.
+    #[serde(skip)]
+    pub waivers_unconfirmed: Vec<Unconfirmed>,
 }
 
 /// The evaluated tree.
@@ -338,6 +351,10 @@ fn blank(rule: &Rule, outcome: Outcome, requires: String, condition: String) -> 
         waived_by: None,
         author_only: Vec::new(),
         needs: Vec::new(),
+        not_members: Vec::new(),
+        approvers_unconfirmed: Vec::new(),
+        blockers_unconfirmed: Vec::new(),
+        waivers_unconfirmed: Vec::new(),
     }
 }
 
@@ -355,18 +372,23 @@ fn requires_text(rule: &Rule) -> String {
     }
 }
 
-/// The approvers eligible for (users, teams), split into counted and unconfirmed.
-fn tally(s: &Subject<'_>, users: &[String], teams: &[String]) -> (Vec<Counted>, Vec<Unconfirmed>) {
-    let mut counted = Vec::new();
-    let mut unconfirmed = Vec::new();
+/// The standing approvers against (users, teams): counted, confirmed not eligible, unconfirmed.
+struct Tally {
+    counted: Vec<Counted>,
+    not_members: Vec<String>,
+    unconfirmed: Vec<Unconfirmed>,
+}
+
+fn tally(s: &Subject<'_>, users: &[String], teams: &[String]) -> Tally {
+    let mut t = Tally { counted: Vec::new(), not_members: Vec::new(), unconfirmed: Vec::new() };
     for r in &s.approvals {
         match eligible(&r.login, users, teams, s.directory) {
-            Standing::Member(via) => counted.push(Counted { login: r.login.clone(), via }),
-            Standing::NotMember => {}
-            Standing::Unknown(why) => unconfirmed.push(Unconfirmed { login: r.login.clone(), why }),
+            Standing::Member(via) => t.counted.push(Counted { login: r.login.clone(), via }),
+            Standing::NotMember => t.not_members.push(r.login.clone()),
+            Standing::Unknown(why) => t.unconfirmed.push(Unconfirmed { login: r.login.clone(), why }),
         }
     }
-    (counted, unconfirmed)
+    t
 }
 
 pub fn evaluate_rule(rule: &Rule, s: &Subject<'_>) -> RuleResult {
@@ -415,6 +437,7 @@ pub fn evaluate_rule(rule: &Rule, s: &Subject<'_>) -> RuleResult {
                 Standing::Unknown(why) => unknown_blockers.push(Unconfirmed { login: r.login.clone(), why }),
             }
         }
+        result.blockers_unconfirmed.clone_from(&unknown_blockers);
         if !result.changes_requested_by.is_empty() {
             let who = result.changes_requested_by.iter().map(|c| one_line(&c.login)).collect::<Vec<_>>();
             result.outcome = Outcome::Fail;
@@ -460,10 +483,12 @@ fn eligible_people(rule: &Rule, s: &Subject<'_>) -> (Vec<String>, Vec<String>) {
 }
 
 fn approvals(result: &mut RuleResult, count: u32, from: &People, s: &Subject<'_>, hint: &str) {
-    let (counted, unconfirmed) = tally(s, &from.users, &from.teams);
+    let Tally { counted, not_members, unconfirmed } = tally(s, &from.users, &from.teams);
     let have = counted.len();
     let need = count as usize;
     result.counted = counted;
+    result.not_members = not_members;
+    result.approvers_unconfirmed.clone_from(&unconfirmed);
     if have >= need {
         result.outcome = Outcome::Pass;
         return;
@@ -532,7 +557,7 @@ fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) ->
         let users: Vec<String> =
             owners.iter().filter_map(|o| if let Owner::User(u) = o { Some(u.clone()) } else { None }).collect();
         let teams = owner_teams(owners);
-        let (ok, unknown) = tally(s, &users, &teams);
+        let Tally { counted: ok, unconfirmed: unknown, .. } = tally(s, &users, &teams);
         let labels = owners.iter().map(Owner::label).collect::<Vec<_>>();
         if let Some(first) = ok.into_iter().next() {
             let via = if first.via == "user" { format!("@{}", first.login) } else { first.via.clone() };
@@ -581,7 +606,9 @@ fn waive(result: &mut RuleResult, rule: &Rule, s: &Subject<'_>) {
             Standing::NotMember => {}
             Standing::Unknown(why) => {
                 unknown = true;
-                result.unconfirmed.push(Unconfirmed { login: w.login.clone(), why });
+                let u = Unconfirmed { login: w.login.clone(), why };
+                result.waivers_unconfirmed.push(u.clone());
+                result.unconfirmed.push(u);
             }
         }
     }
@@ -741,6 +768,10 @@ mod tests {
             waived_by: None,
             author_only: Vec::new(),
             needs: Vec::new(),
+            not_members: Vec::new(),
+            approvers_unconfirmed: Vec::new(),
+            blockers_unconfirmed: Vec::new(),
+            waivers_unconfirmed: Vec::new(),
         }
     }
 

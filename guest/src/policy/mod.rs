@@ -6,3 +6,4 @@ pub mod eval;
 pub mod facts;
 pub mod file;
 pub mod glob;
+pub mod standing;

@@ -59,6 +59,12 @@ pub enum GateFacts {
         min: u32,
         allow_stale: bool,
         block_on_changes_requested: bool,
+        /// The first `approval_teams` of the gate's teams count approvals; `waivable` are the
+        /// indexes of the `--waivable-by` teams among them (resolved in the same round trip).
+        approval_teams: usize,
+        waivable: Vec<usize>,
+        /// `--rule`: the name a waiver gives.
+        rule: String,
     },
     Checklist {
         items: Vec<Item>,
@@ -573,18 +579,23 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
         None => (Vec::new(), Vec::new(), None),
     };
     let facts = match &gate.facts {
-        GateFacts::Approvals { min, allow_stale, block_on_changes_requested } => Facts::Approvals(ApprovalFacts {
-            context,
-            token: shared.token.clone(),
-            pr_number: gate.pr,
-            pull_request: gathered.pull_request.clone(),
-            reviews,
-            teams: shared.teams.clone(),
-            min: *min,
-            allow_stale: *allow_stale,
-            block_on_changes_requested: *block_on_changes_requested,
-            membership: gathered.membership.clone(),
-        }),
+        GateFacts::Approvals { min, allow_stale, block_on_changes_requested, approval_teams, waivable, rule } => {
+            Facts::Approvals(ApprovalFacts {
+                context,
+                token: shared.token.clone(),
+                pr_number: gate.pr,
+                pull_request: gathered.pull_request.clone(),
+                reviews,
+                teams: shared.teams.iter().take(*approval_teams).cloned().collect(),
+                min: *min,
+                allow_stale: *allow_stale,
+                block_on_changes_requested: *block_on_changes_requested,
+                rule: (rule != "approvals").then(|| rule.clone()),
+                waivable_by: waivable.iter().filter_map(|i| shared.teams.get(*i).cloned()).collect(),
+                comments: if gate.with_comments { comments } else { Vec::new() },
+                membership: gathered.membership.clone(),
+            })
+        }
         GateFacts::Checklist { items, count_edited_comments, tier_label_from_ack_teams } => {
             Facts::Checklist(ChecklistFacts {
                 context,

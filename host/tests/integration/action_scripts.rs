@@ -417,6 +417,20 @@ fn inputs_become_separate_arguments_and_the_token_is_named() {
          <--team><21><--min><2><--allow-stale><--status-context><qa-review / approved $(touch /tmp/pwned)>"
     );
     assert!(stdout.contains("token=s3cret"), "the token reaches the binary only in the named variable");
+    // `waivable-by` (separated like `teams`) and `rule`: the approvals gate as a waivable rule.
+    let out = run_sh(&[
+        ("GATE_CHECK", "approvals"),
+        ("GATE_TOKEN_NAME", "SOP_TIER_CHECK_TOKEN"),
+        ("GATE_TEAMS", "acme/security"),
+        ("GATE_WAIVABLE_BY", "acme/leads,\n30"),
+        ("GATE_RULE", "security"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
+        "<--format><github><approvals><--token-env><SOP_TIER_CHECK_TOKEN><--team><acme/security><--min><1>\
+         <--waivable-by><acme/leads><--waivable-by><30><--rule><security>"
+    );
 
     let out = run_sh(&[("GATE_CHECK", "approvals"), ("GATE_TOKEN_NAME", "bad name; rm -rf /"), ("GATE_TEAMS", "x/y")]);
     assert_eq!(out.status.code(), Some(2));

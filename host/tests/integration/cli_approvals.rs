@@ -75,6 +75,18 @@ fn pulls() -> Vec<Value> {
                 json!({"id": 42, "user": "qa-carol", "state": "REQUEST_REVIEW", "official": false}),
             ],
         ),
+        // No approval; a security lead waives the gate named `security` (docs-only change).
+        with_comments(pull(13, "alice", vec![]), vec![comment(60, "sec-erin", &format!("/sop-n/a security {WHY}"))]),
+        // The same waiver, hidden: in a code fence, in an HTML comment, quoted; and by the author.
+        with_comments(
+            pull(14, "alice", vec![]),
+            vec![
+                comment(61, "sec-erin", &format!("not yet:\n```\n/sop-n/a security {WHY}\n```")),
+                comment(62, "sec-erin", &format!("<!--\n/sop-n/a security {WHY}\n-->")),
+                comment(63, "sec-erin", &format!("> /sop-n/a security {WHY}")),
+                comment(64, "alice", &format!("/sop-n/a security {WHY}")),
+            ],
+        ),
         json!({"number": 2189, "user": "alice", "title": "same-repo PR",
                "head": {"repo": "acme/core", "ref": "feature", "sha": sha(2189)}, "base": "main",
                "reviews": [review(20, "qa-dave", "APPROVED")]}),
@@ -82,6 +94,14 @@ fn pulls() -> Vec<Value> {
                "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main",
                "reviews": [review(21, "qa-dave", "APPROVED")]}),
     ]
+}
+
+/// A waiver's reason.
+const WHY: &str = "docs-only change, no auth code";
+
+fn with_comments(mut pull: Value, comments: Vec<Value>) -> Value {
+    pull["comments"] = json!(comments);
+    pull
 }
 
 fn world() -> FakeGitea {
@@ -368,4 +388,127 @@ fn plain_http_only_to_loopback_unless_allowed() {
     let r = approvals(&fake, Some(TEAM_PAT), &[&remote[..], &["--allow-http"]].concat());
     assert_eq!(r.code, 3, "allowed, then the unresolvable host is an API error:\n{}", r.stdout);
     assert!(fake.requests().is_empty());
+}
+
+/// `--waivable-by`: the gate is a one-rule policy whose rule (`--rule security`) a confirmed
+/// member of the waivable team may waive with `/sop-n/a security <reason>`; the gate then passes
+/// as waived — never as approved — and says so in the status.
+#[test]
+fn a_waiver_by_a_confirmed_lead_passes_as_waived_and_the_status_says_so() {
+    let fake = world();
+    let waivable = ["--team", "acme/qa", "--rule", "security", "--waivable-by", "acme/security"];
+    let r = approvals(
+        &fake,
+        Some(TEAM_PAT),
+        &[&waivable[..], &["--pr", "13", "--status-context", "security-review"]].concat(),
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.output("verdict"), "pass");
+    assert_eq!(r.output("waived-by"), "sec-erin");
+    assert_eq!(r.output("approved-by"), "", "a waiver is never an approval");
+    assert_eq!(r.output("approvals"), "0");
+    assert!(
+        r.output("reason").starts_with("approvals-waived") && r.output("reason").contains(WHY),
+        "{}",
+        r.output("reason")
+    );
+    // The human line says waived, by whom and why — and never "approved by".
+    assert!(r.stdout.contains("waived on #13 by sec-erin") && r.stdout.contains(WHY), "{}", r.stdout);
+    assert!(!r.stdout.contains("approved by"), "{}", r.stdout);
+    let statuses = fake.statuses();
+    let last = statuses.last().expect("a status");
+    assert_eq!(
+        (last.state.as_str(), last.description.as_str()),
+        ("success", format!("waived by sec-erin: {WHY}").as_str())
+    );
+    // The waiver's author was probed in the waivable team only, in the one membership wave.
+    let probes: Vec<String> =
+        fake.requests().into_iter().filter(|q| q.path.contains("/members/")).map(|q| q.path).collect();
+    assert_eq!(probes, vec!["/api/v1/teams/21/members/sec-erin"]);
+
+    // The waiver names another gate: `--rule qa` is not waived by `/sop-n/a security`.
+    let r = approvals(
+        &fake,
+        Some(TEAM_PAT),
+        &["--team", "acme/qa", "--rule", "qa", "--waivable-by", "acme/security", "--pr", "13"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.output("waived-by"), "");
+
+    // Without --waivable-by, /sop-n/a changes nothing, and the comments are not even read.
+    let fake = world();
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--rule", "security", "--pr", "13"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.output("reason").starts_with("approvals-missing"), "{}", r.output("reason"));
+    assert!(!fake.requests().iter().any(|q| q.path.contains("/comments")), "comments were read");
+}
+
+#[test]
+fn a_hidden_or_self_written_waiver_does_not_count() {
+    let fake = world();
+    let r = approvals(
+        &fake,
+        Some(TEAM_PAT),
+        &[
+            "--team",
+            "acme/qa",
+            "--rule",
+            "security",
+            "--waivable-by",
+            "acme/security",
+            "--pr",
+            "14",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let verdict: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(verdict["code"], "approvals-missing");
+    assert_eq!(verdict["outputs"]["waived-by"], "");
+    // Hidden ones are not commands at all; the author's is read and refused, and said so.
+    let refused: Vec<&str> = verdict["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "waiver-not-counted")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].contains("alice") && refused[0].contains("author"), "{refused:?}");
+}
+
+#[test]
+fn a_waiver_whose_membership_cannot_be_confirmed_is_undecided() {
+    let fake = world();
+    fake.fault("/api/v1/teams/21/members/*", None, FaultKind::Status { status: 502, body: None });
+    let r = approvals(
+        &fake,
+        Some(TEAM_PAT),
+        &[
+            "--team",
+            "acme/qa",
+            "--rule",
+            "security",
+            "--waivable-by",
+            "acme/security",
+            "--pr",
+            "13",
+            "--status-context",
+            "security-review",
+        ],
+    );
+    assert_eq!(r.code, 3, "an unconfirmed waiver is never a pass:\n{}", r.stdout);
+    assert_eq!(r.output("verdict"), "error");
+    assert_eq!(r.output("waived-by"), "");
+    let statuses = fake.statuses();
+    assert_eq!(statuses.last().map(|s| s.state.as_str()), Some("error"), "{statuses:?}");
+}
+
+#[test]
+fn a_rule_name_is_lower_case_letters_digits_and_dashes() {
+    let fake = world();
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--rule", "Security!", "--pr", "13"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(fake.requests().is_empty(), "nothing is fetched for a usage error");
 }

@@ -1,81 +1,98 @@
-//! The approvals decision, without a word of prose: which reviews stand, whose membership to
-//! probe, who counted, who did not and why, and which of the four calls the gate makes.
+//! The approvals decision, without a word of prose: the gate is a one-rule policy (count = `min`
+//! from the teams, `disapproval` = `--block-on-changes-requested`, `waivable_by` =
+//! `--waivable-by`), decided by the policy engine's rule evaluation (policy/eval.rs). Here: the
+//! rule, which reviews and waivers stand, whose membership to probe, and the engine's result
+//! read back as the gate's call.
 
 use serde_json::Value;
 
-use crate::membership::{Memberships, Standing};
-use crate::reviews::{Decision, LatestReview, exclusion, head_sha, latest_decisions};
+use crate::membership::TeamFact;
+use crate::policy::eval::{self, Directory, Outcome as RuleOutcome, RuleResult, Subject, Unconfirmed, Waiver};
+use crate::policy::file::{People, Requirement, Rule};
+use crate::policy::standing::{self, Rejected, Reviews, Waivers};
+use crate::reviews::head_sha;
 
 use super::ApprovalFacts;
 
-/// The reviews as they stand on the head, before anyone's membership is known.
-pub struct Reviews<'f> {
-    pub number: u64,
-    pub author: String,
-    /// Every reviewer's latest deciding review (reported in `details`).
-    pub latest: Vec<LatestReview<'f>>,
-    /// Each reviewer whose latest review does not count, and why (author, system account, stale, …).
-    pub excluded: Vec<(String, String)>,
-    /// Deciding rows without a usable user.
-    pub malformed: usize,
-    /// Logins whose standing approval could count.
-    pub approvers: Vec<String>,
-    /// Logins whose change request blocks (with `--block-on-changes-requested`).
-    pub blockers: Vec<String>,
+/// The rule name a waiver gives when `--rule` is not: `/sop-n/a approvals <reason>`.
+pub const DEFAULT_RULE: &str = "approvals";
+
+/// Whether `name` is a rule name (`[a-z0-9-]+`, as in a policy file).
+pub fn valid_rule_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Which reviews stand, for `pr` and `facts`.
-pub fn reviews<'f>(facts: &'f ApprovalFacts, pr: &'f Value) -> Reviews<'f> {
+/// The gate as a one-rule policy.
+pub fn rule(facts: &ApprovalFacts, name: &str) -> Rule {
+    let references = |teams: &[TeamFact]| teams.iter().map(|t| t.reference.clone()).collect::<Vec<_>>();
+    Rule {
+        name: name.to_owned(),
+        line: None,
+        condition: None,
+        requires: Requirement::Approvals {
+            count: facts.min,
+            from: People { teams: references(&facts.teams), users: Vec::new() },
+        },
+        disapproval: facts.block_on_changes_requested,
+        waivable_by: references(&facts.waivable_by),
+    }
+}
+
+/// The pull request, its standing reviews and waivers, before anyone's membership is known.
+pub struct Gathered<'f> {
+    pub number: u64,
+    pub author: String,
+    pub reviews: Reviews<'f>,
+    pub waivers: Waivers,
+}
+
+/// Which reviews and waivers stand for `pr`. Waivers are read only when the gate is waivable:
+/// without `--waivable-by`, `/sop-n/a` changes nothing.
+pub fn gather<'f>(facts: &'f ApprovalFacts, pr: &'f Value, rule: &Rule) -> Gathered<'f> {
     let author = crate::pulls::author_login(pr).unwrap_or_default();
     let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
     let head = head_sha(pr);
-    // An approval counts only if it stands: of the head (or --allow-stale), not dismissed, not
-    // re-requested (reviews.rs).
-    let (latest, malformed) = latest_decisions(&facts.reviews);
-    let mut excluded = Vec::new();
-    let mut approvers = Vec::new();
-    for review in &latest {
-        match exclusion(review, &author, head, facts.allow_stale) {
-            Some(why) => excluded.push((review.login.clone(), why)),
-            None if review.decision == Decision::Approved => approvers.push(review.login.clone()),
-            None => {}
-        }
-    }
-    let blockers = if facts.block_on_changes_requested {
-        // A change request blocks whether or not it is stale or of the head (as in Gitea's own
-        // merge check), and until the reviewer reviews again even when re-requested.
-        latest
-            .iter()
-            .filter(|r| r.decision == Decision::ChangesRequested && exclusion(r, &author, head, true).is_none())
-            .map(|r| r.login.clone())
-            .collect()
+    let reviews = standing::reviews(&facts.reviews, &author, head, facts.allow_stale, facts.block_on_changes_requested);
+    let waivers = if rule.waivable_by.is_empty() {
+        Waivers::default()
     } else {
-        Vec::new()
+        standing::waivers(&facts.comments, &facts.reviews, std::slice::from_ref(rule), &author, head)
     };
-    Reviews { number, author, latest, excluded, malformed, approvers, blockers }
+    Gathered { number, author, reviews, waivers }
 }
 
-impl Reviews<'_> {
-    /// Everyone whose membership decides something: approvers, then blockers.
-    pub fn to_probe(&self) -> Vec<&str> {
-        self.approvers.iter().chain(&self.blockers).map(String::as_str).collect()
+impl Gathered<'_> {
+    /// Whose membership of the gate's teams decides something: approvers, then blockers.
+    pub fn reviewers(&self) -> Vec<&str> {
+        let approvals = self.reviews.approvals();
+        let blockers = self.reviews.change_requests();
+        approvals.into_iter().chain(blockers).map(|r| r.login.as_str()).collect()
+    }
+
+    /// Whose membership of the waivable teams decides something: the waivers' authors.
+    pub fn waiver_logins(&self, rule: &Rule) -> Vec<&str> {
+        self.waivers.logins(std::slice::from_ref(rule))
     }
 }
 
 /// The call the gate makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
     /// A member of the teams requested changes (`--block-on-changes-requested`).
     Blocked,
     /// Confirmed approvals alone reach `min`, and no change request is unconfirmed.
     Met,
-    /// The shortfall could be an unconfirmed member: cannot decide.
+    /// It would not pass, and a confirmed member of a `--waivable-by` team waived it.
+    Waived(Waiver),
+    /// The shortfall could be an unconfirmed member (or an unconfirmed change requester or
+    /// waiver could decide it): cannot decide.
     Unverifiable,
     /// Not enough confirmed approvals.
     Missing,
 }
 
-/// Who counted, who did not, and the call.
+/// Who counted, who did not and why, and the call: the engine's rule result in the gate's terms
+/// (each team by its short name).
 pub struct Tally {
     /// Confirmed approvers and the team that confirmed each.
     pub confirmed: Vec<(String, String)>,
@@ -87,43 +104,58 @@ pub struct Tally {
     pub blocking: Vec<(String, String)>,
     /// Change requesters whose membership could not be confirmed, and why.
     pub blocking_unknown: Vec<(String, String)>,
+    /// Waivers whose membership of the waivable teams could not be confirmed, and why.
+    pub waivers_unknown: Vec<(String, String)>,
+    /// Waivers that do not count, and why (not a member, the author, hidden, edited, …).
+    pub rejected: Vec<Rejected>,
     pub min: usize,
     pub call: Call,
 }
 
-/// Tally the standing reviews against what is known about membership.
-pub fn tally(reviews: &Reviews<'_>, m: &Memberships<'_>, min: u32) -> Tally {
-    let mut t = Tally {
-        confirmed: Vec::new(),
-        not_members: Vec::new(),
-        unknown: Vec::new(),
-        blocking: Vec::new(),
-        blocking_unknown: Vec::new(),
+/// Decide the rule with the policy engine against what is known about membership.
+pub fn decide(rule: &Rule, gathered: &Gathered<'_>, directory: &Directory<'_>, min: u32) -> Tally {
+    let subject = Subject {
+        author: &gathered.author,
+        labels: &[],
+        base_ref: "",
+        changed: &[],
+        approvals: gathered.reviews.approvals(),
+        change_requests: gathered.reviews.change_requests(),
+        waivers: &gathered.waivers.by_rule,
+        codeowners: None,
+        directory,
+    };
+    let result = eval::evaluate_rule(rule, &subject);
+    let mut rejected = gathered.waivers.rejected.clone();
+    let rules = std::slice::from_ref(rule);
+    rejected.extend(standing::not_members(rules, std::slice::from_ref(&result), &gathered.waivers, directory));
+    read_back(&result, directory, rejected, min)
+}
+
+fn read_back(result: &RuleResult, directory: &Directory<'_>, rejected: Vec<Rejected>, min: u32) -> Tally {
+    let short = |via: &str| directory.find(via).map_or_else(|| via.to_owned(), |t| t.name.clone());
+    let pairs = |list: &[eval::Counted]| list.iter().map(|c| (c.login.clone(), short(&c.via))).collect::<Vec<_>>();
+    let whys = |list: &[Unconfirmed]| list.iter().map(|u| (u.login.clone(), u.why.clone())).collect::<Vec<_>>();
+    let call = match result.outcome {
+        RuleOutcome::Waived => match &result.waived_by {
+            Some(w) => Call::Waived(w.clone()),
+            None => Call::Unverifiable,
+        },
+        RuleOutcome::Pass => Call::Met,
+        RuleOutcome::Fail if !result.changes_requested_by.is_empty() => Call::Blocked,
+        RuleOutcome::Fail => Call::Missing,
+        // The rule has no condition, so it is never skipped; undecided is never a pass.
+        RuleOutcome::Undecided | RuleOutcome::Skip => Call::Unverifiable,
+    };
+    Tally {
+        confirmed: pairs(&result.counted),
+        not_members: result.not_members.clone(),
+        unknown: whys(&result.approvers_unconfirmed),
+        blocking: pairs(&result.changes_requested_by),
+        blocking_unknown: whys(&result.blockers_unconfirmed),
+        waivers_unknown: whys(&result.waivers_unconfirmed),
+        rejected,
         min: min as usize,
-        call: Call::Missing,
-    };
-    for login in &reviews.approvers {
-        match m.standing(login) {
-            Standing::Member(team) => t.confirmed.push((login.clone(), team)),
-            Standing::NotMember => t.not_members.push(login.clone()),
-            Standing::Unknown(why) => t.unknown.push((login.clone(), why)),
-        }
+        call,
     }
-    for login in &reviews.blockers {
-        match m.standing(login) {
-            Standing::Member(team) => t.blocking.push((login.clone(), team)),
-            Standing::NotMember => {}
-            Standing::Unknown(why) => t.blocking_unknown.push((login.clone(), why)),
-        }
-    }
-    t.call = if !t.blocking.is_empty() {
-        Call::Blocked
-    } else if t.confirmed.len() >= t.min && t.blocking_unknown.is_empty() {
-        Call::Met
-    } else if !t.unknown.is_empty() || !t.blocking_unknown.is_empty() {
-        Call::Unverifiable
-    } else {
-        Call::Missing
-    };
-    t
 }

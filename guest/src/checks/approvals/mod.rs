@@ -3,22 +3,27 @@
 //!
 //! Three phases, each a pure function of its input:
 //! 1. no pull request yet → ask the host for it (number from `--pr` or the event payload);
-//! 2. pull request and all reviews, no membership yet → name the reviewers worth probing (only
-//!    those whose latest review could count) and ask the host to probe exactly those;
-//! 3. everything known → tally. An unconfirmed membership never counts: if confirmed approvals
-//!    alone reach `min`, the gate passes; if the shortfall could be an unconfirmed member, the
-//!    gate cannot decide (exit 3) and says what the token's owner needs.
+//! 2. pull request, all reviews (and, when the gate is waivable, its comments), no membership
+//!    yet → name the reviewers worth probing (only those whose latest review could count) and the
+//!    authors of waivers that could count, and ask the host to probe exactly those, in one wave;
+//! 3. everything known → decide. The gate is a one-rule policy decided by the policy engine
+//!    (`policy/eval.rs`, no second tally). An unconfirmed membership never counts: if confirmed
+//!    approvals alone reach `min`, the gate passes; if the shortfall could be an unconfirmed
+//!    member (or an unconfirmed waiver could decide it), the gate cannot decide (exit 3) and says
+//!    what the token's owner needs; a waiver by a confirmed member of a `--waivable-by` team
+//!    passes it as waived, never as approved.
 //!
-//! The decision is `decide.rs` (typed: who counted, who did not and why, the call); its words
+//! The decision is `decide.rs` (the rule, the engine's result read back as the call); its words
 //! are `render.rs`; what approvals shares with the checklist is `checks/pull_request.rs`.
 
 mod decide;
 mod render;
 
 use crate::InvalidInput;
-use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, token_name};
+use crate::checks::pull_request::{ask_for_membership_in, ask_for_pull_request, missing_token, token_name};
 use crate::checks::trust::classify;
-use crate::membership::Memberships;
+use crate::membership::TeamFact;
+use crate::policy::eval::Directory;
 use crate::protocol::Verdict;
 
 pub use gitea_gate_protocol::ApprovalFacts;
@@ -28,6 +33,10 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     if facts.teams.is_empty() {
         return Err(InvalidInput("no teams to count approvals from".to_owned()));
     }
+    let rule_name = facts.rule.as_deref().unwrap_or(decide::DEFAULT_RULE);
+    if !decide::valid_rule_name(rule_name) {
+        return Err(InvalidInput(format!("rule name {rule_name:?} is not [a-z0-9-]+")));
+    }
     let team_names = facts.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
     let purpose = format!("counting {team_names} approvals");
     if let Some(verdict) = missing_token("approvals", &c, facts.token.as_ref(), &purpose) {
@@ -36,16 +45,34 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     let Some(pr) = facts.pull_request.as_ref() else {
         return Ok(ask_for_pull_request(&c, "approvals", facts.pr_number, &facts.context));
     };
-    let reviews = decide::reviews(&facts, pr);
+    let rule = decide::rule(&facts, rule_name);
+    let gathered = decide::gather(&facts, pr, &rule);
     let what = "team membership of the reviewers is not known yet";
     let known = facts.membership.is_some();
-    if let Some(ask) = ask_for_membership(&c, "approvals", what, &facts.teams, known, &reviews.to_probe()) {
+    let groups =
+        [(facts.teams.as_slice(), gathered.reviewers()), (facts.waivable_by.as_slice(), gathered.waiver_logins(&rule))];
+    if let Some(ask) = ask_for_membership_in(&c, "approvals", what, known, &groups) {
         return Ok(ask);
     }
-    let m = Memberships::new(&facts.teams, facts.membership.as_deref().unwrap_or(&[]));
-    let tally = decide::tally(&reviews, &m, facts.min);
-    let words = render::Words { c: &c, teams: &facts.teams, team_names, token_name: token_name(facts.token.as_ref()) };
-    Ok(render::verdict(&words, &reviews, &tally))
+    // The gate's teams and the waivable ones, each once: one directory for the engine.
+    let mut all_teams: Vec<TeamFact> = facts.teams.clone();
+    for t in &facts.waivable_by {
+        if !all_teams.iter().any(|a| a.reference == t.reference) {
+            all_teams.push(t.clone());
+        }
+    }
+    let directory = Directory::new(&all_teams, &[], facts.membership.as_deref().unwrap_or(&[]));
+    let tally = decide::decide(&rule, &gathered, &directory, facts.min);
+    let words = render::Words {
+        c: &c,
+        teams: &facts.teams,
+        all_teams: &all_teams,
+        waivable: &facts.waivable_by,
+        rule: rule_name,
+        team_names,
+        token_name: token_name(facts.token.as_ref()),
+    };
+    Ok(render::verdict(&words, &gathered, &tally))
 }
 
 #[cfg(test)]
@@ -110,6 +137,9 @@ mod tests {
             min: case.min,
             allow_stale: case.allow_stale,
             block_on_changes_requested: case.block,
+            rule: None,
+            waivable_by: vec![],
+            comments: vec![],
             membership: case.membership,
         };
         evaluate(facts).expect("valid")
@@ -213,6 +243,29 @@ mod tests {
                 },
                 Outcome::Pass,
                 Code::ApprovalsMet,
+            ),
+            (
+                // Even if bob were a member, 1 < 2: the engine calls it a fail, not undecided.
+                "unconfirmed cannot close the shortfall",
+                Case {
+                    reviews: vec![review(1, "bob", "APPROVED")],
+                    min: 2,
+                    membership: Some(vec![member("bob", None)]),
+                    ..Case::default()
+                },
+                Outcome::Fail,
+                Code::ApprovalsMissing,
+            ),
+            (
+                "unconfirmed change requester keeps a pass undecided",
+                Case {
+                    reviews: vec![review(1, "alice", "APPROVED"), review(2, "carol", "REQUEST_CHANGES")],
+                    membership: Some(vec![alice(), member("carol", None)]),
+                    block: true,
+                    ..Case::default()
+                },
+                Outcome::Error,
+                Code::MembershipUnverified,
             ),
             (
                 "changes requested blocks",
@@ -354,6 +407,56 @@ mod tests {
                 .help
                 .as_deref()
                 .is_some_and(|h| h.contains("read:organization") && h.contains("SOP_TIER_CHECK_TOKEN"))
+        );
+    }
+
+    /// The waiver corpus cases (tests/corpus/approvals), decided natively: the outcome, code and
+    /// `waived-by` each case is about, independent of the blessed verdict files.
+    #[test]
+    fn waiver_corpus_cases_decide_what_they_are_named_for() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/approvals");
+        let expected: &[(&str, &str, &str, Option<&str>)] = &[
+            ("waived-by-member", "pass", "approvals-waived", Some("lead-dave")),
+            ("waiver-by-author-not-counted", "fail", "approvals-missing", Some("")),
+            ("waiver-by-non-member-not-counted", "fail", "approvals-missing", Some("")),
+            ("waiver-without-reason-not-counted", "fail", "approvals-missing", Some("")),
+            ("waiver-in-code-fence-or-html-comment-not-counted", "fail", "approvals-missing", Some("")),
+            ("waiver-in-edited-comment-not-counted", "fail", "approvals-missing", Some("")),
+            ("waiver-in-stale-review-not-counted", "fail", "approvals-missing", Some("")),
+            ("waiver-of-another-rule-not-counted", "fail", "approvals-missing", Some("")),
+            ("waiver-membership-unconfirmed-undecided", "error", "membership-unverified", Some("")),
+            ("waiver-without-waivable-by-changes-nothing", "fail", "approvals-missing", None),
+        ];
+        for (name, verdict, code, waived_by) in expected {
+            let input = std::fs::read(dir.join(format!("{name}.input.json"))).expect(name);
+            let v: Value = serde_json::from_slice(&crate::evaluate_bytes(&input)).expect("json");
+            assert_eq!(v["verdict"], *verdict, "{name}: {}", v["reason"]);
+            assert_eq!(v["code"], *code, "{name}: {}", v["reason"]);
+            assert_eq!(v["outputs"]["waived-by"].as_str(), *waived_by, "{name}: {}", v["outputs"]);
+            assert_eq!(v["outputs"]["approved-by"], "", "{name}: a waiver is never an approval");
+        }
+        let status = |name: &str| {
+            let input = std::fs::read(dir.join(format!("{name}.input.json"))).expect("input");
+            let v: Value = serde_json::from_slice(&crate::evaluate_bytes(&input)).expect("json");
+            (
+                v["status"]["description"].as_str().unwrap_or("").to_owned(),
+                v["summary"].as_str().unwrap_or("").to_owned(),
+            )
+        };
+        let (description, summary) = status("waived-by-member");
+        assert_eq!(description, "waived by lead-dave: docs-only change, no auth code");
+        assert!(
+            summary.contains("| waived | lead-dave | leads | security in comment \\#6: docs-only change"),
+            "{summary}"
+        );
+        // The waiver's author is probed in the waivable teams, in the same wave as the approvers.
+        let input = std::fs::read(dir.join("asks-membership-of-approvers-and-waivers.input.json")).expect("input");
+        let v: Value = serde_json::from_slice(&crate::evaluate_bytes(&input)).expect("json");
+        assert_eq!(
+            v["needs"]["membership"],
+            json!([{"login": "carol", "teams": ["acme/qa"]}, {"login": "lead-dave", "teams": ["acme/leads"]}]),
+            "{}",
+            v["needs"]
         );
     }
 }

@@ -57,7 +57,7 @@ fn rejected(r: &Rejected) -> Finding {
 fn notes(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Decision) -> Vec<Finding> {
     let mut findings = vec![w.c.basis.clone()];
     findings.extend(w.c.warnings.iter().cloned());
-    for why in &reviews.excluded {
+    for (_, why) in &reviews.excluded {
         findings.push(Finding::new(Code::ReviewNotCounted, Level::Notice, why.clone()));
     }
     if reviews.malformed > 0 {
