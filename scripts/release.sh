@@ -61,12 +61,14 @@ build() {
   local flags="-C target-feature=+crt-static --remap-path-prefix=$cargo_home=/cargo"
   echo "== building $triple (static) from $src" >&2
   local started=$(date +%s)
+  # A release binary is compiled by the pinned rustc alone, never through a wrapper
+  # (scripts/test.sh lints its own builds through clippy-driver): the subshells unset it.
   if [[ $arch == x86_64 ]]; then
-    (cd "$src" && CARGO_TARGET_DIR="$root/target" RUSTFLAGS="$flags" \
+    (cd "$src" && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="$root/target" RUSTFLAGS="$flags" \
       cargo build --release --locked --quiet -p gitea-gate --no-default-features --target "$triple")
   else
     # rustup here has only the x86_64 target; Debian's toolchain carries aarch64's std.
-    (cd "$src" && CARGO_TARGET_DIR="$root/target" RUSTC=/usr/bin/rustc \
+    (cd "$src" && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="$root/target" RUSTC=/usr/bin/rustc \
       CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc RUSTFLAGS="$flags" \
       /usr/bin/cargo build --release --locked --quiet -p gitea-gate --no-default-features --target "$triple")
   fi
