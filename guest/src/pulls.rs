@@ -3,19 +3,11 @@
 
 use serde_json::Value;
 
-use crate::protocol::{EventFacts, RunContext};
+use crate::protocol::RunContext;
 
-/// The pull request number an event is about: `pull_request.number` (pull request and review
-/// events), or `issue.number` when an `issue_comment` is on a pull request.
+/// The pull request number an event is about (`EventFacts::pull_request_number`).
 pub fn pull_request_number(context: &RunContext) -> Option<u64> {
-    let EventFacts::Payload(payload) = &context.event else { return None };
-    if let Some(number) = payload.get("pull_request").and_then(|pr| pr.get("number")).and_then(Value::as_u64) {
-        return Some(number);
-    }
-    let issue = payload.get("issue")?;
-    let is_pull = payload.get("is_pull").and_then(Value::as_bool) == Some(true)
-        || issue.get("pull_request").is_some_and(|p| !p.is_null());
-    if is_pull { issue.get("number").and_then(Value::as_u64) } else { None }
+    context.event.pull_request_number()
 }
 
 /// The login of the pull request's author.
@@ -34,6 +26,7 @@ pub fn labels(pr: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::EventFacts;
     use serde_json::json;
 
     fn ctx(payload: Value) -> RunContext {

@@ -48,6 +48,20 @@ impl EventFacts {
             EventFacts::Unreadable(_) | EventFacts::Absent => None,
         }
     }
+
+    /// The pull request number the event is about: `pull_request.number` (pull request and
+    /// review events), or `issue.number` when an `issue_comment` is on a pull request. The guest
+    /// asks for this pull request and the host reads it ahead, so both use this one function.
+    pub fn pull_request_number(&self) -> Option<u64> {
+        let payload = self.payload()?;
+        if let Some(number) = payload.get("pull_request").and_then(|pr| pr.get("number")).and_then(Value::as_u64) {
+            return Some(number);
+        }
+        let issue = payload.get("issue")?;
+        let is_pull = payload.get("is_pull").and_then(Value::as_bool) == Some(true)
+            || issue.get("pull_request").is_some_and(|p| !p.is_null());
+        if is_pull { issue.get("number").and_then(Value::as_u64) } else { None }
+    }
 }
 
 /// The result of a lookup the host performed on the guest's behalf.

@@ -320,7 +320,7 @@ fn resolve_teams_reading_ahead(
     run: &RunFacts,
     client: Option<&Client>,
 ) -> Result<(Vec<Team>, Option<ReadAhead>), Problem> {
-    let number = gate.pr.or_else(|| payload_pull_number(run));
+    let number = gate.pr.or_else(|| run.event.pull_request_number());
     let (Some(client), Some(number), false) = (client, number, gate.teams.is_empty()) else {
         return Ok((resolve_teams(gate, client)?, None));
     };
@@ -736,19 +736,6 @@ fn payload_base_sha(run: &RunFacts, number: u64) -> Option<String> {
         return None;
     }
     pr.get("base")?.get("sha")?.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
-}
-
-/// The pull request the event is about, as the guest reads it (`pull_request.number`, or the
-/// issue number of a comment on a pull request).
-fn payload_pull_number(run: &RunFacts) -> Option<u64> {
-    let payload = run.payload()?;
-    if let Some(number) = payload.get("pull_request").and_then(|pr| pr.get("number")).and_then(Value::as_u64) {
-        return Some(number);
-    }
-    let issue = payload.get("issue")?;
-    let is_pull = payload.get("is_pull").and_then(Value::as_bool) == Some(true)
-        || issue.get("pull_request").is_some_and(|p| !p.is_null());
-    if is_pull { issue.get("number").and_then(Value::as_u64) } else { None }
 }
 
 fn payload_issue_number(run: &RunFacts) -> Option<u64> {
