@@ -1,12 +1,15 @@
 //! Build-time work for the host:
 //! 1. check the committed guest artifact against its recorded sha256 (a mismatch stops the build);
-//! 2. precompile it ahead of time for the target being built (`Engine::precompile_module`, with
-//!    the same `Config` the runtime uses), so the binary starts in well under a millisecond
-//!    instead of compiling the guest with Cranelift at every run;
+//! 2. embed the committed ahead-of-time machine code for the target being built
+//!    (`host/guest/gitea-gate-guest.<target>.cwasm`), after checking that `host/guest/aot.sha256`
+//!    records it as compiled from exactly this wasm, so the binary starts in well under a
+//!    millisecond instead of compiling the guest with Cranelift at every run;
 //! 3. embed the golden corpus for `gitea-gate selftest`.
-
-#[path = "src/engine_config.rs"]
-mod engine_config;
+//!
+//! No compiler runs here: the artifacts are precompiled once per guest change
+//! (`scripts/build-guest.sh`), committed, and proved fresh by a test that compiles the committed
+//! wasm again and compares bytes (host/tests/integration/guest_artifact.rs). So a build needs no
+//! Cranelift unless it wants the `jit` feature, and every target compiles only what it runs.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -15,6 +18,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 const GUEST: &str = "guest/gitea-gate-guest.wasm";
+/// sha256sum lines for the wasm and for each target's precompiled form of it.
+const AOT_MANIFEST: &str = "guest/aot.sha256";
 
 fn main() {
     if let Err(message) = run() {
@@ -28,12 +33,7 @@ fn run() -> Result<(), String> {
     let out_dir = PathBuf::from(env("OUT_DIR")?);
     println!("cargo::rerun-if-changed={GUEST}");
     println!("cargo::rerun-if-changed={GUEST}.sha256");
-    println!("cargo::rerun-if-changed=src/engine_config.rs");
-    // Tells engine_config.rs it is compiled into the runtime, where Cranelift exists only with
-    // the `jit` feature (this build script always has it).
-    println!("cargo::rustc-check-cfg=cfg(gitea_gate_runtime)");
-    println!("cargo::rustc-cfg=gitea_gate_runtime");
-
+    println!("cargo::rerun-if-changed={AOT_MANIFEST}");
     let wasm_path = manifest_dir.join(GUEST);
     let wasm = fs::read(&wasm_path).map_err(|e| format!("{}: {e}; run scripts/build-guest.sh", wasm_path.display()))?;
     let digest = hex(&Sha256::digest(&wasm));
@@ -50,11 +50,16 @@ fn run() -> Result<(), String> {
 
     let target = env("TARGET")?;
     println!("cargo::rustc-env=GITEA_GATE_TARGET={target}");
-    let aot = precompile(&wasm, &target).unwrap_or_else(|why| {
-        // Not fatal: the host then compiles the guest at start-up (slower, same verdicts).
-        println!("cargo::warning=no ahead-of-time guest for {target} ({why}); the host will compile it at start-up");
-        Vec::new()
-    });
+    let aot = committed_aot(&manifest_dir, &digest, &target).or_else(|why| {
+        if std::env::var_os("CARGO_FEATURE_JIT").is_some() {
+            // The host then compiles the guest at start-up (slower, same verdicts).
+            println!("cargo::warning={why}; the host will compile the guest at start-up");
+            Ok(Vec::new())
+        } else {
+            // Without the JIT a binary could not run the guest at all.
+            Err(format!("{why}; a build without the `jit` feature needs it"))
+        }
+    })?;
     write(&out_dir.join("guest.cwasm"), &aot)?;
 
     let corpus_dir = manifest_dir.join("../tests/corpus");
@@ -62,14 +67,37 @@ fn run() -> Result<(), String> {
     write(&out_dir.join("corpus.rs"), corpus_table(&corpus_dir)?.as_bytes())
 }
 
-fn precompile(wasm: &[u8], target: &str) -> Result<Vec<u8>, String> {
-    let mut config = engine_config::engine_config();
-    engine_config::compiler_settings(&mut config);
-    // An explicit target also means baseline CPU features: the artifact must load on every
-    // runner of this architecture, not only on CPUs like the build machine's.
-    config.target(target).map_err(|e| e.to_string())?;
-    let engine = wasmtime::Engine::new(&config).map_err(|e| e.to_string())?;
-    engine.precompile_module(wasm).map_err(|e| e.to_string())
+/// The committed machine code for `target`, if `aot.sha256` records it as compiled from the wasm
+/// with sha256 `wasm_digest` and the file still has the digest recorded there.
+fn committed_aot(manifest_dir: &Path, wasm_digest: &str, target: &str) -> Result<Vec<u8>, String> {
+    const BLESS: &str = "scripts/build-guest.sh precompiles them again";
+    let manifest_path = manifest_dir.join(AOT_MANIFEST);
+    let manifest = fs::read_to_string(&manifest_path).map_err(|e| format!("{AOT_MANIFEST}: {e} ({BLESS})"))?;
+    let recorded = |name: &str| {
+        manifest.lines().find_map(|line| {
+            let (digest, file) = line.split_once("  ")?;
+            (file == name).then_some(digest)
+        })
+    };
+    let wasm_name = GUEST.rsplit('/').next().unwrap_or(GUEST);
+    if recorded(wasm_name) != Some(wasm_digest) {
+        return Err(format!(
+            "the ahead-of-time artifacts in host/guest/ were compiled from another guest than \
+             {wasm_name} (sha256 {wasm_digest}); {BLESS}"
+        ));
+    }
+    let name = format!("gitea-gate-guest.{target}.cwasm");
+    let Some(expected) = recorded(&name) else {
+        return Err(format!("host/guest/ has no ahead-of-time artifact for {target}"));
+    };
+    let path = manifest_dir.join("guest").join(&name);
+    println!("cargo::rerun-if-changed={}", path.display());
+    let bytes = fs::read(&path).map_err(|e| format!("{}: {e} ({BLESS})", path.display()))?;
+    let actual = hex(&Sha256::digest(&bytes));
+    if actual != expected {
+        return Err(format!("host/guest/{name} has sha256 {actual}, but {AOT_MANIFEST} records {expected}"));
+    }
+    Ok(bytes)
 }
 
 /// `static CORPUS: &[CorpusCase]` with every `<check>/<case>.input.json` and its verdict.

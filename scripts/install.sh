@@ -222,8 +222,9 @@ say "building from source with cargo --locked: this takes several minutes (wasmt
 # A private target directory: a shared one could be written by another job between the build and
 # the run (and its build scripts run with this job's environment).
 private_dir
+# The release configuration: no JIT (no Cranelift to compile), the committed precompiled guest.
 cargo build --release --locked --quiet --manifest-path "$action_path/Cargo.toml" -p gitea-gate \
-  --target-dir "$private/build" >&2
+  --no-default-features --target-dir "$private/build" >&2
 built="$private/build/release/gitea-gate"
 [[ -f "$built" ]] || die "cargo reported success but produced no $built"
 prove_on_runner "$built" || exit 1

@@ -21,9 +21,9 @@
 # Each binary is linked statically (-C target-feature=+crt-static): it then runs on older-glibc
 # runner images, and under qemu-user (a dynamically linked aarch64 binary deadlocks on its first
 # thread start there). Without the `jit` feature: no Cranelift, about half the size; the binary
-# runs the embedded guest precompiled for its own arch (build.rs; wasmtime's all-arch feature lets
-# an x86_64 machine precompile for aarch64). Every binary built runs `selftest` and all must print
-# the same verdict digest; otherwise no checksum list is written.
+# runs the guest's committed machine code for its own arch (host/guest/*.cwasm, which build.rs
+# embeds and the host's tests prove to be the committed wasm precompiled). Every binary built runs
+# `selftest` and all must print the same verdict digest; otherwise no checksum list is written.
 #
 # Reproducible builds: the same source gives the same bytes, whatever the checkout path and
 # CARGO_HOME. What makes it hold: the toolchains are pinned (rust-toolchain.toml for x86_64,
@@ -31,8 +31,8 @@
 # --locked, cargo hands rustc the workspace's sources by relative path and the registry's are
 # remapped (--remap-path-prefix CARGO_HOME=/cargo; the toolchains' own std paths are fixed already),
 # `strip = true` drops debug info, build.rs embeds
-# nothing but the guest bytes and their digest, and codegen is deterministic for a fixed
-# codegen-units. `reproducible` proves the path independence on every CI run.
+# nothing but committed files (the guest, its machine code, the corpus) and their digests, and
+# codegen is deterministic for a fixed codegen-units. `reproducible` proves the path independence on every CI run.
 #
 # Prerequisites: x86_64 needs rustup's toolchain only; aarch64 needs Debian's cross toolchain and
 # qemu (scripts/prereqs.sh --install arm64 installs them):

@@ -1,9 +1,9 @@
-//! The one wasmtime configuration, shared by build.rs (which precompiles the guest ahead of
-//! time) and the runtime (which loads that artifact). Every setting here is part of the compiled
-//! code's contract: if the two sides disagree, `Module::deserialize` refuses the artifact and the
-//! host falls back to compiling at start-up (slow, but still correct).
-//!
-//! This file is included by build.rs with `#[path]`, so it may only use `wasmtime`.
+//! The one wasmtime configuration, shared by the precompiler (`precompile`, which produced the
+//! committed ahead-of-time artifacts in `host/guest/`) and the runtime (which loads them). Every
+//! setting here is part of the compiled code's contract: if the two sides disagree,
+//! `Module::deserialize` refuses the artifact and the host falls back to compiling at start-up
+//! (slow, but still correct); and the test that re-precompiles the committed wasm
+//! (host/tests/integration/guest_artifact.rs) no longer matches the committed bytes.
 
 /// Fuel and epochs are compiled into the code (checks at loop heads and calls), so both must be
 /// on here for the runtime to be able to use them.
@@ -20,13 +20,32 @@ pub fn engine_config() -> wasmtime::Config {
     config
 }
 
-/// Code-generation settings, for whichever side compiles: build.rs always, the runtime only with
+/// Code-generation settings, for whichever side compiles: the precompiler and the runtime with
 /// the `jit` feature. A runtime-only engine loads code compiled with them without needing them.
-/// (build.rs sets `gitea_gate_runtime` for the crate it builds, not for itself.)
-#[cfg(any(feature = "jit", not(gitea_gate_runtime)))]
+#[cfg(feature = "jit")]
 pub fn compiler_settings(config: &mut wasmtime::Config) {
     // NaN bit patterns differ between x86_64 and aarch64; canonicalising them keeps verdicts
     // identical across architectures even if float code ever enters the guest.
     config.cranelift_nan_canonicalization(true);
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+}
+
+/// The targets whose machine code is committed in `host/guest/` (`gitea-gate-guest.<target>.cwasm`):
+/// the release binaries' (scripts/release.sh). A build for another target compiles the guest at
+/// start-up, so only with the `jit` feature.
+pub const PRECOMPILED_TARGETS: [&str; 2] = ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"];
+
+/// The guest's machine code for `target` (a Rust target triple such as
+/// `aarch64-unknown-linux-gnu`), as `Module::deserialize` on that target loads it. An explicit
+/// target also means baseline CPU features: the artifact must load on every runner of that
+/// architecture, not only on CPUs like the machine that compiled it. Deterministic: the same wasm,
+/// wasmtime version and settings give the same bytes on any machine (the `jit` feature brings
+/// every backend, `all-arch`, so an x86_64 machine compiles for aarch64 too).
+#[cfg(feature = "jit")]
+pub fn precompile(wasm: &[u8], target: &str) -> Result<Vec<u8>, String> {
+    let mut config = engine_config();
+    compiler_settings(&mut config);
+    config.target(target).map_err(|e| format!("{target}: {e}"))?;
+    let engine = wasmtime::Engine::new(&config).map_err(|e| format!("{e:#}"))?;
+    engine.precompile_module(wasm).map_err(|e| format!("{e:#}"))
 }

@@ -1,5 +1,5 @@
 //! The guest this binary embeds: the committed wasm module (whose sha256 build.rs checked) and
-//! its ahead-of-time compiled form for this binary's own target.
+//! its committed ahead-of-time compiled form for this binary's own target.
 
 use std::path::Path;
 
@@ -11,8 +11,15 @@ pub const WASM: &[u8] = include_bytes!("../guest/gitea-gate-guest.wasm");
 pub const SHA256: &str = env!("GITEA_GATE_GUEST_SHA256");
 /// The target the AOT artifact was compiled for.
 pub const TARGET: &str = env!("GITEA_GATE_TARGET");
-/// `Engine::precompile_module` output from build.rs; empty when the target has no AOT support.
+/// The committed machine code for that target (`host/guest/gitea-gate-guest.<target>.cwasm`,
+/// `Engine::precompile_module` output), as build.rs checked and copied it; empty when none is
+/// committed for the target (a `jit` build then compiles at start-up).
 static PRECOMPILED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest.cwasm"));
+
+/// The embedded machine code (for tests that compare it with the committed file).
+pub fn precompiled() -> &'static [u8] {
+    PRECOMPILED
+}
 
 /// Which way to get machine code for the guest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

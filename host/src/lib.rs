@@ -6,7 +6,7 @@ pub mod cli;
 pub mod codes;
 pub mod commands;
 pub mod corpus;
-pub(crate) mod engine_config;
+pub mod engine_config;
 pub mod env;
 pub mod exit;
 pub(crate) mod facts;

@@ -228,9 +228,11 @@ impl Sandbox {
         }
         let engine = new_engine()?;
         // SAFETY: `Module::deserialize` trusts its input to be wasmtime's own output. These bytes
-        // are: build.rs produced them with `Engine::precompile_module`, from the embedded guest
-        // whose sha256 it checked, with this same wasmtime version and `engine_config()`; they
-        // are compiled into this binary (read-only data), never read from disk or the network.
+        // are: `engine_config::precompile` (this same wasmtime version and `engine_config()`)
+        // made them from the embedded guest, and they are committed in host/guest/; CI compiles
+        // the committed wasm again and requires identical bytes (guest_artifact.rs), and build.rs
+        // embeds them only if aot.sha256 records them for the wasm it embeds. They are compiled
+        // into this binary (read-only data), never read from disk or the network at run time.
         // wasmtime still checks version and configuration compatibility and refuses a mismatch,
         // which lands in the JIT fallback below.
         #[allow(unsafe_code, reason = "the one audited deserialize of our own build-time artifact")]
