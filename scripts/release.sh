@@ -16,7 +16,8 @@
 #                                             runs it beside the other steps)
 #   scripts/release.sh verify                 rebuild every asset release/SHA256SUMS names and
 #                                             compare: anyone can check a published binary
-#                                             against the source at its tag
+#                                             against the source at its tag (and, first, that
+#                                             the committed machine code is the committed wasm)
 #
 # Each binary is linked statically (-C target-feature=+crt-static): it then runs on older-glibc
 # runner images, and under qemu-user (a dynamically linked aarch64 binary deadlocks on its first
@@ -108,6 +109,14 @@ identical_digests() {
   printf '%s\n' "${digests[0]}"
 }
 
+# aot_fresh: the machine code every release binary embeds (host/guest/*.cwasm) is exactly the
+# committed wasm precompiled by this wasmtime: the host's test compiles it again and compares
+# bytes. A release, and a verification of one, proves it first; CI runs the test with the others.
+aot_fresh() {
+  echo "== the committed machine code is the committed wasm, precompiled (host/guest/aot.sha256)" >&2
+  cargo test --quiet --locked -p gitea-gate --test integration -- guest_artifact:: >&2
+}
+
 # names: the static x86_64 binary resolves host names without the runner's NSS — it reaches the
 # fake Gitea by a hosts-file name and by a DNS answer from a loopback name server, and reports an
 # unknown name as "cannot resolve" (host/tests/integration/resolve.rs, run against dist/'s binary).
@@ -121,6 +130,7 @@ names() {
 case $which in
   all | x86_64 | aarch64)
     if [[ $which == all ]]; then arches=(x86_64 aarch64); else arches=("$which"); fi
+    aot_fresh
     for arch in "${arches[@]}"; do build "$arch"; done
     digest=$(identical_digests "${arches[@]}") || { echo "not releasing" >&2; exit 1; }
     mkdir -p release
@@ -169,6 +179,7 @@ case $which in
     [[ -s release/SHA256SUMS ]] || { echo "error: release/SHA256SUMS is missing or empty" >&2; exit 1; }
     scratch=$(mktemp -d "${TMPDIR:-/tmp}/gitea-gate-verify.XXXXXX")
     trap 'rm -rf "$scratch"' EXIT
+    aot_fresh
     status=0
     while read -r sum name; do
       arch=${name#gitea-gate-"$version"-}
