@@ -1,15 +1,11 @@
 //! Build-time work for the host:
-//! 1. check the committed guest artifact against its recorded sha256 (a mismatch stops the build);
-//! 2. embed the committed ahead-of-time machine code for the target being built
-//!    (`host/guest/gitea-gate-guest.<target>.cwasm`), after checking that `host/guest/aot.sha256`
-//!    records it as compiled from exactly this wasm, so the binary starts in well under a
-//!    millisecond instead of compiling the guest with Cranelift at every run;
-//! 3. embed the golden corpus for `gitea-gate selftest`.
+//! 1. check the committed guest artifact against its recorded sha256 (a mismatch stops the build)
+//!    and hand its digest to the code, which the attached machine code must name;
+//! 2. embed the golden corpus for `gitea-gate selftest`.
 //!
-//! No compiler runs here: the artifacts are precompiled once per guest change
-//! (`scripts/build-guest.sh`), committed, and proved fresh by a test that compiles the committed
-//! wasm again and compares bytes (host/tests/integration/guest_artifact.rs). So a build needs no
-//! Cranelift unless it wants the `jit` feature, and every target compiles only what it runs.
+//! No compiler runs here and no machine code is embedded: the guest's machine code is attached
+//! to the linked binary afterwards (`scripts/xtask attach`; host/src/sandbox/machine_code.rs),
+//! so a build needs no Cranelift unless it wants the `jit` feature.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -18,8 +14,6 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 const GUEST: &str = "guest/gitea-gate-guest.wasm";
-/// sha256sum lines for the wasm and for each target's precompiled form of it.
-const AOT_MANIFEST: &str = "guest/aot.sha256";
 
 fn main() {
     if let Err(message) = run() {
@@ -33,7 +27,6 @@ fn run() -> Result<(), String> {
     let out_dir = PathBuf::from(env("OUT_DIR")?);
     println!("cargo::rerun-if-changed={GUEST}");
     println!("cargo::rerun-if-changed={GUEST}.sha256");
-    println!("cargo::rerun-if-changed={AOT_MANIFEST}");
     let wasm_path = manifest_dir.join(GUEST);
     let wasm = fs::read(&wasm_path).map_err(|e| format!("{}: {e}; run scripts/build-guest.sh", wasm_path.display()))?;
     let digest = hex(&Sha256::digest(&wasm));
@@ -48,56 +41,11 @@ fn run() -> Result<(), String> {
     }
     println!("cargo::rustc-env=GITEA_GATE_GUEST_SHA256={digest}");
 
-    let target = env("TARGET")?;
-    println!("cargo::rustc-env=GITEA_GATE_TARGET={target}");
-    let aot = committed_aot(&manifest_dir, &digest, &target).or_else(|why| {
-        if std::env::var_os("CARGO_FEATURE_JIT").is_some() {
-            // The host then compiles the guest at start-up (slower, same verdicts).
-            println!("cargo::warning={why}; the host will compile the guest at start-up");
-            Ok(Vec::new())
-        } else {
-            // Without the JIT a binary could not run the guest at all.
-            Err(format!("{why}; a build without the `jit` feature needs it"))
-        }
-    })?;
-    write(&out_dir.join("guest.cwasm"), &aot)?;
+    println!("cargo::rustc-env=GITEA_GATE_TARGET={}", env("TARGET")?);
 
     let corpus_dir = manifest_dir.join("../tests/corpus");
     println!("cargo::rerun-if-changed={}", corpus_dir.display());
     write(&out_dir.join("corpus.rs"), corpus_table(&corpus_dir)?.as_bytes())
-}
-
-/// The committed machine code for `target`, if `aot.sha256` records it as compiled from the wasm
-/// with sha256 `wasm_digest` and the file still has the digest recorded there.
-fn committed_aot(manifest_dir: &Path, wasm_digest: &str, target: &str) -> Result<Vec<u8>, String> {
-    const BLESS: &str = "scripts/build-guest.sh precompiles them again";
-    let manifest_path = manifest_dir.join(AOT_MANIFEST);
-    let manifest = fs::read_to_string(&manifest_path).map_err(|e| format!("{AOT_MANIFEST}: {e} ({BLESS})"))?;
-    let recorded = |name: &str| {
-        manifest.lines().find_map(|line| {
-            let (digest, file) = line.split_once("  ")?;
-            (file == name).then_some(digest)
-        })
-    };
-    let wasm_name = GUEST.rsplit('/').next().unwrap_or(GUEST);
-    if recorded(wasm_name) != Some(wasm_digest) {
-        return Err(format!(
-            "the ahead-of-time artifacts in host/guest/ were compiled from another guest than \
-             {wasm_name} (sha256 {wasm_digest}); {BLESS}"
-        ));
-    }
-    let name = format!("gitea-gate-guest.{target}.cwasm");
-    let Some(expected) = recorded(&name) else {
-        return Err(format!("host/guest/ has no ahead-of-time artifact for {target}"));
-    };
-    let path = manifest_dir.join("guest").join(&name);
-    println!("cargo::rerun-if-changed={}", path.display());
-    let bytes = fs::read(&path).map_err(|e| format!("{}: {e} ({BLESS})", path.display()))?;
-    let actual = hex(&Sha256::digest(&bytes));
-    if actual != expected {
-        return Err(format!("host/guest/{name} has sha256 {actual}, but {AOT_MANIFEST} records {expected}"));
-    }
-    Ok(bytes)
 }
 
 /// `static CORPUS: &[CorpusCase]` with every `<check>/<case>.input.json` and its verdict.

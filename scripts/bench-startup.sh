@@ -9,10 +9,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=${1:-200}
 command -v hyperfine >/dev/null || { echo "error: hyperfine is not installed (apt-get install hyperfine)" >&2; exit 2; }
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p gitea-gate
-bin="$root/target/release/gitea-gate"
+# The JIT build (for the fallback row), with the guest's machine code attached (the default row).
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p gitea-gate -p xtask
 out="$root/target/bench"
 mkdir -p "$out"
+"$root/target/release/xtask" precompile --out "$out/guest-aot"
+bin="$out/gitea-gate-jit"
+"$root/target/release/xtask" attach "$root/target/release/gitea-gate" --target "$(uname -m)-unknown-linux-gnu" \
+  --aot "$out/guest-aot" --out "$bin"
 event="$root/tests/events/push.json"
 
 # A clean environment: no runner variables, so both runs do exactly the same work.

@@ -3,8 +3,7 @@
 #   host/guest/gitea-gate-guest.wasm          the module
 #   host/guest/gitea-gate-guest.wasm.sha256   its digest, in sha256sum format
 #   host/guest/PROVENANCE                     toolchain, flags and a digest of the guest sources
-#   host/guest/gitea-gate-guest.<target>.cwasm its machine code for each release target, precompiled
-#   host/guest/aot.sha256                        by wasmtime (the host's tests do it: see below)
+# (Its machine code is not committed: `scripts/xtask precompile` makes it at build time.)
 #
 # Usage: scripts/build-guest.sh           build and install
 #        scripts/build-guest.sh --check   rebuild into a scratch directory and prove the committed
@@ -125,11 +124,3 @@ profile: guest
 source-digest: $(source_digest)
 EOF
 echo "installed host/guest/$name.wasm (sha256 $digest)" >&2
-
-# The machine code the host embeds for each release target (host/build.rs). The host's test that
-# proves the committed artifacts fresh writes them when blessing; it compiles with the host's own
-# wasmtime and settings (host/src/engine_config.rs), which is what makes them loadable.
-echo "precompiling it for every release target (the host's test build, with Cranelift) …" >&2
-(cd "$root" && GITEA_GATE_BLESS=1 cargo test --locked --quiet -p gitea-gate --test integration -- \
-  guest_artifact::aot_artifacts_are_the_committed_wasm_precompiled >&2)
-sed 's/^/  /' "$dest/aot.sha256" >&2

@@ -21,10 +21,15 @@
 #
 # Each binary is linked statically (-C target-feature=+crt-static): it then runs on older-glibc
 # runner images, and under qemu-user (a dynamically linked aarch64 binary deadlocks on its first
-# thread start there). Without the `jit` feature: no Cranelift, about half the size; the binary
-# runs the guest's committed machine code for its own arch (host/guest/*.cwasm, which build.rs
-# embeds and the host's tests prove to be the committed wasm precompiled). Every binary built runs
-# `selftest` and all must print the same verdict digest; otherwise no checksum list is written.
+# thread start there). Without the `jit` feature: no Cranelift, about half the size. The binary
+# runs the guest's machine code for its own arch, attached after linking: `scripts/xtask
+# precompile` compiles the committed wasm with the host's pinned wasmtime and settings into
+# target/guest-aot/ (never committed), `xtask attach` appends it (host/src/sandbox/machine_code.rs).
+# Every binary built runs `selftest` and all must print the same verdict digest; otherwise no
+# checksum list is written.
+#
+# GITEA_GATE_AOT_WAIT=SECONDS: another process makes target/guest-aot/ (scripts/test.sh's first
+# lane, whose test build has the compiler already): link first, then wait up to SECONDS for it.
 #
 # Reproducible builds: the same source gives the same bytes, whatever the checkout path and
 # CARGO_HOME. What makes it hold: the toolchains are pinned (rust-toolchain.toml for x86_64,
@@ -32,8 +37,9 @@
 # --locked, cargo hands rustc the workspace's sources by relative path and the registry's are
 # remapped (--remap-path-prefix CARGO_HOME=/cargo; the toolchains' own std paths are fixed already),
 # `strip = true` drops debug info, build.rs embeds
-# nothing but committed files (the guest, its machine code, the corpus) and their digests, and
-# codegen is deterministic for a fixed codegen-units. `reproducible` proves the path independence on every CI run.
+# nothing but committed files (the guest, the corpus) and their digests, codegen is deterministic
+# for a fixed codegen-units, and so is Cranelift's precompiling of the guest (a host test proves
+# two compiles equal). `reproducible` proves the path independence on every CI run.
 #
 # Prerequisites: x86_64 needs rustup's toolchain only; aarch64 needs Debian's cross toolchain and
 # qemu (scripts/prereqs.sh --install arm64 installs them):
@@ -53,9 +59,10 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 which=${1:-all}
 cargo_home=${CARGO_HOME:-${HOME:-/root}/.cargo}
 
-# build ARCH [SOURCE_DIR] [OUT]: a static release binary of SOURCE_DIR (default: this checkout).
+# build ARCH [SOURCE_DIR]: link the static release binary of SOURCE_DIR (default: this checkout),
+# without machine code, as target/<triple>/release/gitea-gate.
 build() {
-  local arch=$1 src=${2:-$root} out=${3:-dist/gitea-gate-$version-$1-linux} triple=$1-unknown-linux-gnu
+  local arch=$1 src=${2:-$root} triple=$1-unknown-linux-gnu
   # Workspace sources reach rustc as relative paths already; only the registry's are absolute.
   # (Remapping the checkout too would put the path into RUSTFLAGS, and with it into every
   # dependency's fingerprint: a second path would rebuild the world.)
@@ -73,9 +80,36 @@ build() {
       CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc RUSTFLAGS="$flags" \
       /usr/bin/cargo build --release --locked --quiet -p gitea-gate --no-default-features --target "$triple")
   fi
+  echo "   linked $triple in $(( $(date +%s) - started )) s" >&2
+}
+
+# machine_code: target/guest-aot/ holds the committed wasm's machine code for every release
+# target (scripts/xtask precompile), made here unless GITEA_GATE_AOT_WAIT says another process
+# makes it.
+machine_code() {
+  local manifest="$root/target/guest-aot/aot.sha256" wasm waited=0
+  wasm=$(cut -d' ' -f1 "$root/host/guest/gitea-gate-guest.wasm.sha256")
+  fresh() { [[ -s $manifest ]] && grep -qx "$wasm  gitea-gate-guest.wasm" "$manifest"; }
+  if [[ -n ${GITEA_GATE_AOT_WAIT:-} ]]; then
+    until fresh; do
+      (( waited < GITEA_GATE_AOT_WAIT )) || { echo "error: no machine code in target/guest-aot/ after ${waited}s" >&2; exit 1; }
+      sleep 5; waited=$(( waited + 5 ))
+    done
+    echo "== machine code ready in target/guest-aot/ (waited ${waited}s)" >&2
+  elif ! fresh; then
+    echo "== precompiling the guest for every release target (scripts/xtask precompile)" >&2
+    (unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS; cargo build --locked --quiet -p xtask)
+    "$root/target/debug/xtask" precompile
+  fi
+}
+
+# ship ARCH [OUT]: the linked ARCH binary with its machine code attached, as OUT.
+ship() {
+  local arch=$1 out=${2:-dist/gitea-gate-$version-$1-linux}
   mkdir -p "$(dirname "$out")"
-  cp "$root/target/$triple/release/gitea-gate" "$out"
-  echo "   built $out: $(stat -c %s "$out") bytes in $(( $(date +%s) - started )) s" >&2
+  "$root/target/debug/xtask" attach "$root/target/$arch-unknown-linux-gnu/release/gitea-gate" \
+    --target "$arch-unknown-linux-gnu" --out "$out"
+  echo "   $out: $(stat -c %s "$out") bytes" >&2
 }
 
 # selftest BINARY ARCH: the verdict digest line the binary prints for the golden corpus.
@@ -109,14 +143,6 @@ identical_digests() {
   printf '%s\n' "${digests[0]}"
 }
 
-# aot_fresh: the machine code every release binary embeds (host/guest/*.cwasm) is exactly the
-# committed wasm precompiled by this wasmtime: the host's test compiles it again and compares
-# bytes. A release, and a verification of one, proves it first; CI runs the test with the others.
-aot_fresh() {
-  echo "== the committed machine code is the committed wasm, precompiled (host/guest/aot.sha256)" >&2
-  cargo test --quiet --locked -p gitea-gate --test integration -- guest_artifact:: >&2
-}
-
 # names: the static x86_64 binary resolves host names without the runner's NSS — it reaches the
 # fake Gitea by a hosts-file name and by a DNS answer from a loopback name server, and reports an
 # unknown name as "cannot resolve" (host/tests/integration/resolve.rs, run against dist/'s binary).
@@ -130,8 +156,9 @@ names() {
 case $which in
   all | x86_64 | aarch64)
     if [[ $which == all ]]; then arches=(x86_64 aarch64); else arches=("$which"); fi
-    aot_fresh
     for arch in "${arches[@]}"; do build "$arch"; done
+    machine_code
+    for arch in "${arches[@]}"; do ship "$arch"; done
     digest=$(identical_digests "${arches[@]}") || { echo "not releasing" >&2; exit 1; }
     mkdir -p release
     # The checksum list covers every asset present in dist/ for this version.
@@ -144,12 +171,17 @@ case $which in
   identity)
     build x86_64
     build aarch64
+    machine_code
+    ship x86_64
+    ship aarch64
     identical_digests x86_64 aarch64 >/dev/null
     echo "ok: x86_64 and aarch64 print the same verdict digest" >&2
     names
     ;;
   names)
     build x86_64
+    machine_code
+    ship x86_64
     names
     ;;
   reproducible)
@@ -158,8 +190,11 @@ case $which in
     git clone --quiet --no-hardlinks "$root" "$other/src"
     # Uncommitted changes travel too, so the two trees hold the same source.
     git diff HEAD | (cd "$other/src" && git apply --allow-empty)
-    build x86_64 "$root" "$other/first"
-    build x86_64 "$other/src" "$other/second"
+    machine_code
+    build x86_64 "$root"
+    ship x86_64 "$other/first"
+    build x86_64 "$other/src"
+    ship x86_64 "$other/second"
     a=$(sha256sum <"$other/first" | cut -d' ' -f1)
     b=$(sha256sum <"$other/second" | cut -d' ' -f1)
     echo "x86_64 from $root:      $a" >&2
@@ -179,12 +214,13 @@ case $which in
     [[ -s release/SHA256SUMS ]] || { echo "error: release/SHA256SUMS is missing or empty" >&2; exit 1; }
     scratch=$(mktemp -d "${TMPDIR:-/tmp}/gitea-gate-verify.XXXXXX")
     trap 'rm -rf "$scratch"' EXIT
-    aot_fresh
+    machine_code
     status=0
     while read -r sum name; do
       arch=${name#gitea-gate-"$version"-}
       arch=${arch%-linux}
-      build "$arch" "$root" "$scratch/$name"
+      build "$arch"
+      ship "$arch" "$scratch/$name"
       if [[ $(sha256sum <"$scratch/$name" | cut -d' ' -f1) == "$sum" ]]; then
         echo "ok: $name matches release/SHA256SUMS" >&2
       else

@@ -39,8 +39,8 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 # The shipped configuration (static, release, no JIT) for both architectures: the aarch64 binary
 # runs selftest under qemu-aarch64 and must print the x86_64 binary's verdict digest; and the
 # x86_64 binary must come out byte-identical when built from a checkout at another path.
-# These builds need only the prerequisites and the committed guest, so they run beside the other
-# steps (release builds lock target/release and target/<triple>/release, the other steps
+# These builds need only the prerequisites and the committed guest until they are linked (the
+# machine code is attached afterwards), so they run beside the other steps (release builds lock target/release and target/<triple>/release, the other steps
 # target/debug and target/guest-build): what one leaves of the two cores — link
 # and LTO tails, tests waiting on the network — the other uses. Their log is printed at the end.
 # SKIP_ARM64=1 leaves this out of a quick local run; CI always runs it.
@@ -49,7 +49,8 @@ if [[ -z "${SKIP_ARM64:-}" ]]; then
   step "release lane started: arm64 identity and reproducibility, beside the steps below"
   release_log=$(mktemp "${TMPDIR:-/tmp}/gitea-gate-release.XXXXXX")
   # Its own session, so that a failing step below can stop it with everything it started.
-  setsid scripts/release.sh ci >"$release_log" 2>&1 </dev/null &
+  # It links both binaries, then waits for the machine code this lane precompiles (below).
+  GITEA_GATE_AOT_WAIT=3600 setsid scripts/release.sh ci >"$release_log" 2>&1 </dev/null &
   release_pid=$!
   trap '[[ -n "$release_pid" ]] && kill -- -"$release_pid" 2>/dev/null; true' EXIT
 fi
@@ -64,6 +65,13 @@ cargo fmt --all --check
 
 step "lints and the test build: every target of every crate compiled by clippy-driver, warnings denied"
 cargo test --workspace --all-targets --no-run --quiet
+
+# The guest's machine code for every release target, with the compiler the test build just
+# made: the release lane attaches it to its binaries, the black-box tests to theirs. Never
+# committed (host/src/sandbox/machine_code.rs says why).
+step "machine code: the committed wasm precompiled for x86_64 and aarch64 (target/guest-aot)"
+target/debug/xtask precompile
+
 # Release builds leave out the JIT (scripts/release.sh): that configuration must build cleanly too.
 cargo clippy -p gitea-gate --no-default-features --quiet -- -D warnings
 

@@ -1,9 +1,8 @@
-//! The one wasmtime configuration, shared by the precompiler (`precompile`, which produced the
-//! committed ahead-of-time artifacts in `host/guest/`) and the runtime (which loads them). Every
-//! setting here is part of the compiled code's contract: if the two sides disagree,
-//! `Module::deserialize` refuses the artifact and the host falls back to compiling at start-up
-//! (slow, but still correct); and the test that re-precompiles the committed wasm
-//! (host/tests/integration/guest_artifact.rs) no longer matches the committed bytes.
+//! The one wasmtime configuration, shared by the precompiler (`precompile`, which `scripts/xtask`
+//! runs to make the machine code attached to release binaries) and the runtime (which loads it).
+//! Every setting here is part of the compiled code's contract: if the two sides disagree,
+//! wasmtime refuses the artifact and the host falls back to compiling at start-up (JIT builds;
+//! slow, but still correct) or stops with exit 3 (release builds, which have no compiler).
 
 /// Fuel and epochs are compiled into the code (checks at loop heads and calls), so both must be
 /// on here for the runtime to be able to use them.
@@ -30,9 +29,9 @@ pub fn compiler_settings(config: &mut wasmtime::Config) {
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
 }
 
-/// The targets whose machine code is committed in `host/guest/` (`gitea-gate-guest.<target>.cwasm`):
-/// the release binaries' (scripts/release.sh). A build for another target compiles the guest at
-/// start-up, so only with the `jit` feature.
+/// The targets of the release binaries (scripts/release.sh), whose machine code `scripts/xtask
+/// precompile` makes. A build for another target compiles the guest at start-up, so only with
+/// the `jit` feature.
 pub const PRECOMPILED_TARGETS: [&str; 2] = ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"];
 
 /// The guest's machine code for `target` (a Rust target triple such as

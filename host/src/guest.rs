@@ -1,30 +1,26 @@
-//! The guest this binary embeds: the committed wasm module (whose sha256 build.rs checked) and
-//! its committed ahead-of-time compiled form for this binary's own target.
+//! The guest this binary runs: the committed wasm module (whose sha256 build.rs checked), as
+//! machine code attached to the executable after linking (`sandbox::machine_code`).
 
 use std::path::Path;
 
 use crate::sandbox::{Overrides, Sandbox, SandboxError};
 
-/// The wasm module, byte for byte as committed in `host/guest/`.
+/// The wasm module, byte for byte as committed in `host/guest/`. Only a build that can compile
+/// it carries it: a release binary (no `jit`) runs the attached machine code alone, and 1.9 MB
+/// it could never use would only make every runner's download larger.
+#[cfg(feature = "jit")]
 pub const WASM: &[u8] = include_bytes!("../guest/gitea-gate-guest.wasm");
-/// Its sha256, as `gitea-gate --version` prints it.
+#[cfg(not(feature = "jit"))]
+pub const WASM: &[u8] = &[];
+/// Its sha256, as `gitea-gate --version` prints it and the attached machine code must name.
 pub const SHA256: &str = env!("GITEA_GATE_GUEST_SHA256");
-/// The target the AOT artifact was compiled for.
+/// The target this binary was built for (the machine code attached to it is for this target).
 pub const TARGET: &str = env!("GITEA_GATE_TARGET");
-/// The committed machine code for that target (`host/guest/gitea-gate-guest.<target>.cwasm`,
-/// `Engine::precompile_module` output), as build.rs checked and copied it; empty when none is
-/// committed for the target (a `jit` build then compiles at start-up).
-static PRECOMPILED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest.cwasm"));
-
-/// The embedded machine code (for tests that compare it with the committed file).
-pub fn precompiled() -> &'static [u8] {
-    PRECOMPILED
-}
 
 /// Which way to get machine code for the guest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineMode {
-    /// The precompiled artifact, compiling at start-up only if it cannot be used.
+    /// The attached machine code, compiling at start-up only if it cannot be used.
     #[default]
     Auto,
     /// Always compile at start-up (for benchmarks and diagnosis).
@@ -44,7 +40,7 @@ pub fn load(mode: EngineMode, module: Option<&Path>, overrides: Overrides) -> Re
             );
             Sandbox::from_wasm(&wasm, "--guest-module was given")?
         }
-        (None, EngineMode::Auto) => Sandbox::from_precompiled(PRECOMPILED, WASM)?,
+        (None, EngineMode::Auto) => Sandbox::from_attached(SHA256, WASM)?,
         (None, EngineMode::Jit) => Sandbox::from_wasm(WASM, "--engine jit was requested")?,
     };
     Ok(sandbox.with_overrides(overrides))

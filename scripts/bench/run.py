@@ -40,7 +40,9 @@ BENCH = os.path.join(ROOT, "scripts", "bench")
 # GITEA_GATE_BENCH_PROFILE=debug times the debug build instead (no release build first; slower
 # host code, same network behaviour) — for a quick look, not for published numbers.
 PROFILE = os.environ.get("GITEA_GATE_BENCH_PROFILE", "release")
-BIN = os.path.join(ROOT, "target", PROFILE, "gitea-gate")
+# The binary as it ships: the build's gitea-gate with its guest's machine code attached
+# (scripts/xtask; host/src/sandbox/machine_code.rs), made by shipped_binary().
+BIN = os.path.join(ROOT, "target", "bench", "gitea-gate")
 FAKE = os.path.join(ROOT, "target", PROFILE, "fake-gitea")
 TOKEN = "bench-owner-token"
 SHA = "1" * 40
@@ -189,6 +191,20 @@ def summary(samples):
             "peak_rss_bytes": max(r for _, r in samples), "runs": len(samples)}
 
 
+def shipped_binary():
+    """target/<profile>/gitea-gate with the guest's machine code attached, as BIN."""
+    manifest = os.path.join(ROOT, "target", "guest-aot", "aot.sha256")
+    wasm = open(os.path.join(ROOT, "host", "guest", "gitea-gate-guest.wasm.sha256")).read().split()[0]
+    xtask = os.path.join(ROOT, "target", "debug", "xtask")
+    fresh = os.path.exists(manifest) and f"{wasm}  gitea-gate-guest.wasm" in open(manifest).read().splitlines()
+    if not fresh or not os.path.exists(xtask):
+        subprocess.run(["cargo", "build", "--quiet", "--locked", "-p", "xtask"], cwd=ROOT, check=True)
+        subprocess.run([xtask, "precompile"], cwd=ROOT, check=True)
+    os.makedirs(os.path.dirname(BIN), exist_ok=True)
+    subprocess.run([xtask, "attach", os.path.join(ROOT, "target", PROFILE, "gitea-gate"),
+                    "--target", f"{os.uname().machine}-unknown-linux-gnu", "--out", BIN], cwd=ROOT, check=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -200,6 +216,7 @@ def main():
     if PROFILE == "release":
         subprocess.run(["cargo", "build", "--release", "--quiet", "--no-default-features", "-p", "gitea-gate",
                         "-p", "fake-gitea"], cwd=ROOT, check=True)
+    shipped_binary()
     work = tempfile.mkdtemp()
     fake = Fake(work)
     env = {"PATH": os.environ["PATH"], "REVIEW_TOKEN": TOKEN, "GITEA_TOKEN": TOKEN}

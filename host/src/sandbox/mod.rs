@@ -8,8 +8,10 @@
 //! watchdog runs the guest on its own thread and stops waiting at the deadline); a memory cap;
 //! and an import allowlist checked before anything is instantiated.
 
+pub mod machine_code;
 mod streams;
 
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -21,6 +23,7 @@ use wasmtime::{
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, I32Exit, WasiCtxBuilder};
 
+use self::machine_code::{AlreadyExecutable, MappedCode};
 pub use self::streams::{CappedOutput, ChainedInput};
 use crate::blob::Blob;
 use crate::engine_config::engine_config;
@@ -146,9 +149,9 @@ pub enum SandboxError {
 /// How the guest's machine code was obtained.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnginePath {
-    /// Loaded from the artifact precompiled at build time (fast start).
+    /// The machine code attached to the executable, mapped in place (fast start).
     Aot,
-    /// Compiled by Cranelift at start-up; `why` says why the AOT artifact was not used.
+    /// Compiled by Cranelift at start-up; `why` says why the attached code was not used.
     Jit { why: String },
 }
 
@@ -214,33 +217,42 @@ impl Sandbox {
     #[cfg(not(feature = "jit"))]
     pub fn from_wasm_allowing(_wasm: &[u8], why: impl Into<String>, _extra: &[&str]) -> Result<Sandbox, SandboxError> {
         Err(SandboxError::Load(format!(
-            "this gitea-gate was built without the JIT compiler (release builds run only the embedded, \
-             precompiled guest), and compiling was needed because {}; use a build with the `jit` feature",
+            "this gitea-gate was built without the JIT compiler (release builds run only the machine \
+             code attached to them), and compiling was needed because {}; use a release binary \
+             (scripts/install.sh) or a build with the `jit` feature",
             why.into()
         )))
     }
 
-    /// Load a module precompiled by `Engine::precompile_module`, falling back to compiling
-    /// `wasm` if the artifact is missing or does not fit this engine.
-    pub fn from_precompiled(precompiled: &'static [u8], wasm: &[u8]) -> Result<Sandbox, SandboxError> {
-        if precompiled.is_empty() {
-            return Sandbox::from_wasm(wasm, "no ahead-of-time artifact was built for this target");
-        }
-        let engine = new_engine()?;
-        // SAFETY: `Module::deserialize` trusts its input to be wasmtime's own output. These bytes
-        // are: `engine_config::precompile` (this same wasmtime version and `engine_config()`)
-        // made them from the embedded guest, and they are committed in host/guest/; CI compiles
-        // the committed wasm again and requires identical bytes (guest_artifact.rs), and build.rs
-        // embeds them only if aot.sha256 records them for the wasm it embeds. They are compiled
-        // into this binary (read-only data), never read from disk or the network at run time.
-        // wasmtime still checks version and configuration compatibility and refuses a mismatch,
-        // which lands in the JIT fallback below.
-        #[allow(unsafe_code, reason = "the one audited deserialize of our own build-time artifact")]
-        let loaded = unsafe { Module::deserialize(&engine, precompiled) };
-        match loaded {
-            Ok(module) => Sandbox::new(engine, module, EnginePath::Aot, &[]),
-            Err(e) => Sandbox::from_wasm(wasm, format!("the ahead-of-time artifact was refused: {e}")),
-        }
+    /// Run the machine code attached to this executable ([`machine_code`]), mapped in place;
+    /// the `wasm` is compiled instead (JIT builds only) if the code is missing or refused.
+    pub fn from_attached(wasm_sha256: &str, wasm: &[u8]) -> Result<Sandbox, SandboxError> {
+        let code = match MappedCode::of_running_executable(wasm_sha256) {
+            Ok(code) => code,
+            Err(refused) => return Sandbox::from_wasm(wasm, refused.to_string()),
+        };
+        Sandbox::from_mapped(code)
+            .or_else(|e| Sandbox::from_wasm(wasm, format!("the attached machine code was refused: {e}")))
+    }
+
+    /// Load machine code mapped by [`MappedCode`].
+    pub fn from_mapped(code: MappedCode) -> Result<Sandbox, SandboxError> {
+        let mut config = engine_config();
+        // The code is executable already, as mapped: nothing for wasmtime to mprotect. Only this
+        // engine gets it; one that compiles (the JIT fallback) must publish its own code.
+        config.with_custom_code_memory(Some(Arc::new(AlreadyExecutable)));
+        let engine = Engine::new(&config).map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+        // SAFETY: `Module::deserialize_raw` trusts its input to be wasmtime's own output and to
+        // outlive the module, unchanged. Both hold: the bytes are the artifact `scripts/xtask`
+        // precompiled from the embedded guest with this wasmtime and `engine_config()` and
+        // attached to this very executable (whose checksum install.sh verified as a whole);
+        // `MappedCode` checked that it names the embedded guest's sha256 and lies inside the
+        // file, mapped it privately and read-only, and never unmaps it. wasmtime still checks
+        // the version and configuration recorded in the artifact and refuses a mismatch.
+        #[allow(unsafe_code, reason = "the one audited load of our own attached artifact")]
+        let module = unsafe { Module::deserialize_raw(&engine, code.memory()) }
+            .map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+        Sandbox::new(engine, module, EnginePath::Aot, &[])
     }
 
     fn new(engine: Engine, module: Module, path: EnginePath, extra: &[&str]) -> Result<Sandbox, SandboxError> {
@@ -301,10 +313,9 @@ impl Sandbox {
     }
 }
 
+#[cfg(feature = "jit")]
 fn new_engine() -> Result<Engine, SandboxError> {
-    #[allow(unused_mut, reason = "only the jit feature adds compiler settings")]
     let mut config = engine_config();
-    #[cfg(feature = "jit")]
     crate::engine_config::compiler_settings(&mut config);
     Engine::new(&config).map_err(|e| SandboxError::Load(format!("{e:#}")))
 }

@@ -15,8 +15,6 @@ use release_server::serve;
 
 use sha2::{Digest, Sha256};
 
-const BIN: &str = env!("CARGO_BIN_EXE_gitea-gate");
-
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -44,7 +42,7 @@ fn verdict_digest() -> String {
     static DIGEST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DIGEST
         .get_or_init(|| {
-            let out = Command::new(BIN).arg("selftest").output().unwrap();
+            let out = Command::new(crate::common::binary()).arg("selftest").output().unwrap();
             assert!(out.status.success(), "selftest: {}", String::from_utf8_lossy(&out.stderr));
             let line = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_owned();
             assert!(line.starts_with("verdict digest: "), "{line}");
@@ -131,7 +129,7 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn a_verified_download_installs_and_is_cached() {
     let dir = tempfile::tempdir().unwrap();
-    let binary = fs::read(BIN).unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", version());
     let action = action_checkout(dir.path(), &[(&asset, &binary)]);
     let server = serve(vec![(asset.clone(), binary.clone())]);
@@ -156,7 +154,7 @@ fn a_verified_download_installs_and_is_cached() {
 #[test]
 fn a_tampered_binary_is_refused_and_never_cached() {
     let dir = tempfile::tempdir().unwrap();
-    let binary = fs::read(BIN).unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-aarch64-linux", version());
     let action = action_checkout(dir.path(), &[(&asset, &binary)]);
     let mut tampered = binary.clone();
@@ -185,7 +183,7 @@ fn a_tampered_binary_is_refused_and_never_cached() {
 fn a_wrong_checksum_list_never_lets_the_genuine_binary_run() {
     // The asset on the server is the real one; the list committed at the tag is wrong in some
     // way. install.sh must refuse (or find no checksum), never run or cache the binary.
-    let binary = fs::read(BIN).unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", version());
     let digest = hex(&Sha256::digest(&binary));
     let wrong_lists = [
@@ -275,7 +273,7 @@ fn a_binary_swapped_in_the_shared_tool_cache_after_install_never_runs() {
     // Host-mode runners share the tool cache: another job can replace the cached file after this
     // job's install step verified it and before its gate step runs it with the token.
     let dir = tempfile::tempdir().unwrap();
-    let binary = fs::read(BIN).unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", version());
     let action = action_checkout(dir.path(), &[(&asset, &binary)]);
     let server = serve(vec![(asset.clone(), binary.clone())]);
@@ -342,8 +340,9 @@ fn run_sh_refuses_a_private_copy_that_changed_after_install() {
 
 #[test]
 fn the_source_build_fallback_uses_a_private_target_directory() {
-    // An unreleased checkout (no checksum, no VERDICTS): install.sh builds. A stand-in cargo
-    // records where; the built binary's selftest must still succeed.
+    // An unreleased checkout (no checksum, no VERDICTS): install.sh builds the binary and the
+    // build tool that attaches the guest's machine code. A stand-in cargo records where (its
+    // stand-in tool copies the binary); the built binary's selftest must still succeed.
     let dir = tempfile::tempdir().unwrap();
     let action = action_checkout(dir.path(), &[]);
     fs::remove_file(action.join("release/VERDICTS")).unwrap();
@@ -361,7 +360,9 @@ fn the_source_build_fallback_uses_a_private_target_directory() {
         with_cargo.join("cargo"),
         format!(
             "#!/bin/bash\nprintf '%s\\n' \"$@\" >'{}'\nwhile [[ $# -gt 0 ]]; do [[ $1 == --target-dir ]] && t=$2; shift; done\n\
-             mkdir -p \"$t/release\" && printf '#!/bin/bash\\necho built\\n' >\"$t/release/gitea-gate\" && chmod +x \"$t/release/gitea-gate\"\n",
+             mkdir -p \"$t/release\" && printf '#!/bin/bash\\necho built\\n' >\"$t/release/gitea-gate\" && chmod +x \"$t/release/gitea-gate\"\n\
+             printf '#!/bin/bash\\n[[ $1 == attach ]] || exit 0\\nbin=$2; while [[ $# -gt 0 ]]; do [[ $1 == --out ]] && o=$2; shift; done; cp \"$bin\" \"$o\"\\n' \
+               >\"$t/release/xtask\" && chmod +x \"$t/release/xtask\"\n",
             record.display()
         ),
     )
@@ -377,8 +378,9 @@ fn the_source_build_fallback_uses_a_private_target_directory() {
     use std::os::unix::fs::PermissionsExt;
     let private = target.parent().unwrap();
     assert_eq!(fs::metadata(private).unwrap().permissions().mode() & 0o777, 0o700);
+    assert!(args.lines().any(|a| a == "xtask"), "the build tool is built too: {args}");
     let installed = PathBuf::from(output_value(&outputs, "binary").unwrap());
-    assert!(installed.starts_with(&target), "{}", installed.display());
+    assert!(installed.starts_with(private), "{}", installed.display());
     assert!(output_value(&outputs, "sha256").is_some_and(|s| s.len() == 64));
 }
 
@@ -628,7 +630,7 @@ fn a_uses_with_a_host_downloads_from_that_host_without_its_credentials() {
     // `uses: https://HOST/acme/gitea-gate@v1`: the runner cloned from HOST, whose release serves the
     // asset; the Gitea running the job (GITHUB_SERVER_URL) has none.
     let dir = tempfile::tempdir().unwrap();
-    let binary = fs::read(BIN).unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", version());
     let action = action_checkout(dir.path(), &[(&asset, &binary)]);
     let server = serve(vec![(asset.clone(), binary)]);
@@ -656,7 +658,7 @@ fn a_uses_with_a_host_downloads_from_that_host_without_its_credentials() {
 #[test]
 fn the_download_url_override_wins_and_a_runner_without_cargo_names_what_it_tried() {
     let dir = tempfile::tempdir().unwrap();
-    let binary = fs::read(BIN).unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", version());
     let action = action_checkout(dir.path(), &[(&asset, &binary)]);
     set_origin(&action, "http://127.0.0.1:9/acme/gitea-gate");

@@ -373,7 +373,7 @@ fn the_readme_sweep_recipe_under_act() {
         std::fs::create_dir_all(action.join(file).parent().unwrap()).unwrap();
         std::fs::copy(root.join(file), action.join(file)).unwrap();
     }
-    let binary = std::fs::read(env!("CARGO_BIN_EXE_gitea-gate")).unwrap();
+    let binary = std::fs::read(common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", env!("CARGO_PKG_VERSION"));
     let digest: String = Sha256::digest(&binary).iter().map(|b| format!("{b:02x}")).collect();
     std::fs::create_dir_all(action.join("release")).unwrap();

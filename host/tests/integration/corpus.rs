@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use gitea_gate::corpus::CORPUS;
 use gitea_gate::guest::{self, EngineMode};
-use gitea_gate::sandbox::{EnginePath, Limits, Overrides};
+use gitea_gate::sandbox::machine_code::MappedCode;
+use gitea_gate::sandbox::{EnginePath, Limits, Overrides, Sandbox};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
@@ -41,8 +42,11 @@ fn cases() -> Vec<(String, PathBuf)> {
 #[test]
 fn corpus_is_identical_natively_and_in_the_sandbox() {
     let bless = std::env::var_os("GITEA_GATE_BLESS").is_some();
-    let aot = guest::load(EngineMode::Auto, None, Overrides::default()).expect("load AOT guest");
-    assert_eq!(aot.engine_path(), &EnginePath::Aot, "the embedded AOT artifact must load on the build machine");
+    // The machine code as the shipped binary carries it, mapped from the binary the CLI tests run.
+    let shipped = fs::File::open(crate::common::binary()).expect("the attached binary");
+    let code = MappedCode::of_file(&shipped, guest::SHA256).expect("its attached machine code");
+    let aot = Sandbox::from_mapped(code).expect("load the attached machine code");
+    assert_eq!(aot.engine_path(), &EnginePath::Aot);
     let jit = guest::load(EngineMode::Jit, None, Overrides::default()).expect("load JIT guest");
     let mut failures = Vec::new();
     let cases = cases();

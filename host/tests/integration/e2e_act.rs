@@ -18,7 +18,6 @@ use fake_gitea::{FakeGitea, Fixture};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-const BIN: &str = env!("CARGO_BIN_EXE_gitea-gate");
 const SYNC_TOKEN: &str = "demo-auto-sync-token";
 const TEAM_TOKEN: &str = "demo-sop-tier-check-token";
 const JOB_TOKEN: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3d4";
@@ -267,7 +266,7 @@ fn action_at_release_tag(dest: &Path, extra: &[&str]) -> release_server::Release
         fs::create_dir_all(dest.join(file).parent().unwrap()).unwrap();
         fs::copy(root().join(file), dest.join(file)).unwrap();
     }
-    let binary = fs::read(BIN).unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", env!("CARGO_PKG_VERSION"));
     let digest: String = Sha256::digest(&binary).iter().map(|b| format!("{b:02x}")).collect();
     fs::create_dir_all(dest.join("release")).unwrap();

@@ -69,74 +69,41 @@ fn artifact_was_built_from_the_current_guest_sources() {
     );
 }
 
-/// `host/guest/aot.sha256` as it must read for `wasm` and the precompiled `artifacts`.
-fn aot_manifest(wasm: &[u8], artifacts: &[(String, Vec<u8>)]) -> String {
-    let mut lines = vec![format!("{}  gitea-gate-guest.wasm", hex(&Sha256::digest(wasm)))];
-    lines.extend(artifacts.iter().map(|(name, bytes)| format!("{}  {name}", hex(&Sha256::digest(bytes)))));
-    lines.join("\n") + "\n"
+/// Machine code is a build product (`scripts/xtask precompile`, attached to the binary after
+/// linking), never committed: ~6 MB per architecture and guest change that every runner would
+/// clone forever. Nothing in the tree looks like wasmtime's precompiled output.
+#[test]
+fn no_machine_code_is_committed() {
+    let listed = std::process::Command::new("git").current_dir(root()).args(["ls-files", "-z"]).output().expect("git");
+    assert!(listed.status.success(), "git ls-files failed");
+    let tracked: Vec<String> =
+        String::from_utf8_lossy(&listed.stdout).split('\0').filter(|p| !p.is_empty()).map(str::to_owned).collect();
+    assert!(tracked.iter().any(|p| p == "host/guest/gitea-gate-guest.wasm"), "git lists the tree");
+    let committed: Vec<&String> = tracked
+        .iter()
+        .filter(|path| {
+            path.ends_with(".cwasm")
+                || fs::read(root().join(path))
+                    .is_ok_and(|bytes| bytes.starts_with(b"\x7fELF") && bytes.len() > 64 << 10)
+        })
+        .collect();
+    assert!(committed.is_empty(), "machine code committed: {committed:?}");
 }
 
-/// build.rs embeds the committed machine code after checking only digests; this is the check
-/// that it is what this wasmtime, with the runtime's settings, makes of the committed wasm for
-/// every shipped target (cross-compiled here: the `jit` feature carries every backend). A hostile
-/// edit of the machine code, a guest rebuilt without precompiling, or a wasmtime upgrade all
-/// fail here. GITEA_GATE_BLESS=1 writes the artifacts and aot.sha256 instead
-/// (scripts/build-guest.sh does, after building the guest).
+/// The same wasm, wasmtime and settings give the same machine code in another process: what
+/// makes a release rebuilt from its tag byte-identical to the published one. The code the
+/// black-box tests run (from `xtask precompile` when scripts/test.sh ran it) is compared with a
+/// fresh compile in this process.
 #[cfg(feature = "jit")]
 #[test]
-fn aot_artifacts_are_the_committed_wasm_precompiled() {
-    use gitea_gate::engine_config::{PRECOMPILED_TARGETS, precompile};
-    let dir = root().join("host/guest");
-    let wasm = fs::read(dir.join("gitea-gate-guest.wasm")).expect("artifact");
-    // One thread per target: Cranelift is single-threaded here, and the test build unoptimised.
-    let artifacts: Vec<(String, Vec<u8>)> = std::thread::scope(|scope| {
-        let compiling: Vec<_> =
-            PRECOMPILED_TARGETS.iter().map(|target| (target, scope.spawn(|| precompile(&wasm, target)))).collect();
-        compiling
-            .into_iter()
-            .map(|(target, thread)| {
-                let bytes = thread.join().expect("precompile thread").unwrap_or_else(|e| panic!("{target}: {e}"));
-                (format!("gitea-gate-guest.{target}.cwasm"), bytes)
-            })
-            .collect()
-    });
-    let manifest = aot_manifest(&wasm, &artifacts);
-    if std::env::var_os("GITEA_GATE_BLESS").is_some() {
-        for (name, bytes) in &artifacts {
-            fs::write(dir.join(name), bytes).expect("write artifact");
-        }
-        fs::write(dir.join("aot.sha256"), &manifest).expect("write aot.sha256");
-        return;
-    }
-    let rebless = "run scripts/build-guest.sh (or, for the machine code alone, \
-                   GITEA_GATE_BLESS=1 cargo test -p gitea-gate --test integration -- guest_artifact::) and commit host/guest/";
-    for (name, bytes) in &artifacts {
-        let committed = fs::read(dir.join(name)).unwrap_or_else(|e| panic!("host/guest/{name}: {e}; {rebless}"));
-        assert!(
-            committed == *bytes,
-            "host/guest/{name} (sha256 {}) is not the committed wasm precompiled by this wasmtime (sha256 {}); {rebless}",
-            hex(&Sha256::digest(&committed)),
-            hex(&Sha256::digest(bytes))
-        );
-    }
-    let committed_manifest = fs::read_to_string(dir.join("aot.sha256")).expect("host/guest/aot.sha256");
-    assert_eq!(committed_manifest, manifest, "host/guest/aot.sha256 is out of date; {rebless}");
-    // Nothing else is embedded by build.rs, and nothing stale lies around to be mistaken for it.
-    let mut cwasm: Vec<String> = fs::read_dir(&dir)
-        .expect("host/guest")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".cwasm"))
-        .collect();
-    cwasm.sort();
-    let expected: Vec<&String> = artifacts.iter().map(|(name, _)| name).collect();
-    assert_eq!(cwasm.iter().collect::<Vec<_>>(), expected, "host/guest/ holds other .cwasm files");
-}
-
-/// The binary runs what it was built with: the machine code embedded for this target is the
-/// committed artifact (build.rs refuses one whose digest is not recorded for this wasm).
-#[test]
-fn the_binary_embeds_the_committed_aot_artifact() {
-    let name = format!("gitea-gate-guest.{}.cwasm", gitea_gate::guest::TARGET);
-    let committed = fs::read(root().join("host/guest").join(&name)).expect("committed artifact for this target");
-    assert!(gitea_gate::guest::precompiled() == &committed[..], "the binary embeds another {name}");
+fn precompiling_the_guest_is_deterministic() {
+    let fresh =
+        gitea_gate::engine_config::precompile(gitea_gate::guest::WASM, gitea_gate::guest::TARGET).expect("precompile");
+    let used = crate::common::machine_code();
+    assert!(
+        fresh == used,
+        "precompiling twice gave different machine code (sha256 {} vs {})",
+        hex(&Sha256::digest(&fresh)),
+        hex(&Sha256::digest(used))
+    );
 }

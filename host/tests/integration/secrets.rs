@@ -36,7 +36,7 @@ fn everything(dir: &Path, fake: &FakeGitea, args: &[&str], event_name: &str, pay
     for f in [&out_file, &report, &trace] {
         let _ = fs::remove_file(f);
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_gitea-gate"))
+    let output = Command::new(common::binary())
         .current_dir(dir)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
@@ -129,7 +129,7 @@ fn no_gate_ever_shows_a_secret() {
     assert_eq!(runs, 8);
     // Credentials in the URL are refused before anything is sent, and not repeated.
     let url = fake.api_url().replace("http://", &format!("http://bot:{TEAM_PAT}@"));
-    let output = Command::new(env!("CARGO_BIN_EXE_gitea-gate"))
+    let output = Command::new(common::binary())
         .env_clear()
         .args(["--api-url", &url, "--event-name", "push", "--repository", "acme/core"])
         .args(["approvals", "--team", "acme/qa", "--pr", "1"])
