@@ -1,7 +1,8 @@
 //! Build-time work for the host:
 //! 1. check the committed guest artifact against its recorded sha256 (a mismatch stops the build)
 //!    and hand its digest to the code, which the attached machine code must name;
-//! 2. embed the golden corpus for `gitea-gate selftest`.
+//! 2. embed the golden corpus for `gitea-gate selftest`, deflated (1.4 MB of JSON in 0.1 MB:
+//!    every runner downloads the binary, and selftest inflates it in a few milliseconds).
 //!
 //! No compiler runs here and no machine code is embedded: the guest's machine code is attached
 //! to the linked binary afterwards (`scripts/xtask attach`; host/src/sandbox/machine_code.rs),
@@ -9,6 +10,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -45,11 +47,13 @@ fn run() -> Result<(), String> {
 
     let corpus_dir = manifest_dir.join("../tests/corpus");
     println!("cargo::rerun-if-changed={}", corpus_dir.display());
-    write(&out_dir.join("corpus.rs"), corpus_table(&corpus_dir)?.as_bytes())
+    write(&out_dir.join("corpus.deflate"), &corpus_blob(&corpus_dir)?)
 }
 
-/// `static CORPUS: &[CorpusCase]` with every `<check>/<case>.input.json` and its verdict.
-fn corpus_table(dir: &Path) -> Result<String, String> {
+/// Every `<check>/<case>.input.json` with its verdict, in name order, as one deflate stream of
+/// records: u32 LE length + name, u32 LE length + input, u32 LE length + verdict
+/// (host/src/corpus.rs reads it back).
+fn corpus_blob(dir: &Path) -> Result<Vec<u8>, String> {
     let mut cases = Vec::new();
     let checks = fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for check in checks {
@@ -72,17 +76,22 @@ fn corpus_table(dir: &Path) -> Result<String, String> {
         }
     }
     cases.sort();
-    let mut out = String::from("pub static CORPUS: &[CorpusCase] = &[\n");
+    let mut records = Vec::new();
     for (name, input, verdict) in cases {
-        let _ = writeln!(
-            out,
-            "    CorpusCase {{ name: {name:?}, input: include_bytes!({:?}), verdict: include_bytes!({:?}) }},",
-            input.display().to_string(),
-            verdict.display().to_string()
-        );
+        for field in [name.clone().into_bytes(), read(&input)?, read(&verdict)?] {
+            let len = u32::try_from(field.len()).map_err(|_| format!("{name}: a corpus file over 4 GiB"))?;
+            records.extend_from_slice(&len.to_le_bytes());
+            records.extend_from_slice(&field);
+        }
     }
-    out.push_str("];\n");
-    Ok(out)
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflate.write_all(&records).map_err(|e| e.to_string())?;
+    deflate.finish().map_err(|e| e.to_string())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    println!("cargo::rerun-if-changed={}", path.display());
+    fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

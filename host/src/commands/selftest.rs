@@ -9,7 +9,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::cli::Cli;
-use crate::corpus::CORPUS;
+use crate::corpus;
 use crate::exit;
 use crate::guest;
 use crate::output::Format;
@@ -23,6 +23,13 @@ pub fn run(cli: &Cli) -> u8 {
             return exit::UNDECIDED;
         }
     };
+    let corpus = match corpus::cases() {
+        Ok(cases) => cases,
+        Err(e) => {
+            crate::log_line!("gitea-gate selftest: {e}");
+            return exit::UNDECIDED;
+        }
+    };
     let engine = match sandbox.engine_path() {
         EnginePath::Aot => format!("aot ({})", guest::TARGET),
         EnginePath::Jit { why } => format!("jit ({why})"),
@@ -30,8 +37,8 @@ pub fn run(cli: &Cli) -> u8 {
     let mut digest = Sha256::new();
     let mut problems = Vec::new();
     let mut broken = false;
-    for case in CORPUS {
-        match sandbox.run(vec![Bytes::from_static(case.input).into()], &Limits::for_input(case.input.len())) {
+    for case in &corpus {
+        match sandbox.run(vec![Bytes::from(case.input.clone()).into()], &Limits::for_input(case.input.len())) {
             Ok(output) => {
                 digest.update(case.name.as_bytes());
                 digest.update([0]);
@@ -51,15 +58,15 @@ pub fn run(cli: &Cli) -> u8 {
         let _ = write!(s, "{b:02x}");
         s
     });
-    let matched = CORPUS.len() - problems.len();
+    let matched = corpus.len() - problems.len();
     if cli.output.format() == Format::Json {
         let report = json!({
-            "vectors": CORPUS.len(), "matched": matched, "engine": engine,
+            "vectors": corpus.len(), "matched": matched, "engine": engine,
             "guest_sha256": guest::SHA256, "digest": digest, "problems": problems,
         });
         println!("{report:#}");
     } else {
-        println!("gitea-gate selftest: {matched}/{} golden vectors match (engine: {engine})", CORPUS.len());
+        println!("gitea-gate selftest: {matched}/{} golden vectors match (engine: {engine})", corpus.len());
         for problem in &problems {
             println!("  {problem}");
         }

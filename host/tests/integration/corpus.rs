@@ -10,7 +10,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use gitea_gate::corpus::CORPUS;
 use gitea_gate::guest::{self, EngineMode};
 use gitea_gate::sandbox::machine_code::MappedCode;
 use gitea_gate::sandbox::{EnginePath, Limits, Overrides, Sandbox};
@@ -82,7 +81,12 @@ fn corpus_is_identical_natively_and_in_the_sandbox() {
     }
     assert!(failures.is_empty(), "{} corpus failures:\n{}", failures.len(), failures.join("\n"));
     if !bless {
-        assert_eq!(CORPUS.len(), cases.len(), "the binary must embed every corpus case (rebuild)");
+        let embedded = gitea_gate::corpus::cases().expect("the embedded corpus");
+        assert_eq!(embedded.len(), cases.len(), "the binary must embed every corpus case (rebuild)");
+        for (case, (name, input)) in embedded.iter().zip(&cases) {
+            assert_eq!(&case.name, name);
+            assert!(case.input == fs::read(input).expect("input"), "{name}: embedded input differs");
+        }
     }
 }
 
