@@ -227,6 +227,7 @@ impl Sandbox {
     /// Run the machine code attached to this executable ([`machine_code`]), mapped in place;
     /// the `wasm` is compiled instead (JIT builds only) if the code is missing or refused.
     pub fn from_attached(wasm_sha256: &str, wasm: &[u8]) -> Result<Sandbox, SandboxError> {
+        crate::timings::mark("sandbox: loading");
         let code = match MappedCode::of_running_executable(wasm_sha256) {
             Ok(code) => code,
             Err(refused) => return Sandbox::from_wasm(wasm, refused.to_string()),
@@ -237,11 +238,13 @@ impl Sandbox {
 
     /// Load machine code mapped by [`MappedCode`].
     pub fn from_mapped(code: MappedCode) -> Result<Sandbox, SandboxError> {
+        crate::timings::mark("sandbox: machine code mapped");
         let mut config = engine_config();
         // The code is executable already, as mapped: nothing for wasmtime to mprotect. Only this
         // engine gets it; one that compiles (the JIT fallback) must publish its own code.
         config.with_custom_code_memory(Some(Arc::new(AlreadyExecutable)));
         let engine = Engine::new(&config).map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+        crate::timings::mark("sandbox: engine created");
         // SAFETY: `Module::deserialize_raw` trusts its input to be wasmtime's own output and to
         // outlive the module, unchanged. Both hold: the bytes are the artifact `scripts/xtask`
         // precompiled from the embedded guest with this wasmtime and `engine_config()` and
@@ -252,6 +255,7 @@ impl Sandbox {
         #[allow(unsafe_code, reason = "the one audited load of our own attached artifact")]
         let module = unsafe { Module::deserialize_raw(&engine, code.memory()) }
             .map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+        crate::timings::mark("sandbox: attached machine code loaded");
         Sandbox::new(engine, module, EnginePath::Aot, &[])
     }
 
@@ -288,6 +292,7 @@ impl Sandbox {
                 // the current tokio runtime, or else builds a multi-threaded one on first use.
                 // A current-thread runtime here avoids starting worker threads on every run.
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build();
+                crate::timings::mark("guest: thread and I/O runtime started");
                 let outcome = match &runtime {
                     Ok(runtime) => {
                         let _context = runtime.enter();
@@ -384,10 +389,12 @@ fn run_in_store(
         if Instant::now() >= deadline { Err(DeadlinePassed.into()) } else { Ok(UpdateDeadline::Continue(1)) }
     });
 
-    let result = pre
-        .instantiate(&mut store)
+    let instance = pre.instantiate(&mut store);
+    crate::timings::mark("guest: instantiated");
+    let result = instance
         .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
         .and_then(|start| start.call(&mut store, ()));
+    crate::timings::mark("guest: returned");
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
     let denied = store.data().limiter.denied;
     let peak_memory = store.data().limiter.peak;

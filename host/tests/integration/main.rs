@@ -12,6 +12,7 @@ mod release_server;
 
 mod action_scripts;
 mod bad_local_input;
+mod budgets;
 mod cli_approvals;
 mod cli_checklist;
 mod cli_drift;

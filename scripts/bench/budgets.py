@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Fail when the shipped binaries, the guest or trust's start-up grow past their budget.
+
+    scripts/bench/budgets.py X86_64_BINARY [AARCH64_BINARY]
+
+The binaries are release binaries as shipped (static, no JIT, machine code attached:
+scripts/release.sh). scripts/release.sh runs this in CI after building them. Start-up is a
+ratio, not a time: trust (process start to verdict, a push event, no network) against
+`--version` of the same binary, both medians of 41 runs taken in turn, so that a busy or slow
+machine moves both and the ratio holds. The README's Performance section states the same
+budgets; a budget is lowered when a change earns it, and raised only with a reason in the commit.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# (what, limit, unit). Where each stands now is in the README's Performance table.
+BUDGETS = {
+    "x86_64 binary": (16_800_000, "bytes"),
+    "aarch64 binary": (14_300_000, "bytes"),
+    "guest wasm": (1_950_000, "bytes"),
+    "trust / --version": (2.5, "ratio"),
+}
+RUNS = 41
+
+
+def startup_ratio(binary):
+    with tempfile.TemporaryDirectory() as work:
+        event = os.path.join(work, "event.json")
+        with open(event, "w") as f:
+            json.dump({"ref": "refs/heads/main", "repository": {"id": 1, "name": "core", "full_name": "acme/core",
+                                                                "owner": {"login": "acme"}, "fork": False}}, f)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GITHUB_EVENT_NAME": "push",
+               "GITHUB_EVENT_PATH": event, "GITHUB_REPOSITORY": "acme/core", "GITHUB_OUTPUT": os.path.join(work, "out"),
+               "DEPLOY_KEY": "x"}
+        trust, version = [], []
+        for _ in range(RUNS):
+            for argv, times in (([binary, "trust", "--require-secret", "DEPLOY_KEY"], trust), ([binary, "--version"], version)):
+                started = time.perf_counter()
+                done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                times.append(time.perf_counter() - started)
+                if done.returncode != 0:
+                    sys.exit(f"budgets: {' '.join(argv[1:])} exited {done.returncode}: {done.stderr.decode()[-400:]}")
+    t, v = statistics.median(trust), statistics.median(version)
+    return t / v, t * 1000, v * 1000
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    measured = {"x86_64 binary": os.path.getsize(sys.argv[1]),
+                "guest wasm": os.path.getsize(os.path.join(ROOT, "host", "guest", "gitea-gate-guest.wasm"))}
+    if len(sys.argv) == 3:
+        measured["aarch64 binary"] = os.path.getsize(sys.argv[2])
+    ratio, trust_ms, version_ms = startup_ratio(sys.argv[1])
+    measured["trust / --version"] = ratio
+    over = []
+    for name, value in measured.items():
+        limit, unit = BUDGETS[name]
+        shown = f"{value:.2f}x (trust {trust_ms:.2f} ms, --version {version_ms:.2f} ms)" if unit == "ratio" \
+            else f"{value:,} bytes ({value / 1e6:.2f} MB)"
+        verdict = "ok  " if value <= limit else "OVER"
+        print(f"{verdict} {name}: {shown}; budget {limit:,} {unit}")
+        if value > limit:
+            over.append(name)
+    if over:
+        sys.exit(f"budgets: over budget: {', '.join(over)}")
+
+
+if __name__ == "__main__":
+    main()
