@@ -1,14 +1,19 @@
-//! Reading every page of a paginated list (docs/gitea.md §3), without trusting the server's
-//! arithmetic:
+//! Reading every page of a paginated list (docs/gitea.md §3), to its proven end:
 //!
-//! - `X-Total-Count` is only a hint. On reviews it also counts PENDING rows that are hidden from
-//!   the caller (§2.1), so pages can be short while more follow; a server may clamp `limit` below
-//!   what was asked. The list therefore ends at the first **empty** page, never at a short one.
-//! - Pages the hint promises are fetched concurrently (one round trip for all of them, plus one
+//! - Gitea cuts some lists into pages first and filters them afterwards (docs/gitea.md §3.1): on
+//!   reviews, other users' PENDING drafts are dropped from a page while `X-Total-Count` still
+//!   counts them, so a page in the middle can come back short or **empty** while later pages hold
+//!   rows. An empty page therefore ends the list only once every page the first page's
+//!   `X-Total-Count` promises has been read; a list without that header is refused (its end
+//!   cannot be proved). A server may clamp `limit` below what was asked, so a short page proves
+//!   nothing either: the end is an empty page past the promised ones.
+//! - Pages the total promises are fetched concurrently (one round trip for all of them, plus one
 //!   for the empty page that proves the end).
-//! - Items are de-duplicated by `id`; a non-empty page that adds nothing new means the server is
-//!   not paginating (the same page forever), and more than `MAX_PAGES` pages or `MAX_LIST_BYTES`
-//!   bytes in all is refused. Each is an error, never a silently partial list.
+//! - Items are de-duplicated by `id` (a row that moved to the next page while we read); a
+//!   non-empty page that adds nothing new means the server is not paginating (the same page
+//!   forever), and more than `MAX_PAGES` pages or `MAX_LIST_BYTES` bytes in all is refused. Each
+//!   is an error, never a silently partial list. Rows without an `id` (changed files) are all
+//!   kept: a type change lists one file name twice, and both rows count.
 
 use serde_json::Value;
 
@@ -38,8 +43,7 @@ pub fn fetch_all_query(client: &Client, path: &str, filter: &[(&str, String)]) -
 }
 
 /// Every item of the list at `path`, with the `X-Total-Count` of its first page (for lists
-/// whose count is exact, so the caller can cross-check it). Rows without an `id` are told apart
-/// by `filename` (the changed-files list).
+/// whose count is exact, so the caller can cross-check it).
 pub fn fetch_all_counted(
     client: &Client,
     path: &str,
@@ -49,6 +53,8 @@ pub fn fetch_all_counted(
     let mut items = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut bytes = 0u64;
+    // Every page up to here must be read before an empty page can end the list.
+    let mut promised = 0;
     // Pages 1 and 2 together: most lists fit one page, and the empty page 2 proves it in the
     // same round trip.
     let (mut next, mut batch_end) = (1, 2);
@@ -61,10 +67,19 @@ pub fn fetch_all_counted(
         }
         let numbers: Vec<u64> = (next..=batch_end).collect();
         let pages = parallel::map(&numbers, CONCURRENT_PAGES as usize, |&n| fetch_page(client, path, filter, n));
-        let mut promised = 0;
-        let mut last_nonempty = false;
+        let mut ended = None;
         for (n, page) in numbers.iter().zip(pages) {
             let page = page?;
+            if let Some(end) = ended {
+                // Read in the same batch: nothing may follow the page that ended the list.
+                if !page.items.is_empty() {
+                    return Err(ApiError::shape(
+                        format!("{}?page={n}", client.url(path)),
+                        format!("the list goes on after its empty page {end}; refusing a list whose end is unclear"),
+                    ));
+                }
+                continue;
+            }
             bytes = bytes.saturating_add(page.bytes);
             if bytes > MAX_LIST_BYTES {
                 return Err(ApiError::shape(
@@ -73,22 +88,30 @@ pub fn fetch_all_counted(
                 ));
             }
             if *n == 1 {
-                first_total = page.total;
-                promised = page.total.map_or(0, |total| total.div_ceil(PAGE_SIZE));
+                let total = page.total.ok_or_else(|| {
+                    ApiError::shape(
+                        client.url(path),
+                        "the list came without X-Total-Count, so its end cannot be proved; refusing a partial answer",
+                    )
+                })?;
+                first_total = Some(total);
+                promised = total.div_ceil(PAGE_SIZE);
             }
-            last_nonempty = !page.items.is_empty();
+            // An empty page within the promised ones was filtered empty; past them, it is the end.
+            if page.items.is_empty() && *n > promised {
+                ended = Some(*n);
+                continue;
+            }
             add_page(client, path, *n, page.items, &mut items, &mut seen)?;
         }
-        if !last_nonempty {
+        if ended.is_some() {
             return Ok((items, first_total));
         }
-        let first_batch = next == 1;
         next = batch_end + 1;
-        // Then a batch of pages at a time — after the first batch, at least every page the total
-        // promises (and one more) — until a page comes back empty.
-        let batch =
-            if first_batch { (promised + 1).saturating_sub(next - 1).max(CONCURRENT_PAGES) } else { CONCURRENT_PAGES };
-        batch_end = next + batch.min(CONCURRENT_PAGES * 4) - 1;
+        // Then every page the total still promises, and one more, a batch at a time, until a
+        // page past them comes back empty.
+        let batch = (promised + 1).saturating_sub(next - 1).clamp(1, CONCURRENT_PAGES * 4);
+        batch_end = next + batch - 1;
     }
 }
 
@@ -122,7 +145,7 @@ fn add_page(
     number: u64,
     page: Vec<Value>,
     items: &mut Vec<Value>,
-    seen: &mut std::collections::HashSet<String>,
+    seen: &mut std::collections::HashSet<i64>,
 ) -> Result<(), ApiError> {
     let was_empty = page.is_empty();
     let mut added = 0usize;
@@ -133,13 +156,8 @@ fn add_page(
                 format!("expected objects in the list, got {}", kind(&item)),
             ));
         }
-        let key = match (item.get("id").and_then(Value::as_i64), item.get("filename").and_then(Value::as_str)) {
-            (Some(id), _) => Some(format!("id:{id}")),
-            (None, Some(name)) => Some(format!("file:{name}")),
-            (None, None) => None,
-        };
-        if let Some(key) = key
-            && !seen.insert(key)
+        if let Some(id) = item.get("id").and_then(Value::as_i64)
+            && !seen.insert(id)
         {
             continue;
         }

@@ -87,6 +87,14 @@ fn pulls() -> Vec<Value> {
                 comment(64, "alice", &format!("/sop-n/a security {WHY}")),
             ],
         ),
+        // qa-carol approved, 99 other users left PENDING drafts (hidden from us: Gitea drops them
+        // after paging, so page 2 comes back empty), then qa-carol requested changes on page 3.
+        pull(15, "alice", {
+            let mut rows = vec![review(70, "qa-carol", "APPROVED")];
+            rows.extend((0..99).map(|i| review(71 + i, &format!("drafter{i}"), "PENDING")));
+            rows.push(review(170, "qa-carol", "REQUEST_CHANGES"));
+            rows
+        }),
         json!({"number": 2189, "user": "alice", "title": "same-repo PR",
                "head": {"repo": "acme/core", "ref": "feature", "sha": sha(2189)}, "base": "main",
                "reviews": [review(20, "qa-dave", "APPROVED")]}),
@@ -283,6 +291,24 @@ fn every_review_page_is_read_despite_hidden_pending_rows() {
 }
 
 #[test]
+fn an_empty_review_page_in_the_middle_does_not_end_the_list() {
+    let fake = world();
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "15"]);
+    assert_eq!(r.code, 1, "qa-carol's change request on page 3 replaces her approval:\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.output("approvals"), "0", "{}", r.stdout);
+    let pages: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.ends_with("/pulls/15/reviews"))
+        .map(|q| q.query.get("page").cloned().unwrap_or_default())
+        .collect();
+    // X-Total-Count (101, drafts included) promises 3 pages; page 4 is the empty one that ends it.
+    for page in ["1", "2", "3", "4"] {
+        assert!(pages.contains(&page.to_owned()), "page {page} read: {pages:?}");
+    }
+}
+
+#[test]
 fn team_names_resolve_in_any_case_and_min_counts_across_teams() {
     let fake = world();
     let r = approvals(&fake, Some(TEAM_PAT), &["--team", "ACME/QA", "--pr", "1"]);
@@ -317,12 +343,18 @@ fn failures_to_read_are_never_a_pass() {
     let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "7"]);
     assert_eq!(r.code, 3, "{}", r.stdout);
     assert!(r.stdout.contains("not paginating"), "{}", r.stdout);
-    for lie in [0, 1_000_000] {
-        fake.clear_faults();
-        fake.fault("/api/v1/repos/*/*/pulls/*/reviews", None, FaultKind::TotalCount { value: lie });
-        let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "7"]);
-        assert_eq!(r.code, 0, "X-Total-Count {lie} is only a hint; the approval on page 2 is found:\n{}", r.stdout);
-    }
+    // Too small: pages are read until an empty one past it, so the approval on page 2 is found.
+    fake.clear_faults();
+    fake.fault("/api/v1/repos/*/*/pulls/*/reviews", None, FaultKind::TotalCount { value: 0 });
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "7"]);
+    assert_eq!(r.code, 0, "an understated X-Total-Count never ends the list early:\n{}", r.stdout);
+    // Too large: every promised page must be read, and a million rows are more than the gate
+    // holds: refused, never decided on the pages read so far.
+    fake.clear_faults();
+    fake.fault("/api/v1/repos/*/*/pulls/*/reviews", None, FaultKind::TotalCount { value: 1_000_000 });
+    let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "7"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert!(r.stdout.contains("did not end within"), "{}", r.stdout);
     fake.clear_faults();
     let r = approvals(&fake, Some(TEAM_PAT), &["--team", "acme/qa", "--pr", "404"]);
     assert_eq!(r.code, 3, "{}", r.stdout);

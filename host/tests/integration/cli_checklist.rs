@@ -126,6 +126,17 @@ fn world() -> FakeGitea {
         added(201, "bob"),
     ]);
     pulls.push(pr);
+    // 65: qa-carol added tier:low; then the author left 100 inline code comments (the timeline
+    // pages them and then drops them: a whole page comes back empty) and removed and re-added
+    // the label himself, after them.
+    let mut pr = checklist_pull(65, &["tier:low"], vec![], vec![]);
+    pr["label_events"] = json!([
+        added(1, "qa-carol"),
+        {"id": 300, "user": "alice", "label": "tier:low", "added": false},
+        added(301, "alice"),
+    ]);
+    pr["code_comments"] = json!((0..100).map(|i| json!({"id": 2 + i, "user": "alice"})).collect::<Vec<_>>());
+    pulls.push(pr);
     pulls.extend(hostile_pulls());
     start(base_fixture(pulls))
 }
@@ -410,16 +421,26 @@ fn the_last_label_event_decides_even_on_a_later_timeline_page() {
     let c = Checklist::new();
     let config = c.trusting_tier_labels_from_ack_teams();
     let r = c.run(config, &["--pr", "64"]);
-    assert_eq!((r.code, r.output("tier")), (1, "high"), "bob re-added it on page 2:\n{}", r.stdout);
+    assert_eq!((r.code, r.output("tier")), (1, "high"), "bob re-added it after 60 comments:\n{}", r.stdout);
     assert!(r.stdout.contains("bob"), "{}", r.stdout);
-    let pages: Vec<String> = c
+    // The timeline is read whole, in one answer without `page` (docs/gitea.md §3.1).
+    let reads: Vec<Option<String>> = c
         .fake
         .requests()
         .into_iter()
         .filter(|q| q.path.ends_with("/issues/64/timeline"))
-        .map(|q| q.query.get("page").cloned().unwrap_or_default())
+        .map(|q| q.query.get("page").cloned())
         .collect();
-    assert!(pages.contains(&"2".to_owned()) && pages.contains(&"3".to_owned()), "{pages:?}");
+    assert_eq!(reads, vec![None], "{reads:?}");
+}
+
+#[test]
+fn code_comments_dropped_after_paging_cannot_hide_a_later_label_change() {
+    let c = Checklist::new();
+    let config = c.trusting_tier_labels_from_ack_teams();
+    let r = c.run(config, &["--pr", "65"]);
+    assert_eq!((r.code, r.output("tier")), (1, "high"), "the author re-added tier:low himself:\n{}", r.stdout);
+    assert!(r.stdout.contains("tier-label-distrusted"), "{}", r.stdout);
 }
 
 #[test]

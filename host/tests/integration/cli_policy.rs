@@ -61,6 +61,16 @@ fn world() -> FakeGitea {
                 json!({"filename": "docs/logo.png", "status": "unchanged"}),
             ],
         ),
+        // A type change: auth/token became a symlink. Git's diff lists the path twice (the old
+        // file deleted, the link added), and X-Total-Count counts both rows.
+        pr_with_files(
+            39,
+            vec![approve(12, "qa-carol")],
+            vec![
+                json!({"filename": "auth/token", "status": "deleted"}),
+                json!({"filename": "auth/token", "status": "added"}),
+            ],
+        ),
     ];
     let mut fixture = base_fixture(pulls);
     for (i, login) in ["sec-sid", "dba-dan", "lead-lee"].iter().enumerate() {
@@ -220,6 +230,15 @@ fn changed_files_are_read_across_every_page_and_renames_count_both_names() {
     let r = on_pull_request(&fake, 38, ".gitea/policy.yml", &[]);
     assert_eq!(r.code, 1, "the rename's old name is under auth/:\n{}", r.stdout);
     assert_eq!(rule_outcome(&r.stdout, "security"), "fail");
+}
+
+#[test]
+fn a_type_change_listed_twice_is_two_rows_and_decides() {
+    let fake = world();
+    let r = on_pull_request(&fake, 39, ".gitea/policy.yml", &[]);
+    assert_eq!(r.code, 1, "decided (never undecided on a count that holds):\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(rule_outcome(&r.stdout, "security"), "fail");
+    assert!(r.stdout.contains("auth/token"), "{}", r.stdout);
 }
 
 #[test]

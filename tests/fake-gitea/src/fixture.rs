@@ -198,6 +198,10 @@ pub struct Pull {
     /// comments by id in `/issues/{n}/timeline`.
     #[serde(default)]
     pub label_events: Vec<LabelEvent>,
+    /// Inline code comments (review comments on a line), by id: in the timeline they are paged
+    /// with everything else and then dropped from the answer (docs/gitea.md §3.1).
+    #[serde(default)]
+    pub code_comments: Vec<CodeComment>,
     /// The changed files (`/pulls/{n}/files`, docs/gitea.md §12), in diff order.
     #[serde(default)]
     pub files: Vec<PullFile>,
@@ -292,6 +296,15 @@ pub struct LabelEvent {
     pub added: bool,
     #[serde(default = "default_date")]
     pub created_at: String,
+}
+
+/// An inline code comment as the timeline pages it (and then hides it).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeComment {
+    /// The timeline comment's id (shared with the comments' ids, which order the timeline).
+    pub id: i64,
+    pub user: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

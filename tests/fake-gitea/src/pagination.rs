@@ -18,6 +18,18 @@ pub fn page_and_limit(query: &BTreeMap<String, String>) -> (usize, usize) {
     (page, limit)
 }
 
+/// What a list whose database query pages only when `page > 0` answers (reviews, the
+/// timeline, team members: `FindComments`, `FindReviews`): without a positive `page`, every row;
+/// with one, that page (docs/gitea.md §3.1).
+pub fn page_or_all<T: Clone>(items: &[T], query: &BTreeMap<String, String>) -> Vec<T> {
+    let asked = query.get("page").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    if asked <= 0 {
+        return items.to_vec();
+    }
+    let (number, limit) = page_and_limit(query);
+    page(items, number, limit)
+}
+
 /// One page of `items`.
 pub fn page<T: Clone>(items: &[T], page: usize, limit: usize) -> Vec<T> {
     let start = (page - 1).saturating_mul(limit);

@@ -10,7 +10,7 @@ use crate::PostedStatus;
 use crate::auth::{Caller, Category, repo_access};
 use crate::fixture::{Access, Commit, PullFile, Repo};
 use crate::http::{Request, Response};
-use crate::pagination::{page, page_and_limit};
+use crate::pagination::{page, page_and_limit, page_or_all};
 use crate::routes::json as shape;
 
 /// repoAssignment: missing or invisible → 404 (never 403, §0.1); then the scope and public-only
@@ -202,17 +202,16 @@ pub fn list_pulls(ctx: &Ctx, owner: &str, name: &str, request: &Request) -> Resp
     json_list(rows, pulls.len())
 }
 
-/// §2.1: every row, oldest first, paginated over *all* rows; PENDING rows are then dropped from
-/// the body unless the caller wrote them (or is a site admin), while `X-Total-Count` still counts
-/// them. No `Link` header.
+/// §2.1: every row, oldest first, paginated over *all* rows (every row without `page`); PENDING
+/// rows are then dropped from the body unless the caller wrote them (or is a site admin), while
+/// `X-Total-Count` still counts them. No `Link` header.
 pub fn reviews(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request) -> Response {
     let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
         Ok(found) => found,
         Err(response) => return response,
     };
     let Some(pr) = repo.pull(number) else { return not_found(ctx) };
-    let (page_number, limit) = page_and_limit(&request.query);
-    let rows = page(&pr.reviews, page_number, limit);
+    let rows = page_or_all(&pr.reviews, &request.query);
     let caller = ctx.caller.login().unwrap_or("");
     let visible: Vec<Value> = rows
         .iter()
@@ -286,9 +285,11 @@ pub fn comments(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
     json_list(items.clone(), items.len())
 }
 
-/// `/issues/{n}/timeline` (`issueGetCommentsAndTimeline`): comments and
-/// label events, oldest first (by id), paginated with `page`/`limit` like every list — but
-/// `X-Total-Count` is the number of items on the page, not the total. A missing index is a 404.
+/// `/issues/{n}/timeline` (`issueGetCommentsAndTimeline`): comments, label events and inline code
+/// comments, oldest first (by id), paginated with `page`/`limit` (every row without `page`); the
+/// code comments are then dropped from the answer, so a page can come back empty with more to
+/// follow, and `X-Total-Count` is the number of items returned, not the total. A missing index
+/// is a 404.
 pub fn timeline(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request) -> Response {
     let (repo, _) = match assign(ctx, owner, name, Category::Issue, false) {
         Ok(found) => found,
@@ -309,10 +310,14 @@ pub fn timeline(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Reque
         })
         .collect();
     items.extend(events.iter().map(|e| (e.id, shape::label_event(ctx.fixture, labels, e))));
+    let code = repo.pull(number).map(|pr| pr.code_comments.as_slice()).unwrap_or_default();
+    items.extend(
+        code.iter().map(|c| (c.id, json!({"id": c.id, "type": "code", "user": shape::user(ctx.fixture, &c.user)}))),
+    );
     items.sort_by_key(|(id, _)| *id);
     let all: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
-    let (page_number, limit) = page_and_limit(&request.query);
-    let rows = page(&all, page_number, limit);
+    let rows: Vec<Value> =
+        page_or_all(&all, &request.query).into_iter().filter(|item| item["type"] != "code").collect();
     let count = rows.len();
     json_list(rows, count)
 }
