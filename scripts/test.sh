@@ -68,7 +68,8 @@ cargo test --workspace --all-targets --no-run --quiet
 
 # The guest's machine code for every release target, with the compiler the test build just
 # made: the release lane attaches it to its binaries, the black-box tests to theirs. Never
-# committed (host/src/sandbox/machine_code.rs says why).
+# committed (host/src/sandbox/machine_code.rs says why). target/debug/xtask comes from the test
+# build above (its integration test makes cargo build the binary, with the same features).
 step "machine code: the committed wasm precompiled for x86_64 and aarch64 (target/guest-aot)"
 target/debug/xtask precompile
 

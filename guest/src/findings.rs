@@ -130,6 +130,8 @@ codes! {
         "A CODEOWNERS owner does not resolve (a team that does not exist, with the team name's case, or a login that is no Gitea user); like Gitea, the owner is skipped. Reported with every line that names it.",
     CodeownersLineDropped = "codeowners-line-dropped":
         "A CODEOWNERS line that applies to a changed file has no owner left that resolves; like Gitea, the line is dropped and requires no approval. Reported as a warning naming the line, since a silently dropped rule guards nothing.",
+    CodeownersMissing = "codeowners-missing":
+        "The policy requires code-owner approval, but there is no CODEOWNERS file where the server reads it, or every line of it was dropped (no owner resolves): a configuration error (exit 2), never a skipped rule, since a deleted or renamed file would otherwise remove the requirement silently. The message says where it looked.",
     CodeownersAuthorOnly = "codeowners-author-only":
         "A CODEOWNERS line (or file) whose only owner is the pull request's author needs no approval; it is waived and reported.",
     PolicyTestPassed = "policy-test-passed":

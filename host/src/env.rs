@@ -16,6 +16,10 @@ pub const API_URL: &str = "GITHUB_API_URL";
 /// The Gitea address the runner registered with; `…/api/v1` is derived from it when
 /// `GITHUB_API_URL` is unset.
 pub const SERVER_URL: &str = "GITHUB_SERVER_URL";
+/// The workflow's name and the job's id: with the event they make the name of the commit status
+/// Gitea itself posts for the job (`<workflow> / <job> (<event>)`, docs/gitea.md §5.5).
+pub const WORKFLOW: &str = "GITHUB_WORKFLOW";
+pub const JOB: &str = "GITHUB_JOB";
 /// The file that collects step outputs (`name<<DELIM` syntax).
 pub const OUTPUT: &str = "GITHUB_OUTPUT";
 /// The job summary file: Markdown appended by steps; Gitea 1.27 renders it (docs/gitea.md §8.4).

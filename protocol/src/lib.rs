@@ -21,7 +21,7 @@ pub use facts::{
     ApprovalFacts, ByteSource, ChecklistFacts, DriftFacts, DriftLimits, EventFacts, FileCopy, Item, Lookup,
     MembershipFact, Pair, PinFacts, PinMode, PinnedFile, RunContext, SecretFact, TeamFact, TrustFacts,
 };
-pub use policy::{ChangedFile, NamedCase, PolicyFacts, PolicyTestFacts, SourceFile};
+pub use policy::{CODEOWNERS_PATHS, ChangedFile, NamedCase, PolicyFacts, PolicyTestFacts, SourceFile};
 pub use verdict::{Finding, Level, MembershipProbe, Needs, Outcome, StatusText, Trust, Verdict};
 
 use serde::{Deserialize, Serialize};

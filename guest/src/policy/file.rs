@@ -217,6 +217,11 @@ impl Policy {
     pub fn uses_codeowners(&self) -> bool {
         self.rules.iter().any(|r| matches!(r.requires, Requirement::CodeOwners(_)))
     }
+
+    /// The names of the rules that require code owners.
+    pub fn codeowners_rules(&self) -> Vec<String> {
+        self.rules.iter().filter(|r| matches!(r.requires, Requirement::CodeOwners(_))).map(|r| r.name.clone()).collect()
+    }
 }
 
 /// The first line (1-based) whose text contains `needle`, searching from `from_line`.

@@ -21,6 +21,7 @@ use std::thread::JoinHandle;
 use serde_json::Value;
 
 use crate::codes;
+use crate::commands::Problem;
 use crate::facts::RunFacts;
 use crate::gitea::statuses::{self, Status};
 use crate::gitea::{ApiError, Client, RepoName};
@@ -204,6 +205,37 @@ fn push_finding(report: &mut Report, message: String, help: Option<String>) {
     finding.help = help;
     report.verdict.findings.push(finding);
     report.raw = None;
+}
+
+/// A `--status-context` that is the name of the status Gitea Actions itself posts for this job
+/// (`<workflow> / <job> (<event>)`; for `pull_request_target` Gitea 1.22 writes `(pull_request)`,
+/// docs/gitea.md §5.5) is a configuration error: Gitea posts `success` there when the job ends,
+/// whatever the gate decided, so the gate's verdict would be overwritten by the job's. Compared
+/// without case. The job's display name (`name:`) is not in the runner's environment, so only the
+/// job id is checked; the README (Commit statuses) says to give the gate a context of its own.
+pub fn refuse_the_jobs_own_context(context: &str, event_name: Option<&str>) -> Result<(), Problem> {
+    let (Some(workflow), Some(job)) = (crate::env::get(crate::env::WORKFLOW), crate::env::get(crate::env::JOB)) else {
+        return Ok(());
+    };
+    let Some(event) = event_name else { return Ok(()) };
+    let mut events = vec![event];
+    if event == "pull_request_target" {
+        events.push("pull_request");
+    }
+    for event in events {
+        let own = format!("{workflow} / {job} ({event})");
+        if context.trim().eq_ignore_ascii_case(&own) {
+            return Err(Problem::usage_with_help(
+                format!(
+                    "--status-context {context:?} is the status Gitea Actions posts for this job itself: it \
+                     posts `success` there when the job ends, over whatever the gate decided"
+                ),
+                "give the gate a context of its own, e.g. --status-context \"gate / qa\", and require that one \
+                 in branch protection",
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

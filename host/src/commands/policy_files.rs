@@ -17,8 +17,7 @@ use crate::protocol::{ChangedFile, Finding, Level, SourceFile};
 
 /// The largest policy or CODEOWNERS file read.
 pub const MAX_POLICY_BYTES: u64 = 1 << 20;
-/// Where Gitea looks for CODEOWNERS, in order; the first that exists wins (docs/gitea.md §11).
-pub const CODEOWNERS_PATHS: [&str; 3] = ["CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"];
+pub use gitea_gate_protocol::CODEOWNERS_PATHS;
 
 /// Where the policy file and CODEOWNERS come from.
 #[derive(Clone, Debug)]

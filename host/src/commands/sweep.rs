@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{Cli, PullGateArgs};
 use crate::codes;
-use crate::commands::commit_status::final_state;
+use crate::commands::commit_status::{self, final_state};
 use crate::commands::pull_gate::{self, PullGate, Shared};
 use crate::commands::session::{GateToken, api_client};
 use crate::commands::{Problem, check_token_env, run_repository};
@@ -45,6 +45,10 @@ pub fn run_gate(
     gate: &PullGate<'_>,
     sandbox: Result<&Sandbox, Problem>,
 ) -> Result<Report, Problem> {
+    if let Some(context) = gate.status_context {
+        let run = RunFacts::gather(&cli.facts.given());
+        commit_status::refuse_the_jobs_own_context(context, run.event_name.as_deref())?;
+    }
     if args.open_prs { run(cli, gate, args.max_prs, sandbox) } else { pull_gate::run(cli, gate, sandbox) }
 }
 

@@ -272,8 +272,29 @@ fn a_broken_policy_file_is_a_usage_error_with_its_line() {
 
     // A valid workspace policy on a push run decides like the base's would.
     std::fs::write(dir.path().join("policy.yml"), POLICY).unwrap();
+    std::fs::write(dir.path().join("CODEOWNERS"), CODEOWNERS).unwrap();
     let r = policy(&fake, dir.path(), None, &["--config", "policy.yml", "--pr", "31"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_policy_that_needs_code_owners_without_a_usable_codeowners_is_a_configuration_error() {
+    let fake = world();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.yml"), POLICY).unwrap();
+    // No CODEOWNERS anywhere Gitea looks: deleting or renaming it must not remove the rule.
+    let r = policy(&fake, dir.path(), None, &["--config", "policy.yml", "--pr", "31", "--status-context", "gate"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("codeowners-missing"), "{}", r.stdout);
+    assert!(r.stdout.contains("CODEOWNERS, docs/CODEOWNERS, .gitea/CODEOWNERS"), "says where it looked:\n{}", r.stdout);
+    let posted: Vec<String> = fake.statuses().into_iter().map(|s| s.state).collect();
+    assert_eq!(posted.last().map(String::as_str), Some("error"), "{posted:?}");
+    // A CODEOWNERS whose every owner is unknown: every line is dropped, as Gitea drops it.
+    std::fs::create_dir_all(dir.path().join(".gitea")).unwrap();
+    std::fs::write(dir.path().join(".gitea/CODEOWNERS"), "src/.* @ghost\nauth/.* @acme/no-such-team\n").unwrap();
+    let r = policy(&fake, dir.path(), None, &["--config", "policy.yml", "--pr", "31"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("every line is dropped"), "{}", r.stdout);
 }
 
 #[test]

@@ -99,6 +99,45 @@ fn states(list: &[PostedStatus]) -> Vec<&str> {
 }
 
 #[test]
+fn the_jobs_own_actions_status_is_not_a_gate_context() {
+    let g = Gate::new();
+    // `<workflow> / <job> (<event>)` names the status Gitea posts for the job itself: `success`
+    // when the job ends, whatever the gate said.
+    let gate = |check: &str, event: &str, job: &str, context: &str| {
+        let mut command = gitea_gate();
+        command
+            .current_dir(g.dir.path())
+            .args(["--retries", "0", "--timeout", "2", check, "--token-env", "REVIEW_TOKEN"])
+            .args(["--status-context", context])
+            .env("GITHUB_API_URL", g.fake.api_url())
+            .env("GITHUB_EVENT_NAME", event)
+            .env("GITHUB_EVENT_PATH", payload(g.dir.path(), 1))
+            .env("GITHUB_REPOSITORY", "acme/core")
+            .env("GITHUB_WORKFLOW", "qa-review")
+            .env("GITHUB_JOB", job)
+            .env("REVIEW_TOKEN", TEAM_PAT);
+        match check {
+            "approvals" => command.args(["--team", "acme/qa"]),
+            _ => command.args(["--config", "sop.json"]),
+        };
+        run(command)
+    };
+    let r = gate("approvals", "pull_request", "review", "qa-review / review (pull_request)");
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("the status Gitea Actions posts for this job"), "{}", r.stdout);
+    assert!(g.fake.statuses().is_empty(), "nothing posted");
+    // On pull_request_target, Gitea 1.22 names the job's status `(pull_request)`, 1.25 by the
+    // event; the comparison ignores case.
+    for own in ["QA-Review / review (pull_request)", "qa-review / review (pull_request_target)"] {
+        let r = gate("checklist", "pull_request_target", "review", own);
+        assert_eq!(r.code, 2, "{own}:\n{}", r.stdout);
+    }
+    // The gate's own context, in the same job, is fine.
+    let r = gate("approvals", "pull_request", "review", CONTEXT);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
 fn pending_then_the_verdict_in_that_order() {
     let g = Gate::new();
     let r = g.run("approvals", 1, &[]);

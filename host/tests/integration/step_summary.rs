@@ -18,13 +18,25 @@ fn table_rows(summary: &str) -> Vec<(usize, &str)> {
     summary.lines().filter(|l| l.starts_with('|')).map(|l| (l.replace("\\|", "").matches('|').count() - 1, l)).collect()
 }
 
-/// Nothing in `summary` can become markup: no raw HTML, no bidi control, every table row with
-/// exactly `columns` cells.
-fn assert_inert(summary: &str, columns: usize) {
+/// Nothing in `summary` can become markup, read as a Markdown renderer (GFM tables) reads it:
+/// no HTML, no link or image, no bidi control; every name in `untrusted` only inside code spans
+/// (Gitea links `www.`, URLs, mentions, `#123` and emoji in text, never in code); and every table
+/// row with exactly `columns` cells.
+fn assert_inert(summary: &str, columns: usize, untrusted: &[&str]) {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
     let controls = ['\u{202e}', '\u{2066}', '\u{200f}', '\u{1b}'];
     assert!(!summary.contains(controls), "a control character reached the summary: {summary:?}");
-    for tag in ["<b>", "<img", "<script", "<details"] {
-        assert!(!summary.contains(tag), "raw HTML {tag} in the summary:\n{summary}");
+    let mut text = String::new();
+    for event in Parser::new_ext(summary, Options::ENABLE_TABLES) {
+        match event {
+            Event::Html(_) | Event::InlineHtml(_) => panic!("raw HTML in the summary:\n{summary}"),
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => panic!("a link in the summary:\n{summary}"),
+            Event::Text(t) => text.push_str(&t),
+            _ => {}
+        }
+    }
+    for name in untrusted {
+        assert!(!text.contains(name), "{name:?} stands outside a code span:\n{summary}");
     }
     let rows = table_rows(summary);
     assert!(!rows.is_empty(), "no table:\n{summary}");
@@ -65,7 +77,7 @@ fn trust_pass_and_fail_name_the_secret_and_the_action_input() {
     assert_eq!(pass.code, 0, "{}", pass.stdout);
     let after_pass = appended(&path);
     assert!(after_pass.starts_with("\n### gitea-gate trust: ✅ pass\n"), "{after_pass}");
-    assert!(after_pass.contains("| secret | AUTO\\_SYNC\\_TOKEN | present |"), "{after_pass}");
+    assert!(after_pass.contains("| `secret` | `AUTO_SYNC_TOKEN` | `present` |"), "{after_pass}");
     assert!(!after_pass.contains("s3cret"));
 
     let fail = trust(None);
@@ -73,9 +85,9 @@ fn trust_pass_and_fail_name_the_secret_and_the_action_input() {
     let both = appended(&path);
     let after_fail = both.strip_prefix(&after_pass).expect("appended after the pass, never truncated");
     assert!(after_fail.starts_with("\n### gitea-gate trust: ❌ fail\n"), "{after_fail}");
-    assert!(after_fail.contains("| secret | AUTO\\_SYNC\\_TOKEN | missing |"), "{after_fail}");
-    assert!(after_fail.contains("**Fix:**") && after_fail.contains("the action's \\`secret\\` input"), "{after_fail}");
-    assert_inert(after_fail, 3);
+    assert!(after_fail.contains("| `secret` | `AUTO_SYNC_TOKEN` | `missing` |"), "{after_fail}");
+    assert!(after_fail.contains("**Fix:**") && after_fail.contains("the action's `secret` input"), "{after_fail}");
+    assert_inert(after_fail, 3, &[]);
 }
 
 #[test]
@@ -99,11 +111,11 @@ fn pin_pass_and_fail_keep_a_hostile_file_name_inert() {
     let runs: Vec<&str> = text.split("\n### gitea-gate ").skip(1).collect();
     assert_eq!(runs.len(), 3, "one summary per run:\n{text}");
     assert!(runs[1].starts_with("pin: ✅ pass") && runs[2].starts_with("pin: ❌ fail"), "{text}");
-    let cell = "a\\|b\\`c\\`&lt;b&gt;x&lt;img src=y&gt;\\\\u\\{202e\\}gpj.txt";
-    assert!(runs[1].contains(&format!("| {cell} | unchanged |")), "{}", runs[1]);
-    assert!(runs[2].contains(&format!("| {cell} | mismatch |")), "{}", runs[2]);
+    let cell = "``a\\|b`c`<b>x<img src=y>\\u{202e}gpj.txt``";
+    assert!(runs[1].contains(&format!("| {cell} | `unchanged` |")), "{}", runs[1]);
+    assert!(runs[2].contains(&format!("| {cell} | `mismatch` |")), "{}", runs[2]);
     for run in runs {
-        assert_inert(run, 2);
+        assert_inert(run, 2, &["<b>", "<img"]);
     }
 }
 
@@ -149,23 +161,68 @@ fn checklist_pass_and_fail_show_what_counted_with_hostile_reasons_inert() {
     assert!(summary.starts_with("\n### gitea-gate checklist: ✅ pass\n"), "{summary}");
     assert!(summary.contains("| item | state | by | note |"), "{summary}");
     for id in ITEMS {
-        assert!(summary.contains(&format!("| {id} | acked | qa-carol |  |")), "{id}:\n{summary}");
+        assert!(summary.contains(&format!("| `{id}` | `acked` | `qa-carol` |  |")), "{id}:\n{summary}");
     }
-    assert_inert(&summary, 4);
+    assert_inert(&summary, 4, &[]);
 
     let path = summary_file(dir.path());
     let fail = checklist(&fake, dir.path(), 21, &path);
     assert_eq!(fail.code, 1, "{}\n{}", fail.stdout, fail.stderr);
     let summary = appended(&path);
     assert!(summary.starts_with("\n### gitea-gate checklist: ❌ fail\n"), "{summary}");
-    assert!(summary.contains("| testing | acked | qa-carol |  |"), "{summary}");
-    assert!(summary.contains("| docs-updated | missing |  |  |"), "{summary}");
-    assert!(summary.contains("| rollback-plan | waived | qa-carol | none \\| injected \\| row \\|"), "{summary}");
+    assert!(summary.contains("| `testing` | `acked` | `qa-carol` |  |"), "{summary}");
+    assert!(summary.contains("| `docs-updated` | `missing` |  |  |"), "{summary}");
+    assert!(
+        summary.contains("| `rollback-plan` | `waived` | `qa-carol` | `none \\| injected \\| row \\|"),
+        "{summary}"
+    );
     // The command parser keeps a reason's plain text (tags, code marks and link targets go); what
-    // is left stays text, the isolate control shown as an escape.
-    assert!(summary.contains("\\\\u\\{2066\\}link |"), "{summary}");
+    // is left stays code, the isolate control shown as an escape.
+    assert!(summary.contains("\\u{2066}link` |"), "{summary}");
     assert!(summary.contains("**Fix:**"), "{summary}");
-    assert_inert(&summary, 4);
+    assert_inert(&summary, 4, &["injected"]);
+}
+
+/// Names that Gitea's renderer would turn into a link, a mention, a reference or an emoji if they
+/// reached the summary as text (docs/gitea.md §8.4).
+const HOSTILE_NAMES: [&str; 6] = [
+    "www.evil-login.example/reset",
+    "https://evil.example/login",
+    "mallory@evil.example",
+    "@acme/security",
+    "#1",
+    ":rocket:",
+];
+
+#[test]
+fn a_policy_summary_keeps_file_names_and_logins_that_would_link_as_code() {
+    let mut pr = pull(40, "alice", vec![review(1, "www.evil-login.example", "APPROVED")]);
+    pr["files"] = json!(HOSTILE_NAMES.iter().map(|n| format!("auth/{n}")).collect::<Vec<_>>());
+    let fixture = base_fixture(vec![pr]);
+    let policy = "rules:\n  - name: security\n    if: { changed_files: { paths: [\"auth/**\"] } }\n    \
+                  requires: { count: 1, teams: [acme/security] }\n";
+    let fake = start(fixture);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // On a push run the policy is the workspace's.
+    fs::create_dir_all(dir.path().join(".gitea")).expect("mkdir");
+    fs::write(dir.path().join(".gitea/policy.yml"), policy).expect("policy");
+    let path = summary_file(dir.path());
+    let mut command = gitea_gate();
+    command
+        .current_dir(dir.path())
+        .args(["policy", "--config", ".gitea/policy.yml", "--token-env", "REVIEW_TOKEN", "--pr", "40"])
+        .args(["--retries", "1", "--timeout", "5"])
+        .env("GITHUB_API_URL", fake.api_url())
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", event("push"))
+        .env("GITHUB_REPOSITORY", "acme/core")
+        .env("REVIEW_TOKEN", TEAM_PAT)
+        .env("GITHUB_STEP_SUMMARY", &path);
+    let r = run(command);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let summary = appended(&path);
+    assert!(summary.contains("www.evil-login.example/reset"), "the file is named:\n{summary}");
+    assert_inert(&summary, 5, &HOSTILE_NAMES);
 }
 
 #[test]

@@ -166,7 +166,7 @@ fn invisible_private_repositories_are_404_not_403() {
 fn reviews_paginate_with_clamping_and_count_hidden_pending_rows() {
     // §2.1, §3
     let fake = FakeGitea::start(world()).expect("start");
-    let page1 = get(&fake, "/repos/acme/core/pulls/12/reviews?limit=100", Some("t-bob"));
+    let page1 = get(&fake, "/repos/acme/core/pulls/12/reviews?limit=100&page=1", Some("t-bob"));
     assert_eq!(page1.header("x-total-count"), Some("57"));
     assert_eq!(page1.header("link"), None, "reviews never send Link");
     let rows = page1.json();
@@ -175,10 +175,11 @@ fn reviews_paginate_with_clamping_and_count_hidden_pending_rows() {
     let page2 = get(&fake, "/repos/acme/core/pulls/12/reviews?limit=50&page=2", Some("t-bob")).json();
     assert_eq!(page2.as_array().expect("array").len(), 6, "rows 51–57, of which 57 is pending");
     assert_eq!(get(&fake, "/repos/acme/core/pulls/12/reviews?limit=50&page=3", Some("t-bob")).json(), json!([]));
-    let own = get(&fake, "/repos/acme/core/pulls/12/reviews?limit=50", Some("t-user4")).json();
+    let own = get(&fake, "/repos/acme/core/pulls/12/reviews?limit=50&page=1", Some("t-user4")).json();
     assert_eq!(own.as_array().expect("array").len(), 49, "user4 sees its own pending row 19, not user3's row 38");
-    let default_page = get(&fake, "/repos/acme/core/pulls/12/reviews", Some("t-bob")).json();
-    assert_eq!(default_page.as_array().expect("array").len(), 29, "default page size 30, one hidden");
+    // Without `page` the query does not paginate at all (docs/gitea.md §3): every visible row.
+    let unpaged = get(&fake, "/repos/acme/core/pulls/12/reviews?limit=10", Some("t-bob")).json();
+    assert_eq!(unpaged.as_array().expect("array").len(), 54, "all 57 rows but the 3 pending ones");
     assert_eq!(get(&fake, "/repos/acme/core/pulls/3/reviews", Some("t-bob")).status, 404, "an issue index is 404");
 }
 

@@ -446,7 +446,7 @@ mod tests {
         let (description, summary) = status("waived-by-member");
         assert_eq!(description, "waived by lead-dave: docs-only change, no auth code");
         assert!(
-            summary.contains("| waived | lead-dave | leads | security in comment \\#6: docs-only change"),
+            summary.contains("| `waived` | `lead-dave` | `leads` | `security in comment #6: docs-only change"),
             "{summary}"
         );
         // The waiver's author is probed in the waivable teams, in the same wave as the approvers.

@@ -89,8 +89,14 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     let owners = codeowners_of(&facts, &policy);
     let directory = Directory::new(&facts.teams, &facts.missing_teams, facts.membership.as_deref().unwrap_or(&[]))
         .with_users(&facts.users, &facts.missing_users);
-    if let Some(verdict) = ask_for_owners(&c, &policy, owners.as_ref(), &pull.changed, &directory) {
+    if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), None) {
+        return Ok(render::codeowners_missing(&c, &policy.codeowners_rules(), &why));
+    }
+    if let Some(verdict) = ask_for_owners(&c, &policy, owners.as_ref(), &directory) {
         return Ok(verdict);
+    }
+    if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), Some(&directory)) {
+        return Ok(render::codeowners_missing(&c, &policy.codeowners_rules(), &why));
     }
     let reviews = decide::reviews(&facts.reviews, &policy, &pull);
     let waivers = decide::waivers(&facts.comments, &facts.reviews, &policy, &pull);
@@ -107,16 +113,44 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     Ok(render::verdict(&words, &reviews, &waivers, &decision))
 }
 
+/// Why a policy that requires code owners gets none from CODEOWNERS: no file where the server
+/// reads it, or (once the owners are resolved, `directory`) no line with an owner left — every
+/// line dropped, as Gitea drops a line whose owners do not resolve. Either would turn the rule
+/// into a skip, so that deleting or breaking the file removes the requirement: a configuration
+/// error instead, whatever the pull request changes. `None` when the policy has no such rule.
+fn codeowners_unusable(
+    policy: &Policy,
+    owners: Option<&CodeOwners>,
+    directory: Option<&Directory<'_>>,
+) -> Option<String> {
+    if !policy.uses_codeowners() {
+        return None;
+    }
+    let Some(file) = owners else {
+        return Some(format!(
+            "there is no CODEOWNERS file at the base (looked for {})",
+            gitea_gate_protocol::CODEOWNERS_PATHS.join(", ")
+        ));
+    };
+    if file.lines.is_empty() {
+        return Some("the CODEOWNERS file at the base has no line that names an owner".to_owned());
+    }
+    let directory = directory?;
+    let dropped = file.lines.iter().all(|line| crate::policy::eval::live_owners(&line.owners, directory).is_empty());
+    dropped.then(|| "no owner named in the CODEOWNERS file at the base resolves: every line is dropped".to_owned())
+}
+
 /// CODEOWNERS as parsed, when the policy has a `codeowners` rule and the file exists.
 fn codeowners_of(facts: &PolicyFacts, policy: &Policy) -> Option<CodeOwners> {
     if policy.uses_codeowners() { facts.codeowners.as_ref().map(|f| codeowners::parse(&f.text)) } else { None }
 }
 
-/// Every team the policy names (`org/team`), and the owners of every CODEOWNERS line that
-/// applies to a changed file — teams as `@org/team` (the team name with case), users as logins —
-/// each once.
-fn referenced(policy: &Policy, owners: Option<&CodeOwners>, changed: &[String]) -> (Vec<String>, Vec<String>) {
-    named(policy, owners, |line| changed.iter().any(|p| line.applies_to(p)))
+/// Every team the policy names (`org/team`), and the owners of every CODEOWNERS line — teams as
+/// `@org/team` (the team name with case), users as logins — each once. Every line, not only
+/// those that apply to a changed file: whether any line keeps an owner decides whether the file
+/// is usable at all (`codeowners_unusable`).
+fn referenced(policy: &Policy, owners: Option<&CodeOwners>) -> (Vec<String>, Vec<String>) {
+    named(policy, owners, |_| true)
 }
 
 /// The policy's teams and the owners of the CODEOWNERS lines `applies` keeps.
@@ -152,10 +186,9 @@ fn ask_for_owners(
     c: &Classification,
     policy: &Policy,
     owners: Option<&CodeOwners>,
-    changed: &[String],
     directory: &Directory<'_>,
 ) -> Option<Verdict> {
-    let (teams, users) = referenced(policy, owners, changed);
+    let (teams, users) = referenced(policy, owners);
     let teams: Vec<&String> = teams.iter().filter(|r| !directory.knows(r)).collect();
     let users: Vec<&String> = users.iter().filter(|u| !directory.knows_user(u)).collect();
     if teams.is_empty() && users.is_empty() {
@@ -202,7 +235,8 @@ mod tests {
             ("codeowners-any-fails", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-each-file-fails", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-author-only-line-waived", "pass", "policy-met", "rules-passed=qa,owners"),
-            ("codeowners-absent-skips", "pass", "policy-met", "rules-skipped=owners"),
+            ("codeowners-absent-is-a-configuration-error", "error", "codeowners-missing", ""),
+            ("codeowners-every-line-dropped-is-a-configuration-error", "error", "codeowners-missing", ""),
             ("codeowners-team-name-is-case-sensitive", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-unresolvable-line-dropped", "pass", "policy-met", "rules-passed=qa,owners"),
             ("owners-needed", "error", "facts-needed", ""),
@@ -266,23 +300,24 @@ mod tests {
         let table = [
             "| rule | outcome | counted | missing / waived | condition |",
             "| --- | --- | --- | --- | --- |",
-            "| all of | fail |  |  |  |",
-            "| › qa | pass | carol \\(acme/qa\\) |  | always applies |",
-            "| › any of | fail |  |  |  |",
-            "| › › security | fail | sam \\(acme/security\\) | 1 more approval from acme/security | always applies |",
-            "| › › security-leads | fail |  | 1 more approval from acme/security-leads | always applies |",
+            "| `all of` | `fail` |  |  |  |",
+            "| `› qa` | `pass` | `carol (acme/qa)` |  | `always applies` |",
+            "| `› any of` | `fail` |  |  |  |",
+            "| `› › security` | `fail` | `sam (acme/security)` | `1 more approval from acme/security` | `always applies` |",
+            "| `› › security-leads` | `fail` |  | `1 more approval from acme/security-leads` | `always applies` |",
         ];
         assert!(nested.contains(&format!("{}\n", table.join("\n"))), "{nested}");
         let waived = summary("waived-by-member").unwrap_or_default();
         assert!(
-            waived
-                .contains("| › security | waived |  | waived by lee in comment \\#6: docs-only change, no auth code |"),
+            waived.contains(
+                "| `› security` | `waived` |  | `waived by lee in comment #6: docs-only change, no auth code` |"
+            ),
             "{waived}"
         );
         let undecided = summary("membership-unconfirmed-is-undecided").unwrap_or_default();
-        assert!(undecided.contains("| 1 more approval from acme/qa; unconfirmed: carol |"), "{undecided}");
+        assert!(undecided.contains("| `1 more approval from acme/qa; unconfirmed: carol` |"), "{undecided}");
         let skipped = summary("all-skipped-fails").unwrap_or_default();
-        assert!(skipped.contains("| › security | skip |  |  | no changed file matches auth/\\*\\* |"), "{skipped}");
+        assert!(skipped.contains("| `› security` | `skip` |  |  | `no changed file matches auth/**` |"), "{skipped}");
         let invalid = summary("bad-file-glob").unwrap_or_default();
         assert!(invalid.starts_with("### gitea-gate policy: ") && !invalid.contains("| rule |"), "{invalid}");
         for interim in ["asks-for-the-pull-request", "asks-for-membership-in-one-wave", "teams-needed"] {

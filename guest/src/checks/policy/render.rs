@@ -44,6 +44,27 @@ pub fn invalid_policy(c: &Classification, path: &str, e: &file::PolicyError) -> 
     verdict
 }
 
+/// The policy needs code owners (rules `rules`) but CODEOWNERS gives none: `why` says how.
+pub fn codeowners_missing(c: &Classification, rules: &[String], why: &str) -> Verdict {
+    let named = join_bounded(&rules.iter().map(|r| one_line(r)).collect::<Vec<_>>(), 3);
+    let finding = Finding::new(
+        Code::CodeownersMissing,
+        Level::Error,
+        format!("the policy requires code-owner approval (rule {named}), but {why}"),
+    )
+    .help(
+        "restore the CODEOWNERS file (or fix its owners) on the base branch, or remove the codeowners \
+         requirement from the policy; without it the rule would require nothing",
+    );
+    let mut verdict = Verdict::new(CHECK, Outcome::Error, c.trust, &finding);
+    verdict.findings.push(finding);
+    verdict.status =
+        Some(StatusText { state: "error".to_owned(), description: bounded(&format!("CODEOWNERS unusable: {why}")) });
+    verdict.details = json!({ "codeowners_rules": rules, "codeowners_problem": why });
+    summary::attach(&mut verdict, &[], Vec::new());
+    verdict
+}
+
 fn rejected(r: &Rejected) -> Finding {
     Finding::new(
         Code::WaiverNotCounted,
