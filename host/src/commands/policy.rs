@@ -3,10 +3,11 @@
 //! lifecycle, the request→needs→answer loop, membership in one wave); this file adds where the
 //! policy file and CODEOWNERS come from, and `gitea-gate policy test DIR`.
 //!
-//! In a pull-request run both are read through the API at the pull request's **base** commit,
-//! never from the workspace (which holds the pull request's files): a pull request that edits
-//! the policy cannot weaken its own check. A workspace policy that differs is reported. Any other
-//! run (push, dispatch, schedule) reads the workspace files.
+//! In a pull-request run and in the sweep both are read through the API at each pull request's
+//! **base** commit, never from the workspace (which holds the pull request's files): a pull
+//! request that edits the policy cannot weaken its own check, and the sweep agrees with each pull
+//! request's own run. A workspace policy that differs is reported. Any other run (push, dispatch)
+//! reads the workspace files.
 
 use std::path::PathBuf;
 
@@ -33,9 +34,10 @@ pub fn run(cli: &Cli, args: &PolicyArgs, sandbox: Result<&Sandbox, Problem>) -> 
         return Err(Problem::usage_with_help("no policy file", "pass --config PATH (e.g. .gitea/policy.yml)"));
     };
     let run = RunFacts::gather(&cli.facts.given());
-    let source = if pull_request_run(&run) && !args.pr_gate.open_prs {
+    // A sweep judges each pull request by its own base's policy, as its own run would.
+    let source = if pull_request_run(&run) || args.pr_gate.open_prs {
         run_repository(&run, "the policy is read from the pull request's base commit")?;
-        PolicySource::Base { repo_path: repo_path(config)?, local: config.clone() }
+        PolicySource::Base { repo_path: repo_path(config)?, local: config.clone(), read: Default::default() }
     } else {
         PolicySource::Local { policy: read_local(config, "the policy file")?, codeowners: local_codeowners()? }
     };

@@ -1,11 +1,16 @@
-//! Where the policy gate's files come from (docs/policy.md). In a pull-request run the policy
-//! file and CODEOWNERS are read through the API at the pull request's **base** commit, never from
-//! the workspace (which holds the pull request's files): a pull request that edits the policy
-//! cannot weaken its own check. A workspace policy that differs is reported. Any other run (push,
-//! dispatch, schedule) reads the workspace files. The pull-request loop (pull_gate.rs) asks this
-//! module for them; the `policy` command (policy.rs) sits above both.
+//! Where the policy gate's files come from (docs/policy.md). In a pull-request run, and in the
+//! sweep (`--open-prs`), the policy file and CODEOWNERS are read through the API at each pull
+//! request's **base** commit, never from the workspace (which holds the pull request's files, or
+//! the default branch's): a pull request that edits the policy cannot weaken its own check, and a
+//! pull request into `release/1.x` is judged by that branch's policy in the sweep exactly as in
+//! its own run — the two can never disagree. A sweep reads each distinct base once. A workspace
+//! policy that differs is reported. Any other run (push, dispatch) reads the workspace files. The
+//! pull-request loop (pull_gate.rs) asks this module for them; the `policy` command (policy.rs)
+//! sits above both.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::codes;
 use crate::commands::Problem;
@@ -22,14 +27,19 @@ pub use gitea_gate_protocol::CODEOWNERS_PATHS;
 /// Where the policy file and CODEOWNERS come from.
 #[derive(Clone, Debug)]
 pub enum PolicySource {
-    /// A pull-request run: through the API at the base commit. `repo_path` is the file's path in
-    /// the repository; `local` the workspace copy, only compared.
-    Base { repo_path: String, local: PathBuf },
+    /// A pull-request run or a sweep: through the API at the base commit. `repo_path` is the
+    /// file's path in the repository; `local` the workspace copy, only compared; `read` what was
+    /// read at each base commit so far (a sweep's pull requests mostly share a few bases).
+    Base { repo_path: String, local: PathBuf, read: ReadAtBase },
     /// Any other run: the workspace files, read before anything is fetched.
     Local { policy: SourceFile, codeowners: Option<SourceFile> },
 }
 
+/// The policy files read at each base commit, shared by the pull requests of one run.
+pub type ReadAtBase = Arc<Mutex<HashMap<String, PolicyRead>>>;
+
 /// The policy file and CODEOWNERS as read for one pull request.
+#[derive(Clone, Debug)]
 pub struct PolicyRead {
     pub policy: SourceFile,
     pub codeowners: Option<SourceFile>,
@@ -66,7 +76,7 @@ impl PolicySource {
             PolicySource::Local { policy, codeowners } => {
                 Ok(PolicyRead { policy: policy.clone(), codeowners: codeowners.clone(), findings: Vec::new() })
             }
-            PolicySource::Base { repo_path, local } => {
+            PolicySource::Base { repo_path, local, read } => {
                 let base = base.ok_or_else(|| Problem::Undecided {
                     code: codes::API_ERROR,
                     message: "the pull request's base commit is unknown".to_owned(),
@@ -75,7 +85,16 @@ impl PolicySource {
                             .to_owned(),
                     ),
                 })?;
-                read_at_base(client, repo, base, repo_path, local)
+                if let Some(known) = read.lock().ok().and_then(|read| read.get(base).cloned()) {
+                    return Ok(known);
+                }
+                // Two pull requests on one base may both read it before either is kept: the same
+                // bytes twice, never a lock held over the network.
+                let fresh = read_at_base(client, repo, base, repo_path, local)?;
+                if let Ok(mut read) = read.lock() {
+                    read.insert(base.to_owned(), fresh.clone());
+                }
+                Ok(fresh)
             }
         }
     }

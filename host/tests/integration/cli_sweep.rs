@@ -437,3 +437,60 @@ fn the_readme_sweep_recipe_under_act() {
 fn event_path(name: &str) -> std::path::PathBuf {
     event(name)
 }
+
+/// `main`'s policy needs qa; `release/1.x`'s also needs a security approval for `auth/**`.
+const MAIN_POLICY: &str = "rules:\n  - name: qa\n    requires: { count: 1, teams: [acme/qa] }\n";
+const RELEASE_POLICY: &str = "rules:\n  - name: qa\n    requires: { count: 1, teams: [acme/qa] }\n  - name: security\n    \
+                              if: { changed_files: { paths: [\"auth/**\"] } }\n    requires: { count: 1, teams: [acme/security] }\n";
+
+#[test]
+fn the_sweep_judges_each_pull_request_by_its_own_bases_policy() {
+    // Three pull requests changing auth/, each approved by qa only: #1 into main, #2 and #3 into
+    // release/1.x. The sweep runs on main, whose workspace policy needs qa alone.
+    let mut pulls = Vec::new();
+    for (number, base) in [(1, "main"), (2, "release/1.x"), (3, "release/1.x")] {
+        let mut pr = pull(number, "alice", vec![review(number as i64, "qa-carol", "APPROVED")]);
+        pr["base"] = json!(base);
+        pr["files"] = json!(["auth/login.rs"]);
+        pulls.push(pr);
+    }
+    let mut fixture = base_fixture(pulls);
+    fixture["repos"][0]["branches"]["release/1.x"] = json!(sha(5));
+    fixture["repos"][0]["commits"] = json!([
+        {"sha": sha(1), "files": {".gitea/policy.yml": {"text": MAIN_POLICY}}},
+        {"sha": sha(5), "files": {".gitea/policy.yml": {"text": RELEASE_POLICY}}},
+    ]);
+    let fake = start(fixture);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".gitea")).unwrap();
+    std::fs::write(dir.path().join(".gitea/policy.yml"), MAIN_POLICY).unwrap();
+    let mut command = gitea_gate();
+    command
+        .current_dir(dir.path())
+        .args(["policy", "--config", ".gitea/policy.yml", "--token-env", "REVIEW_TOKEN", "--open-prs"])
+        .args(["--status-context", CONTEXT, "--retries", "1", "--timeout", "5"])
+        .env("GITHUB_API_URL", fake.api_url())
+        .env("GITHUB_EVENT_NAME", "schedule")
+        .env("GITHUB_EVENT_PATH", event("schedule"))
+        .env("GITHUB_REPOSITORY", "acme/core")
+        .env("REVIEW_TOKEN", TEAM_PAT);
+    let r = run(command);
+    // The sweep decided all three (exit 0); the statuses carry each verdict.
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("#2") && r.stdout.contains("needs security (auth/**)"), "{}", r.stdout);
+    let last = final_states(&fake);
+    assert_eq!(last.get(&sha(1)).map(String::as_str), Some("success"), "{last:?}");
+    assert_eq!(last.get(&sha(2)).map(String::as_str), Some("failure"), "{last:?}");
+    assert_eq!(last.get(&sha(3)).map(String::as_str), Some("failure"), "{last:?}");
+    // Each distinct base is read once, not once per pull request.
+    let reads = |base: &str| {
+        fake.requests()
+            .into_iter()
+            .filter(|q| {
+                q.path.ends_with("/contents/.gitea/policy.yml") && q.query.get("ref").map(String::as_str) == Some(base)
+            })
+            .count()
+    };
+    assert_eq!(reads(&sha(1)), 1);
+    assert!((1..=2).contains(&reads(&sha(5))), "read at most once per concurrent pull request: {}", reads(&sha(5)));
+}
