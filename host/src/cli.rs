@@ -253,8 +253,8 @@ pub struct PullGateArgs {
     /// one's status on its head (only on a trusted event: schedule, workflow_dispatch, push).
     #[arg(long)]
     pub open_prs: bool,
-    /// The most pull requests one sweep evaluates; more open ones make the sweep undecided
-    /// (exit 3), never a partial pass.
+    /// The most pull requests one sweep evaluates, the most recently updated first; every other
+    /// open one gets an `error` status (an earlier `success` never stands) and the sweep exits 3.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PRS, requires = "open_prs")]
     pub max_prs: usize,
     /// The NAME of the environment variable holding a token that can read the teams: a personal

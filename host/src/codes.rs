@@ -49,7 +49,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         SWEEP_TOO_MANY,
-        "--open-prs: the repository has more open pull requests than --max-prs allows; nothing was evaluated (exit 3, never a partial pass).",
+        "--open-prs: the repository has more open pull requests than --max-prs allows; the most recently updated --max-prs were evaluated, every other one got an `error` status (exit 3, never a partial pass).",
     ),
     (
         DEFERRED_TO_SWEEP,

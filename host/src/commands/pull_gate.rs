@@ -178,14 +178,7 @@ pub fn evaluate(
 ) -> Result<Report, Problem> {
     // With a status context, `pending` goes on the head as soon as it is known, and every way
     // this run ends — decided or not — posts a final state after it (see commit_status.rs).
-    let mut lifecycle =
-        match (gate.status_context, client, run_repository(run, "the pull request and its statuses live there")) {
-            (Some(context), Some(client), Ok(repo)) => {
-                let target = gate.target_url.map(str::to_owned).or_else(|| run_url(run));
-                Some(StatusLifecycle::new(client, repo, context, target, gate.token_env.unwrap_or("the token")))
-            }
-            _ => None,
-        };
+    let mut lifecycle = status_lifecycle(gate, run, client);
     if let (Some(lifecycle), Some(sha)) = (&mut lifecycle, head) {
         lifecycle.head_known(sha);
     }
@@ -194,6 +187,29 @@ pub fn evaluate(
     let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
     lifecycle.finish(&mut report);
     Ok(report)
+}
+
+/// The status posts of one pull request's run, when the gate has a status context.
+fn status_lifecycle(gate: &PullGate<'_>, run: &RunFacts, client: Option<&Client>) -> Option<StatusLifecycle> {
+    match (gate.status_context, client, run_repository(run, "the pull request and its statuses live there")) {
+        (Some(context), Some(client), Ok(repo)) => {
+            let target = gate.target_url.map(str::to_owned).or_else(|| run_url(run));
+            Some(StatusLifecycle::new(client, repo, context, target, gate.token_env.unwrap_or("the token")))
+        }
+        _ => None,
+    }
+}
+
+/// A pull request this run leaves undecided without reading it (the sweep's `--max-prs`): its
+/// report is `problem`, and with a status context `pending` then `error` go on `head`, so that
+/// an earlier `success` there does not outlive what this run could not check.
+pub fn not_evaluated(gate: &PullGate<'_>, run: &RunFacts, client: &Client, head: &str, problem: Problem) -> Report {
+    let mut report = problem.into_report(gate.check(), Trust::Trusted);
+    if let Some(mut lifecycle) = status_lifecycle(gate, run, Some(client)) {
+        lifecycle.head_known(head);
+        lifecycle.finish(&mut report);
+    }
+    report
 }
 
 /// The named teams, resolved (by name or id) with what the token can read of each.

@@ -85,33 +85,25 @@ pub fn run(
     let pulls =
         gitea::pulls::list_open(&client, &repo).map_err(|e| Problem::api(&e, "cannot list the open pull requests"))?;
     crate::timings::mark("open pull requests listed");
-    if pulls.len() > max_prs {
-        return Err(Problem::Undecided {
-            code: codes::SWEEP_TOO_MANY,
-            message: format!(
-                "{repo} has {} open pull requests, more than --max-prs {max_prs}; none was evaluated",
-                pulls.len()
-            ),
-            help: Some(format!(
-                "raise --max-prs (action input max-prs) to at least {}; a sweep never posts part of the list",
-                pulls.len()
-            )),
-        });
-    }
-    let mut targets: Vec<(u64, String)> = pulls
+    // Most recently updated first: with more open pull requests than --max-prs, those are the
+    // ones evaluated; every other one gets `error` (never keeps an old `success`) and is listed.
+    let mut listed: Vec<(u64, String, String)> = pulls
         .iter()
         .filter_map(|pr| {
             let number = pr.get("number")?.as_u64()?;
             let head = pr.get("head")?.get("sha")?.as_str()?.to_owned();
-            Some((number, head))
+            let updated = pr.get("updated_at").and_then(Value::as_str).unwrap_or("").to_owned();
+            Some((number, head, updated))
         })
         .collect();
-    targets.sort_unstable();
+    listed.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
+    let open = listed.len();
+    let (targets, left) = listed.split_at(open.min(max_prs));
     crate::log_line!("gitea-gate: sweeping {} open pull request(s) of {repo} …", targets.len());
 
     let shared = Shared { teams: pull_gate::resolve_teams(gate, Some(&client)), memberships: Default::default() };
     crate::timings::mark("teams resolved");
-    let rows: Vec<Row> = parallel::map(&targets, CONCURRENT_PRS, |(number, head)| {
+    let mut rows: Vec<Row> = parallel::map(targets, CONCURRENT_PRS, |(number, head, _)| {
         let mut one = gate.clone();
         one.pr = Some(*number);
         let report = pull_gate::evaluate(
@@ -126,6 +118,30 @@ pub fn run(
         .unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
         Row { number: *number, head: head.clone(), report }
     });
+    if !left.is_empty() {
+        crate::log_line!(
+            "gitea-gate: {} more open pull request(s) than --max-prs {max_prs}: not evaluated, error posted",
+            left.len()
+        );
+    }
+    rows.extend(parallel::map(left, CONCURRENT_PRS, |(number, head, _)| {
+        let problem = Problem::Undecided {
+            code: codes::SWEEP_TOO_MANY,
+            message: format!(
+                "not evaluated: {repo} has {open} open pull requests, more than --max-prs {max_prs}; the {max_prs} \
+                 most recently updated were"
+            ),
+            help: Some(format!("raise --max-prs (action input max-prs) to at least {open}")),
+        };
+        let mut one = gate.clone();
+        one.pr = Some(*number);
+        Row {
+            number: *number,
+            head: head.clone(),
+            report: pull_gate::not_evaluated(&one, &run, &client, head, problem),
+        }
+    }));
+    rows.sort_by_key(|row| row.number);
     crate::timings::mark("pull requests evaluated");
     Ok(summarize(gate, &repo.to_string(), &rows))
 }

@@ -245,14 +245,41 @@ fn retry_after_is_honoured_and_a_long_one_is_undecided() {
 }
 
 #[test]
-fn more_open_pull_requests_than_the_cap_is_undecided_before_anything_is_posted() {
-    let fake = world(3);
+fn more_open_pull_requests_than_the_cap_decides_the_newest_and_withdraws_the_rest() {
+    // #2 was approved and got `success`; then a flood of newer pull requests (#3, #4) pushes it
+    // past --max-prs. Its old `success` must not stand: it gets `error`, and the sweep exits 3.
+    let mut pulls: Vec<Value> = (1..=4)
+        .map(|i| {
+            let mut pr = pull(i, "alice", vec![review(i as i64, "qa-carol", "APPROVED")]);
+            pr["updated_at"] = json!(format!("2026-06-0{i}T10:00:00Z"));
+            pr
+        })
+        .collect();
+    pulls[0]["updated_at"] = json!("2026-06-09T10:00:00Z"); // #1 is the most recently updated
+    let fake = start(base_fixture(pulls));
+    let r = sweep(&fake, "schedule", "schedule", &["--open-prs", "--status-context", CONTEXT]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(final_states(&fake).get(&sha(2)).map(String::as_str), Some("success"));
+
     let r = sweep(&fake, "schedule", "schedule", &["--open-prs", "--max-prs", "2", "--status-context", CONTEXT]);
     assert_eq!(r.code, 3, "{}", r.stdout);
-    assert!(r.output("reason").starts_with("sweep-too-many-pull-requests:"), "{}", r.output("reason"));
-    assert!(r.stdout.contains("--max-prs"), "{}", r.stdout);
-    assert!(fake.statuses().is_empty());
-    let r = sweep(&fake, "schedule", "schedule", &["--open-prs", "--max-prs", "3"]);
+    assert!(r.stdout.contains("sweep-too-many-pull-requests") && r.stdout.contains("--max-prs"), "{}", r.stdout);
+    let last = final_states(&fake);
+    // Evaluated: #1 (updated last) and #4; left: #3 and #2, whose statuses say so.
+    assert_eq!(last.get(&sha(1)).map(String::as_str), Some("success"), "{last:?}");
+    assert_eq!(last.get(&sha(4)).map(String::as_str), Some("success"), "{last:?}");
+    for left in [2, 3] {
+        assert_eq!(last.get(&sha(left)).map(String::as_str), Some("error"), "#{left}: {last:?}");
+    }
+    let withdrawn = fake.statuses().into_iter().filter(|s| s.sha == sha(2)).last().expect("posted");
+    assert!(
+        withdrawn.description.contains("not evaluated") && withdrawn.description.contains("max-prs"),
+        "{withdrawn:?}"
+    );
+    assert_eq!(r.output("pull-requests"), "4", "{}", r.stdout);
+    assert_eq!(r.output("undecided"), "2", "{}", r.stdout);
+    // With room for every open pull request, all are decided again.
+    let r = sweep(&fake, "schedule", "schedule", &["--open-prs", "--max-prs", "4"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
 }
 

@@ -202,6 +202,9 @@ pub struct Pull {
     /// with everything else and then dropped from the answer (docs/gitea.md §3.1).
     #[serde(default)]
     pub code_comments: Vec<CodeComment>,
+    /// When the pull request last changed (`updated_at`); a fixed date by default.
+    #[serde(default)]
+    pub updated_at: Option<String>,
     /// The changed files (`/pulls/{n}/files`, docs/gitea.md §12), in diff order.
     #[serde(default)]
     pub files: Vec<PullFile>,

@@ -99,7 +99,7 @@ pub fn pull(fixture: &Fixture, repo_obj: &Repo, pr: &Pull) -> Value {
         "allow_maintainer_edit": false,
         "base": {"label": pr.base, "ref": pr.base, "sha": base_sha, "repo_id": repo_obj.id, "repo": base_repo},
         "head": {"label": head_label, "ref": head_ref, "sha": pr.head.sha, "repo_id": head_repo_id, "repo": head_repo},
-        "merge_base": base_sha, "due_date": null, "created_at": "2026-06-04T01:58:42Z", "updated_at": "2026-06-05T13:20:44Z",
+        "merge_base": base_sha, "due_date": null, "created_at": "2026-06-04T01:58:42Z", "updated_at": pr.updated_at.as_deref().unwrap_or("2026-06-05T13:20:44Z"),
         "closed_at": null, "pin_order": 0,
     })
 }
