@@ -271,7 +271,7 @@ fn more_open_pull_requests_than_the_cap_decides_the_newest_and_withdraws_the_res
     for left in [2, 3] {
         assert_eq!(last.get(&sha(left)).map(String::as_str), Some("error"), "#{left}: {last:?}");
     }
-    let withdrawn = fake.statuses().into_iter().filter(|s| s.sha == sha(2)).last().expect("posted");
+    let withdrawn = fake.statuses().into_iter().rfind(|s| s.sha == sha(2)).expect("posted");
     assert!(
         withdrawn.description.contains("not evaluated") && withdrawn.description.contains("max-prs"),
         "{withdrawn:?}"
