@@ -14,6 +14,7 @@ pub const SWEEP_DECIDED: &str = "sweep-decided";
 pub const SWEEP_UNDECIDED: &str = "sweep-undecided";
 pub const SWEEP_TOO_MANY: &str = "sweep-too-many-pull-requests";
 pub const DEFERRED_TO_SWEEP: &str = "deferred-to-sweep";
+pub const SHARED_HEAD: &str = "shared-head";
 
 /// Every host code with its one-line description.
 pub const ALL: &[(&str, &str)] = &[
@@ -54,6 +55,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         DEFERRED_TO_SWEEP,
         "A review or comment run on a pull request from another repository is untrusted; the gate skips it and posts no status, and the scheduled sweep (--open-prs) posts it (exit 0).",
+    ),
+    (
+        SHARED_HEAD,
+        "Another open pull request has the same head commit. A status belongs to the commit, so `success` goes on it only when every such pull request passes its own gate; otherwise the head gets the worst one's state, naming it (warning; this run's own verdict and exit code stand).",
     ),
     (
         STATUS_NOT_POSTED,

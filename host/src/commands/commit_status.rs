@@ -91,8 +91,20 @@ impl StatusLifecycle {
         self.in_flight.push((sha.to_owned(), handle));
     }
 
+    /// The head commit the final state goes on, once known.
+    pub fn head(&self) -> Option<&str> {
+        self.head.as_deref()
+    }
+
     /// Wait for every `pending` post, then post the final state of `report` on the head.
     pub fn finish(self, report: &mut Report) {
+        self.finish_for_head(report, None);
+    }
+
+    /// Like [`StatusLifecycle::finish`], but the head's state and description are `head_state`
+    /// when given: the head is shared with another open pull request that does not pass
+    /// (shared_head.rs), whatever this run's own verdict.
+    pub fn finish_for_head(self, report: &mut Report, head_state: Option<(&'static str, String)>) {
         for (sha, handle) in self.in_flight {
             let result = handle.join().unwrap_or_else(|_| {
                 Err(ApiError::shape(format!("{}/statuses/{sha}", self.repo.api_path()), "the posting thread panicked"))
@@ -108,7 +120,7 @@ impl StatusLifecycle {
             push_finding(report, message, None);
             return;
         };
-        let (state, description) = final_state(&report.verdict);
+        let (state, description) = head_state.unwrap_or_else(|| final_state(&report.verdict));
         // An untrusted run never vouches for a pull request: its `pending` stays until a trusted
         // run (the sweep) posts the verdict.
         if state == "success" && report.verdict.trust == Trust::Untrusted {

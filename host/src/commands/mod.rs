@@ -12,6 +12,7 @@ pub mod policy_files;
 pub mod pull_gate;
 pub mod selftest;
 pub mod session;
+pub mod shared_head;
 pub mod sweep;
 pub mod trust;
 

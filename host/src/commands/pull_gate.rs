@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Value, json};
 
 use crate::cli::Cli;
+use crate::codes;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
 use crate::commands::policy_files::{PolicyGathered, PolicyRead, PolicySource};
 use crate::commands::session::{GateToken, api_client};
-use crate::commands::{Problem, check_token_env, deferral, report, run_repository};
+use crate::commands::{Problem, check_token_env, deferral, report, run_repository, shared_head};
 use crate::env;
 use crate::facts::RunFacts;
 use crate::gitea::teams::{self, ResolveError, Team, TeamRef};
@@ -23,8 +24,8 @@ use crate::gitea::{self, ApiError, Client};
 use crate::output::Report;
 use crate::parallel;
 use crate::protocol::{
-    ApprovalFacts, ChangedFile, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs,
-    PolicyFacts, Request, SecretFact, TeamFact, Trust, decide,
+    ApprovalFacts, ChangedFile, ChecklistFacts, Facts, Finding, Item, Level, Lookup, MembershipFact, MembershipProbe,
+    Needs, Outcome, PolicyFacts, Request, SecretFact, TeamFact, Trust, decide,
 };
 use crate::sandbox::Sandbox;
 
@@ -182,11 +183,83 @@ pub fn evaluate(
     if let (Some(lifecycle), Some(sha)) = (&mut lifecycle, head) {
         lifecycle.head_known(sha);
     }
-    let decided = decide_gate(gate, run, client, token_fact, sandbox, lifecycle.as_mut(), shared);
+    let decided = decide_gate(gate, run, client, token_fact.clone(), sandbox.clone(), lifecycle.as_mut(), shared);
     let Some(lifecycle) = lifecycle else { return decided };
     let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
-    lifecycle.finish(&mut report);
+    // Before `success` goes on the head: do the other open pull requests with this head pass
+    // their own gates? (The sweep, `shared` set, decides every pull request and posts per head.)
+    let passes = matches!(report.verdict.verdict, Outcome::Pass | Outcome::Skip);
+    let head_state = match (passes, shared, client, lifecycle.head()) {
+        (true, None, Some(client), Some(head)) => {
+            let head = head.to_owned();
+            same_head_state(gate, run, client, token_fact, sandbox, &head, &mut report)
+        }
+        _ => None,
+    };
+    lifecycle.finish_for_head(&mut report, head_state);
     Ok(report)
+}
+
+/// The state for `head` when another open pull request with that head does not pass its own gate
+/// (`None` when every one passes): each is decided here, with its own base's policy, without
+/// posting. Listing the open pull requests or deciding one that fails to decide is `error`: a
+/// `success` on the head would vouch for a pull request nobody checked. The run's own verdict
+/// stays; a finding says what the head got and why.
+fn same_head_state(
+    gate: &PullGate<'_>,
+    run: &RunFacts,
+    client: &Client,
+    token_fact: Option<SecretFact>,
+    sandbox: Result<&Sandbox, Problem>,
+    head: &str,
+    report: &mut Report,
+) -> Option<(&'static str, String)> {
+    let number = gate.pr.or_else(|| run.event.pull_request_number())?;
+    let repo = run_repository(run, "the pull request and its statuses live there").ok()?;
+    let others = match shared_head::siblings(client, &repo, number, head) {
+        Ok(others) => others,
+        Err(problem) => {
+            let message = problem.message().to_owned();
+            report.verdict.findings.push(Finding::new(codes::SHARED_HEAD.to_owned(), Level::Warning, message.clone()));
+            return Some(("error", crate::commands::commit_status::bounded(&message)));
+        }
+    };
+    if others.is_empty() {
+        return None;
+    }
+    let decided: Vec<(u64, Report)> = others
+        .iter()
+        .map(|&other| {
+            let mut one = gate.clone();
+            one.pr = Some(other);
+            one.status_context = None;
+            let report = evaluate(&one, run, Some(client), token_fact.clone(), sandbox.clone(), None, Some(head))
+                .unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
+            (other, report)
+        })
+        .collect();
+    let reports: Vec<(u64, &Report)> = decided.iter().map(|(n, r)| (*n, r)).collect();
+    let (worst, worst_report) = shared_head::combine(&reports)?;
+    let (state, description) = crate::commands::commit_status::final_state(&worst_report.verdict);
+    let shown: Vec<String> = others.iter().map(|n| format!("#{n}")).collect();
+    if state == "success" {
+        report.verdict.findings.push(Finding::new(
+            codes::SHARED_HEAD.to_owned(),
+            Level::Notice,
+            format!("the head is shared with {}, which pass their own gates too", shown.join(", ")),
+        ));
+        return None;
+    }
+    report.verdict.findings.push(Finding::new(
+        codes::SHARED_HEAD.to_owned(),
+        Level::Warning,
+        format!(
+            "the head is shared with {}; #{worst} does not pass its own gate ({description}), so the head's status is \
+             {state}, not success: a status belongs to the commit, and branch protection on #{worst}'s base reads it too",
+            shown.join(", ")
+        ),
+    ));
+    Some((state, shared_head::describe(worst, &description)))
 }
 
 /// The status posts of one pull request's run, when the gate has a status context.
@@ -210,6 +283,22 @@ pub fn not_evaluated(gate: &PullGate<'_>, run: &RunFacts, client: &Client, head:
         lifecycle.finish(&mut report);
     }
     report
+}
+
+/// Post `head_state` on `head` for a pull request gate (`pending` first): the sweep's one status
+/// for a head that several pull requests share (shared_head.rs).
+pub fn post_head_state(
+    gate: &PullGate<'_>,
+    run: &RunFacts,
+    client: &Client,
+    head: &str,
+    report: &mut Report,
+    head_state: (&'static str, String),
+) {
+    if let Some(mut lifecycle) = status_lifecycle(gate, run, Some(client)) {
+        lifecycle.head_known(head);
+        lifecycle.finish_for_head(report, Some(head_state));
+    }
 }
 
 /// The named teams, resolved (by name or id) with what the token can read of each.

@@ -22,6 +22,7 @@ use crate::codes;
 use crate::commands::commit_status::{self, final_state};
 use crate::commands::pull_gate::{self, PullGate, Shared};
 use crate::commands::session::{GateToken, api_client};
+use crate::commands::shared_head;
 use crate::commands::{Problem, check_token_env, run_repository};
 use crate::exit;
 use crate::facts::RunFacts;
@@ -57,6 +58,8 @@ struct Row {
     number: u64,
     head: String,
     report: Report,
+    /// The state posted on a head this pull request shares with others (the worst of theirs).
+    head_state: Option<&'static str>,
 }
 
 pub fn run(
@@ -103,9 +106,19 @@ pub fn run(
 
     let shared = Shared { teams: pull_gate::resolve_teams(gate, Some(&client)), memberships: Default::default() };
     crate::timings::mark("teams resolved");
+    // A head shared by pull requests gets one status, posted after all of them are decided
+    // (shared_head.rs); the others post their own, as soon as each is decided.
+    let mut per_head: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, head, _) in &listed {
+        *per_head.entry(head.as_str()).or_default() += 1;
+    }
+    let shared_heads: Vec<String> = per_head.into_iter().filter(|(_, n)| *n > 1).map(|(h, _)| h.to_owned()).collect();
     let mut rows: Vec<Row> = parallel::map(targets, CONCURRENT_PRS, |(number, head, _)| {
         let mut one = gate.clone();
         one.pr = Some(*number);
+        if shared_heads.contains(head) {
+            one.status_context = None;
+        }
         let report = pull_gate::evaluate(
             &one,
             &run,
@@ -116,7 +129,7 @@ pub fn run(
             Some(head),
         )
         .unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
-        Row { number: *number, head: head.clone(), report }
+        Row { number: *number, head: head.clone(), report, head_state: None }
     });
     if !left.is_empty() {
         crate::log_line!(
@@ -124,26 +137,71 @@ pub fn run(
             left.len()
         );
     }
-    rows.extend(parallel::map(left, CONCURRENT_PRS, |(number, head, _)| {
-        let problem = Problem::Undecided {
-            code: codes::SWEEP_TOO_MANY,
-            message: format!(
-                "not evaluated: {repo} has {open} open pull requests, more than --max-prs {max_prs}; the {max_prs} \
-                 most recently updated were"
-            ),
-            help: Some(format!("raise --max-prs (action input max-prs) to at least {open}")),
-        };
+    // Past --max-prs: not evaluated. A head of their own gets `error` now; a shared head gets
+    // its one status with the others' below.
+    let (left_shared, left_own): (Vec<_>, Vec<_>) = left.iter().partition(|(_, head, _)| shared_heads.contains(head));
+    let too_many = || too_many(&repo.to_string(), open, max_prs);
+    rows.extend(parallel::map(&left_own, CONCURRENT_PRS, |(number, head, _)| {
         let mut one = gate.clone();
         one.pr = Some(*number);
-        Row {
-            number: *number,
-            head: head.clone(),
-            report: pull_gate::not_evaluated(&one, &run, &client, head, problem),
-        }
+        let report = pull_gate::not_evaluated(&one, &run, &client, head, too_many());
+        Row { number: *number, head: head.clone(), report, head_state: None }
+    }));
+    rows.extend(left_shared.iter().map(|(number, head, _)| {
+        let report = too_many().into_report(gate.check(), Trust::Trusted);
+        Row { number: *number, head: head.clone(), report, head_state: None }
     }));
     rows.sort_by_key(|row| row.number);
+    post_shared_heads(gate, &run, &client, &shared_heads, &mut rows);
     crate::timings::mark("pull requests evaluated");
     Ok(summarize(gate, &repo.to_string(), &rows))
+}
+
+/// Why a pull request past `--max-prs` was not evaluated.
+fn too_many(repo: &str, open: usize, max_prs: usize) -> Problem {
+    Problem::Undecided {
+        code: codes::SWEEP_TOO_MANY,
+        message: format!(
+            "not evaluated: {repo} has {open} open pull requests, more than --max-prs {max_prs}; the {max_prs} most \
+             recently updated were"
+        ),
+        help: Some(format!("raise --max-prs (action input max-prs) to at least {open}")),
+    }
+}
+
+/// One status per shared head: the worst of its pull requests' verdicts (failure, then error,
+/// then success), naming the pull request it comes from, `pending` first like every status.
+fn post_shared_heads(gate: &PullGate<'_>, run: &RunFacts, client: &gitea::Client, heads: &[String], rows: &mut [Row]) {
+    if gate.status_context.is_none() {
+        return;
+    }
+    for head in heads {
+        let group: Vec<(u64, &Report)> =
+            rows.iter().filter(|r| &r.head == head).map(|r| (r.number, &r.report)).collect();
+        let Some((worst, report)) = shared_head::combine(&group) else { continue };
+        let (state, description) = final_state(&report.verdict);
+        let numbers: Vec<String> = group.iter().map(|(n, _)| format!("#{n}")).collect();
+        let mut posted = report.clone();
+        pull_gate::post_head_state(
+            gate,
+            run,
+            client,
+            head,
+            &mut posted,
+            (state, shared_head::describe(worst, &description)),
+        );
+        let not_posted: Vec<_> =
+            posted.verdict.findings.iter().filter(|f| f.code == codes::STATUS_NOT_POSTED).cloned().collect();
+        for row in rows.iter_mut().filter(|r| &r.head == head) {
+            row.head_state = Some(state);
+            row.report.verdict.findings.push(Finding::new(
+                codes::SHARED_HEAD.to_owned(),
+                if state == "success" { Level::Notice } else { Level::Warning },
+                format!("the head is shared by {}; its status is {state}, from #{worst}", numbers.join(", ")),
+            ));
+            row.report.verdict.findings.extend(not_posted.iter().cloned());
+        }
+    }
 }
 
 /// `--open-prs` only on a trusted event, else a usage error that says why.
@@ -185,6 +243,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
         let not_posted = v.findings.iter().any(|f| f.code == codes::STATUS_NOT_POSTED);
         let status = gate.status_context.map(|context| {
             let (state, description) = final_state(v);
+            let state = row.head_state.unwrap_or(state);
             json!({ "context": context, "state": state, "description": description, "posted": !not_posted })
         });
         let shown_status = match &status {

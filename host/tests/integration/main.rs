@@ -18,6 +18,7 @@ mod cli_checklist;
 mod cli_drift;
 mod cli_pin;
 mod cli_policy;
+mod cli_shared_head;
 mod cli_status;
 mod cli_sweep;
 mod cli_trust;
