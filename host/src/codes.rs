@@ -58,7 +58,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         SHARED_HEAD,
-        "Another open pull request has the same head commit. A status belongs to the commit, so `success` goes on it only when every such pull request passes its own gate; otherwise the head gets the worst one's state, naming it (warning; this run's own verdict and exit code stand).",
+        "Another open pull request has the same head commit. A status belongs to the commit, so `success` goes on it only when every such pull request passes its own gate; otherwise the head gets the worst one's state, naming it, and a per-event run's verdict and exit code follow it (failure: exit 1; could not decide: exit 3).",
     ),
     (
         STATUS_NOT_POSTED,

@@ -183,20 +183,37 @@ pub fn evaluate(
     if let (Some(lifecycle), Some(sha)) = (&mut lifecycle, head) {
         lifecycle.head_known(sha);
     }
-    let decided = decide_gate(gate, run, client, token_fact.clone(), sandbox.clone(), lifecycle.as_mut(), shared);
+    // A per-event run with a status context lists the open pull requests while it decides (one
+    // more request in the first wave, not one more round trip), for the shared-head check below.
+    // The sweep (`shared` set) decides every pull request itself and posts per head.
+    let (decided, open) = std::thread::scope(|scope| {
+        let open = match (&lifecycle, shared, client, run_repository(run, "the open pull requests live there")) {
+            (Some(_), None, Some(client), Ok(repo)) => {
+                Some(scope.spawn(move || gitea::pulls::list_open(client, &repo)))
+            }
+            _ => None,
+        };
+        let decided = decide_gate(gate, run, client, token_fact.clone(), sandbox.clone(), lifecycle.as_mut(), shared);
+        (decided, open.map(|handle| join(handle)))
+    });
     let Some(lifecycle) = lifecycle else { return decided };
     let mut report = decided.unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
     // Before `success` goes on the head: do the other open pull requests with this head pass
-    // their own gates? (The sweep, `shared` set, decides every pull request and posts per head.)
+    // their own gates?
     let passes = matches!(report.verdict.verdict, Outcome::Pass | Outcome::Skip);
-    let head_state = match (passes, shared, client, lifecycle.head()) {
-        (true, None, Some(client), Some(head)) => {
+    let head_state = match (passes, open, client, lifecycle.head()) {
+        (true, Some(open), Some(client), Some(head)) => {
             let head = head.to_owned();
-            same_head_state(gate, run, client, token_fact, sandbox, &head, &mut report)
+            same_head_state(gate, run, client, token_fact, sandbox, &head, open, &mut report)
         }
         _ => None,
     };
-    lifecycle.finish_for_head(&mut report, head_state);
+    // The run says what its status says: a head that another pull request fails (or that could
+    // not be checked) makes this run's verdict that too.
+    if let Some((state, description)) = head_state {
+        shared_head::overrule(&mut report, state, description);
+    }
+    lifecycle.finish(&mut report);
     Ok(report)
 }
 
@@ -205,6 +222,7 @@ pub fn evaluate(
 /// posting. Listing the open pull requests or deciding one that fails to decide is `error`: a
 /// `success` on the head would vouch for a pull request nobody checked. The run's own verdict
 /// stays; a finding says what the head got and why.
+#[allow(clippy::too_many_arguments, reason = "the run's facts, passed on to each sibling's decision")]
 fn same_head_state(
     gate: &PullGate<'_>,
     run: &RunFacts,
@@ -212,11 +230,14 @@ fn same_head_state(
     token_fact: Option<SecretFact>,
     sandbox: Result<&Sandbox, Problem>,
     head: &str,
+    open: Result<Vec<Value>, ApiError>,
     report: &mut Report,
 ) -> Option<(&'static str, String)> {
     let number = gate.pr.or_else(|| run.event.pull_request_number())?;
-    let repo = run_repository(run, "the pull request and its statuses live there").ok()?;
-    let others = match shared_head::siblings(client, &repo, number, head) {
+    let others = match open
+        .map_err(|e| Problem::api(&e, "cannot list the open pull requests that may share this head"))
+        .map(|open| shared_head::siblings(&open, number, head))
+    {
         Ok(others) => others,
         Err(problem) => {
             let message = problem.message().to_owned();

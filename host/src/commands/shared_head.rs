@@ -7,15 +7,16 @@
 //!
 //! The sweep decides every open pull request anyway and posts once per head (sweep.rs). A
 //! per-event run whose own pull request passes lists the open pull requests and decides the others
-//! with the same head, without posting, before it posts `success` ([`siblings`]); a run whose own
+//! with the same head, without posting, before it posts `success` (pull_gate.rs; it lists them
+//! while it decides its own, so the check costs no round trip before the verdict); a run whose own
 //! pull request does not pass posts that, which is already the safe answer.
 
 use serde_json::Value;
 
-use crate::commands::Problem;
-use crate::gitea::{Client, RepoName, pulls};
+use crate::codes;
+use crate::exit;
 use crate::output::Report;
-use crate::protocol::Outcome;
+use crate::protocol::{Finding, Level, Outcome, StatusText};
 
 /// What goes on a head shared by pull requests: `failure` if any fails (naming it), else `error`
 /// if any could not be decided, else `success` — with the deciding pull request's number.
@@ -28,10 +29,9 @@ pub fn combine<'r>(reports: &[(u64, &'r Report)]) -> Option<(u64, &'r Report)> {
     reports.iter().min_by_key(|(number, report)| (rank(report), *number)).copied()
 }
 
-/// The other open pull requests whose head is `head`, by number (never `number` itself).
-pub fn siblings(client: &Client, repo: &RepoName, number: u64, head: &str) -> Result<Vec<u64>, Problem> {
-    let open = pulls::list_open(client, repo)
-        .map_err(|e| Problem::api(&e, "cannot list the open pull requests that may share this head"))?;
+/// The other open pull requests (of `open`, as listed) whose head is `head`, by number (never
+/// `number` itself).
+pub fn siblings(open: &[Value], number: u64, head: &str) -> Vec<u64> {
     let mut others: Vec<u64> = open
         .iter()
         .filter(|pr| pr.get("head").and_then(|h| h.get("sha")).and_then(Value::as_str) == Some(head))
@@ -40,11 +40,27 @@ pub fn siblings(client: &Client, repo: &RepoName, number: u64, head: &str) -> Re
         .collect();
     others.sort_unstable();
     others.dedup();
-    Ok(others)
+    others
 }
 
 /// The status description for a head whose deciding pull request is `number` (another than the
 /// one the run is about): it names that pull request first.
 pub fn describe(number: u64, description: &str) -> String {
     crate::commands::commit_status::bounded(&format!("#{number} (same head): {description}"))
+}
+
+/// Make `report` say what its head gets: `failure` (exit 1) when another pull request with the
+/// same head fails its gate, `error` (exit 3) when one could not be decided. The pull request's
+/// own verdict stays in the findings; the guest's exact bytes no longer describe the report.
+pub fn overrule(report: &mut Report, state: &'static str, description: String) {
+    let (outcome, code) =
+        if state == "failure" { (Outcome::Fail, exit::FAIL) } else { (Outcome::Error, exit::UNDECIDED) };
+    let own = format!("this pull request's own gate: {}", report.verdict.reason);
+    report.verdict.findings.push(Finding::new(codes::SHARED_HEAD.to_owned(), Level::Notice, own));
+    report.verdict.verdict = outcome;
+    report.verdict.code = codes::SHARED_HEAD.to_owned();
+    report.verdict.reason = format!("{}: {description}", codes::SHARED_HEAD);
+    report.verdict.status = Some(StatusText { state: state.to_owned(), description });
+    report.raw = None;
+    report.exit = code;
 }
