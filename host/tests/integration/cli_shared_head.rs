@@ -36,20 +36,15 @@ fn world() -> FakeGitea {
         pr["files"] = json!(["auth/login.rs"]);
         pr
     };
-    let mut fixture = base_fixture(vec![
+    let fixture = base_fixture(vec![
         pr(7, "main", &head(), &[]),
         pr(8, "release/1.x", &head(), &[]),
         pr(9, "labelled", &sha(90), &["security"]),
         pr(10, "labelled", &sha(90), &[]),
     ]);
-    fixture["repos"][0]["branches"]["release/1.x"] = json!(sha(5));
-    fixture["repos"][0]["branches"]["labelled"] = json!(sha(6));
-    fixture["repos"][0]["commits"] = json!([
-        {"sha": sha(1), "files": {".gitea/policy.yml": {"text": MAIN_POLICY}}},
-        {"sha": sha(5), "files": {".gitea/policy.yml": {"text": RELEASE_POLICY}}},
-        {"sha": sha(6), "files": {".gitea/policy.yml": {"text": LABEL_POLICY}}},
-    ]);
-    start(fixture)
+    let branches =
+        [("main", sha(1), MAIN_POLICY), ("release/1.x", sha(5), RELEASE_POLICY), ("labelled", sha(6), LABEL_POLICY)];
+    start(with_branch_policies(fixture, &branches))
 }
 
 fn pull_request_event(dir: &Path, number: u64, base_sha: &str, head: &str) -> PathBuf {
@@ -118,13 +113,8 @@ fn a_head_whose_pull_requests_all_pass_gets_success() {
         pr["files"] = json!(["auth/login.rs"]);
         pr
     };
-    let mut fixture = base_fixture(vec![pr(7, "main"), pr(8, "release/1.x")]);
-    fixture["repos"][0]["branches"]["release/1.x"] = json!(sha(5));
-    fixture["repos"][0]["commits"] = json!([
-        {"sha": sha(1), "files": {".gitea/policy.yml": {"text": MAIN_POLICY}}},
-        {"sha": sha(5), "files": {".gitea/policy.yml": {"text": RELEASE_POLICY}}},
-    ]);
-    let fake = start(fixture);
+    let branches = [("main", sha(1), MAIN_POLICY), ("release/1.x", sha(5), RELEASE_POLICY)];
+    let fake = start(with_branch_policies(base_fixture(vec![pr(7, "main"), pr(8, "release/1.x")]), &branches));
     let dir = tempfile::tempdir().unwrap();
     let r = policy_run(&fake, "pull_request_target", &pull_request_event(dir.path(), 8, &sha(5), &head()), &[]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);

@@ -481,13 +481,8 @@ fn the_sweep_judges_each_pull_request_by_its_own_bases_policy() {
         pr["files"] = json!(["auth/login.rs"]);
         pulls.push(pr);
     }
-    let mut fixture = base_fixture(pulls);
-    fixture["repos"][0]["branches"]["release/1.x"] = json!(sha(5));
-    fixture["repos"][0]["commits"] = json!([
-        {"sha": sha(1), "files": {".gitea/policy.yml": {"text": MAIN_POLICY}}},
-        {"sha": sha(5), "files": {".gitea/policy.yml": {"text": RELEASE_POLICY}}},
-    ]);
-    let fake = start(fixture);
+    let branches = [("main", sha(1), MAIN_POLICY), ("release/1.x", sha(5), RELEASE_POLICY)];
+    let fake = start(with_branch_policies(base_fixture(pulls), &branches));
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".gitea")).unwrap();
     std::fs::write(dir.path().join(".gitea/policy.yml"), MAIN_POLICY).unwrap();

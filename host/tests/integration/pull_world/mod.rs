@@ -69,6 +69,18 @@ pub fn base_fixture(pulls: Vec<Value>) -> Value {
     })
 }
 
+/// `fixture` with each branch `(name, its commit, the policy committed there)` and its
+/// `.gitea/policy.yml` (base commits with different policies: the sweep and shared-head tests).
+pub fn with_branch_policies(mut fixture: Value, branches: &[(&str, String, &str)]) -> Value {
+    let mut commits = Vec::new();
+    for (name, commit, policy) in branches {
+        fixture["repos"][0]["branches"][*name] = json!(commit);
+        commits.push(json!({"sha": commit, "files": {".gitea/policy.yml": {"text": policy}}}));
+    }
+    fixture["repos"][0]["commits"] = Value::Array(commits);
+    fixture
+}
+
 pub fn start(fixture: Value) -> FakeGitea {
     let fixture: Fixture = serde_json::from_value(fixture).expect("fixture");
     FakeGitea::start(fixture).expect("fake gitea")
