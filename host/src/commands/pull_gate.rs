@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Value, json};
 
 use crate::cli::Cli;
-use crate::codes;
 use crate::commands::commit_status::{StatusLifecycle, payload_head_sha};
 use crate::commands::policy_files::{PolicyGathered, PolicyRead, PolicySource};
 use crate::commands::session::{GateToken, api_client};
@@ -24,8 +23,8 @@ use crate::gitea::{self, ApiError, Client};
 use crate::output::Report;
 use crate::parallel;
 use crate::protocol::{
-    ApprovalFacts, ChangedFile, ChecklistFacts, Facts, Finding, Item, Level, Lookup, MembershipFact, MembershipProbe,
-    Needs, Outcome, PolicyFacts, Request, SecretFact, TeamFact, Trust, decide,
+    ApprovalFacts, ChangedFile, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs, Outcome,
+    PolicyFacts, Request, SecretFact, TeamFact, Trust, decide,
 };
 use crate::sandbox::Sandbox;
 
@@ -201,86 +200,21 @@ pub fn evaluate(
     // Before `success` goes on the head: do the other open pull requests with this head pass
     // their own gates?
     let passes = matches!(report.verdict.verdict, Outcome::Pass | Outcome::Skip);
-    let head_state = match (passes, open, client, lifecycle.head()) {
-        (true, Some(open), Some(client), Some(head)) => {
-            let head = head.to_owned();
-            same_head_state(gate, run, client, token_fact, sandbox, &head, open, &mut report)
-        }
-        _ => None,
-    };
-    // The run says what its status says: a head that another pull request fails (or that could
-    // not be checked) makes this run's verdict that too.
-    if let Some((state, description)) = head_state {
-        shared_head::overrule(&mut report, state, description);
-    }
-    lifecycle.finish(&mut report);
-    Ok(report)
-}
-
-/// The state for `head` when another open pull request with that head does not pass its own gate
-/// (`None` when every one passes): each is decided here, with its own base's policy, without
-/// posting. Listing the open pull requests or deciding one that fails to decide is `error`: a
-/// `success` on the head would vouch for a pull request nobody checked. The run's own verdict
-/// stays; a finding says what the head got and why.
-#[allow(clippy::too_many_arguments, reason = "the run's facts, passed on to each sibling's decision")]
-fn same_head_state(
-    gate: &PullGate<'_>,
-    run: &RunFacts,
-    client: &Client,
-    token_fact: Option<SecretFact>,
-    sandbox: Result<&Sandbox, Problem>,
-    head: &str,
-    open: Result<Vec<Value>, ApiError>,
-    report: &mut Report,
-) -> Option<(&'static str, String)> {
-    let number = gate.pr.or_else(|| run.event.pull_request_number())?;
-    let others = match open
-        .map_err(|e| Problem::api(&e, "cannot list the open pull requests that may share this head"))
-        .map(|open| shared_head::siblings(&open, number, head))
+    let number = gate.pr.or_else(|| run.event.pull_request_number());
+    if let (true, Some(open), Some(client), Some(head), Some(number)) = (passes, open, client, lifecycle.head(), number)
     {
-        Ok(others) => others,
-        Err(problem) => {
-            let message = problem.message().to_owned();
-            report.verdict.findings.push(Finding::new(codes::SHARED_HEAD.to_owned(), Level::Warning, message.clone()));
-            return Some(("error", crate::commands::commit_status::bounded(&message)));
-        }
-    };
-    if others.is_empty() {
-        return None;
-    }
-    let decided: Vec<(u64, Report)> = others
-        .iter()
-        .map(|&other| {
+        // Each other pull request with this head is decided by its own gate, without posting.
+        let decide = |other: u64| {
             let mut one = gate.clone();
             one.pr = Some(other);
             one.status_context = None;
-            let report = evaluate(&one, run, Some(client), token_fact.clone(), sandbox.clone(), None, Some(head))
-                .unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted));
-            (other, report)
-        })
-        .collect();
-    let reports: Vec<(u64, &Report)> = decided.iter().map(|(n, r)| (*n, r)).collect();
-    let (worst, worst_report) = shared_head::combine(&reports)?;
-    let (state, description) = crate::commands::commit_status::final_state(&worst_report.verdict);
-    let shown: Vec<String> = others.iter().map(|n| format!("#{n}")).collect();
-    if state == "success" {
-        report.verdict.findings.push(Finding::new(
-            codes::SHARED_HEAD.to_owned(),
-            Level::Notice,
-            format!("the head is shared with {}, which pass their own gates too", shown.join(", ")),
-        ));
-        return None;
+            evaluate(&one, run, Some(client), token_fact.clone(), sandbox.clone(), None, Some(head))
+                .unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted))
+        };
+        shared_head::settle(&mut report, number, head, open, decide);
     }
-    report.verdict.findings.push(Finding::new(
-        codes::SHARED_HEAD.to_owned(),
-        Level::Warning,
-        format!(
-            "the head is shared with {}; #{worst} does not pass its own gate ({description}), so the head's status is \
-             {state}, not success: a status belongs to the commit, and branch protection on #{worst}'s base reads it too",
-            shown.join(", ")
-        ),
-    ));
-    Some((state, shared_head::describe(worst, &description)))
+    lifecycle.finish(&mut report);
+    Ok(report)
 }
 
 /// The status posts of one pull request's run, when the gate has a status context.

@@ -14,7 +14,9 @@
 use serde_json::Value;
 
 use crate::codes;
+use crate::commands::commit_status;
 use crate::exit;
+use crate::gitea::ApiError;
 use crate::output::Report;
 use crate::protocol::{Finding, Level, Outcome, StatusText};
 
@@ -27,6 +29,51 @@ pub fn combine<'r>(reports: &[(u64, &'r Report)]) -> Option<(u64, &'r Report)> {
         Outcome::Pass | Outcome::Skip => 2,
     };
     reports.iter().min_by_key(|(number, report)| (rank(report), *number)).copied()
+}
+
+/// A per-event run's `report` about pull request `number`, which passes, before `success` goes on
+/// `head`: every other pull request of `open` (listed while the run decided) with that head is
+/// decided by `decide` (its own gate, without posting). If one does not pass, or the list could
+/// not be read, the report becomes what the head gets ([`overrule`]): the run says what its
+/// status says. Otherwise a notice names the pull requests that share the head.
+pub fn settle(
+    report: &mut Report,
+    number: u64,
+    head: &str,
+    open: Result<Vec<Value>, ApiError>,
+    decide: impl Fn(u64) -> Report,
+) {
+    let others = match open {
+        Ok(open) => siblings(&open, number, head),
+        Err(e) => {
+            let message = format!("cannot list the open pull requests that may share this head: {e}");
+            overrule(report, "error", commit_status::bounded(&message));
+            return;
+        }
+    };
+    if others.is_empty() {
+        return;
+    }
+    let decided: Vec<(u64, Report)> = others.iter().map(|&other| (other, decide(other))).collect();
+    let reports: Vec<(u64, &Report)> = decided.iter().map(|(n, r)| (*n, r)).collect();
+    let Some((worst, worst_report)) = combine(&reports) else { return };
+    let (state, description) = commit_status::final_state(&worst_report.verdict);
+    let shown: Vec<String> = others.iter().map(|n| format!("#{n}")).collect();
+    if state == "success" {
+        let message = format!("the head is shared with {}, which pass their own gates too", shown.join(", "));
+        report.verdict.findings.push(Finding::new(codes::SHARED_HEAD.to_owned(), Level::Notice, message));
+        return;
+    }
+    report.verdict.findings.push(Finding::new(
+        codes::SHARED_HEAD.to_owned(),
+        Level::Warning,
+        format!(
+            "the head is shared with {}; #{worst} does not pass its own gate ({description}), so the head's status is \
+             {state}, not success: a status belongs to the commit, and branch protection on #{worst}'s base reads it too",
+            shown.join(", ")
+        ),
+    ));
+    overrule(report, state, describe(worst, &description));
 }
 
 /// The other open pull requests (of `open`, as listed) whose head is `head`, by number (never
@@ -46,7 +93,7 @@ pub fn siblings(open: &[Value], number: u64, head: &str) -> Vec<u64> {
 /// The status description for a head whose deciding pull request is `number` (another than the
 /// one the run is about): it names that pull request first.
 pub fn describe(number: u64, description: &str) -> String {
-    crate::commands::commit_status::bounded(&format!("#{number} (same head): {description}"))
+    commit_status::bounded(&format!("#{number} (same head): {description}"))
 }
 
 /// Make `report` say what its head gets: `failure` (exit 1) when another pull request with the

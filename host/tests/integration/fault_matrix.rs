@@ -69,12 +69,14 @@ impl Gate {
     fn routes(self) -> &'static [&'static str] {
         match self {
             Gate::Drift => &["/api/v1/repos/*/*/contents/**"],
+            // PULL_LIST: with a status context, the open pull requests that may share the head.
             Gate::Approvals => &[
                 "/api/v1/orgs/*/teams",
                 "/api/v1/teams/*",
                 "/api/v1/repos/*/*/pulls/*",
                 "/api/v1/repos/*/*/pulls/*/reviews",
                 "/api/v1/teams/*/members/*",
+                PULL_LIST,
             ],
             Gate::Checklist => &[
                 "/api/v1/orgs/*/teams",
@@ -83,6 +85,7 @@ impl Gate {
                 "/api/v1/repos/*/*/pulls/*/reviews",
                 "/api/v1/repos/*/*/issues/*/comments",
                 "/api/v1/teams/*/members/*",
+                PULL_LIST,
             ],
             Gate::TrustLookup => &["/api/v1/repos/*/*/pulls/*"],
             Gate::Policy => &[
@@ -94,6 +97,7 @@ impl Gate {
                 "/api/v1/orgs/*/teams",
                 "/api/v1/teams/*",
                 "/api/v1/teams/*/members/*",
+                PULL_LIST,
             ],
             Gate::Sweep => &[PULL_LIST, "/api/v1/repos/*/*/pulls/*/reviews", "/api/v1/teams/*/members/*"],
             Gate::PolicyOwners => &["/api/v1/users/*"],
