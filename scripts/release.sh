@@ -12,9 +12,9 @@
 #                                             host name (hosts file, loopback DNS) without NSS
 #   scripts/release.sh reproducible           build x86_64 twice, from this checkout and from a
 #                                             clone at another path; fail unless byte-identical
-#   scripts/release.sh ci                     identity, the budgets (scripts/bench/budgets.py), then
-#                                             reproducible, timed (scripts/test.sh runs it beside
-#                                             the other steps)
+#   scripts/release.sh ci                     identity, then reproducible, timed (scripts/test.sh
+#                                             runs it beside the other steps, then the budgets on
+#                                             the binaries it leaves in dist/)
 #   scripts/release.sh verify                 rebuild every asset release/SHA256SUMS names and
 #                                             compare: anyone can check a published binary
 #                                             against the source at its tag (and, first, that
@@ -207,8 +207,6 @@ case $which in
     started=$(date +%s)
     echo "== arm64 identity: static release binaries for x86_64 and aarch64 decide identically"
     "$0" identity
-    echo "== budgets: binary sizes, guest size, trust's start-up against --version (README, Performance)"
-    python3 "$root/scripts/bench/budgets.py" "dist/gitea-gate-$version-x86_64-linux" "dist/gitea-gate-$version-aarch64-linux"
     echo "== reproducible: x86_64 built from two checkout paths ($(( $(date +%s) - started ))s into the lane)"
     "$0" reproducible
     echo "== release lane done in $(( $(date +%s) - started ))s"

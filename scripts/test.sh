@@ -102,6 +102,11 @@ if [[ -n "$release_pid" ]]; then
     echo "error: the release lane failed (exit $lane; its log is above)" >&2
     exit 1
   fi
+  # Last, on a quiet machine: start-up is a ratio to --version, but a process with a guest
+  # thread suffers more from two busy cores than one without.
+  step "budgets: binary sizes, guest size, trust's start-up against --version (README, Performance)"
+  version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+  python3 scripts/bench/budgets.py "dist/gitea-gate-$version-x86_64-linux" "dist/gitea-gate-$version-aarch64-linux"
 fi
 
 step "done"

@@ -4,7 +4,7 @@
     scripts/bench/budgets.py X86_64_BINARY [AARCH64_BINARY]
 
 The binaries are release binaries as shipped (static, no JIT, machine code attached:
-scripts/release.sh). scripts/release.sh runs this in CI after building them. Start-up is a
+scripts/release.sh). scripts/test.sh runs this last in CI, after the release lane built them. Start-up is a
 ratio, not a time: trust (process start to verdict, a push event, no network) against
 `--version` of the same binary, both medians of 41 runs taken in turn, so that a busy or slow
 machine moves both and the ratio holds. The README's Performance section states the same
@@ -25,7 +25,9 @@ BUDGETS = {
     "x86_64 binary": (16_800_000, "bytes"),
     "aarch64 binary": (14_300_000, "bytes"),
     "guest wasm": (1_950_000, "bytes"),
-    "trust / --version": (2.5, "ratio"),
+    # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
+    # margin is for shared CI machines. The target is 1.5x (issue: small and instant).
+    "trust / --version": (2.8, "ratio"),
 }
 RUNS = 41
 
