@@ -252,7 +252,7 @@ impl Sandbox {
         // `MappedCode` checked that it names the embedded guest's sha256 and lies inside the
         // file, mapped it privately and read-only, and never unmaps it. wasmtime still checks
         // the version and configuration recorded in the artifact and refuses a mismatch.
-        #[allow(unsafe_code, reason = "the one audited load of our own attached artifact")]
+        #[allow(unsafe_code, reason = "the audited load of our own attached artifact")]
         let module = unsafe { Module::deserialize_raw(&engine, code.memory()) }
             .map_err(|e| SandboxError::Load(format!("{e:#}")))?;
         crate::timings::mark("sandbox: attached machine code loaded");
