@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::{MembershipFact, RunContext, SecretFact, TeamFact};
 
-/// Where Gitea looks for CODEOWNERS, in order; the first that exists wins (docs/gitea.md §11).
-/// The host reads them; the guest names them when none exists.
+/// Where Gitea looks for CODEOWNERS, in order; the first that exists wins, and an empty one hides
+/// the rest (docs/gitea.md §11). The host reads them; the guest names them when none exists.
 pub const CODEOWNERS_PATHS: [&str; 3] = ["CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"];
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

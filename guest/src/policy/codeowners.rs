@@ -19,9 +19,6 @@
 use regex::{Regex, RegexBuilder};
 use serde::Serialize;
 
-/// Where Gitea looks, in order; the first file that exists wins (an empty one hides the rest).
-pub const LOCATIONS: [&str; 3] = ["CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"];
-
 /// Compiled programs larger than this are rejected like an invalid pattern (Go's parser rejects
 /// repetitions over 1000; this bounds memory the same way).
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
