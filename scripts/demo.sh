@@ -12,13 +12,21 @@
 # Builds what it needs first (the first build takes several minutes: wasmtime).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cargo build --quiet --manifest-path "$root/Cargo.toml" -p gitea-gate -p fake-gitea
-bin="$root/target/debug/gitea-gate"
+cargo build --quiet --manifest-path "$root/Cargo.toml" -p gitea-gate -p fake-gitea -p xtask
 events="$root/tests/events"
 work=$(mktemp -d)
 fake_pid=
 cleanup() { [[ -n "$fake_pid" ]] && kill "$fake_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+
+# The binary as it ships: the guest's machine code attached (precompiled once per guest change
+# into target/guest-aot/, as scripts/release.sh does), so that every run below starts in
+# milliseconds instead of compiling the guest.
+wasm=$(cut -d' ' -f1 "$root/host/guest/gitea-gate-guest.wasm.sha256")
+grep -qx "$wasm  gitea-gate-guest.wasm" "$root/target/guest-aot/aot.sha256" 2>/dev/null ||
+  "$root/target/debug/xtask" precompile 2>/dev/null
+bin="$work/gitea-gate"
+"$root/target/debug/xtask" attach "$root/target/debug/gitea-gate" --target "$(uname -m)-unknown-linux-gnu" --out "$bin"
 
 # A fake Gitea holding the canonical file (tests/fixtures/seed-gitea.json).
 "$root/target/debug/fake-gitea" --fixture "$root/tests/fixtures/seed-gitea.json" > "$work/fake.out" 2>&1 &
