@@ -30,9 +30,16 @@ pub struct Given {
     pub api_url: Option<String>,
 }
 
+impl Given {
+    /// The event's name: `--event-name`, else the runner's (without reading the payload).
+    pub fn event_name(&self) -> Option<String> {
+        self.event_name.clone().or_else(|| env::get(env::EVENT_NAME))
+    }
+}
+
 impl RunFacts {
     pub fn gather(args: &Given) -> RunFacts {
-        let event_name = args.event_name.clone().or_else(|| env::get(env::EVENT_NAME));
+        let event_name = args.event_name();
         let event_path = args.event_path.clone().or_else(|| env::get(env::EVENT_PATH).map(PathBuf::from));
         let event = match &event_path {
             Some(path) => read_payload(path),

@@ -47,8 +47,7 @@ pub fn run_gate(
     sandbox: Result<&Sandbox, Problem>,
 ) -> Result<Report, Problem> {
     if let Some(context) = gate.status_context {
-        let run = RunFacts::gather(&cli.facts.given());
-        commit_status::refuse_the_jobs_own_context(context, run.event_name.as_deref())?;
+        commit_status::refuse_the_jobs_own_context(context, cli.facts.given().event_name().as_deref())?;
     }
     if args.open_prs { run(cli, gate, args.max_prs, sandbox) } else { pull_gate::run(cli, gate, sandbox) }
 }
