@@ -208,6 +208,62 @@ pub struct Pull {
     /// The changed files (`/pulls/{n}/files`, docs/gitea.md §12), in diff order.
     #[serde(default)]
     pub files: Vec<PullFile>,
+    /// Pushes to the head branch: timeline items of type `pull_push`, merged with the comments by
+    /// id in `/issues/{n}/timeline`.
+    #[serde(default)]
+    pub pushes: Vec<PushEvent>,
+    /// The pull request's commits (`/pulls/{n}/commits`), in the order Gitea answers them (that
+    /// of `git log base..head`: newest first). Empty: one commit, `head.sha`, authored and
+    /// committed by `user` (a real pull request always has at least one).
+    #[serde(default)]
+    pub commits: Vec<PullCommit>,
+    /// Other timeline items by id, shaped as Gitea shapes any event without content: `reopen`,
+    /// `close`, `change_target_branch`, …
+    #[serde(default)]
+    pub events: Vec<TimelineEvent>,
+}
+
+/// A timeline event the gate reads only by its type and id (a reopen, a target change).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEvent {
+    /// The timeline comment's id (shared with the comments' ids, which order the timeline).
+    pub id: i64,
+    /// Gitea's type name (`reopen`, `close`, `change_target_branch`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub user: String,
+}
+
+/// A push to the pull request's head branch: a timeline item of type `pull_push`
+/// (Gitea's CommentTypePullRequestPush, written by CreatePushPullComment).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushEvent {
+    /// The timeline comment's id (shared with the comments' ids, which order the timeline).
+    pub id: i64,
+    /// Who pushed.
+    pub user: String,
+    /// A force push: `commits` is then [old head, new head].
+    #[serde(default)]
+    pub force: bool,
+    /// The commit ids Gitea records: for a normal push the new commits oldest first (the new head last).
+    pub commits: Vec<String>,
+    #[serde(default = "default_date")]
+    pub created_at: String,
+}
+
+/// One commit of a pull request as `/pulls/{n}/commits` lists it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullCommit {
+    pub sha: String,
+    /// The Gitea account the author e-mail belongs to (the top-level `author`), if any.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// The Gitea account the committer e-mail belongs to (the top-level `committer`), if any.
+    #[serde(default)]
+    pub committer: Option<String>,
 }
 
 /// One changed file: a path (status `changed`), or the row's fields.

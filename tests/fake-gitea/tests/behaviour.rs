@@ -390,3 +390,114 @@ fn users_are_individuals_found_without_case() {
     assert_eq!(get(&fake, "/users/acme", Some("t-bob")).status, 404);
     assert_eq!(get(&fake, "/users/ghost", None).status, 404);
 }
+
+/// world() with pull request 12's timeline extended by pushes (and a label event), its comments
+/// keeping ids 1–40.
+fn world_with_pushes() -> Fixture {
+    let mut fixture = world();
+    let pr = fixture.repos.iter_mut().flat_map(|r| r.pulls.iter_mut()).find(|p| p.number == 12).expect("pull 12");
+    pr.pushes = serde_json::from_value(json!([
+        {"id": 41, "user": "user4", "commits": ["aaaa", HEAD], "created_at": "2026-06-05T11:00:00Z"},
+        {"id": 7, "user": "bob", "force": true, "commits": [OLD, MAIN]}
+    ]))
+    .expect("pushes");
+    pr.label_events = serde_json::from_value(json!([{"id": 42, "user": "bob", "label": "tier:low"}])).expect("events");
+    fixture
+}
+
+#[test]
+fn timeline_has_pushes_with_gos_json_body_in_id_order() {
+    // §6.3: `pull_push`, body = json.Marshal(PushActionContent)
+    let fake = FakeGitea::start(world_with_pushes()).expect("start");
+    let answer = get(&fake, "/repos/acme/core/issues/12/timeline", Some("t-bob"));
+    assert_eq!(answer.status, 200);
+    let items = answer.json();
+    let items = items.as_array().expect("array");
+    assert_eq!(items.len(), 43);
+    let ids: Vec<i64> = items.iter().map(|i| i["id"].as_i64().expect("id")).collect();
+    assert_eq!(ids, (1..=42).flat_map(|i| if i == 7 { vec![7, 7] } else { vec![i] }).collect::<Vec<_>>());
+    // Id 7 is both a comment and the force push; the comment comes first (a stable sort).
+    assert_eq!(items[6]["type"], "comment");
+    let force = &items[7];
+    assert_eq!(force["type"], "pull_push");
+    assert_eq!(force["body"], format!("{{\"is_force_push\":true,\"commit_ids\":[\"{OLD}\",\"{MAIN}\"]}}"));
+    assert_eq!(force["user"]["login"], "bob");
+    assert_eq!(force["created_at"], "2026-06-01T12:00:00Z");
+    let push = &items[41];
+    assert_eq!(push["id"], 41);
+    assert_eq!(push["type"], "pull_push");
+    assert_eq!(push["body"], format!("{{\"is_force_push\":false,\"commit_ids\":[\"aaaa\",\"{HEAD}\"]}}"));
+    assert_eq!(push["user"]["login"], "user4");
+    assert_eq!(push["created_at"], "2026-06-05T11:00:00Z");
+    assert_eq!(push["updated_at"], "2026-06-05T11:00:00Z");
+    assert_eq!(items[42]["type"], "label");
+    // Paged with everything else: the last page of 20 holds comment 40, push 41 and label event 42.
+    let page = get(&fake, "/repos/acme/core/issues/12/timeline?page=3&limit=20", Some("t-bob")).json();
+    let types: Vec<&str> = page.as_array().expect("array").iter().map(|i| i["type"].as_str().expect("type")).collect();
+    assert_eq!(types, ["comment", "pull_push", "label"]);
+    // A plain issue has no pushes.
+    let issue = get(&fake, "/repos/acme/core/issues/3/timeline", Some("t-bob")).json();
+    assert!(issue.as_array().expect("array").iter().all(|i| i["type"] != "pull_push"));
+}
+
+#[test]
+fn pull_commits_page_like_gitea_and_default_to_the_head() {
+    // swagger repoGetPullRequestCommits: always paged (default 30, max 50), X-Total-Count = all.
+    let mut fixture = world();
+    let mut extra = fixture.repos[1].pulls[0].clone();
+    extra.number = 14;
+    extra.commits = serde_json::from_value(json!((0..60)
+        .map(|i| json!({"sha": format!("{i:040x}"), "author": if i == 0 { Value::Null } else { json!("alice") }, "committer": "bob"}))
+        .collect::<Vec<_>>()))
+    .expect("commits");
+    fixture.repos[1].pulls.push(extra);
+    let fake = FakeGitea::start(fixture).expect("start");
+
+    let first =
+        get(&fake, "/repos/acme/core/pulls/14/commits?limit=50&verification=false&files=false", Some("t-alice"));
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("x-total-count"), Some("60"));
+    let rows = first.json();
+    let rows = rows.as_array().expect("array");
+    assert_eq!(rows.len(), 50);
+    let second = get(&fake, "/repos/acme/core/pulls/14/commits?limit=50&page=2", Some("t-alice"));
+    assert_eq!(second.header("x-total-count"), Some("60"));
+    let second = second.json();
+    assert_eq!(second.as_array().expect("array").len(), 10);
+    assert_eq!(second[0]["sha"], format!("{:040x}", 50));
+    assert_eq!(get(&fake, "/repos/acme/core/pulls/14/commits?limit=50&page=3", Some("t-alice")).json(), json!([]));
+    let default = get(&fake, "/repos/acme/core/pulls/14/commits?limit=500", Some("t-alice")).json();
+    assert_eq!(default.as_array().expect("array").len(), 50, "limit clamped to 50");
+    let unpaged = get(&fake, "/repos/acme/core/pulls/14/commits", Some("t-alice")).json();
+    assert_eq!(unpaged.as_array().expect("array").len(), 30, "paged even without page/limit");
+
+    // An author e-mail without an account: null at the top, the commit's own identity inside.
+    let unlinked = &rows[0];
+    assert_eq!(unlinked["author"], Value::Null);
+    assert_eq!(unlinked["commit"]["author"]["name"], "Someone");
+    assert_eq!(unlinked["commit"]["author"]["email"], "someone@unlinked.example");
+    assert_eq!(unlinked["committer"]["login"], "bob");
+    assert_eq!(rows[1]["author"]["login"], "alice");
+    assert_eq!(rows[1]["commit"]["author"]["email"], "alice@example.test");
+
+    // Without fixture commits: the head, by the pull request's author.
+    let one = get(&fake, "/repos/acme/core/pulls/12/commits", Some("t-alice"));
+    assert_eq!(one.header("x-total-count"), Some("1"));
+    let one = one.json();
+    let commit = &one.as_array().expect("array")[0];
+    assert_eq!(commit["sha"], HEAD);
+    assert_eq!(commit["author"]["login"], "user4");
+    assert_eq!(commit["committer"]["login"], "user4");
+    assert_eq!(commit["commit"]["committer"]["name"], "user4");
+    assert_eq!(commit["commit"]["committer"]["email"], "user4@example.test");
+    assert_eq!(commit["commit"]["message"], format!("commit {HEAD}"));
+    assert_eq!(commit["commit"]["tree"]["sha"], HEAD);
+    assert_eq!(commit["commit"]["verification"], Value::Null);
+    assert_eq!(commit["url"], format!("{}/repos/acme/core/git/commits/{HEAD}", fake.api_url()));
+    assert_eq!(commit["html_url"], format!("http://gitea.test/acme/core/commit/{HEAD}"));
+    assert_eq!(commit["stats"], json!({"total": 1, "additions": 1, "deletions": 0}));
+    assert_eq!(commit["parents"], json!([]));
+
+    assert_eq!(get(&fake, "/repos/acme/core/pulls/99/commits", Some("t-alice")).status, 404);
+    assert_eq!(get(&fake, "/repos/acme/core/pulls/3/commits", Some("t-alice")).status, 404, "an issue index");
+}

@@ -1,9 +1,10 @@
 //! The JSON objects the API answers with, in Gitea's shapes (modules/structs, services/convert;
 //! docs/gitea.md §1.4, §2.1, §4.4, §5.1, §6). Fields gates do not read are filled plausibly.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::fixture::{Comment, Fixture, LabelEvent, Org, Pull, Repo, Review, Team};
+use crate::fixture::{Comment, Fixture, LabelEvent, Org, Pull, PullCommit, PushEvent, Repo, Review, Team};
 
 pub fn user(fixture: &Fixture, login: &str) -> Value {
     let (id, admin) = match login {
@@ -60,6 +61,65 @@ pub fn label_event(fixture: &Fixture, labels: &[String], e: &LabelEvent) -> Valu
         "id": e.id, "type": "label", "body": if e.added { "1" } else { "" }, "user": user(fixture, &e.user),
         "label": label(&e.label, label_id(labels, &e.label)), "created_at": e.created_at, "updated_at": e.created_at,
         "html_url": "", "pull_request_url": "", "issue_url": "",
+    })
+}
+
+/// `issues_model.PushActionContent`, the `body` of a `pull_push` item: fields in this order.
+#[derive(Serialize)]
+struct PushActionContent<'a> {
+    is_force_push: bool,
+    commit_ids: &'a [String],
+}
+
+/// What Go's `json.Marshal` writes for a value: compact, fields in declaration order, and `<`,
+/// `>`, `&`, U+2028 and U+2029 escaped (they can only occur inside strings).
+fn go_json<T: Serialize>(value: &T) -> String {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A timeline item of type `pull_push` (`TimelineComment` of a `CommentTypePullRequestPush`):
+/// `body` is the comment's content, the JSON text `{"is_force_push":…,"commit_ids":[…]}` that
+/// `CreatePushPullComment` marshalled; `user` the pusher, `created_at` the time of the push.
+pub fn push_event(fixture: &Fixture, e: &PushEvent) -> Value {
+    let body = go_json(&PushActionContent { is_force_push: e.force, commit_ids: &e.commits });
+    json!({
+        "id": e.id, "type": "pull_push", "body": body, "user": user(fixture, &e.user),
+        "created_at": e.created_at, "updated_at": e.created_at,
+        "html_url": "", "pull_request_url": "", "issue_url": "",
+    })
+}
+
+/// A commit of a pull request (`convert.ToCommit`, as `GetPullRequestCommits` calls it with
+/// `Stat: true`): `author`/`committer` at the top are the Gitea accounts of the e-mails, or null;
+/// `verification` and `files` as when asked with `verification=false&files=false`.
+pub fn pull_commit(fixture: &Fixture, api_url: &str, repo_obj: &Repo, c: &PullCommit) -> Value {
+    let date = repo_obj.commit(&c.sha).map_or("2026-06-01T12:00:00Z", |commit| commit.date.as_str());
+    let api = format!("{api_url}/repos/{}", repo_obj.full_name());
+    let identity = |login: &Option<String>| match login {
+        Some(login) => json!({"name": login, "email": format!("{login}@example.test"), "date": date}),
+        None => json!({"name": "Someone", "email": "someone@unlinked.example", "date": date}),
+    };
+    let account = |login: &Option<String>| login.as_ref().map_or(Value::Null, |l| user(fixture, l));
+    json!({
+        "url": format!("{api}/git/commits/{}", c.sha), "sha": c.sha, "created": date,
+        "html_url": format!("http://gitea.test/{}/commit/{}", repo_obj.full_name(), c.sha),
+        "commit": {
+            "url": format!("{api}/git/commits/{}", c.sha),
+            "author": identity(&c.author), "committer": identity(&c.committer),
+            "message": format!("commit {}", c.sha),
+            "tree": {"url": format!("{api}/git/trees/{}", c.sha), "sha": c.sha, "created": date},
+            "verification": null,
+        },
+        "author": account(&c.author), "committer": account(&c.committer),
+        "parents": [], "files": null, "stats": {"total": 1, "additions": 1, "deletions": 0},
     })
 }
 
@@ -125,4 +185,24 @@ pub fn comment(fixture: &Fixture, repo_obj: &Repo, number: u64, c: &Comment) -> 
         "user": user(fixture, &c.user), "original_author": "", "original_author_id": 0, "body": c.body, "assets": [],
         "created_at": c.created_at, "updated_at": c.updated_at.clone().unwrap_or_else(|| c.created_at.clone()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_bodies_are_what_go_marshals() {
+        let content = |force, ids: &[&str]| {
+            let ids: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+            go_json(&PushActionContent { is_force_push: force, commit_ids: &ids })
+        };
+        assert_eq!(content(false, &["a", "b"]), r#"{"is_force_push":false,"commit_ids":["a","b"]}"#);
+        assert_eq!(content(true, &[]), r#"{"is_force_push":true,"commit_ids":[]}"#);
+        // encoding/json's HTML-safe escaping.
+        assert_eq!(
+            content(false, &["<&>\u{2028}\"é"]),
+            r#"{"is_force_push":false,"commit_ids":["\u003c\u0026\u003e\u2028\"é"]}"#
+        );
+    }
 }

@@ -100,6 +100,10 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
             Some(n) => repos::files(ctx, owner, name, n, request),
             None => not_found(ctx),
         },
+        ["repos", owner, name, "pulls", n, "commits"] if get => match number(n) {
+            Some(n) => repos::pull_commits(ctx, owner, name, n, request),
+            None => not_found(ctx),
+        },
         ["repos", owner, name, "issues", n, "comments"] if get => match number(n) {
             Some(n) => repos::comments(ctx, owner, name, n),
             None => error(ctx, 500, ""),

@@ -8,7 +8,7 @@ use sha1::{Digest, Sha1};
 use super::{Ctx, error, json_list, not_found};
 use crate::PostedStatus;
 use crate::auth::{Caller, Category, repo_access};
-use crate::fixture::{Access, Commit, PullFile, Repo};
+use crate::fixture::{Access, Commit, PullCommit, PullFile, Repo};
 use crate::http::{Request, Response};
 use crate::pagination::{page, page_and_limit, page_or_all};
 use crate::routes::json as shape;
@@ -266,6 +266,32 @@ pub fn files(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request)
     json_list(page(&rows, page_number, limit), rows.len())
 }
 
+/// `GET /repos/{o}/{r}/pulls/{n}/commits` (`GetPullRequestCommits`, swagger
+/// `repoGetPullRequestCommits`): the commits base..head, always paginated (`page`/`limit`, default
+/// 30, clamped to 50) with `X-Total-Count` = every commit; each row a `convert.ToCommit`.
+/// `verification` and `files` are accepted and ignored. Without fixture commits, the one commit
+/// `head.sha` by the pull request's author. An unknown pull request is a 404.
+pub fn pull_commits(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request) -> Response {
+    let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Some(pr) = repo.pull(number) else { return not_found(ctx) };
+    let only_head;
+    let commits = if pr.commits.is_empty() {
+        only_head =
+            [PullCommit { sha: pr.head.sha.clone(), author: Some(pr.user.clone()), committer: Some(pr.user.clone()) }];
+        &only_head[..]
+    } else {
+        pr.commits.as_slice()
+    };
+    let (page_number, limit) = page_and_limit(&request.query);
+    let api_url = ctx.api_url();
+    let rows: Vec<Value> =
+        page(commits, page_number, limit).iter().map(|c| shape::pull_commit(ctx.fixture, &api_url, repo, c)).collect();
+    json_list(rows, commits.len())
+}
+
 /// §6.1: all comments, `page`/`limit` ignored, `X-Total-Count`, no `Link`; an unknown index is a
 /// 500 whose message is blanked for non-admins.
 pub fn comments(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
@@ -285,11 +311,11 @@ pub fn comments(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
     json_list(items.clone(), items.len())
 }
 
-/// `/issues/{n}/timeline` (`issueGetCommentsAndTimeline`): comments, label events and inline code
-/// comments, oldest first (by id), paginated with `page`/`limit` (every row without `page`); the
-/// code comments are then dropped from the answer, so a page can come back empty with more to
-/// follow, and `X-Total-Count` is the number of items returned, not the total. A missing index
-/// is a 404.
+/// `/issues/{n}/timeline` (`issueGetCommentsAndTimeline`): comments, label events, pushes to the
+/// pull request (`pull_push`, docs/gitea.md §6.3) and inline code comments, oldest first (by id),
+/// paginated with `page`/`limit` (every row without `page`); the code comments are then dropped
+/// from the answer, so a page can come back empty with more to follow, and `X-Total-Count` is the
+/// number of items returned, not the total. A missing index is a 404.
 pub fn timeline(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request) -> Response {
     let (repo, _) = match assign(ctx, owner, name, Category::Issue, false) {
         Ok(found) => found,
@@ -310,6 +336,13 @@ pub fn timeline(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Reque
         })
         .collect();
     items.extend(events.iter().map(|e| (e.id, shape::label_event(ctx.fixture, labels, e))));
+    let pushes = repo.pull(number).map(|pr| pr.pushes.as_slice()).unwrap_or_default();
+    items.extend(pushes.iter().map(|p| (p.id, shape::push_event(ctx.fixture, p))));
+    let others = repo.pull(number).map(|pr| pr.events.as_slice()).unwrap_or_default();
+    items.extend(others.iter().map(|e| {
+        let user = shape::user(ctx.fixture, &e.user);
+        (e.id, json!({"id": e.id, "type": e.kind, "body": "", "user": user, "html_url": "", "issue_url": ""}))
+    }));
     let code = repo.pull(number).map(|pr| pr.code_comments.as_slice()).unwrap_or_default();
     items.extend(
         code.iter().map(|c| (c.id, json!({"id": c.id, "type": "code", "user": shape::user(ctx.fixture, &c.user)}))),
