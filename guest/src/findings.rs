@@ -86,6 +86,10 @@ codes! {
         "The token cannot read a named team's membership, so approvals or acks from it cannot be confirmed.",
     MembershipUnverified = "membership-unverified":
         "A membership probe gave no clear answer, so a review or ack that might count cannot be confirmed.",
+    ContributorNotCounted = "contributor-not-counted":
+        "An approval, ack or waiver by someone who pushed to the pull request or whose account authored or committed one of its commits: like the author, a contributor does not approve their own code unless the gate allows contributors. The message names the commit.",
+    WaiverOutdated = "waiver-outdated":
+        "A /sop-n/a waiver or /sop-ack written in a comment before the latest push to the pull request: it was written for other code, so it does not count for the head. The message names the push.",
     NoPullRequest = "no-pull-request":
         "The run is not about a pull request and no --pr was given, so there is nothing to count.",
     FactsNeeded = "facts-needed":

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod commands;
 pub mod compare;
 pub mod findings;
+pub mod history;
 pub mod membership;
 pub mod policy;
 pub mod protocol;

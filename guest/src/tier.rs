@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::checks::checklist::{Tier, tier};
 use crate::findings::{Code, Finding, Level};
+use crate::history::{Contribution, Contributors};
 use crate::membership::{Memberships, Standing};
 use crate::text::one_line;
 
@@ -86,8 +87,15 @@ pub fn people_to_probe(enabled: bool, pr: &Value, timeline: Option<&[Value]>, au
     people
 }
 
-/// Decide which tier the checklist works at.
-pub fn decide(enabled: bool, pr: &Value, timeline: Option<&[Value]>, author: &str, m: &Memberships<'_>) -> TierTrust {
+/// Decide which tier the checklist works at. A contributor (history.rs) lowers the tier of
+/// code they wrote no more than the author does.
+pub fn decide(
+    enabled: bool,
+    pr: &Value,
+    timeline: Option<&[Value]>,
+    (author, contributors): (&str, &Contributors),
+    m: &Memberships<'_>,
+) -> TierTrust {
     let names: Vec<String> = crate::pulls::labels(pr);
     let labelled = tier(&names);
     let mut trust = TierTrust { labelled, tier: labelled, findings: Vec::new(), details: Value::Null };
@@ -105,6 +113,13 @@ pub fn decide(enabled: bool, pr: &Value, timeline: Option<&[Value]>, author: &st
             (None, Some(_)) => Some("no label event in the issue timeline says who added it".to_owned()),
             (Some(login), _) if login.eq_ignore_ascii_case(author) => {
                 Some(format!("{}, the pull request's author, added it", one_line(login)))
+            }
+            (Some(login), _) if contributors.find(login).is_some() => {
+                let how = contributors.find(login).map(Contribution::describe).unwrap_or_default();
+                Some(format!(
+                    "{} added it and {how}: a contributor does not set the tier of their own code",
+                    one_line(login)
+                ))
             }
             (Some(login), _) => match m.standing(login) {
                 Standing::Member(_) => None,
@@ -170,7 +185,7 @@ mod tests {
 
     fn decided(enabled: bool, pr: &Value, timeline: Option<&[Value]>) -> TierTrust {
         let (teams, facts) = (teams(), facts());
-        decide(enabled, pr, timeline, "author", &Memberships::new(&teams, &facts))
+        decide(enabled, pr, timeline, ("author", &Contributors::default()), &Memberships::new(&teams, &facts))
     }
 
     #[test]

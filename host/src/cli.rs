@@ -288,6 +288,10 @@ pub struct ApprovalsArgs {
     /// Fail while a team member's latest review requests changes.
     #[arg(long)]
     pub block_on_changes_requested: bool,
+    /// Count approvals and waivers by contributors: people (not the author) who pushed to the
+    /// pull request or whose account authored or committed one of its commits (docs/reviews.md).
+    #[arg(long)]
+    pub allow_contributors: bool,
     /// A team whose confirmed members may waive the gate with `/sop-n/a RULE <reason>` (not the
     /// author; docs/policy.md). Repeat for any-of. Without it, no waiver counts.
     #[arg(long, value_name = "ORG/NAME|ID")]

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::PullHistory;
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -228,12 +230,19 @@ pub struct ApprovalFacts {
     /// Every review row, every page.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviews: Vec<Value>,
+    /// The pull request's pushes and commits (sent with `pull_request`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<PullHistory>,
     pub teams: Vec<TeamFact>,
     pub min: u32,
     #[serde(default)]
     pub allow_stale: bool,
     #[serde(default)]
     pub block_on_changes_requested: bool,
+    /// `--allow-contributors`: someone who pushed or wrote a commit of the pull request (not its
+    /// author) may approve and waive it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_contributors: bool,
     /// `--rule NAME`: the name a waiver gives (`/sop-n/a NAME <reason>`); `approvals` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
@@ -269,8 +278,18 @@ pub struct ChecklistFacts {
     pub comments: Vec<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviews: Vec<Value>,
+    /// The pull request's pushes and commits (sent with `pull_request`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<PullHistory>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership: Option<Vec<MembershipFact>>,
+    /// `allow_contributors`: someone who pushed or wrote a commit of the pull request (not its
+    /// author) may acknowledge and waive items.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_contributors: bool,
+    /// `keep_acks_across_pushes`: an ack written before the latest push still counts (weaker).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub keep_acks_across_pushes: bool,
     /// Accept a `tier:*` label only from a confirmed ack-team member.
     #[serde(default)]
     pub tier_label_from_ack_teams: bool,

@@ -13,6 +13,7 @@
 
 mod details;
 mod facts;
+mod history;
 mod policy;
 mod verdict;
 
@@ -21,6 +22,7 @@ pub use facts::{
     ApprovalFacts, ByteSource, ChecklistFacts, DriftFacts, DriftLimits, EventFacts, FileCopy, Item, Lookup,
     MembershipFact, Pair, PinFacts, PinMode, PinnedFile, RunContext, SecretFact, TeamFact, TrustFacts,
 };
+pub use history::{Account, CommitAccounts, PullHistory, Push};
 pub use policy::{CODEOWNERS_PATHS, ChangedFile, NamedCase, PolicyFacts, PolicyTestFacts, SourceFile};
 pub use verdict::{Finding, Level, MembershipProbe, Needs, Outcome, StatusText, Trust, Verdict};
 

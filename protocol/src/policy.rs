@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{MembershipFact, RunContext, SecretFact, TeamFact};
+use crate::{MembershipFact, PullHistory, RunContext, SecretFact, TeamFact};
 
 /// Where Gitea looks for CODEOWNERS, in order; the first that exists wins, and an empty one hides
 /// the rest (docs/gitea.md §11). The host reads them; the guest names them when none exists.
@@ -35,6 +35,9 @@ pub struct PolicyFacts {
     /// Issue comments, for `/sop-n/a <rule> <reason>` waivers.
     #[serde(default)]
     pub comments: Vec<Value>,
+    /// The pull request's pushes and commits (sent with `pull_request`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<PullHistory>,
     /// Every changed file, complete. `None` when not gathered (then nothing is decided).
     #[serde(default)]
     pub changed_files: Option<Vec<ChangedFile>>,

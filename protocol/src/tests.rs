@@ -143,10 +143,12 @@ fn approval_facts() {
         pr_number: Some(7),
         pull_request: Some(json!({"number": 7})),
         reviews: vec![json!({"id": 1})],
+        history: Some(PullHistory::default()),
         teams: vec![team],
         min: 2,
         allow_stale: true,
         block_on_changes_requested: false,
+        allow_contributors: true,
         rule: None,
         waivable_by: vec![],
         comments: vec![],
@@ -160,10 +162,12 @@ fn approval_facts() {
             "pr_number": 7,
             "pull_request": {"number": 7},
             "reviews": [{"id": 1}],
+            "history": {},
             "teams": [team_wire],
             "min": 2,
             "allow_stale": true,
             "block_on_changes_requested": false,
+            "allow_contributors": true,
             "membership": [member_wire],
         }),
     );
@@ -184,7 +188,10 @@ fn checklist_facts() {
         pull_request: None,
         comments: Vec::new(),
         reviews: Vec::new(),
+        history: None,
         membership: None,
+        allow_contributors: false,
+        keep_acks_across_pushes: true,
         tier_label_from_ack_teams: true,
         timeline: Some(vec![json!({"type": "label"})]),
     };
@@ -197,10 +204,53 @@ fn checklist_facts() {
             "items": [{"id": "testing", "title": "Tested"}],
             "teams": [team_wire],
             "count_edited_comments": true,
+            "keep_acks_across_pushes": true,
             "tier_label_from_ack_teams": true,
             "timeline": [{"type": "label"}],
         }),
     );
+}
+
+#[test]
+fn pull_history() {
+    let account = |login: &str, id| Account { login: login.into(), id };
+    let history = PullHistory {
+        pushes: vec![
+            Push {
+                id: 9,
+                pusher: account("dev", 3),
+                force: true,
+                commit_ids: vec!["a".into(), "b".into()],
+                created_at: "t".into(),
+            },
+            Push { id: 12, pusher: account("qa", 4), force: false, commit_ids: vec![], created_at: String::new() },
+        ],
+        commits: vec![
+            CommitAccounts { sha: "c".into(), author: Some(account("dev", 3)), committer: None },
+            CommitAccounts { sha: "d".into(), author: None, committer: Some(account("qa", 4)) },
+        ],
+        reopens: vec![20],
+        retargets: vec![21],
+    };
+    round_trip(
+        &history,
+        json!({
+            "pushes": [
+                {"id": 9, "pusher": {"login": "dev", "id": 3}, "force": true, "commit_ids": ["a", "b"], "created_at": "t"},
+                {"id": 12, "pusher": {"login": "qa", "id": 4}, "commit_ids": []},
+            ],
+            "commits": [
+                {"sha": "c", "author": {"login": "dev", "id": 3}},
+                {"sha": "d", "committer": {"login": "qa", "id": 4}},
+            ],
+            "reopens": [20],
+            "retargets": [21],
+        }),
+    );
+    round_trip(&PullHistory::default(), json!({}));
+    assert_eq!(history.pushes[0].new_head(), Some("b"), "a force push records [old, new]");
+    assert_eq!(history.pushes[1].new_head(), None, "an empty push names no head");
+    assert!(serde_json::from_value::<Push>(json!({"id": 1, "pusher": {"login": "x", "id": 1}, "extra": 1})).is_err());
 }
 
 #[test]

@@ -67,6 +67,7 @@ case "$check" in
       for team in "${teams[@]}"; do args+=(--team "$team"); done
       args+=(--min "${GATE_MIN:-1}")
       if is_true "${GATE_ALLOW_STALE:-false}"; then args+=(--allow-stale); fi
+      if is_true "${GATE_ALLOW_CONTRIBUTORS:-false}"; then args+=(--allow-contributors); fi
       if is_true "${GATE_BLOCK_ON_CHANGES_REQUESTED:-false}"; then args+=(--block-on-changes-requested); fi
       waivable_by="${GATE_WAIVABLE_BY:-}"
       read -r -a waivable <<<"${waivable_by//[,$'\n']/ }"

@@ -53,6 +53,27 @@ pub fn missing_token(check: &str, c: &Classification, token: Option<&SecretFact>
     Some(verdict)
 }
 
+/// An approval or waiver that does not count because its author contributed to the code
+/// (`contributor-not-counted`), naming the commit and the option that would allow it; `prefix`
+/// names the policy rule (`rule security: `), or is empty.
+pub fn contributor_finding(prefix: &str, x: &crate::policy::eval::ByContributor) -> Finding {
+    let who = one_line(&x.login);
+    Finding::new(
+        Code::ContributorNotCounted,
+        Level::Notice,
+        format!("{prefix}{who}'s {} does not count: {who} {}", x.what, x.how),
+    )
+    .message(format!(
+        "{prefix}{who}'s {} does not count: {who} {}. Like the author, someone who pushed to a pull request or \
+         wrote one of its commits does not approve or waive their own code.",
+        x.what, x.how
+    ))
+    .help(
+        "ask someone who did not contribute to the pull request; or allow contributors (approvals \
+           --allow-contributors, checklist allow_contributors, a policy rule's allow_contributors: true)",
+    )
+}
+
 /// A fail-closed interim verdict that asks the host for more facts.
 pub fn pending(c: &Classification, check: &str, what: &str) -> Verdict {
     let finding = Finding::new(Code::FactsNeeded, Level::Error, what.to_owned());

@@ -18,6 +18,7 @@ use crate::policy::eval::owner_reference;
 use crate::policy::facts::{ChangedFile, PolicyFacts, SourceFile};
 use crate::policy::file;
 use crate::protocol::{EventFacts, RunContext, Verdict};
+use gitea_gate_protocol::{Account, CommitAccounts, PullHistory, Push};
 pub use gitea_gate_protocol::{NamedCase, PolicyTestFacts};
 
 const HEAD: &str = "0000000000000000000000000000000000000002";
@@ -48,6 +49,13 @@ pub struct Case {
     /// exists.
     #[serde(default)]
     pub missing_owners: Vec<String>,
+    /// Who pushed to the pull request after it was opened (each a push, in order, before every
+    /// comment; the last one leaves the head): contributors (history.rs).
+    #[serde(default)]
+    pub pushed_by: Vec<String>,
+    /// Accounts Gitea links to a commit of the pull request as its author: contributors too.
+    #[serde(default)]
+    pub commit_authors: Vec<String>,
     pub expect: Expect,
 }
 
@@ -182,6 +190,7 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
         })
         .collect();
     Ok(PolicyFacts {
+        history: Some(history(case)),
         context: RunContext {
             event_name: Some("workflow_dispatch".to_owned()),
             event: EventFacts::Absent,
@@ -206,6 +215,25 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
         missing_users,
         membership: Some(membership),
     })
+}
+
+/// The case's pushes and commit authors. Pushes come before every comment (comment ids start at
+/// 1, push ids end at 0), and the last one leaves the head, so no comment is outdated by one.
+fn history(case: &Case) -> PullHistory {
+    let last = i64::try_from(case.pushed_by.len()).unwrap_or(i64::MAX);
+    let pushes = (1_i64..).zip(&case.pushed_by).map(|(i, login)| Push {
+        id: i - last,
+        pusher: Account { login: login.clone(), id: 3000 + i },
+        force: false,
+        commit_ids: vec![if i == last { HEAD } else { OTHER }.to_owned()],
+        created_at: String::new(),
+    });
+    let commits = (1_i64..).zip(&case.commit_authors).map(|(i, login)| CommitAccounts {
+        sha: format!("{:040x}", 0xc0_0000 + i),
+        author: Some(Account { login: login.clone(), id: 4000 + i }),
+        committer: None,
+    });
+    PullHistory { pushes: pushes.collect(), commits: commits.collect(), ..PullHistory::default() }
 }
 
 /// Run one case: `Ok(details)` when it decided as expected, `Err(differences)` otherwise.

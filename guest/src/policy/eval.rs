@@ -15,6 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use crate::history::Contributors;
 use crate::membership::{MembershipFact, Memberships, Standing, TeamFact};
 use crate::policy::codeowners::{CodeOwners, Owner};
 use crate::policy::file::{CodeownersMode, Condition, Node, People, Policy, Requirement, Rule};
@@ -199,6 +200,19 @@ pub struct RuleResult {
     /// Waivers whose author's membership of `waivable_by` is unconfirmed, and why.
     #[serde(skip)]
     pub waivers_unconfirmed: Vec<Unconfirmed>,
+    /// Approvals and waivers by contributors, which the rule does not count.
+    #[serde(skip)]
+    pub contributors: Vec<ByContributor>,
+}
+
+/// An approval or waiver that does not count because its author contributed to the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByContributor {
+    pub login: String,
+    /// `approval (review #4)`, `waiver (comment #12)`.
+    pub what: String,
+    /// How they contributed (history.rs): `pushed commit 3f2a… to the pull request`.
+    pub how: String,
 }
 
 /// The evaluated tree.
@@ -232,6 +246,9 @@ pub struct Subject<'a> {
     pub waivers: &'a HashMap<String, Vec<Waiver>>,
     pub codeowners: Option<&'a CodeOwners>,
     pub directory: &'a Directory<'a>,
+    /// Who pushed or wrote a commit of the pull request (history.rs): they neither approve nor
+    /// waive a rule that does not set `allow_contributors`.
+    pub contributors: &'a Contributors,
 }
 
 /// Whether Gitea would resolve this CODEOWNERS owner (as far as the host found out: an owner it
@@ -355,6 +372,7 @@ fn blank(rule: &Rule, outcome: Outcome, requires: String, condition: String) -> 
         approvers_unconfirmed: Vec::new(),
         blockers_unconfirmed: Vec::new(),
         waivers_unconfirmed: Vec::new(),
+        contributors: Vec::new(),
     }
 }
 
@@ -392,6 +410,55 @@ fn tally(s: &Subject<'_>, users: &[String], teams: &[String]) -> Tally {
 }
 
 pub fn evaluate_rule(rule: &Rule, s: &Subject<'_>) -> RuleResult {
+    if rule.allow_contributors || s.contributors.is_empty() {
+        return evaluate_for(rule, s);
+    }
+    // The rule sees neither approvals nor waivers by contributors; each is reported. Their
+    // change requests still block (`disapproval`): refusing a vote never adds one.
+    let mut refused = Vec::new();
+    let mut approvals = Vec::new();
+    for review in &s.approvals {
+        match s.contributors.find(&review.login) {
+            Some(how) => refused.push(ByContributor {
+                login: review.login.clone(),
+                what: format!("approval (review #{})", review.review_id),
+                how: how.describe(),
+            }),
+            None => approvals.push(*review),
+        }
+    }
+    let mut waivers = s.waivers.clone();
+    if let Some(list) = waivers.get_mut(&rule.name) {
+        list.retain(|w| match s.contributors.find(&w.login) {
+            Some(how) => {
+                let what = format!("waiver ({})", w.source);
+                refused.push(ByContributor { login: w.login.clone(), what, how: how.describe() });
+                false
+            }
+            None => true,
+        });
+    }
+    let narrowed = Subject {
+        author: s.author,
+        labels: s.labels,
+        base_ref: s.base_ref,
+        changed: s.changed,
+        approvals,
+        change_requests: s.change_requests.clone(),
+        waivers: &waivers,
+        codeowners: s.codeowners,
+        directory: s.directory,
+        contributors: s.contributors,
+    };
+    let mut result = evaluate_for(rule, &narrowed);
+    if result.outcome != Outcome::Skip {
+        result.contributors = refused;
+    }
+    result
+}
+
+/// [`evaluate_rule`] once the subject holds only the votes the rule counts.
+fn evaluate_for(rule: &Rule, s: &Subject<'_>) -> RuleResult {
     let requires = requires_text(rule);
     let mut trigger = String::new();
     let condition = match &rule.condition {
@@ -772,6 +839,7 @@ mod tests {
             approvers_unconfirmed: Vec::new(),
             blockers_unconfirmed: Vec::new(),
             waivers_unconfirmed: Vec::new(),
+            contributors: Vec::new(),
         }
     }
 

@@ -85,6 +85,8 @@ struct RawRule {
     disapproval: bool,
     #[serde(default)]
     waivable_by: Vec<String>,
+    #[serde(default)]
+    allow_contributors: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,6 +182,9 @@ pub struct Rule {
     pub requires: Requirement,
     pub disapproval: bool,
     pub waivable_by: Vec<String>,
+    /// Someone who pushed or wrote a commit of the pull request (not its author) may approve
+    /// and waive this rule (off by default: contributors are treated like the author).
+    pub allow_contributors: bool,
 }
 
 /// The `policy:` tree.
@@ -267,7 +272,7 @@ pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
                 line,
                 format!("not a valid policy file: {}", one_line(first)),
                 "fix the YAML at that line; the keys are documented in the README's policy section \
-                 (rules: name, if, requires, disapproval, waivable_by; policy: all/any)",
+                 (rules: name, if, requires, disapproval, waivable_by, allow_contributors; policy: all/any)",
             )
         })?
     };
@@ -442,7 +447,8 @@ fn build(raw: RawFile, text: &str) -> Result<Policy, PolicyError> {
         };
         let waivable_by =
             r.waivable_by.iter().map(|t| team_ref(t, line, &name, "waivable_by")).collect::<Result<Vec<_>, _>>()?;
-        rules.push(Rule { name, line, condition, requires, disapproval: r.disapproval, waivable_by });
+        let (disapproval, allow_contributors) = (r.disapproval, r.allow_contributors);
+        rules.push(Rule { name, line, condition, requires, disapproval, waivable_by, allow_contributors });
     }
     let tree = match raw.policy {
         None => Node::All((0..rules.len()).map(Node::Rule).collect()),

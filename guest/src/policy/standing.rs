@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::commands::{Verb, for_each_command, has_visible_text};
+use crate::history::Freshness;
 use crate::membership::Standing;
 use crate::policy::eval::{Directory, RuleResult, Waiver};
 use crate::policy::file::Rule;
@@ -74,6 +75,8 @@ pub struct Rejected {
     /// `comment #12`, `review #4`.
     pub source: String,
     pub why: String,
+    /// Written before the latest push: it was for other code (history.rs).
+    pub outdated: bool,
 }
 
 /// The waivers read from comments and reviews: those that may count (per rule, in order; a
@@ -107,14 +110,16 @@ struct Reader<'p> {
 
 impl Reader<'_> {
     /// Every `/sop-n/a` in `body` naming one of the rules; `counts` is whether the comment or
-    /// review it is in can count at all.
-    fn read(&mut self, body: &str, login: &str, source: String, counts: Result<(), String>) {
+    /// review it is in can count at all, and if not, why (and whether a push outdated it).
+    fn read(&mut self, body: &str, login: &str, source: String, counts: Result<(), (String, bool)>) {
         for_each_command(body, |command| {
             if command.verb != Verb::Waive {
                 return;
             }
             let Some(target) = command.target.filter(|t| self.rule_names.contains(t)) else { return };
-            let why = if let Err(why) = &counts {
+            let mut outdated = false;
+            let why = if let Err((why, after_push)) = &counts {
+                outdated = *after_push;
                 why.clone()
             } else if login.eq_ignore_ascii_case(self.author) {
                 "the author cannot waive a rule".to_owned()
@@ -129,15 +134,22 @@ impl Reader<'_> {
                 return;
             };
             let (login, rule, source) = (login.to_owned(), target.to_owned(), source.clone());
-            self.out.rejected.push(Rejected { login, rule, source, why });
+            self.out.rejected.push(Rejected { login, rule, source, why, outdated });
         });
     }
 }
 
-/// The waivers of `rules` in comments (not edited after posting) and in reviews that stand (of
-/// the head, not dismissed, not stale), not by `author`, with a visible reason, outside code
-/// blocks, quotes and HTML comments (commands.rs).
-pub fn waivers(comments: &[Value], reviews: &[Value], rules: &[Rule], author: &str, head: &str) -> Waivers {
+/// The waivers of `rules` in comments (not edited after posting, written after the latest push:
+/// `fresh`) and in reviews that stand (of the head, not dismissed, not stale), not by `author`,
+/// with a visible reason, outside code blocks, quotes and HTML comments (commands.rs).
+pub fn waivers(
+    comments: &[Value],
+    reviews: &[Value],
+    rules: &[Rule],
+    author: &str,
+    head: &str,
+    fresh: &Freshness<'_>,
+) -> Waivers {
     let waivable: Vec<&str> = rules.iter().filter(|r| !r.waivable_by.is_empty()).map(|r| r.name.as_str()).collect();
     let mentioned = comments
         .iter()
@@ -156,13 +168,18 @@ pub fn waivers(comments: &[Value], reviews: &[Value], rules: &[Rule], author: &s
         let Some((login, _)) = login_of(comment) else { continue };
         let (body, id) = body_and_id(comment);
         let edited = comment.get("updated_at") != comment.get("created_at");
-        let counts = if edited { Err("the comment was edited after posting".to_owned()) } else { Ok(()) };
+        let counts = match fresh.outdated(id) {
+            Some(why) => Err((why, true)),
+            None if edited => Err(("the comment was edited after posting".to_owned(), false)),
+            None => Ok(()),
+        };
         reader.read(&body, login, format!("comment #{id}"), counts);
     }
     for review in reviews {
         let Some((login, _)) = login_of(review) else { continue };
         let (body, id) = body_and_id(review);
-        let counts = review_stands(review, head, false).map_err(|why| format!("the review {}", why.describe()));
+        let counts =
+            review_stands(review, head, false).map_err(|why| (format!("the review {}", why.describe()), false));
         reader.read(&body, login, format!("review #{id}"), counts);
     }
     reader.out
@@ -189,6 +206,7 @@ pub fn not_members(
                     rule: r.name.clone(),
                     source: w.source.clone(),
                     why: format!("not a member of {}", r.waivable_by.join(", ")),
+                    outdated: false,
                 });
             }
         }

@@ -51,6 +51,7 @@ pub fn run(cli: &Cli, args: &ApprovalsArgs, sandbox: Result<&Sandbox, Problem>) 
             approval_teams,
             waivable,
             rule: args.rule.clone(),
+            allow_contributors: args.allow_contributors,
         },
     };
     sweep::run_gate(cli, &args.pr_gate, &gate, sandbox)

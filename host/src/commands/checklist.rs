@@ -30,6 +30,13 @@ pub struct Config {
     /// added it last, as the issue timeline records (default off).
     #[serde(default)]
     pub tier_label_from_ack_teams: bool,
+    /// Count acks and waivers by contributors: people (not the author) who pushed to the pull
+    /// request or whose account authored or committed one of its commits (default off).
+    #[serde(default)]
+    pub allow_contributors: bool,
+    /// Keep acks written before the latest push (default off: an ack is for the code it saw).
+    #[serde(default)]
+    pub keep_acks_across_pushes: bool,
 }
 
 impl Config {
@@ -78,6 +85,8 @@ pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: Result<&Sandbox, Problem>) 
             items: config.items,
             count_edited_comments: config.count_edited_comments,
             tier_label_from_ack_teams: config.tier_label_from_ack_teams,
+            allow_contributors: config.allow_contributors,
+            keep_acks_across_pushes: config.keep_acks_across_pushes,
         },
     };
     sweep::run_gate(cli, &args.pr_gate, &gate, sandbox)

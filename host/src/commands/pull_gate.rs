@@ -24,7 +24,7 @@ use crate::output::Report;
 use crate::parallel;
 use crate::protocol::{
     ApprovalFacts, ChangedFile, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs, Outcome,
-    PolicyFacts, Request, SecretFact, TeamFact, Trust, decide,
+    PolicyFacts, PullHistory, Request, SecretFact, TeamFact, Trust, decide,
 };
 use crate::sandbox::Sandbox;
 
@@ -65,16 +65,18 @@ pub enum GateFacts {
         waivable: Vec<usize>,
         /// `--rule`: the name a waiver gives.
         rule: String,
+        /// `--allow-contributors`.
+        allow_contributors: bool,
     },
     Checklist {
         items: Vec<Item>,
         count_edited_comments: bool,
         tier_label_from_ack_teams: bool,
+        allow_contributors: bool,
+        keep_acks_across_pushes: bool,
     },
     /// The policy gate (policy.rs): where its file comes from.
-    Policy {
-        source: PolicySource,
-    },
+    Policy { source: PolicySource },
 }
 
 impl PullGate<'_> {
@@ -101,6 +103,8 @@ struct Gathered {
     comments: Vec<Value>,
     /// Label events of the timeline, when the gate reads them.
     timeline: Option<Vec<Value>>,
+    /// Pushes and commits, read with the pull request.
+    history: Option<PullHistory>,
     membership: Option<Vec<MembershipFact>>,
     lookup: Option<Lookup>,
     /// The policy gate's facts, once the pull request was read.
@@ -312,6 +316,7 @@ fn decide_gate(
         reviews: Vec::new(),
         comments: Vec::new(),
         timeline: None,
+        history: None,
         membership: None,
         lookup: None,
         policy: None,
@@ -450,6 +455,7 @@ impl PullReading<'_> {
             pull_request: None,
             reviews: Vec::new(),
             comments: Vec::new(),
+            history: None,
             changed_files: None,
             codeowners: read.codeowners.clone(),
             teams: Vec::new(),
@@ -634,44 +640,61 @@ impl TeamReading<'_> {
 fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &Gathered) -> Request {
     let context = run.context(gathered.lookup.as_ref());
     // The pull request's rows travel only once the guest asked for them.
-    let (reviews, comments, timeline) = match &gathered.pull_request {
-        Some(_) => (gathered.reviews.clone(), gathered.comments.clone(), gathered.timeline.clone()),
-        None => (Vec::new(), Vec::new(), None),
+    let (reviews, comments, timeline, history) = match &gathered.pull_request {
+        Some(_) => {
+            (gathered.reviews.clone(), gathered.comments.clone(), gathered.timeline.clone(), gathered.history.clone())
+        }
+        None => (Vec::new(), Vec::new(), None, None),
     };
     let facts = match &gate.facts {
-        GateFacts::Approvals { min, allow_stale, block_on_changes_requested, approval_teams, waivable, rule } => {
-            Facts::Approvals(ApprovalFacts {
-                context,
-                token: shared.token.clone(),
-                pr_number: gate.pr,
-                pull_request: gathered.pull_request.clone(),
-                reviews,
-                teams: shared.teams.iter().take(*approval_teams).cloned().collect(),
-                min: *min,
-                allow_stale: *allow_stale,
-                block_on_changes_requested: *block_on_changes_requested,
-                rule: (rule != "approvals").then(|| rule.clone()),
-                waivable_by: waivable.iter().filter_map(|i| shared.teams.get(*i).cloned()).collect(),
-                comments: if gate.with_comments { comments } else { Vec::new() },
-                membership: gathered.membership.clone(),
-            })
-        }
-        GateFacts::Checklist { items, count_edited_comments, tier_label_from_ack_teams } => {
-            Facts::Checklist(ChecklistFacts {
-                context,
-                token: shared.token.clone(),
-                pr_number: gate.pr,
-                items: items.clone(),
-                teams: shared.teams.clone(),
-                count_edited_comments: *count_edited_comments,
-                pull_request: gathered.pull_request.clone(),
-                comments: if gate.with_comments { comments } else { Vec::new() },
-                reviews,
-                membership: gathered.membership.clone(),
-                tier_label_from_ack_teams: *tier_label_from_ack_teams,
-                timeline,
-            })
-        }
+        GateFacts::Approvals {
+            min,
+            allow_stale,
+            block_on_changes_requested,
+            approval_teams,
+            waivable,
+            rule,
+            allow_contributors,
+        } => Facts::Approvals(ApprovalFacts {
+            context,
+            token: shared.token.clone(),
+            pr_number: gate.pr,
+            pull_request: gathered.pull_request.clone(),
+            reviews,
+            history,
+            allow_contributors: *allow_contributors,
+            teams: shared.teams.iter().take(*approval_teams).cloned().collect(),
+            min: *min,
+            allow_stale: *allow_stale,
+            block_on_changes_requested: *block_on_changes_requested,
+            rule: (rule != "approvals").then(|| rule.clone()),
+            waivable_by: waivable.iter().filter_map(|i| shared.teams.get(*i).cloned()).collect(),
+            comments: if gate.with_comments { comments } else { Vec::new() },
+            membership: gathered.membership.clone(),
+        }),
+        GateFacts::Checklist {
+            items,
+            count_edited_comments,
+            tier_label_from_ack_teams,
+            allow_contributors,
+            keep_acks_across_pushes,
+        } => Facts::Checklist(ChecklistFacts {
+            context,
+            token: shared.token.clone(),
+            pr_number: gate.pr,
+            items: items.clone(),
+            teams: shared.teams.clone(),
+            count_edited_comments: *count_edited_comments,
+            pull_request: gathered.pull_request.clone(),
+            comments: if gate.with_comments { comments } else { Vec::new() },
+            reviews,
+            history,
+            membership: gathered.membership.clone(),
+            allow_contributors: *allow_contributors,
+            keep_acks_across_pushes: *keep_acks_across_pushes,
+            tier_label_from_ack_teams: *tier_label_from_ack_teams,
+            timeline,
+        }),
         GateFacts::Policy { source } => {
             let mut teams = shared.teams.clone();
             let mut missing_teams = Vec::new();
@@ -692,6 +715,7 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
                 pull_request: gathered.pull_request.clone(),
                 reviews,
                 comments,
+                history,
                 changed_files: fetched.map(|p| p.changed_files.clone()),
                 codeowners: fetched.and_then(|p| p.codeowners.clone()),
                 teams,
@@ -706,40 +730,50 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
 }
 
 /// One pull request as read before the guest looks at it: the object, every review, (for the
-/// checklist and the policy) every comment, the label timeline, (for the policy) every changed file.
+/// checklist and the policy) every comment, the label timeline, its pushes and commits, (for the
+/// policy) every changed file.
 struct Fetched {
     number: u64,
     pr: Value,
     reviews: Vec<Value>,
     comments: Vec<Value>,
     timeline: Option<Vec<Value>>,
+    history: PullHistory,
     files: Option<Vec<ChangedFile>>,
 }
 
-/// The pull request, all its reviews, comments, timeline and changed files, fetched at once.
+/// The pull request, all its reviews, comments, timeline, commits and changed files, fetched at
+/// once: one round trip (each list's pages in parallel).
 fn fetch_pull_request(client: &Client, run: &RunFacts, gate: &PullGate<'_>, number: u64) -> Result<Fetched, Problem> {
     let repo = run_repository(run, "the pull request and its statuses live there")?;
     crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
     let with_files = matches!(gate.facts, GateFacts::Policy { .. });
-    let (pr, reviews, comments, timeline, files) = std::thread::scope(|scope| {
+    let (pr, reviews, comments, timeline, commits, files) = std::thread::scope(|scope| {
         let files =
             scope.spawn(|| if with_files { gitea::pulls::files(client, &repo, number).map(Some) } else { Ok(None) });
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
         let comments = scope
             .spawn(|| if gate.with_comments { gitea::comments::list(client, &repo, number) } else { Ok(Vec::new()) });
-        let timeline = scope.spawn(|| {
-            if gate.with_timeline { gitea::timeline::label_events(client, &repo, number).map(Some) } else { Ok(None) }
-        });
+        let timeline = scope.spawn(|| gitea::timeline::read(client, &repo, number));
+        let commits = scope.spawn(|| gitea::pulls::commits(client, &repo, number));
         let pr = gitea::pulls::get(client, &repo, number);
-        (pr, join(reviews), join(comments), join(timeline), join(files))
+        (pr, join(reviews), join(comments), join(timeline), join(commits), join(files))
     });
+    let read = |what: &str| format!("cannot read the {what} of #{number}");
+    let timeline = timeline.map_err(|e| Problem::api(&e, &read("timeline")))?;
     Ok(Fetched {
         number,
         pr: pr.map_err(|e| Problem::api(&e, &format!("cannot read pull request #{number}")))?,
-        reviews: reviews.map_err(|e| Problem::api(&e, &format!("cannot read the reviews of #{number}")))?,
-        comments: comments.map_err(|e| Problem::api(&e, &format!("cannot read the comments of #{number}")))?,
-        timeline: timeline.map_err(|e| Problem::api(&e, &format!("cannot read the timeline of #{number}")))?,
-        files: files.map_err(|e| Problem::api(&e, &format!("cannot read the changed files of #{number}")))?,
+        reviews: reviews.map_err(|e| Problem::api(&e, &read("reviews")))?,
+        comments: comments.map_err(|e| Problem::api(&e, &read("comments")))?,
+        history: PullHistory {
+            pushes: timeline.pushes,
+            commits: commits.map_err(|e| Problem::api(&e, &read("commits")))?,
+            reopens: timeline.reopens,
+            retargets: timeline.retargets,
+        },
+        timeline: gate.with_timeline.then_some(timeline.label_events),
+        files: files.map_err(|e| Problem::api(&e, &read("changed files")))?,
     })
 }
 
@@ -753,7 +787,7 @@ fn take_pull_request(
     early: Option<Result<PolicyRead, Problem>>,
     gathered: &mut Gathered,
 ) -> Result<(), Problem> {
-    let Fetched { pr, reviews, comments, timeline, files, .. } = fetched;
+    let Fetched { pr, reviews, comments, timeline, history, files, .. } = fetched;
     if let (GateFacts::Policy { source }, Some(changed_files)) = (&gate.facts, files) {
         let read = match early {
             Some(read) => read?,
@@ -774,6 +808,7 @@ fn take_pull_request(
     gathered.reviews = reviews.into_iter().map(slim_user).collect();
     gathered.comments = comments.into_iter().map(slim_user).collect();
     gathered.timeline = timeline;
+    gathered.history = Some(history);
     Ok(())
 }
 

@@ -1,7 +1,7 @@
-//! `GET /repos/{o}/{r}/pulls/{n}` (docs/gitea.md §6.2), the open pull requests (§6.4) and a pull
-//! request's changed files (§12).
+//! `GET /repos/{o}/{r}/pulls/{n}` (docs/gitea.md §6.2), the open pull requests (§6.4), a pull
+//! request's changed files (§12) and its commits with the accounts linked to them (§6.5).
 
-use gitea_gate_protocol::ChangedFile;
+use gitea_gate_protocol::{Account, ChangedFile, CommitAccounts};
 use serde_json::Value;
 
 use super::{ApiError, Client, RepoName};
@@ -41,22 +41,7 @@ pub fn list_open(client: &Client, repo: &RepoName) -> Result<Vec<Value>, ApiErro
 /// an error, never a shorter list.
 pub fn files(client: &Client, repo: &RepoName, number: u64) -> Result<Vec<ChangedFile>, ApiError> {
     let path = format!("{}/pulls/{number}/files", repo.api_path());
-    let (rows, total) = super::pages::fetch_all_counted(client, &path, &[])?;
-    match total {
-        Some(total) if total == rows.len() as u64 => {}
-        Some(total) => {
-            return Err(ApiError::shape(
-                client.url(&path),
-                format!("X-Total-Count says {total} changed files, but the pages held {}", rows.len()),
-            ));
-        }
-        None => {
-            return Err(ApiError::shape(
-                client.url(&path),
-                "the changed-files list came without X-Total-Count; its completeness cannot be checked",
-            ));
-        }
-    }
+    let rows = counted_exactly(client, &path, &[], "changed files")?;
     rows.iter()
         .map(|row| {
             let text = |key: &str| row.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
@@ -65,4 +50,58 @@ pub fn files(client: &Client, repo: &RepoName, number: u64) -> Result<Vec<Change
             Ok(ChangedFile { filename, previous_filename: text("previous_filename"), status: text("status") })
         })
         .collect()
+}
+
+/// Every commit of a pull request (`GET /repos/{o}/{r}/pulls/{n}/commits`, all pages, without the
+/// per-commit verification and file lists; docs/gitea.md §6.5) with the Gitea accounts linked
+/// to its author and committer e-mail addresses (`null` when none is). Checked against
+/// `X-Total-Count`, and a commit listed twice means the list moved while it was read: both are
+/// errors, never a shorter list of contributors.
+pub fn commits(client: &Client, repo: &RepoName, number: u64) -> Result<Vec<CommitAccounts>, ApiError> {
+    let path = format!("{}/pulls/{number}/commits", repo.api_path());
+    let speedup = [("verification", "false".to_owned()), ("files", "false".to_owned())];
+    let rows = counted_exactly(client, &path, &speedup, "commits")?;
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .map(|row| {
+            let sha = row.get("sha").and_then(Value::as_str).filter(|s| !s.is_empty());
+            let sha = sha.ok_or_else(|| ApiError::shape(client.url(&path), "a commit without a `sha`"))?;
+            if !seen.insert(sha.to_ascii_lowercase()) {
+                return Err(ApiError::shape(
+                    client.url(&path),
+                    format!("commit {sha} is listed twice: the pull request moved while it was read"),
+                ));
+            }
+            let account = |key: &str| -> Result<Option<Account>, ApiError> {
+                match row.get(key) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(user) => match user.get("login").and_then(Value::as_str).filter(|l| !l.is_empty()) {
+                        Some(login) => Ok(Some(Account {
+                            login: login.to_owned(),
+                            id: user.get("id").and_then(Value::as_i64).unwrap_or(0),
+                        })),
+                        None => Err(ApiError::shape(client.url(&path), format!("commit {sha}: `{key}` has no login"))),
+                    },
+                }
+            };
+            Ok(CommitAccounts { sha: sha.to_owned(), author: account("author")?, committer: account("committer")? })
+        })
+        .collect()
+}
+
+/// Every row of a list whose `X-Total-Count` is exact (changed files, commits): fewer or more
+/// rows than it says, or no header at all, is an error.
+fn counted_exactly(client: &Client, path: &str, filter: &[(&str, String)], what: &str) -> Result<Vec<Value>, ApiError> {
+    let (rows, total) = super::pages::fetch_all_counted(client, path, filter)?;
+    match total {
+        Some(total) if total == rows.len() as u64 => Ok(rows),
+        Some(total) => Err(ApiError::shape(
+            client.url(path),
+            format!("X-Total-Count says {total} {what}, but the pages held {}", rows.len()),
+        )),
+        None => Err(ApiError::shape(
+            client.url(path),
+            format!("the list of {what} came without X-Total-Count; its completeness cannot be checked"),
+        )),
+    }
 }

@@ -6,8 +6,11 @@
 
 use serde_json::Value;
 
+use crate::history::{Contributors, Freshness, PullHistory};
 use crate::membership::TeamFact;
-use crate::policy::eval::{self, Directory, Outcome as RuleOutcome, RuleResult, Subject, Unconfirmed, Waiver};
+use crate::policy::eval::{
+    self, ByContributor, Directory, Outcome as RuleOutcome, RuleResult, Subject, Unconfirmed, Waiver,
+};
 use crate::policy::file::{People, Requirement, Rule};
 use crate::policy::standing::{self, Rejected, Reviews, Waivers};
 use crate::reviews::head_sha;
@@ -35,6 +38,7 @@ pub fn rule(facts: &ApprovalFacts, name: &str) -> Rule {
         },
         disapproval: facts.block_on_changes_requested,
         waivable_by: references(&facts.waivable_by),
+        allow_contributors: facts.allow_contributors,
     }
 }
 
@@ -42,13 +46,18 @@ pub fn rule(facts: &ApprovalFacts, name: &str) -> Rule {
 pub struct Gathered<'f> {
     pub number: u64,
     pub author: String,
+    /// The head commit every standing review and counted waiver is about.
+    pub head: &'f str,
     pub reviews: Reviews<'f>,
     pub waivers: Waivers,
+    /// Who pushed or wrote a commit (empty with `--allow-contributors`).
+    pub contributors: Contributors,
 }
 
 /// Which reviews and waivers stand for `pr`. Waivers are read only when the gate is waivable:
-/// without `--waivable-by`, `/sop-n/a` changes nothing.
-pub fn gather<'f>(facts: &'f ApprovalFacts, pr: &'f Value, rule: &Rule) -> Gathered<'f> {
+/// without `--waivable-by`, `/sop-n/a` changes nothing; a waiver written before the latest push
+/// was for other code and does not count.
+pub fn gather<'f>(facts: &'f ApprovalFacts, pr: &'f Value, rule: &Rule, history: &PullHistory) -> Gathered<'f> {
     let author = crate::pulls::author_login(pr).unwrap_or_default();
     let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
     let head = head_sha(pr);
@@ -56,22 +65,27 @@ pub fn gather<'f>(facts: &'f ApprovalFacts, pr: &'f Value, rule: &Rule) -> Gathe
     let waivers = if rule.waivable_by.is_empty() {
         Waivers::default()
     } else {
-        standing::waivers(&facts.comments, &facts.reviews, std::slice::from_ref(rule), &author, head)
+        let fresh = Freshness::of(history, head);
+        standing::waivers(&facts.comments, &facts.reviews, std::slice::from_ref(rule), &author, head, &fresh)
     };
-    Gathered { number, author, reviews, waivers }
+    let contributors = Contributors::of(history, head, facts.allow_contributors);
+    Gathered { number, author, head, reviews, waivers, contributors }
 }
 
 impl Gathered<'_> {
-    /// Whose membership of the gate's teams decides something: approvers, then blockers.
+    /// Whose membership of the gate's teams decides something: approvers who are not
+    /// contributors, then blockers (a contributor's change request still blocks).
     pub fn reviewers(&self) -> Vec<&str> {
-        let approvals = self.reviews.approvals();
+        let approvals = self.reviews.approvals().into_iter().filter(|r| self.contributors.find(&r.login).is_none());
         let blockers = self.reviews.change_requests();
-        approvals.into_iter().chain(blockers).map(|r| r.login.as_str()).collect()
+        approvals.chain(blockers).map(|r| r.login.as_str()).collect()
     }
 
-    /// Whose membership of the waivable teams decides something: the waivers' authors.
+    /// Whose membership of the waivable teams decides something: the waivers' authors who are
+    /// not contributors.
     pub fn waiver_logins(&self, rule: &Rule) -> Vec<&str> {
-        self.waivers.logins(std::slice::from_ref(rule))
+        let logins = self.waivers.logins(std::slice::from_ref(rule));
+        logins.into_iter().filter(|l| self.contributors.find(l).is_none()).collect()
     }
 }
 
@@ -106,8 +120,10 @@ pub struct Tally {
     pub blocking_unknown: Vec<(String, String)>,
     /// Waivers whose membership of the waivable teams could not be confirmed, and why.
     pub waivers_unknown: Vec<(String, String)>,
-    /// Waivers that do not count, and why (not a member, the author, hidden, edited, …).
+    /// Waivers that do not count, and why (not a member, the author, hidden, edited, outdated, …).
     pub rejected: Vec<Rejected>,
+    /// Approvals and waivers by contributors, which do not count.
+    pub contributors: Vec<ByContributor>,
     pub min: usize,
     pub call: Call,
 }
@@ -124,6 +140,7 @@ pub fn decide(rule: &Rule, gathered: &Gathered<'_>, directory: &Directory<'_>, m
         waivers: &gathered.waivers.by_rule,
         codeowners: None,
         directory,
+        contributors: &gathered.contributors,
     };
     let result = eval::evaluate_rule(rule, &subject);
     let mut rejected = gathered.waivers.rejected.clone();
@@ -155,6 +172,7 @@ fn read_back(result: &RuleResult, directory: &Directory<'_>, rejected: Vec<Rejec
         blocking_unknown: whys(&result.blockers_unconfirmed),
         waivers_unknown: whys(&result.waivers_unconfirmed),
         rejected,
+        contributors: result.contributors.clone(),
         min: min as usize,
         call,
     }

@@ -42,11 +42,13 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     if let Some(verdict) = missing_token("approvals", &c, facts.token.as_ref(), &purpose) {
         return Ok(verdict);
     }
-    let Some(pr) = facts.pull_request.as_ref() else {
+    // The pull request travels with its history (pushes and commits); one without the other
+    // is not enough to decide.
+    let (Some(pr), Some(history)) = (facts.pull_request.as_ref(), facts.history.as_ref()) else {
         return Ok(ask_for_pull_request(&c, "approvals", facts.pr_number, &facts.context));
     };
     let rule = decide::rule(&facts, rule_name);
-    let gathered = decide::gather(&facts, pr, &rule);
+    let gathered = decide::gather(&facts, pr, &rule, history);
     let what = "team membership of the reviewers is not known yet";
     let known = facts.membership.is_some();
     let groups =
@@ -81,8 +83,10 @@ mod tests {
 
     use super::*;
     use crate::findings::{Code, Level};
+    use crate::history::PullHistory;
     use crate::membership::{MembershipFact, TeamFact};
     use crate::protocol::{EventFacts, MembershipProbe, Needs, Outcome, RunContext, SecretFact};
+    use gitea_gate_protocol::{Account, Push};
     use serde_json::Value;
 
     fn team(readable: bool) -> TeamFact {
@@ -114,11 +118,22 @@ mod tests {
         membership: Option<Vec<MembershipFact>>,
         allow_stale: bool,
         block: bool,
+        history: PullHistory,
+        allow_contributors: bool,
     }
 
     impl Default for Case {
         fn default() -> Case {
-            Case { reviews: vec![], min: 1, readable: true, membership: Some(vec![]), allow_stale: false, block: false }
+            Case {
+                reviews: vec![],
+                min: 1,
+                readable: true,
+                membership: Some(vec![]),
+                allow_stale: false,
+                block: false,
+                history: PullHistory::default(),
+                allow_contributors: false,
+            }
         }
     }
 
@@ -133,16 +148,70 @@ mod tests {
             pr_number: None,
             pull_request: Some(json!({"number": 7, "user": {"login": "author"}, "head": {"sha": HEAD}})),
             reviews: case.reviews,
+            history: Some(case.history),
             teams: vec![team(case.readable)],
             min: case.min,
             allow_stale: case.allow_stale,
             block_on_changes_requested: case.block,
+            allow_contributors: case.allow_contributors,
             rule: None,
             waivable_by: vec![],
             comments: vec![],
             membership: case.membership,
         };
         evaluate(facts).expect("valid")
+    }
+
+    fn pushed_by(login: &str) -> PullHistory {
+        let pusher = Account { login: login.into(), id: 77 };
+        let push = Push { id: 50, pusher, force: false, commit_ids: vec![HEAD.into()], created_at: "t".into() };
+        PullHistory { pushes: vec![push], ..PullHistory::default() }
+    }
+
+    #[test]
+    fn a_member_who_pushed_to_the_pull_request_does_not_approve_it() {
+        let approved = || Case {
+            reviews: vec![review(1, "alice", "APPROVED")],
+            membership: Some(vec![member("alice", Some(true))]),
+            history: pushed_by("Alice"),
+            ..Case::default()
+        };
+        let verdict = run(approved());
+        assert_eq!(verdict.verdict, Outcome::Fail, "{}", verdict.reason);
+        let refused = verdict.findings.iter().find(|f| f.code == Code::ContributorNotCounted).expect("named");
+        assert!(
+            refused.summary.contains("alice pushed commit 000000000000 to the pull request"),
+            "{}",
+            refused.summary
+        );
+        // The option restores the vote; a push by someone else takes nothing away.
+        assert_eq!(run(Case { allow_contributors: true, ..approved() }).verdict, Outcome::Pass);
+        assert_eq!(run(Case { history: pushed_by("carol"), ..approved() }).verdict, Outcome::Pass);
+    }
+
+    #[test]
+    fn a_pull_request_without_its_history_is_not_decided() {
+        let facts = |history| ApprovalFacts {
+            context: RunContext { event_name: Some("pull_request_target".into()), ..RunContext::default() },
+            token: None,
+            pr_number: Some(7),
+            pull_request: Some(json!({"number": 7, "user": {"login": "author"}, "head": {"sha": HEAD}})),
+            reviews: vec![review(1, "alice", "APPROVED")],
+            history,
+            teams: vec![team(true)],
+            min: 1,
+            allow_stale: false,
+            block_on_changes_requested: false,
+            allow_contributors: false,
+            rule: None,
+            waivable_by: vec![],
+            comments: vec![],
+            membership: Some(vec![member("alice", Some(true))]),
+        };
+        let verdict = evaluate(facts(None)).expect("valid");
+        assert_eq!(verdict.verdict, Outcome::Error);
+        assert_eq!(verdict.needs, Some(Needs::PullRequestData(7)));
+        assert_eq!(evaluate(facts(Some(PullHistory::default()))).expect("valid").verdict, Outcome::Pass);
     }
 
     #[test]
@@ -446,7 +515,9 @@ mod tests {
         let (description, summary) = status("waived-by-member");
         assert_eq!(description, "waived by lead-dave: docs-only change, no auth code");
         assert!(
-            summary.contains("| `waived` | `lead-dave` | `leads` | `security in comment #6: docs-only change"),
+            summary.contains(
+                "| `waived` | `lead-dave` | `leads` | `security in comment #6 for head 000000000000: docs-only change"
+            ),
             "{summary}"
         );
         // The waiver's author is probed in the waivable teams, in the same wave as the approvers.

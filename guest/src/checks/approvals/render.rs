@@ -34,6 +34,11 @@ fn shown(list: &[(String, String)]) -> String {
     join_bounded(&list.iter().map(|(l, t)| format!("{} ({t})", one_line(l))).collect::<Vec<_>>(), 3)
 }
 
+/// `approval (review #4): pushed commit 3f2a… to the pull request`
+fn contributed(x: &crate::policy::eval::ByContributor) -> String {
+    format!("{}: {} (a contributor)", x.what, x.how)
+}
+
 /// `qa, security`
 fn names(teams: &[TeamFact]) -> String {
     teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
@@ -64,12 +69,14 @@ fn notes(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> Vec<Finding> {
         ));
     }
     for r in &tally.rejected {
+        let code = if r.outdated { Code::WaiverOutdated } else { Code::WaiverNotCounted };
         findings.push(Finding::new(
-            Code::WaiverNotCounted,
+            code,
             Level::Warning,
             format!("{}'s /sop-n/a {} in {} does not count: {}", one_line(&r.login), r.rule, r.source, r.why),
         ));
     }
+    findings.extend(tally.contributors.iter().map(|x| crate::checks::pull_request::contributor_finding("", x)));
     let unreadable: Vec<&TeamFact> = w.all_teams.iter().filter(|t| !t.readable).collect();
     if !unreadable.is_empty() {
         let which = unreadable
@@ -86,7 +93,8 @@ fn notes(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> Vec<Finding> {
 }
 
 /// The deciding finding and the commit-status description for the call.
-fn decisive(w: &Words<'_>, number: u64, tally: &Tally) -> (Outcome, Finding, String) {
+fn decisive(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> (Outcome, Finding, String) {
+    let number = g.number;
     let (teams, token_name) = (&w.team_names, &w.token_name);
     let (count, min) = (tally.confirmed.len(), tally.min);
     match &tally.call {
@@ -112,8 +120,11 @@ fn decisive(w: &Words<'_>, number: u64, tally: &Tally) -> (Outcome, Finding, Str
                 Code::ApprovalsWaived,
                 Level::Notice,
                 format!(
-                    "{} waived on #{number} by {who} in {}: {}; {count}/{min} {teams} approvals",
-                    w.rule, waiver.source, waiver.reason
+                    "{} waived on #{number} by {who} in {} for head {}: {}; {count}/{min} {teams} approvals",
+                    w.rule,
+                    waiver.source,
+                    crate::reviews::short(g.head),
+                    waiver.reason
                 ),
             );
             (Outcome::Pass, finding, format!("waived by {who}: {}", waiver.reason))
@@ -163,7 +174,7 @@ fn decisive(w: &Words<'_>, number: u64, tally: &Tally) -> (Outcome, Finding, Str
 
 /// The final verdict.
 pub fn verdict(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> Verdict {
-    let (outcome, decisive, description) = decisive(w, g.number, tally);
+    let (outcome, decisive, description) = decisive(w, g, tally);
     let mut verdict = Verdict::new("approvals", outcome, w.c.trust, &decisive);
     verdict.findings = notes(w, g, tally);
     verdict.findings.push(decisive);
@@ -192,12 +203,20 @@ pub fn verdict(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> Verdict {
         "changes_requested_by": pairs(&tally.blocking, "team"),
         "latest_reviews": g.reviews.latest,
     });
+    if !tally.contributors.is_empty() {
+        let refused: Vec<serde_json::Value> =
+            tally.contributors.iter().map(|x| json!({"login": x.login, "what": x.what, "how": x.how})).collect();
+        verdict.details["contributors_not_counted"] = json!(refused);
+    }
     if !w.waivable.is_empty() {
         verdict.details["rule"] = json!(w.rule);
         verdict.details["waivable_by"] = json!(w.waivable.iter().map(team_label).collect::<Vec<_>>());
         verdict.details["waived_by"] = json!(waiver);
-        let rejected: Vec<serde_json::Value> =
-            tally.rejected.iter().map(|r| json!({"login": r.login, "source": r.source, "why": r.why})).collect();
+        let rejected: Vec<serde_json::Value> = tally
+            .rejected
+            .iter()
+            .map(|r| json!({"login": r.login, "source": r.source, "why": r.why, "outdated": r.outdated}))
+            .collect();
         verdict.details["waivers_not_counted"] = json!(rejected);
     }
     summary::attach(&mut verdict, &["", "reviewer", "team", "why"], rows(w, g, tally));
@@ -213,7 +232,8 @@ fn rows(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> Vec<Vec<String>> {
     };
     let mut rows: Vec<Vec<String>> = Vec::new();
     if let Call::Waived(waiver) = &tally.call {
-        let why = format!("{} in {}: {}", w.rule, waiver.source, waiver.reason);
+        let why =
+            format!("{} in {} for head {}: {}", w.rule, waiver.source, crate::reviews::short(g.head), waiver.reason);
         rows.push(row("waived", &waiver.login, &names(w.waivable), &why));
     }
     rows.extend(tally.confirmed.iter().map(|(l, t)| row("counted", l, t, "")));
@@ -224,6 +244,7 @@ fn rows(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> Vec<Vec<String>> {
     rows.extend(
         tally.rejected.iter().map(|r| row("waiver not counted", &r.login, "", &format!("{}: {}", r.source, r.why))),
     );
+    rows.extend(tally.contributors.iter().map(|x| row("not counted", &x.login, "", &contributed(x))));
     let not_member = format!("not a member of {}", w.team_names);
     rows.extend(tally.not_members.iter().map(|l| row("not counted", l, "", &not_member)));
     rows.extend(reviews.excluded.iter().map(|(l, why)| row("not counted", l, "", why)));

@@ -4,11 +4,12 @@
 use serde_json::Value;
 
 use crate::commands::for_each_command;
+use crate::history::{Contributors, Freshness, PullHistory};
 use crate::membership::{Memberships, Standing};
 use crate::reviews::{NotStanding, head_sha, login_of, review_stands};
 use crate::tier::{self, TierTrust};
 
-use super::gather::{Tally, Waiver};
+use super::gather::{Speaks, Tally, Waiver};
 use super::{ChecklistFacts, Item, Tier};
 
 /// A review that no longer stands but carried commands: none of them count.
@@ -25,15 +26,28 @@ pub struct Gathered<'f> {
     pub dropped_reviews: Vec<DroppedReview>,
 }
 
-/// Read the commands of the comments and of the review bodies that still stand.
-pub fn gather<'f>(facts: &'f ChecklistFacts, pr: &Value, author: &'f str) -> Gathered<'f> {
-    let mut tally = Tally::new(&facts.items, author);
+/// Read the commands of the comments (written after the latest push, unless
+/// `keep_acks_across_pushes`) and of the review bodies that still stand.
+pub fn gather<'f>(
+    facts: &'f ChecklistFacts,
+    pr: &Value,
+    author: &'f str,
+    history: &PullHistory,
+    contributors: &'f Contributors,
+) -> Gathered<'f> {
+    let mut tally = Tally::new(&facts.items, author, contributors);
+    let fresh = Freshness::of(history, head_sha(pr));
     for comment in &facts.comments {
         let Some((login, _)) = login_of(comment) else { continue };
         let body = comment.get("body").and_then(Value::as_str).unwrap_or("");
         let id = comment.get("id").and_then(Value::as_i64).unwrap_or(0);
         let edited = comment.get("updated_at") != comment.get("created_at");
-        tally.text(body, login, &format!("comment #{id}"), !edited || facts.count_edited_comments);
+        let speaks = match fresh.outdated(id).filter(|_| !facts.keep_acks_across_pushes) {
+            Some(why) => Speaks::Outdated(why),
+            None if edited && !facts.count_edited_comments => Speaks::Edited,
+            None => Speaks::Yes,
+        };
+        tally.text(body, login, &format!("comment #{id}"), &speaks);
     }
     // Only a review that still stands speaks (reviews.rs): not a draft or request row, not
     // dismissed, not stale, and made on the head — there is no --allow-stale for acks.
@@ -50,7 +64,7 @@ pub fn gather<'f>(facts: &'f ChecklistFacts, pr: &Value, author: &'f str) -> Gat
             }
             continue;
         }
-        tally.text(body, login, &format!("review #{id}"), true);
+        tally.text(body, login, &format!("review #{id}"), &Speaks::Yes);
     }
     Gathered { tally, dropped_reviews }
 }
@@ -213,7 +227,13 @@ pub fn decide<'f>(
         }
     }
     let rows: Vec<Row<'f>> = facts.items.iter().enumerate().map(|(i, item)| row(item, i, g, &standings)).collect();
-    let tier_trust = tier::decide(facts.tier_label_from_ack_teams, pr, facts.timeline.as_deref(), author, m);
+    let tier_trust = tier::decide(
+        facts.tier_label_from_ack_teams,
+        pr,
+        facts.timeline.as_deref(),
+        (author, g.tally.contributors()),
+        m,
+    );
     let tier = tier_trust.tier.unwrap_or(Tier::High);
     let mut decision = Decision { rows, not_counted, unverified_people, tier_trust, tier, call: Call::Incomplete };
     decision.call = if decision.missing().is_empty() {

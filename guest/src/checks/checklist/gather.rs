@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::commands::{Verb, for_each_command, has_visible_text};
+use crate::history::Contributors;
 use crate::text::one_line;
 
 use super::Item;
@@ -40,10 +41,24 @@ impl Person {
 pub enum Problem {
     AuthorAck,
     AuthorWaiver,
+    /// An ack or waiver by someone who pushed or wrote a commit of the pull request.
+    Contributor,
     NoTarget,
     NoReason,
     Edited,
+    /// A comment written before the latest push (it was about other code).
+    Outdated,
     UnknownItem,
+}
+
+/// Whether the commands of one text can count at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Speaks {
+    Yes,
+    /// Edited after posting (and `count_edited_comments` is off).
+    Edited,
+    /// Written before the latest push; the string says which push.
+    Outdated(String),
 }
 
 #[derive(Debug)]
@@ -56,6 +71,8 @@ pub struct Aggregate {
     pub more_targets: bool,
     pub sources: Vec<String>,
     pub source_count: usize,
+    /// What the problem is about beyond the login: how they contributed, which push outdated it.
+    pub detail: String,
     last_text: usize,
 }
 
@@ -64,6 +81,8 @@ pub struct Tally<'f> {
     items: &'f [Item],
     item_index: BTreeMap<String, usize>,
     author: &'f str,
+    /// Who pushed or wrote a commit (empty with `allow_contributors`).
+    contributors: &'f Contributors,
     pub people: Vec<Person>,
     people_index: BTreeMap<String, usize>,
     pub problems: Vec<Aggregate>,
@@ -73,12 +92,13 @@ pub struct Tally<'f> {
 }
 
 impl<'f> Tally<'f> {
-    pub fn new(items: &'f [Item], author: &'f str) -> Tally<'f> {
+    pub fn new(items: &'f [Item], author: &'f str, contributors: &'f Contributors) -> Tally<'f> {
         let item_index = items.iter().enumerate().map(|(i, item)| (item.id.to_ascii_lowercase(), i)).collect();
         Tally {
             items,
             item_index,
             author,
+            contributors,
             people: Vec::new(),
             people_index: BTreeMap::new(),
             problems: Vec::new(),
@@ -89,6 +109,19 @@ impl<'f> Tally<'f> {
     }
 
     fn problem(&mut self, login: &str, problem: Problem, target: &str, source: &str, text: usize, commands: usize) {
+        self.problem_about(login, problem, target, source, (text, commands), "");
+    }
+
+    /// [`Self::problem`] with a `detail` the finding names (kept from the first occurrence).
+    fn problem_about(
+        &mut self,
+        login: &str,
+        problem: Problem,
+        target: &str,
+        source: &str,
+        (text, commands): (usize, usize),
+        detail: &str,
+    ) {
         let key = (login.to_ascii_lowercase(), problem);
         let index = match self.problem_index.get(&key) {
             Some(&i) => i,
@@ -101,6 +134,7 @@ impl<'f> Tally<'f> {
                     more_targets: false,
                     sources: Vec::new(),
                     source_count: 0,
+                    detail: detail.to_owned(),
                     last_text: usize::MAX,
                 });
                 self.problem_index.insert(key, self.problems.len() - 1);
@@ -139,17 +173,23 @@ impl<'f> Tally<'f> {
         self.people.len() - 1
     }
 
-    /// Read the commands of one text (a comment or a review body). `counts` is false for a text
-    /// whose commands are reported but cannot count (an edited comment).
-    pub fn text(&mut self, body: &str, login: &str, source: &str, counts: bool) {
+    /// Who contributed to the pull request's code (empty with `allow_contributors`).
+    pub fn contributors(&self) -> &'f Contributors {
+        self.contributors
+    }
+
+    /// Read the commands of one text (a comment or a review body). `speaks` says whether its
+    /// commands can count, or why they are only reported (an edited or outdated comment).
+    pub fn text(&mut self, body: &str, login: &str, source: &str, speaks: &Speaks) {
         self.texts += 1;
         let text = self.texts;
         let is_author = login.eq_ignore_ascii_case(self.author);
+        let contributed = if is_author { None } else { self.contributors.find(login).map(|c| c.describe()) };
         let mut uncounted = 0usize;
         let mut key = String::new();
         for_each_command(body, |command| {
             self.order += 1;
-            if !counts {
+            if *speaks != Speaks::Yes {
                 uncounted += 1;
                 return;
             }
@@ -167,6 +207,10 @@ impl<'f> Tally<'f> {
             match command.verb {
                 Verb::Ack if is_author => self.problem(login, Problem::AuthorAck, id, source, text, 1),
                 Verb::Waive if is_author => self.problem(login, Problem::AuthorWaiver, id, source, text, 1),
+                _ if contributed.is_some() => {
+                    let how = contributed.as_deref().unwrap_or_default();
+                    self.problem_about(login, Problem::Contributor, id, source, (text, 1), how);
+                }
                 Verb::Waive if !has_visible_text(command.reason) => {
                     self.problem(login, Problem::NoReason, id, source, text, 1)
                 }
@@ -193,8 +237,11 @@ impl<'f> Tally<'f> {
                 }
             }
         });
-        if uncounted > 0 {
-            self.problem(login, Problem::Edited, "", source, text, uncounted);
+        match speaks {
+            _ if uncounted == 0 => {}
+            Speaks::Yes => {}
+            Speaks::Edited => self.problem(login, Problem::Edited, "", source, text, uncounted),
+            Speaks::Outdated(why) => self.problem_about(login, Problem::Outdated, "", source, (text, uncounted), why),
         }
     }
 }

@@ -35,6 +35,7 @@ use serde_json::Value;
 use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, token_name};
 use crate::checks::trust::classify;
+use crate::history::Contributors;
 use crate::membership::Memberships;
 use crate::protocol::Verdict;
 use crate::pulls::author_login;
@@ -83,11 +84,13 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
     if let Some(verdict) = missing_token("checklist", &c, facts.token.as_ref(), "the SOP checklist gate") {
         return Ok(verdict);
     }
-    let Some(pr) = facts.pull_request.as_ref() else {
+    // The pull request travels with its history (pushes and commits): both, or ask again.
+    let (Some(pr), Some(history)) = (facts.pull_request.as_ref(), facts.history.as_ref()) else {
         return Ok(ask_for_pull_request(&c, "checklist", facts.pr_number, &facts.context));
     };
     let author = author_login(pr).unwrap_or_default();
-    let gathered = decide::gather(&facts, pr, &author);
+    let contributors = Contributors::of(history, crate::reviews::head_sha(pr), facts.allow_contributors);
+    let gathered = decide::gather(&facts, pr, &author, history, &contributors);
     let to_probe = decide::to_probe(&gathered, &facts, pr, &author);
     let to_probe: Vec<&str> = to_probe.iter().map(String::as_str).collect();
     let what = "team membership of the people who acknowledged items is not known yet";
@@ -126,6 +129,7 @@ mod tests {
 
     use super::*;
     use crate::findings::{Code, Finding};
+    use crate::history::PullHistory;
     use crate::membership::{MembershipFact, TeamFact};
     use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact};
 
@@ -172,6 +176,9 @@ mod tests {
                 "head": {"sha": HEAD}})),
             comments,
             reviews,
+            history: Some(PullHistory::default()),
+            allow_contributors: false,
+            keep_acks_across_pushes: false,
             membership: Some(
                 membership
                     .into_iter()

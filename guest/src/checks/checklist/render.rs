@@ -74,6 +74,26 @@ impl Aggregate {
             .help(format!(
                 "ask a member of {teams} to acknowledge the items, or to waive them with `/sop-n/a <id> <reason>`"
             )),
+            Problem::Contributor => Finding::new(
+                Code::ContributorNotCounted,
+                Level::Notice,
+                format!("{who} {}, so {who}'s commands for {targets} do not count: {n} ({sources})", self.detail),
+            )
+            .message(format!(
+                "{who} {}. Like the author, someone who pushed to a pull request or wrote one of its commits \
+                 does not acknowledge or waive its items ({n} in {sources}).",
+                self.detail
+            ))
+            .help(format!(
+                "ask a member of {teams} who did not contribute to acknowledge the items; or set \
+                 allow_contributors in the checklist configuration"
+            )),
+            Problem::Outdated => Finding::new(
+                Code::WaiverOutdated,
+                Level::Notice,
+                format!("{sources} by {who} does not count for the head: {}; its {n} do not count", self.detail),
+            )
+            .help("ask for the acknowledgements again after the latest push (or set keep_acks_across_pushes)"),
             problem => {
                 let summary = match problem {
                     Problem::AuthorAck => {

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::history::{Contributors, Freshness};
 use crate::policy::codeowners::{CodeOwners, Owner};
 use crate::policy::eval::{self, Directory, Outcome as RuleOutcome, RuleResult, Subject, Tree};
 use crate::policy::file::Policy;
@@ -19,9 +20,16 @@ pub fn reviews<'f>(rows: &'f [Value], policy: &Policy, pull: &Pull<'_>) -> Revie
     standing::reviews(rows, &pull.author, pull.head, false, blockers)
 }
 
-/// The waivers in comments (not edited after posting) and in reviews that stand.
-pub fn waivers(comments: &[Value], reviews: &[Value], policy: &Policy, pull: &Pull<'_>) -> Waivers {
-    standing::waivers(comments, reviews, &policy.rules, &pull.author, pull.head)
+/// The waivers in comments (not edited after posting, written after the latest push) and in
+/// reviews that stand.
+pub fn waivers(
+    comments: &[Value],
+    reviews: &[Value],
+    policy: &Policy,
+    pull: &Pull<'_>,
+    fresh: &Freshness<'_>,
+) -> Waivers {
+    standing::waivers(comments, reviews, &policy.rules, &pull.author, pull.head, fresh)
 }
 
 /// Everyone whose membership could decide something, each once: approvers, change requesters,
@@ -89,6 +97,7 @@ pub fn decide(
     waivers: &Waivers,
     owners: Option<&CodeOwners>,
     directory: &Directory<'_>,
+    contributors: &Contributors,
 ) -> Decision {
     let subject = Subject {
         author: &pull.author,
@@ -100,6 +109,7 @@ pub fn decide(
         waivers: &waivers.by_rule,
         codeowners: owners,
         directory,
+        contributors,
     };
     let (results, tree) = eval::evaluate(policy, &subject);
     let needs = eval::tree_needs(&tree, &results);

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, pending};
 use crate::checks::trust::{Classification, classify};
+use crate::history::{Contributors, Freshness};
 use crate::policy::codeowners::{self, CodeOwners, Owner};
 use crate::policy::eval::{Directory, owner_reference};
 use crate::policy::facts::{ChangedFile, PolicyFacts, changed_paths};
@@ -66,7 +67,8 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         },
         None => None,
     };
-    let Some(pr) = facts.pull_request.as_ref() else {
+    // The pull request travels with its history (pushes and commits): both, or ask again.
+    let (Some(pr), Some(history)) = (facts.pull_request.as_ref(), facts.history.as_ref()) else {
         let mut ask = ask_for_pull_request(&c, CHECK, facts.pr_number, &facts.context);
         // Every team and user the policy and CODEOWNERS could need, so that the host resolves them
         // while it reads the pull request (which CODEOWNERS lines apply is known only after).
@@ -99,7 +101,7 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         return Ok(render::codeowners_missing(&c, &policy.codeowners_rules(), &why));
     }
     let reviews = decide::reviews(&facts.reviews, &policy, &pull);
-    let waivers = decide::waivers(&facts.comments, &facts.reviews, &policy, &pull);
+    let waivers = decide::waivers(&facts.comments, &facts.reviews, &policy, &pull, &Freshness::of(history, pull.head));
     let what = "team membership of the reviewers is not known yet";
     let known = facts.membership.is_some();
     let logins = decide::to_probe(&policy, &pull, &reviews, &waivers);
@@ -107,7 +109,9 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     if let Some(ask) = ask_for_membership(&c, CHECK, what, &facts.teams, known, &logins) {
         return Ok(ask);
     }
-    let decision = decide::decide(&policy, &pull, &reviews, &waivers, owners.as_ref(), &directory);
+    // Every contributor; a rule with `allow_contributors` counts them anyway (policy/eval.rs).
+    let contributors = Contributors::of(history, pull.head, false);
+    let decision = decide::decide(&policy, &pull, &reviews, &waivers, owners.as_ref(), &directory, &contributors);
     let words =
         render::Words { c: &c, facts: &facts, policy_path, policy: &policy, owners: owners.as_ref(), pull: &pull };
     Ok(render::verdict(&words, &reviews, &waivers, &decision))
@@ -245,6 +249,12 @@ mod tests {
             ("bad-file-unknown-rule-in-tree", "error", "policy-invalid", ""),
             ("bad-file-glob", "error", "policy-invalid", ""),
             ("json-policy-file", "pass", "policy-met", "rules-passed=qa"),
+            ("approval-by-pusher-not-counted", "fail", "policy-failed", "rules-failed=qa"),
+            ("approval-by-pusher-allowed-by-the-rule", "pass", "policy-met", "rules-passed=qa"),
+            ("codeowner-who-wrote-a-commit-not-counted", "fail", "policy-failed", "rules-failed=owners"),
+            ("waiver-before-latest-push-outdated", "fail", "policy-failed", "rules-failed=security"),
+            ("waiver-before-target-change-outdated", "fail", "policy-failed", "rules-failed=security"),
+            ("pull-request-without-history-asks-again", "error", "facts-needed", ""),
         ];
         let on_disk = std::fs::read_dir(&dir)
             .expect("corpus dir")
@@ -351,6 +361,7 @@ mod tests {
             "pr_number": 7,
             "policy": {"path": "policy.yml", "text": policy},
             "pull_request": {"number": 7, "user": {"login": "alice"}, "head": {"sha": head}, "base": {"ref": "main"}},
+            "history": {},
             "reviews": reviews, "changed_files": files, "codeowners": {"path": "CODEOWNERS", "text": codeowners},
             "teams": [team("qa", 1), team("security", 2)], "membership": membership,
             "users": (0..50).map(|i| format!("owner{i}")).collect::<Vec<_>>(),

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::checks::pull_request::{bounded, status, teams_needing, token_name};
+use crate::checks::pull_request::{bounded, contributor_finding, status, teams_needing, token_name};
 use crate::checks::summary;
 use crate::checks::trust::Classification;
 use crate::findings::{Code, Finding, Level};
@@ -14,6 +14,7 @@ use crate::policy::eval::{self, Outcome as RuleOutcome, RuleResult, Tree};
 use crate::policy::facts::PolicyFacts;
 use crate::policy::file::{self, Policy, Requirement};
 use crate::protocol::{Outcome, StatusText, Verdict};
+use crate::reviews::short;
 use crate::text::{join_bounded, one_line};
 
 use super::decide::{Call, Decision, Rejected, Reviews, Waivers};
@@ -67,7 +68,7 @@ pub fn codeowners_missing(c: &Classification, rules: &[String], why: &str) -> Ve
 
 fn rejected(r: &Rejected) -> Finding {
     Finding::new(
-        Code::WaiverNotCounted,
+        if r.outdated { Code::WaiverOutdated } else { Code::WaiverNotCounted },
         Level::Warning,
         format!("{}'s /sop-n/a {} in {} does not count: {}", one_line(&r.login), r.rule, r.source, r.why),
     )
@@ -76,6 +77,7 @@ fn rejected(r: &Rejected) -> Finding {
 /// The findings before the deciding one: trust, reviews and waivers that do not count, CODEOWNERS
 /// problems, author-owned CODEOWNERS lines and waived rules.
 fn notes(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Decision) -> Vec<Finding> {
+    let w_head = w.pull.head;
     let mut findings = vec![w.c.basis.clone()];
     findings.extend(w.c.warnings.iter().cloned());
     for (_, why) in &reviews.excluded {
@@ -92,6 +94,8 @@ fn notes(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Decision) 
     findings.extend(codeowners_notes(w, d));
     findings.extend(d.not_members.iter().map(rejected));
     for r in &d.results {
+        let rule = format!("rule {}: ", r.name);
+        findings.extend(r.contributors.iter().map(|x| contributor_finding(&rule, x)));
         for line in &r.author_only {
             findings.push(Finding::new(Code::CodeownersAuthorOnly, Level::Notice, format!("rule {}: {line}", r.name)));
         }
@@ -99,7 +103,14 @@ fn notes(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Decision) 
             findings.push(Finding::new(
                 Code::RuleWaived,
                 Level::Notice,
-                format!("rule {} waived by {} in {}: {}", r.name, one_line(&w.login), w.source, w.reason),
+                format!(
+                    "rule {} waived by {} in {} for head {}: {}",
+                    r.name,
+                    one_line(&w.login),
+                    w.source,
+                    short(w_head),
+                    w.reason
+                ),
             ));
         }
     }
