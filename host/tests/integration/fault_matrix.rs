@@ -75,6 +75,8 @@ impl Gate {
                 "/api/v1/teams/*",
                 "/api/v1/repos/*/*/pulls/*",
                 "/api/v1/repos/*/*/pulls/*/reviews",
+                HISTORY_PUSHES,
+                HISTORY_COMMITS,
                 "/api/v1/teams/*/members/*",
                 PULL_LIST,
             ],
@@ -84,6 +86,8 @@ impl Gate {
                 "/api/v1/repos/*/*/pulls/*",
                 "/api/v1/repos/*/*/pulls/*/reviews",
                 "/api/v1/repos/*/*/issues/*/comments",
+                HISTORY_PUSHES,
+                HISTORY_COMMITS,
                 "/api/v1/teams/*/members/*",
                 PULL_LIST,
             ],
@@ -94,6 +98,8 @@ impl Gate {
                 "/api/v1/repos/*/*/pulls/*/reviews",
                 "/api/v1/repos/*/*/pulls/*/files",
                 "/api/v1/repos/*/*/issues/*/comments",
+                HISTORY_PUSHES,
+                HISTORY_COMMITS,
                 "/api/v1/orgs/*/teams",
                 "/api/v1/teams/*",
                 "/api/v1/teams/*/members/*",
@@ -115,8 +121,17 @@ impl Gate {
     }
 }
 
+/// Who pushed to the pull request (the timeline's push entries) and who wrote its commits: every
+/// pull-request gate reads both beside the pull request.
+const HISTORY_PUSHES: &str = "/api/v1/repos/*/*/issues/*/timeline";
+const HISTORY_COMMITS: &str = "/api/v1/repos/*/*/pulls/*/commits";
+
 fn is_list(route: &str) -> bool {
-    route.ends_with("/teams") || route.ends_with("/reviews") || route.ends_with("/files") || route == PULL_LIST
+    route.ends_with("/teams")
+        || route.ends_with("/reviews")
+        || route.ends_with("/files")
+        || route == HISTORY_COMMITS
+        || route == PULL_LIST
 }
 
 /// (label, fault, times, data intact?)
@@ -138,7 +153,7 @@ fn faults(route: &str) -> Vec<(String, FaultKind, Option<u32>, bool)> {
     // refused, never decided on. An understated total never ends a list early (pages are read
     // until an empty one past it); an overstated one promises pages that must all be read, and a
     // million rows are more than any list the gate holds: refused, never decided on a part.
-    let count_is_exact = route.ends_with("/files");
+    let count_is_exact = route.ends_with("/files") || route == HISTORY_COMMITS;
     if is_list(route) {
         faults.extend([
             ("total 0".to_owned(), FaultKind::TotalCount { value: 0 }, None, !count_is_exact),

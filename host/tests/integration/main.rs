@@ -15,6 +15,7 @@ mod bad_local_input;
 mod budgets;
 mod cli_approvals;
 mod cli_checklist;
+mod cli_contributors;
 mod cli_drift;
 mod cli_pin;
 mod cli_policy;
