@@ -105,7 +105,7 @@ def fixture():
               for i, item in enumerate(ITEMS)]
     files = {f"f{size}.txt": {"generated": {"size": size, "seed": 7}} for _, size in SIZES}
     files["policy.yml"] = {"text": POLICY}
-    files["CODEOWNERS"] = {"text": "".join(f"pkg{i:02d}/.* @acme/qa\n" for i in range(50))}
+    files["CODEOWNERS"] = {"text": CODEOWNERS}
     policy_files = [f"pkg{i % 50:02d}/file{i:03d}.go" for i in range(299)] + ["auth/session.go"]
     # The sweep's repository: 200 open pull requests, each with 5 reviews (2 member approvals, 3
     # comments) and 20 comments (18 chatter, 2 member acks), all on distinct heads.
@@ -302,12 +302,19 @@ def main():
     print(f"wrote {os.path.join(out, 'results.json')}")
 
 
+# 50 lines, each owned by the qa team.
+CODEOWNERS = "".join(f"pkg{i:02d}/.* @acme/qa\n" for i in range(50))
+
+
 def policy_rows(fake, work, env, runs, row, gate):
     """Sequential round trips of the policy gate and of approvals --min 50: the slope of median
     wall time between 20 ms and 50 ms of latency per request (the fake's own overhead and the
     host's CPU time cancel out)."""
     with open(os.path.join(work, "policy.yml"), "w") as f:
         f.write(POLICY)
+    # A push run reads the workspace's files: the same CODEOWNERS as at the base.
+    with open(os.path.join(work, "CODEOWNERS"), "w") as f:
+        f.write(CODEOWNERS)
     with open(os.path.join(work, "event.json"), "w") as f:
         repo = {"id": 10, "full_name": "acme/core"}
         json.dump({"pull_request": {"number": 5, "base": {"sha": SHA, "ref": "main", "repo": repo},
