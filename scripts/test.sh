@@ -83,7 +83,7 @@ cargo test --workspace --quiet
 # supported (large files as `content: ""`, /raw without fallback, other error texts; docs/gitea.md §14).
 step "CLI tests against the fake as Gitea 1.22.6"
 FAKE_GITEA_VERSION=1.22.6 cargo test --quiet -p gitea-gate --test integration -- \
-  cli_drift:: cli_approvals:: cli_checklist:: cli_trust::
+  cli_drift:: cli_approvals:: cli_checklist:: cli_trust:: cli_contributors:: cli_policy::
 
 # A short fuzz run on every CI (the long runs, --release, are in the README's Security model
 # section). Here the test build's guest is reused, unoptimised: a release build of it would cost

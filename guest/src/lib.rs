@@ -17,6 +17,7 @@ pub mod policy;
 pub mod protocol;
 pub mod pulls;
 pub mod reviews;
+pub mod server;
 pub mod text;
 pub mod tier;
 

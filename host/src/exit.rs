@@ -21,7 +21,13 @@ pub fn for_outcome(outcome: Outcome) -> u8 {
 
 /// Guest findings that mean the gate was configured for something that cannot be checked: an
 /// `error` verdict with one of these codes is a usage error (2), not "could not decide" (3).
-pub const CONFIGURATION_CODES: &[&str] = &["no-pull-request", "policy-invalid", "codeowners-missing"];
+pub const CONFIGURATION_CODES: &[&str] = &[
+    "no-pull-request",
+    "policy-invalid",
+    "codeowners-missing",
+    "codeowners-pattern-unsupported",
+    "server-unsupported",
+];
 
 /// The exit code for a guest verdict.
 pub fn for_verdict(verdict: &Verdict) -> u8 {

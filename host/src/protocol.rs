@@ -9,7 +9,7 @@ pub use gitea_gate_protocol::{
     ApprovalFacts, ChangedFile, Check, ChecklistFacts, DriftDetails, DriftFacts, DriftLimits, EventFacts, Facts,
     FileCopy, Finding, Item, Level, Lookup, MembershipFact, MembershipProbe, NamedCase, Needs, Outcome,
     PROTOCOL_VERSION, Pair, PinDetails, PinFacts, PinMode, PinnedFile, PolicyFacts, PolicyTestFacts, PullHistory,
-    RunContext, SecretFact, SourceFile, StatusText, TeamFact, Trust, TrustFacts, Verdict,
+    RunContext, SecretFact, Server, SourceFile, StatusText, TeamFact, Trust, TrustFacts, Verdict,
 };
 
 use crate::blob::Blob;

@@ -15,6 +15,7 @@ mod details;
 mod facts;
 mod history;
 mod policy;
+mod server;
 mod verdict;
 
 pub use details::{DriftDetails, DriftDifference, DriftPairDetails, PinDetails, PinEntry};
@@ -24,6 +25,7 @@ pub use facts::{
 };
 pub use history::{Account, CommitAccounts, PullHistory, Push};
 pub use policy::{CODEOWNERS_PATHS, ChangedFile, NamedCase, PolicyFacts, PolicyTestFacts, SourceFile};
+pub use server::{Product, Server};
 pub use verdict::{Finding, Level, MembershipProbe, Needs, Outcome, StatusText, Trust, Verdict};
 
 use serde::{Deserialize, Serialize};

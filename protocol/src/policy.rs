@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{MembershipFact, PullHistory, RunContext, SecretFact, TeamFact};
+use crate::{MembershipFact, PullHistory, RunContext, SecretFact, Server, TeamFact};
 
 /// Where Gitea looks for CODEOWNERS, in order; the first that exists wins, and an empty one hides
 /// the rest (docs/gitea.md §11). The host reads them; the guest names them when none exists.
@@ -41,6 +41,10 @@ pub struct PolicyFacts {
     /// Every changed file, complete. `None` when not gathered (then nothing is decided).
     #[serde(default)]
     pub changed_files: Option<Vec<ChangedFile>>,
+    /// The server, as `GET /api/v1/version` answered (sent with the pull request): which
+    /// CODEOWNERS rules apply depends on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<Server>,
     /// The CODEOWNERS file Gitea would use at the base: the first of `CODEOWNERS`,
     /// `docs/CODEOWNERS`, `.gitea/CODEOWNERS` that exists. `None`: none exists.
     #[serde(default)]

@@ -369,3 +369,16 @@ fn details_the_host_reads() {
     };
     round_trip(&pin, json!({"entries": [{"path": "a", "status": "added", "actual": "d"}], "lock": "d  a\n"}));
 }
+
+#[test]
+fn server() {
+    let gitea = Server::from_version("1.26.0");
+    round_trip(&gitea, json!({"product": "gitea", "version": "1.26.0"}));
+    assert_eq!(gitea.release(), Some((1, 26, 0)));
+    let forgejo = Server::from_version("12.0.2+gitea-1.22.0");
+    round_trip(&forgejo, json!({"product": "forgejo", "version": "12.0.2+gitea-1.22.0"}));
+    assert_eq!(forgejo.release(), Some((12, 0, 2)));
+    assert_eq!(Server::from_version("v1.25").release(), Some((1, 25, 0)));
+    assert_eq!(Server::from_version("1.27.0-rc1").release(), Some((1, 27, 0)));
+    assert_eq!(Server::from_version("development").release(), None);
+}

@@ -18,7 +18,7 @@ use crate::policy::eval::owner_reference;
 use crate::policy::facts::{ChangedFile, PolicyFacts, SourceFile};
 use crate::policy::file;
 use crate::protocol::{EventFacts, RunContext, Verdict};
-use gitea_gate_protocol::{Account, CommitAccounts, PullHistory, Push};
+use gitea_gate_protocol::{Account, CommitAccounts, PullHistory, Push, Server};
 pub use gitea_gate_protocol::{NamedCase, PolicyTestFacts};
 
 const HEAD: &str = "0000000000000000000000000000000000000002";
@@ -56,7 +56,15 @@ pub struct Case {
     /// Accounts Gitea links to a commit of the pull request as its author: contributors too.
     #[serde(default)]
     pub commit_authors: Vec<String>,
+    /// What `GET /api/v1/version` answers (`1.26.0`, `12.0.2+gitea-1.22.0` for Forgejo): the
+    /// CODEOWNERS rules follow it (server.rs). Default: Gitea 1.25.4.
+    #[serde(default = "gitea_1_25")]
+    pub server: String,
     pub expect: Expect,
+}
+
+fn gitea_1_25() -> String {
+    "1.25.4".to_owned()
 }
 
 fn main() -> String {
@@ -191,6 +199,7 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
         .collect();
     Ok(PolicyFacts {
         history: Some(history(case)),
+        server: Some(Server::from_version(&case.server)),
         context: RunContext {
             event_name: Some("workflow_dispatch".to_owned()),
             event: EventFacts::Absent,

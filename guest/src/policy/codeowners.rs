@@ -17,6 +17,8 @@
 //! - Every line that matches contributes its owners (no "last match wins").
 
 use regex::{Regex, RegexBuilder};
+
+use crate::server::CodeownersDialect;
 use serde::Serialize;
 
 /// Compiled programs larger than this are rejected like an invalid pattern (Go's parser rejects
@@ -77,6 +79,9 @@ pub struct Warning {
 pub struct CodeOwners {
     pub lines: Vec<Line>,
     pub warnings: Vec<Warning>,
+    /// Lines whose pattern the gate cannot compile but the server may apply (regexp2): the gate
+    /// cannot know which files they own, so it must not decide.
+    pub unsupported: Vec<Warning>,
 }
 
 /// Gitea's `TokenizeCodeOwnersLine`.
@@ -120,9 +125,26 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string().lines().last().unwrap_or("invalid").trim().to_owned())
 }
 
-/// Parse a whole file (Gitea's `GetCodeOwnersFromContent`, without the user lookups: every owner
-/// is kept, and the evaluator reports those that do not resolve).
+/// Whether `pattern` uses syntax that regexp2 (Gitea 1.26+) reads and RE2 has not: lookaround,
+/// atomic groups, conditionals, inline comments, backreferences, `\G`, `\Z`, class subtraction.
+/// Such a pattern is one the server may apply while the gate cannot compile it; any other
+/// pattern the gate cannot compile is invalid in both, and skipped as Gitea skips it.
+fn regexp2_only(pattern: &str) -> bool {
+    const GROUPS: [&str; 7] = ["(?=", "(?!", "(?<=", "(?<!", "(?>", "(?(", "(?#"];
+    const ESCAPES: [&str; 4] = ["\\k<", "\\k'", "\\G", "\\Z"];
+    let backreference = pattern.as_bytes().windows(2).any(|w| w[0] == b'\\' && (b'1'..=b'9').contains(&w[1]));
+    GROUPS.iter().chain(&ESCAPES).any(|s| pattern.contains(s)) || backreference || pattern.contains("-[")
+}
+
+/// Parse a whole file as Gitea up to 1.25 and Forgejo read it.
 pub fn parse(text: &str) -> CodeOwners {
+    parse_as(text, CodeownersDialect::default())
+}
+
+/// Parse a whole file (Gitea's `GetCodeOwnersFromContent`, without the user lookups: every owner
+/// is kept, and the evaluator reports those that do not resolve), as a server with `dialect`
+/// reads it (server.rs).
+pub fn parse_as(text: &str, dialect: CodeownersDialect) -> CodeOwners {
     let mut out = CodeOwners::default();
     for (i, raw) in text.split('\n').enumerate() {
         let number = i + 1;
@@ -133,9 +155,18 @@ pub fn parse(text: &str) -> CodeOwners {
             continue;
         }
         let negative = first.starts_with('!');
-        let pattern = first.strip_prefix('!').unwrap_or(first).to_owned();
+        let mut pattern = first.strip_prefix('!').unwrap_or(first);
+        if dialect.strip_leading_slash {
+            pattern = pattern.strip_prefix('/').unwrap_or(pattern);
+        }
+        let pattern = pattern.to_owned();
         let regex = match compile(&pattern) {
             Ok(regex) => regex,
+            Err(e) if dialect.regexp2 && regexp2_only(&pattern) => {
+                let message = format!("the server compiles this pattern with regexp2, which gitea-gate cannot: {e}");
+                out.unsupported.push(Warning { line: number, message });
+                continue;
+            }
             Err(e) => {
                 out.warnings.push(Warning { line: number, message: format!("incorrect codeowner regexp: {e}") });
                 continue;
@@ -175,6 +206,43 @@ pub fn parse(text: &str) -> CodeOwners {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Gitea's own rows, ported one by one (`testCodeOwnerAbsolutePathPatterns`, the pull request
+    /// model tests of Gitea 1.26): (CODEOWNERS, file, applies).
+    const GITEA_1_26_ABSOLUTE_PATHS: [(&str, &str, bool); 5] = [
+        ("/README.md @user5\n", "README.md", true),
+        ("/docs/.* @user5\n", "docs/foo.md", true),
+        ("/docs/.* @user5\n", "other/docs/foo.md", false),
+        ("README.md @user5\n", "README.md", true),
+        ("!/.* @user5\n", "README.md", false),
+    ];
+
+    #[test]
+    fn a_leading_slash_is_stripped_from_gitea_1_26_on_and_kept_before() {
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true };
+        for (content, file, applies) in GITEA_1_26_ABSOLUTE_PATHS {
+            let parsed = parse_as(content, since);
+            let line = parsed.lines.first().expect("a line");
+            assert_eq!(line.applies_to(file), applies, "1.26: {content:?} on {file}");
+        }
+        // Up to 1.25 (and in Forgejo) the `/` stays: `/docs/.*` owns nothing, `!/.*` everything.
+        let before = CodeownersDialect::default();
+        assert!(!parse_as("/docs/.* @user5\n", before).lines[0].applies_to("docs/foo.md"));
+        assert!(parse_as("!/.* @user5\n", before).lines[0].applies_to("README.md"));
+    }
+
+    #[test]
+    fn a_pattern_only_regexp2_may_compile_is_unsupported_not_skipped() {
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true };
+        let parsed = parse_as("docs/(?!internal).* @docs\n(a)\\\\1 @b\n(a @c\n", since);
+        assert!(parsed.lines.is_empty());
+        assert_eq!(parsed.unsupported.iter().map(|w| w.line).collect::<Vec<_>>(), vec![1, 2]);
+        // Invalid in both dialects: skipped, as Gitea skips it.
+        assert_eq!(parsed.warnings.iter().map(|w| w.line).collect::<Vec<_>>(), vec![3]);
+        // Before 1.26 Gitea's RE2 refuses them too, and skips the line.
+        let before = parse("docs/(?!internal).* @docs\n");
+        assert!(before.unsupported.is_empty() && before.warnings.len() == 1);
+    }
 
     #[test]
     fn gitea_tokenizer_examples() {

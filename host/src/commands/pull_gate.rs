@@ -24,7 +24,7 @@ use crate::output::Report;
 use crate::parallel;
 use crate::protocol::{
     ApprovalFacts, ChangedFile, ChecklistFacts, Facts, Item, Lookup, MembershipFact, MembershipProbe, Needs, Outcome,
-    PolicyFacts, PullHistory, Request, SecretFact, TeamFact, Trust, decide,
+    PolicyFacts, PullHistory, Request, SecretFact, Server, TeamFact, Trust, decide,
 };
 use crate::sandbox::Sandbox;
 
@@ -105,6 +105,8 @@ struct Gathered {
     timeline: Option<Vec<Value>>,
     /// Pushes and commits, read with the pull request.
     history: Option<PullHistory>,
+    /// The server's version (policy gate), read with the pull request.
+    server: Option<Server>,
     membership: Option<Vec<MembershipFact>>,
     lookup: Option<Lookup>,
     /// The policy gate's facts, once the pull request was read.
@@ -317,6 +319,7 @@ fn decide_gate(
         comments: Vec::new(),
         timeline: None,
         history: None,
+        server: None,
         membership: None,
         lookup: None,
         policy: None,
@@ -456,6 +459,7 @@ impl PullReading<'_> {
             reviews: Vec::new(),
             comments: Vec::new(),
             history: None,
+            server: None,
             changed_files: None,
             codeowners: read.codeowners.clone(),
             teams: Vec::new(),
@@ -716,6 +720,7 @@ fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, gathered: &G
                 reviews,
                 comments,
                 history,
+                server: gathered.server.clone().filter(|_| gathered.pull_request.is_some()),
                 changed_files: fetched.map(|p| p.changed_files.clone()),
                 codeowners: fetched.and_then(|p| p.codeowners.clone()),
                 teams,
@@ -740,6 +745,8 @@ struct Fetched {
     timeline: Option<Vec<Value>>,
     history: PullHistory,
     files: Option<Vec<ChangedFile>>,
+    /// The server's version (the policy gate: its CODEOWNERS rules follow it).
+    server: Option<Server>,
 }
 
 /// The pull request, all its reviews, comments, timeline, commits and changed files, fetched at
@@ -748,16 +755,17 @@ fn fetch_pull_request(client: &Client, run: &RunFacts, gate: &PullGate<'_>, numb
     let repo = run_repository(run, "the pull request and its statuses live there")?;
     crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
     let with_files = matches!(gate.facts, GateFacts::Policy { .. });
-    let (pr, reviews, comments, timeline, commits, files) = std::thread::scope(|scope| {
+    let (pr, reviews, comments, timeline, commits, (files, server)) = std::thread::scope(|scope| {
         let files =
             scope.spawn(|| if with_files { gitea::pulls::files(client, &repo, number).map(Some) } else { Ok(None) });
+        let server = scope.spawn(|| if with_files { gitea::version::read(client).map(Some) } else { Ok(None) });
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
         let comments = scope
             .spawn(|| if gate.with_comments { gitea::comments::list(client, &repo, number) } else { Ok(Vec::new()) });
         let timeline = scope.spawn(|| gitea::timeline::read(client, &repo, number));
         let commits = scope.spawn(|| gitea::pulls::commits(client, &repo, number));
         let pr = gitea::pulls::get(client, &repo, number);
-        (pr, join(reviews), join(comments), join(timeline), join(commits), join(files))
+        (pr, join(reviews), join(comments), join(timeline), join(commits), (join(files), join(server)))
     });
     let read = |what: &str| format!("cannot read the {what} of #{number}");
     let timeline = timeline.map_err(|e| Problem::api(&e, &read("timeline")))?;
@@ -774,6 +782,7 @@ fn fetch_pull_request(client: &Client, run: &RunFacts, gate: &PullGate<'_>, numb
         },
         timeline: gate.with_timeline.then_some(timeline.label_events),
         files: files.map_err(|e| Problem::api(&e, &read("changed files")))?,
+        server: server.map_err(|e| Problem::api(&e, "cannot read the server's version"))?,
     })
 }
 
@@ -787,7 +796,7 @@ fn take_pull_request(
     early: Option<Result<PolicyRead, Problem>>,
     gathered: &mut Gathered,
 ) -> Result<(), Problem> {
-    let Fetched { pr, reviews, comments, timeline, history, files, .. } = fetched;
+    let Fetched { pr, reviews, comments, timeline, history, files, server, .. } = fetched;
     if let (GateFacts::Policy { source }, Some(changed_files)) = (&gate.facts, files) {
         let read = match early {
             Some(read) => read?,
@@ -809,6 +818,7 @@ fn take_pull_request(
     gathered.comments = comments.into_iter().map(slim_user).collect();
     gathered.timeline = timeline;
     gathered.history = Some(history);
+    gathered.server = server;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod teams;
 pub mod timeline;
 pub mod transport;
 pub mod users;
+pub mod version;
 
 pub use client::{Client, ClientConfig, Token};
 pub use error::{ApiError, Failure};

@@ -98,6 +98,7 @@ impl Gate {
                 "/api/v1/repos/*/*/pulls/*/reviews",
                 "/api/v1/repos/*/*/pulls/*/files",
                 "/api/v1/repos/*/*/issues/*/comments",
+                "/api/v1/version",
                 HISTORY_PUSHES,
                 HISTORY_COMMITS,
                 "/api/v1/orgs/*/teams",

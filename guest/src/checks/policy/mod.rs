@@ -28,6 +28,7 @@ use crate::policy::file::{self, Policy};
 use crate::protocol::Verdict;
 use crate::pulls::{author_login, labels};
 use crate::reviews::head_sha;
+use crate::server::{self, CodeownersDialect};
 use crate::text::{join_bounded, one_line};
 
 const CHECK: &str = "policy";
@@ -68,12 +69,15 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         None => None,
     };
     // The pull request travels with its history (pushes and commits): both, or ask again.
-    let (Some(pr), Some(history)) = (facts.pull_request.as_ref(), facts.history.as_ref()) else {
+    let (Some(pr), Some(history), Some(server)) =
+        (facts.pull_request.as_ref(), facts.history.as_ref(), facts.server.as_ref())
+    else {
         let mut ask = ask_for_pull_request(&c, CHECK, facts.pr_number, &facts.context);
         // Every team and user the policy and CODEOWNERS could need, so that the host resolves them
         // while it reads the pull request (which CODEOWNERS lines apply is known only after).
         if let (Some((_, policy)), true) = (&parsed, ask.needs.is_some()) {
-            let owners = codeowners_of(&facts, policy);
+            // The server's dialect is not known yet; the owners a line names do not depend on it.
+            let owners = codeowners_of(&facts, policy, CodeownersDialect::default());
             let (teams, users) = named(policy, owners.as_ref(), |_| true);
             if !teams.is_empty() || !users.is_empty() {
                 ask.details = json!({ "teams_named": teams, "users_named": users });
@@ -88,7 +92,16 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         return Err(InvalidInput("the pull request was sent without its changed files".to_owned()));
     };
     let pull = pull(pr, files);
-    let owners = codeowners_of(&facts, &policy);
+    let dialect = match server::codeowners_dialect(server) {
+        Ok(dialect) => dialect,
+        Err(unsupported) => return Ok(render::server_unsupported(&c, server, &unsupported.0)),
+    };
+    let owners = codeowners_of(&facts, &policy, dialect);
+    if let (Some(file), Some(owners)) = (&facts.codeowners, &owners)
+        && !owners.unsupported.is_empty()
+    {
+        return Ok(render::codeowners_pattern_unsupported(&c, &file.path, server, &owners.unsupported));
+    }
     let directory = Directory::new(&facts.teams, &facts.missing_teams, facts.membership.as_deref().unwrap_or(&[]))
         .with_users(&facts.users, &facts.missing_users);
     if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), None) {
@@ -144,9 +157,13 @@ fn codeowners_unusable(
     dropped.then(|| "no owner named in the CODEOWNERS file at the base resolves: every line is dropped".to_owned())
 }
 
-/// CODEOWNERS as parsed, when the policy has a `codeowners` rule and the file exists.
-fn codeowners_of(facts: &PolicyFacts, policy: &Policy) -> Option<CodeOwners> {
-    if policy.uses_codeowners() { facts.codeowners.as_ref().map(|f| codeowners::parse(&f.text)) } else { None }
+/// CODEOWNERS as the server parses it (`dialect`), when the policy has a `codeowners` rule and
+/// the file exists.
+fn codeowners_of(facts: &PolicyFacts, policy: &Policy, dialect: CodeownersDialect) -> Option<CodeOwners> {
+    if !policy.uses_codeowners() {
+        return None;
+    }
+    facts.codeowners.as_ref().map(|f| codeowners::parse_as(&f.text, dialect))
 }
 
 /// Every team the policy names (`org/team`), and the owners of every CODEOWNERS line — teams as
@@ -254,6 +271,10 @@ mod tests {
             ("codeowner-who-wrote-a-commit-not-counted", "fail", "policy-failed", "rules-failed=owners"),
             ("waiver-before-latest-push-outdated", "fail", "policy-failed", "rules-failed=security"),
             ("waiver-before-target-change-outdated", "fail", "policy-failed", "rules-failed=security"),
+            ("codeowners-leading-slash-owns-from-gitea-1-26", "fail", "policy-failed", "rules-failed=owners"),
+            ("codeowners-leading-slash-owns-nothing-before-1-26", "pass", "policy-met", "rules-passed=qa,owners"),
+            ("codeowners-regexp2-pattern-unsupported", "error", "codeowners-pattern-unsupported", ""),
+            ("server-older-than-supported", "error", "server-unsupported", ""),
             ("pull-request-without-history-asks-again", "error", "facts-needed", ""),
         ];
         let on_disk = std::fs::read_dir(&dir)
@@ -362,6 +383,7 @@ mod tests {
             "policy": {"path": "policy.yml", "text": policy},
             "pull_request": {"number": 7, "user": {"login": "alice"}, "head": {"sha": head}, "base": {"ref": "main"}},
             "history": {},
+            "server": {"product": "gitea", "version": "1.25.4"},
             "reviews": reviews, "changed_files": files, "codeowners": {"path": "CODEOWNERS", "text": codeowners},
             "teams": [team("qa", 1), team("security", 2)], "membership": membership,
             "users": (0..50).map(|i| format!("owner{i}")).collect::<Vec<_>>(),

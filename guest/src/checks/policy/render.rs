@@ -9,12 +9,13 @@ use crate::checks::summary;
 use crate::checks::trust::Classification;
 use crate::findings::{Code, Finding, Level};
 use crate::membership::{team_label, token_fix};
-use crate::policy::codeowners::CodeOwners;
+use crate::policy::codeowners::{CodeOwners, Warning};
 use crate::policy::eval::{self, Outcome as RuleOutcome, RuleResult, Tree};
 use crate::policy::facts::PolicyFacts;
 use crate::policy::file::{self, Policy, Requirement};
 use crate::protocol::{Outcome, StatusText, Verdict};
 use crate::reviews::short;
+use crate::server::Server;
 use crate::text::{join_bounded, one_line};
 
 use super::decide::{Call, Decision, Rejected, Reviews, Waivers};
@@ -62,6 +63,63 @@ pub fn codeowners_missing(c: &Classification, rules: &[String], why: &str) -> Ve
     verdict.status =
         Some(StatusText { state: "error".to_owned(), description: bounded(&format!("CODEOWNERS unusable: {why}")) });
     verdict.details = json!({ "codeowners_rules": rules, "codeowners_problem": why });
+    summary::attach(&mut verdict, &[], Vec::new());
+    verdict
+}
+
+/// The server is one whose rules the gate does not follow (too old, or no version it can read).
+pub fn server_unsupported(c: &Classification, server: &Server, why: &str) -> Verdict {
+    let finding = Finding::new(Code::ServerUnsupported, Level::Error, why.to_owned()).help(format!(
+        "gitea-gate follows Gitea {} and later and Forgejo {} and later; upgrade the server, or run a gitea-gate \
+         release that supports {}",
+        dotted(crate::server::OLDEST_GITEA),
+        dotted(crate::server::OLDEST_FORGEJO),
+        one_line(&server.version)
+    ));
+    configuration_error(c, finding, "unsupported server", json!({ "server": server }))
+}
+
+/// CODEOWNERS lines the server (regexp2) may apply but the gate cannot compile: it cannot know
+/// which files they own, so it does not decide — never fewer owners than the server demands.
+pub fn codeowners_pattern_unsupported(c: &Classification, path: &str, server: &Server, lines: &[Warning]) -> Verdict {
+    let numbers: Vec<String> = lines.iter().map(|w| w.line.to_string()).collect();
+    let first = lines.first().map(|w| w.message.clone()).unwrap_or_default();
+    let finding = Finding::new(
+        Code::CodeownersPatternUnsupported,
+        Level::Error,
+        format!(
+            "{} line{} {}: {first}",
+            one_line(path),
+            if numbers.len() == 1 { "" } else { "s" },
+            join_bounded(&numbers, 5)
+        ),
+    )
+    .message(format!(
+        "Gitea {} reads CODEOWNERS patterns as regexp2 expressions (from 1.26 on); gitea-gate evaluates RE2 \
+         syntax only, and cannot tell which files these lines own. Deciding without them could ask for fewer \
+         owners than the server does.",
+        one_line(&server.version)
+    ))
+    .help("write the pattern in the syntax both share (no lookaround, no backreferences), or remove the line");
+    configuration_error(
+        c,
+        finding,
+        "CODEOWNERS pattern unsupported",
+        json!({ "codeowners_unsupported_lines": numbers }),
+    )
+}
+
+/// `1.22.6`
+fn dotted((a, b, c): (u64, u64, u64)) -> String {
+    format!("{a}.{b}.{c}")
+}
+
+/// A configuration error verdict (exit 2, `error` status) with one deciding finding.
+fn configuration_error(c: &Classification, finding: Finding, status: &str, details: Value) -> Verdict {
+    let mut verdict = Verdict::new(CHECK, Outcome::Error, c.trust, &finding);
+    verdict.findings.push(finding);
+    verdict.status = Some(StatusText { state: "error".to_owned(), description: bounded(status) });
+    verdict.details = details;
     summary::attach(&mut verdict, &[], Vec::new());
     verdict
 }
