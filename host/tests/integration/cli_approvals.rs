@@ -451,7 +451,7 @@ fn a_waiver_by_a_confirmed_lead_passes_as_waived_and_the_status_says_so() {
     let last = statuses.last().expect("a status");
     assert_eq!(
         (last.state.as_str(), last.description.as_str()),
-        ("success", format!("waived by sec-erin: {WHY}").as_str())
+        ("success", format!("waived by sec-erin in comment #60: {WHY}").as_str())
     );
     // The waiver's author was probed in the waivable team only, in the one membership wave.
     let probes: Vec<String> =

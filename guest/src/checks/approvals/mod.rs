@@ -513,7 +513,7 @@ mod tests {
             )
         };
         let (description, summary) = status("waived-by-member");
-        assert_eq!(description, "waived by lead-dave: docs-only change, no auth code");
+        assert_eq!(description, "waived by lead-dave in comment #6: docs-only change, no auth code");
         assert!(
             summary.contains(
                 "| `waived` | `lead-dave` | `leads` | `security in comment #6 for head 000000000000: docs-only change"

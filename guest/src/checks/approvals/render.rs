@@ -127,7 +127,7 @@ fn decisive(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> (Outcome, Finding
                     waiver.reason
                 ),
             );
-            (Outcome::Pass, finding, format!("waived by {who}: {}", waiver.reason))
+            (Outcome::Pass, finding, format!("waived by {who} in {}: {}", waiver.source, waiver.reason))
         }
         Call::Unverifiable => {
             let undecided = || tally.unknown.iter().chain(&tally.blocking_unknown).chain(&tally.waivers_unknown);

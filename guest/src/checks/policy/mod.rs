@@ -304,7 +304,7 @@ mod tests {
         };
         assert_eq!(status("changed-files-applies-and-fails"), "needs: security (auth/**)");
         assert_eq!(status("codeowners-any-fails"), "needs: code owners of db/schema.sql");
-        assert_eq!(status("waived-by-member"), "policy met: qa (waived: security)");
+        assert_eq!(status("waived-by-member"), "policy met: qa (waived: security by lee in comment #6)");
         assert_eq!(status("disapproval-fails"), "needs: security (changes requested)");
         assert_eq!(status("nested-all-any-fail"), "needs: (security or security-leads)");
         // A CODEOWNERS line whose owners all fail to resolve is dropped, as Gitea drops it — and

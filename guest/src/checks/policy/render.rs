@@ -233,7 +233,13 @@ fn codeowners_notes(w: &Words<'_>, d: &Decision) -> Vec<Finding> {
 fn decisive(w: &Words<'_>, d: &Decision) -> (Outcome, Finding, String) {
     let number = w.pull.number;
     let (passed, waived) = (d.names(RuleOutcome::Pass), d.names(RuleOutcome::Waived));
-    let waived_note = if waived.is_empty() { String::new() } else { format!(" (waived: {})", waived.join(", ")) };
+    // Which waiver, by whom, where: the status sits on the head it was counted for.
+    let waivers: Vec<String> = d
+        .results
+        .iter()
+        .filter_map(|r| r.waived_by.as_ref().map(|w| format!("{} by {} in {}", r.name, one_line(&w.login), w.source)))
+        .collect();
+    let waived_note = if waivers.is_empty() { String::new() } else { format!(" (waived: {})", waivers.join(", ")) };
     match d.call {
         Call::Met => {
             let mut shown = passed.clone();
