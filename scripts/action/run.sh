@@ -21,6 +21,9 @@ fi
 args=(--format "${GATE_FORMAT:-github}")
 [[ -n "${GATE_REPORT:-}" ]] && args+=(--report "$GATE_REPORT")
 if is_true "${GATE_ALLOW_HTTP:-false}"; then args+=(--allow-http); fi
+[[ -n "${GATE_TIMEOUT:-}" ]] && args+=(--timeout "$GATE_TIMEOUT")
+[[ -n "${GATE_RETRIES:-}" ]] && args+=(--retries "$GATE_RETRIES")
+[[ -n "${GATE_API_URL:-}" ]] && args+=(--api-url "$GATE_API_URL")
 
 # The token travels in an environment variable named after the secret, so that every message
 # names what the user has to fix (e.g. SOP_TIER_CHECK_TOKEN), never a generic "token".
@@ -48,6 +51,8 @@ case "$check" in
       args+=(--canonical "$GATE_CANONICAL" --local "$GATE_LOCAL")
     fi
     [[ -n "${GATE_MAX_SIZE:-}" ]] && args+=(--max-size "$GATE_MAX_SIZE")
+    [[ -n "${GATE_CONTEXT_LINES:-}" ]] && args+=(--context-lines "$GATE_CONTEXT_LINES")
+    [[ -n "${GATE_MAX_DIFF_LINES:-}" ]] && args+=(--max-diff-lines "$GATE_MAX_DIFF_LINES")
     allow_repo=${GATE_ALLOW_REPO:-}
     read -r -a allowed_repos <<<"${allow_repo//[,$'\n']/ }"
     for repo in "${allowed_repos[@]}"; do args+=(--allow-repo "$repo"); done
@@ -97,6 +102,10 @@ case "$check" in
       args+=(--max-prs "$GATE_MAX_PRS")
     fi
     [[ -n "${GATE_STATUS_CONTEXT:-}" ]] && args+=(--status-context "$GATE_STATUS_CONTEXT")
+    if [[ -n "${GATE_TARGET_URL:-}" ]]; then
+      [[ -n "${GATE_STATUS_CONTEXT:-}" ]] || fail "target-url needs status-context (it is the status's link)"
+      args+=(--target-url "$GATE_TARGET_URL")
+    fi
     ;;
   *) fail "check must be one of trust, drift, pin, approvals, checklist, policy (got '$check')" ;;
 esac

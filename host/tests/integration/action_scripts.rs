@@ -5,6 +5,7 @@
 //! arguments.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
+use crate::common;
 use crate::release_server;
 
 use std::fs;
@@ -746,4 +747,71 @@ fn names_in(list: &str) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+#[test]
+fn every_output_a_gate_writes_is_declared_in_action_yml() {
+    // Without a declaration, `steps.<id>.outputs.<name>` is empty in the workflow.
+    let declared = common::declared_outputs();
+    let mut written: std::collections::BTreeSet<String> =
+        ["verdict", "trust", "reason"].iter().map(|k| (*k).to_owned()).collect();
+    // Every guest verdict's outputs, over the whole golden corpus…
+    for path in glob_verdicts() {
+        let verdict: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        if let Some(outputs) = verdict["outputs"].as_object() {
+            written.extend(outputs.keys().cloned());
+        }
+    }
+    // …and the sweep's own (host/src/commands/sweep.rs; cli_sweep checks what a sweep writes).
+    written.extend(["pull-requests", "passed", "failed", "undecided"].map(str::to_owned));
+    let missing: Vec<&String> = written.difference(&declared).collect();
+    assert!(missing.is_empty(), "outputs written but not declared in action.yml: {missing:?}");
+}
+
+fn glob_verdicts() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for check in fs::read_dir(repo_root().join("tests/corpus")).unwrap() {
+        for entry in fs::read_dir(check.unwrap().path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().ends_with(".verdict.json") {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn network_diff_and_link_inputs_become_flags() {
+    let out = run_sh(&[
+        ("GATE_CHECK", "policy"),
+        ("GATE_CONFIG", ".gitea/policy.yml"),
+        ("GATE_STATUS_CONTEXT", "review / policy"),
+        ("GATE_TARGET_URL", "https://ci.example/run/7"),
+        ("GATE_TIMEOUT", "5"),
+        ("GATE_RETRIES", "0"),
+        ("GATE_API_URL", "https://gitea.example/api/v1"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
+        "<--format><github><--timeout><5><--retries><0><--api-url><https://gitea.example/api/v1><policy>\
+         <--token-env><GITEA_GATE_TOKEN><--config><.gitea/policy.yml><--status-context><review / policy>\
+         <--target-url><https://ci.example/run/7>"
+    );
+    let out = run_sh(&[
+        ("GATE_CHECK", "drift"),
+        ("GATE_MANIFEST", "drift.json"),
+        ("GATE_CONTEXT_LINES", "1"),
+        ("GATE_MAX_DIFF_LINES", "40"),
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
+        "<--format><github><drift><--token-env><GITEA_GATE_TOKEN><--manifest><drift.json>\
+         <--context-lines><1><--max-diff-lines><40>"
+    );
+    // A link without a status to carry it is a mistake in the workflow, said before anything runs.
+    let out = run_sh(&[("GATE_CHECK", "policy"), ("GATE_CONFIG", "p.yml"), ("GATE_TARGET_URL", "https://x")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("target-url needs status-context"));
 }

@@ -86,6 +86,8 @@ fn every_open_pull_request_across_pages_gets_its_status() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(r.output("verdict"), "pass");
     assert_eq!(r.output("pull-requests"), "120");
+    let undeclared: Vec<&String> = r.outputs.keys().filter(|k| !common::declared_outputs().contains(*k)).collect();
+    assert!(undeclared.is_empty(), "the sweep writes outputs action.yml does not declare: {undeclared:?}");
     assert_eq!(r.output("passed"), "60");
     assert_eq!(r.output("failed"), "60");
 

@@ -160,3 +160,15 @@ pub fn assert_no_injected_commands(stdout: &str) {
         assert!(!command.data.contains('\n'));
     }
 }
+
+/// The outputs `action.yml` declares (the keys of its `outputs:` block).
+pub fn declared_outputs() -> std::collections::BTreeSet<String> {
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../action.yml")).unwrap();
+    let block = text.split("\noutputs:\n").nth(1).unwrap_or("").split("\nruns:").next().unwrap_or("");
+    block
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(':'))
+        .filter(|k| !k.starts_with(' '))
+        .map(str::to_owned)
+        .collect()
+}
