@@ -11,8 +11,10 @@
 #    download is refused. A downloaded (or built) binary then runs `selftest` on the runner and is
 #    refused unless its verdict digest equals release/VERDICTS: the same verdicts as the release
 #    machine, on this runner's own CPU.
-# 3. Otherwise, if cargo is available, a build from the action's source (--locked), in a private
-#    target directory.
+# 3. An unreleased checkout (no checksum for this asset) is built from the action's source with
+#    cargo (--locked), in a private target directory. A released version whose downloads all fail
+#    stops at once naming what it tried — a build takes minutes and is not the release's bytes —
+#    unless GITEA_GATE_BUILD_FROM_SOURCE=true asks for the build.
 # Never runs an unverified binary.
 #
 # The tool cache is shared on host-mode runners: another job may replace a cached file at any
@@ -149,6 +151,15 @@ if [[ "${1:-}" == --print-sources ]]; then
   exit 0
 fi
 
+# web_page FILE CONTENT_TYPE: is the answer a web page (served as HTML, or starting with `<`)?
+# No release asset is: the source does not have the asset for us (a login redirect on an instance
+# that requires signing in, an error page), which is not the same as an altered download.
+web_page() {
+  local start
+  start=$(head -c 64 "$1" | tr -d ' \t\r\n')
+  [[ "${2,,}" == text/html* || "$start" == "<"* ]]
+}
+
 # prove_on_runner BINARY: run its selftest here, on this runner's CPU, and refuse it unless the
 # verdict digest equals the one committed with the release (release/VERDICTS, written by
 # scripts/release.sh). Without a VERDICTS file (an unreleased checkout) selftest must still pass.
@@ -189,7 +200,16 @@ if [[ -n "$expected" ]]; then
     copy="$private/gitea-gate"
     say "downloading $base/$asset"
     tried+=("$base/$asset")
-    if curl -fsSL --retry 3 --retry-delay 1 --connect-timeout 10 --max-time 300 -o "$copy" "$base/$asset"; then
+    # Short connection attempts: on an offline runner each source gives up in seconds, not
+    # minutes. -w reports where the request ended and what it got, to tell a web page (a login
+    # redirect on an instance that requires sign-in, an error page) from the asset.
+    if meta=$(curl -fsSL --retry 2 --retry-delay 1 --connect-timeout 5 --max-time 300 \
+        -w '%{content_type} %{url_effective}' -o "$copy" "$base/$asset"); then
+      if web_page "$copy" "${meta%% *}"; then
+        rm -rf "$private"
+        say "$base answered with a web page (${meta#* }), not the release asset: a sign-in page? The instance may require signing in to see releases; trying the next source"
+        continue
+      fi
       actual=$(sha256_of "$copy")
       if [[ "$actual" != "$expected" ]]; then
         rm -rf "$private"
@@ -205,13 +225,17 @@ if [[ -n "$expected" ]]; then
     rm -rf "$private"
     say "download from $base failed"
   done
-  if ! command -v cargo >/dev/null 2>&1; then
+  build_wanted=false
+  case "${GITEA_GATE_BUILD_FROM_SOURCE:-}" in true|1|yes) build_wanted=true ;; esac
+  if ! $build_wanted || ! command -v cargo >/dev/null 2>&1; then
+    how="set GITEA_GATE_BUILD_FROM_SOURCE=true to build it from the action's source with cargo (several minutes)"
+    command -v cargo >/dev/null 2>&1 || how="or install Rust on the runner and set GITEA_GATE_BUILD_FROM_SOURCE=true to build it"
     if [[ ${#tried[@]} -eq 0 ]]; then
-      die "no verified release binary for $asset: no download source is known (no origin remote in $action_path, no GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY) and no cargo to build one. Set GITEA_GATE_DOWNLOAD_URL to a URL holding the release assets."
+      die "no verified release binary for $asset: no download source is known (no origin remote in $action_path, no GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY). Set GITEA_GATE_DOWNLOAD_URL to a URL holding the release assets; $how."
     fi
-    die "cannot download $asset (tried: ${tried[*]}) and no cargo to build it. Set GITEA_GATE_DOWNLOAD_URL to a URL holding the release assets of v$version (a mirror), or install Rust on the runner."
+    die "cannot download $asset (tried: ${tried[*]}). Set GITEA_GATE_DOWNLOAD_URL to a URL holding the release assets of v$version (a mirror); $how."
   fi
-  say "trying a build from source"
+  say "trying a build from source (GITEA_GATE_BUILD_FROM_SOURCE)"
 else
   say "no checksum for $asset in release/SHA256SUMS (an unreleased checkout); building from source"
 fi

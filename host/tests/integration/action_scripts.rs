@@ -78,6 +78,7 @@ fn path_without_cargo(dir: &Path) -> PathBuf {
             "uname",
             "cat",
             "tail",
+            "tr",
         ] {
             let found = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(tool)).find(|p| p.exists());
             std::os::unix::fs::symlink(found.unwrap_or_else(|| panic!("{tool} not installed")), bin.join(tool))
@@ -177,7 +178,29 @@ fn a_tampered_binary_is_refused_and_never_cached() {
     fs::write(&cached, b"#!/bin/sh\necho pwned\n").unwrap();
     let (out, outputs) = install(&action, &cache, "arm64", &format!("{}/missing", server.url));
     assert!(!out.status.success() && outputs.is_empty(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("no cargo"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("install Rust on the runner"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_web_page_instead_of_the_asset_is_a_missing_source_not_an_altered_download() {
+    // An instance that requires signing in answers a release URL with its login page (after a
+    // redirect, 200 and HTML). That source does not have the asset for us; nothing was altered.
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let page = b"<!DOCTYPE html><html><body>Sign In</body></html>".to_vec();
+    let server = serve(vec![(asset, page)]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let started = std::time::Instant::now();
+    let (out, outputs) = install(&action, &cache, "X64", &server.url);
+    let err = stderr(&out);
+    assert!(!out.status.success() && outputs.is_empty(), "{err}");
+    assert!(err.contains("not the release asset") && err.contains("sign"), "{err}");
+    assert!(!err.contains("checksum mismatch") && !err.contains("altered"), "{err}");
+    assert!(err.contains("cannot download"), "it says what it tried:\n{err}");
+    assert!(started.elapsed().as_secs() < 20, "gave up in {:?}", started.elapsed());
 }
 
 #[test]
@@ -814,4 +837,46 @@ fn network_diff_and_link_inputs_become_flags() {
     let out = run_sh(&[("GATE_CHECK", "policy"), ("GATE_CONFIG", "p.yml"), ("GATE_TARGET_URL", "https://x")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("target-url needs status-context"));
+}
+
+#[test]
+fn a_released_version_whose_downloads_fail_builds_only_when_asked() {
+    // Minutes of compiling (and not the release's bytes) are never a silent fallback for a
+    // tagged release: it stops at once, naming what it tried and how to ask for a build.
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let with_cargo = dir.path().join("bin-with-cargo");
+    fs::create_dir_all(&with_cargo).unwrap();
+    for entry in fs::read_dir(path_without_cargo(&cache)).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), with_cargo.join(entry.file_name())).unwrap();
+    }
+    let called = dir.path().join("cargo-called");
+    fs::write(with_cargo.join("cargo"), format!("#!/bin/bash\necho called >'{}'\nexit 1\n", called.display())).unwrap();
+    make_executable(&with_cargo.join("cargo"));
+
+    let (out, outputs) = install_with_path(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo);
+    let err = stderr(&out);
+    assert!(!out.status.success() && outputs.is_empty(), "{err}");
+    assert!(err.contains("GITEA_GATE_BUILD_FROM_SOURCE=true") && err.contains("tried:"), "{err}");
+    assert!(!called.exists(), "cargo ran without being asked:\n{err}");
+
+    let out = Command::new("bash")
+        .arg(action.join("scripts/install.sh"))
+        .env_clear()
+        .env("PATH", &with_cargo)
+        .env("HOME", &cache)
+        .env("RUNNER_TEMP", runner_temp(&cache))
+        .env("GITHUB_ACTION_PATH", &action)
+        .env("RUNNER_ARCH", "X64")
+        .env("RUNNER_TOOL_CACHE", &cache)
+        .env("GITEA_GATE_DOWNLOAD_URL", "http://127.0.0.1:9/dl")
+        .env("GITEA_GATE_BUILD_FROM_SOURCE", "true")
+        .output()
+        .unwrap();
+    assert!(called.exists(), "asked for, the build runs: {}", stderr(&out));
 }
