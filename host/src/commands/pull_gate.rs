@@ -145,6 +145,8 @@ pub fn run(cli: &Cli, gate: &PullGate<'_>, sandbox: Result<&Sandbox, Problem>) -
 pub struct Shared {
     pub teams: Result<Vec<Team>, Problem>,
     pub memberships: MembershipCache,
+    /// The server's version, asked once per sweep (the policy gate; `None` for the others).
+    pub server: Option<Result<Server, ApiError>>,
 }
 
 /// Membership answers by (team, login), each asked at most once per sweep: a second pull
@@ -310,6 +312,7 @@ fn decide_gate(
     crate::timings::mark("teams resolved");
 
     let cache = shared.map(|s| &s.memberships);
+    let known_server = shared.and_then(|s| s.server.as_ref());
     // A sweep evaluates several pull requests at once; one pull request may use a wider wave.
     let wave = if shared.is_some() { SWEEP_PROBES } else { CONCURRENT_PROBES };
     let shared = RunShared { token: token_fact, teams: teams.iter().map(Team::fact).collect() };
@@ -337,7 +340,8 @@ fn decide_gate(
                 }
                 let Some(client) = client else { break decision };
                 let ahead = prefetched.take().filter(|f| f.as_ref().map_or(true, |f| f.number == number));
-                let reading = PullReading { client, run, gate, sandbox, token: shared.token.as_ref() };
+                let token = shared.token.as_ref();
+                let reading = PullReading { client, run, gate, sandbox, token, server: known_server };
                 let (fetched, early, named) = reading.read(number, ahead, teams_named(&decision.verdict));
                 take_pull_request(client, run, gate, fetched?, early, &mut gathered)?;
                 named_early = named;
@@ -393,7 +397,7 @@ fn resolve_teams_reading_ahead(
         return Ok((resolve_teams(gate, client)?, None));
     };
     let (teams, fetched) = std::thread::scope(|scope| {
-        let fetched = scope.spawn(|| fetch_pull_request(client, run, gate, number));
+        let fetched = scope.spawn(|| fetch_pull_request(client, run, gate, number, None));
         let teams = resolve_teams(gate, Some(client));
         let fetched = fetched.join().unwrap_or_else(|_| Err(thread_panicked("cannot read the pull request")));
         (teams, fetched)
@@ -411,6 +415,8 @@ struct PullReading<'a> {
     gate: &'a PullGate<'a>,
     sandbox: &'a Sandbox,
     token: Option<&'a SecretFact>,
+    /// The server's version when the sweep already asked for it.
+    server: Option<&'a Result<Server, ApiError>>,
 }
 
 /// What one round of reading a pull request returns: the pull request, the policy files read at
@@ -424,12 +430,14 @@ impl PullReading<'_> {
     /// the base's files are in), resolved while the pull request's pages are still coming.
     fn read(&self, number: u64, ahead: Option<ReadAhead>, named: Option<Names>) -> PullRound {
         let GateFacts::Policy { source } = &self.gate.facts else {
-            let fetched = ahead.unwrap_or_else(|| fetch_pull_request(self.client, self.run, self.gate, number));
+            let fetched =
+                ahead.unwrap_or_else(|| fetch_pull_request(self.client, self.run, self.gate, number, self.server));
             return (fetched, None, None);
         };
         std::thread::scope(|scope| {
-            let fetched =
-                scope.spawn(|| ahead.unwrap_or_else(|| fetch_pull_request(self.client, self.run, self.gate, number)));
+            let fetched = scope.spawn(|| {
+                ahead.unwrap_or_else(|| fetch_pull_request(self.client, self.run, self.gate, number, self.server))
+            });
             let early_base = payload_base_sha(self.run, number);
             let repo = run_repository(self.run, "the pull request and its statuses live there").ok();
             let early = match (&repo, early_base.as_deref()) {
@@ -751,14 +759,25 @@ struct Fetched {
 
 /// The pull request, all its reviews, comments, timeline, commits and changed files, fetched at
 /// once: one round trip (each list's pages in parallel).
-fn fetch_pull_request(client: &Client, run: &RunFacts, gate: &PullGate<'_>, number: u64) -> Result<Fetched, Problem> {
+/// `known`: the server's version when the sweep already asked for it (else the policy gate asks).
+fn fetch_pull_request(
+    client: &Client,
+    run: &RunFacts,
+    gate: &PullGate<'_>,
+    number: u64,
+    known: Option<&Result<Server, ApiError>>,
+) -> Result<Fetched, Problem> {
     let repo = run_repository(run, "the pull request and its statuses live there")?;
     crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
     let with_files = matches!(gate.facts, GateFacts::Policy { .. });
     let (pr, reviews, comments, timeline, commits, (files, server)) = std::thread::scope(|scope| {
         let files =
             scope.spawn(|| if with_files { gitea::pulls::files(client, &repo, number).map(Some) } else { Ok(None) });
-        let server = scope.spawn(|| if with_files { gitea::version::read(client).map(Some) } else { Ok(None) });
+        let server = scope.spawn(|| match known {
+            Some(known) => known.clone().map(Some),
+            None if with_files => gitea::version::read(client).map(Some),
+            None => Ok(None),
+        });
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
         let comments = scope
             .spawn(|| if gate.with_comments { gitea::comments::list(client, &repo, number) } else { Ok(Vec::new()) });

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::cli::{Cli, PullGateArgs};
 use crate::codes;
 use crate::commands::commit_status::{self, final_state};
-use crate::commands::pull_gate::{self, PullGate, Shared};
+use crate::commands::pull_gate::{self, GateFacts, PullGate, Shared};
 use crate::commands::session::{GateToken, api_client};
 use crate::commands::shared_head;
 use crate::commands::{Problem, check_token_env, run_repository};
@@ -103,7 +103,10 @@ pub fn run(
     let (targets, left) = listed.split_at(open.min(max_prs));
     crate::log_line!("gitea-gate: sweeping {} open pull request(s) of {repo} …", targets.len());
 
-    let shared = Shared { teams: pull_gate::resolve_teams(gate, Some(&client)), memberships: Default::default() };
+    // The server's version once for the whole sweep (the policy gate reads CODEOWNERS by it).
+    let server = matches!(gate.facts, GateFacts::Policy { .. }).then(|| gitea::version::read(&client));
+    let teams = pull_gate::resolve_teams(gate, Some(&client));
+    let shared = Shared { teams, memberships: Default::default(), server };
     crate::timings::mark("teams resolved");
     // A head shared by pull requests gets one status, posted after all of them are decided
     // (shared_head.rs); the others post their own, as soon as each is decided.

@@ -139,6 +139,9 @@ fn the_sweep_posts_one_status_per_head_the_worst_of_its_pull_requests() {
     let states: Vec<String> =
         fake.statuses().into_iter().filter(|s| s.sha == head() && s.context == CONTEXT).map(|s| s.state).collect();
     assert_eq!(states, ["pending", "failure"], "{states:?}");
+    // The server's version is asked once for the whole sweep, not once per pull request.
+    let versions = fake.requests().into_iter().filter(|q| q.path == "/api/v1/version").count();
+    assert_eq!(versions, 1, "GET /version per sweep");
     // #8 passes its own gate; what its head shows is #7's failure.
     assert!(
         r.stdout.lines().any(|l| l.trim_start().starts_with("#8") && l.contains("PASS  → failure")),
