@@ -11,10 +11,10 @@
 #    download is refused. A downloaded (or built) binary then runs `selftest` on the runner and is
 #    refused unless its verdict digest equals release/VERDICTS: the same verdicts as the release
 #    machine, on this runner's own CPU.
-# 3. An unreleased checkout (no checksum for this asset) is built from the action's source with
-#    cargo (--locked), in a private target directory. A released version whose downloads all fail
-#    stops at once naming what it tried — a build takes minutes and is not the release's bytes —
-#    unless GITEA_GATE_BUILD_FROM_SOURCE=true asks for the build.
+# 3. Only when GITEA_GATE_BUILD_FROM_SOURCE=true: a build from the action's source with cargo
+#    (--locked), in a private target directory. Otherwise an unreleased checkout (no checksum for
+#    this asset), or a release whose downloads all fail, stops at once saying what it tried: a
+#    build takes minutes, and for a release it is not the release's bytes.
 # Never runs an unverified binary.
 #
 # The tool cache is shared on host-mode runners: another job may replace a cached file at any
@@ -160,13 +160,14 @@ web_page() {
   [[ "${2,,}" == text/html* || "$start" == "<"* ]]
 }
 
-# prove_on_runner BINARY: run its selftest here, on this runner's CPU, and refuse it unless the
-# verdict digest equals the one committed with the release (release/VERDICTS, written by
-# scripts/release.sh). Without a VERDICTS file (an unreleased checkout) selftest must still pass.
+# prove_on_runner BINARY RELEASED: run its selftest here, on this runner's CPU, and refuse it
+# unless the verdict digest equals the one committed with the release (release/VERDICTS, written
+# by scripts/release.sh). An unreleased checkout (RELEASED=false: this version has no checksum)
+# is not the release VERDICTS describes; its selftest must still pass.
 verdicts="$action_path/release/VERDICTS"
 prove_on_runner() {
   local out got want=""
-  [[ -f "$verdicts" ]] && want=$(head -n1 "$verdicts")
+  [[ "$2" == true && -f "$verdicts" ]] && want=$(head -n1 "$verdicts")
   if ! out=$("$1" selftest 2>&1); then
     say "$(printf '%s\n' "$out" | tail -n3)"
     say "error: refusing $asset: its selftest failed on this runner (the binary cannot reproduce the release's verdicts here)"
@@ -216,7 +217,7 @@ if [[ -n "$expected" ]]; then
         die "checksum mismatch for $asset: expected $expected (release/SHA256SUMS at this tag), got $actual. Refusing to run it: the download was altered or the release assets do not match this tag."
       fi
       chmod 0700 "$copy"
-      prove_on_runner "$copy" || { rm -rf "$private"; exit 1; }
+      prove_on_runner "$copy" true || { rm -rf "$private"; exit 1; }
       if mkdir -p "$cache_dir" && tmp=$(mktemp "$cache_dir/.download.XXXXXX"); then
         { cp "$copy" "$tmp" && chmod 0755 "$tmp" && mv -f "$tmp" "$cached"; } || { rm -f "$tmp"; say "could not cache $cached"; }
       fi
@@ -237,7 +238,10 @@ if [[ -n "$expected" ]]; then
   fi
   say "trying a build from source (GITEA_GATE_BUILD_FROM_SOURCE)"
 else
-  say "no checksum for $asset in release/SHA256SUMS (an unreleased checkout); building from source"
+  case "${GITEA_GATE_BUILD_FROM_SOURCE:-}" in
+    true|1|yes) say "no checksum for $asset in release/SHA256SUMS (an unreleased checkout); building from source" ;;
+    *) die "v$version is not a release: release/SHA256SUMS lists no $asset (an unreleased checkout, e.g. main). Pin a release tag (uses: OWNER/gitea-gate@v1), or set GITEA_GATE_BUILD_FROM_SOURCE=true to build this checkout with cargo (several minutes)." ;;
+  esac
 fi
 
 command -v cargo >/dev/null 2>&1 ||
@@ -257,5 +261,5 @@ built="$private/gitea-gate"
 "$private/build/release/xtask" attach "$private/build/release/gitea-gate" --target "$(uname -m)-unknown-linux-gnu" \
   --aot "$private/aot" --out "$built" >&2 || die "could not attach the guest's machine code to the binary"
 [[ -f "$built" ]] || die "cargo reported success but produced no $built"
-prove_on_runner "$built" || exit 1
+prove_on_runner "$built" "$([[ -n "$expected" ]] && echo true || echo false)" || exit 1
 report "$built" "$(sha256_of "$built")" "built from source in $private"

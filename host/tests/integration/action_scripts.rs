@@ -101,6 +101,18 @@ fn install(action: &Path, cache: &Path, arch: &str, download: &str) -> (Output, 
 }
 
 fn install_with_path(action: &Path, cache: &Path, arch: &str, download: &str, path: &Path) -> (Output, String) {
+    install_asking(action, cache, arch, download, path, false)
+}
+
+/// install.sh as `install_with_path` runs it; `build`: with GITEA_GATE_BUILD_FROM_SOURCE=true.
+fn install_asking(
+    action: &Path,
+    cache: &Path,
+    arch: &str,
+    download: &str,
+    path: &Path,
+    build: bool,
+) -> (Output, String) {
     let output_file = cache.join("github_output");
     let _ = fs::remove_file(&output_file);
     let out = Command::new("bash")
@@ -114,6 +126,7 @@ fn install_with_path(action: &Path, cache: &Path, arch: &str, download: &str, pa
         .env("RUNNER_TOOL_CACHE", cache)
         .env("GITEA_GATE_DOWNLOAD_URL", download)
         .env("GITHUB_OUTPUT", &output_file)
+        .env("GITEA_GATE_BUILD_FROM_SOURCE", if build { "true" } else { "" })
         .output()
         .unwrap();
     (out, fs::read_to_string(&output_file).unwrap_or_default())
@@ -233,7 +246,7 @@ fn a_wrong_checksum_list_never_lets_the_genuine_binary_run() {
         let err = stderr(&out);
         assert!(!out.status.success(), "list {list:?} let it through:\n{err}");
         assert!(outputs.is_empty(), "no binary= output for list {list:?}");
-        assert!(err.contains("checksum mismatch") || err.contains("no checksum"), "list {list:?}:\n{err}");
+        assert!(err.contains("checksum mismatch") || err.contains("is not a release"), "list {list:?}:\n{err}");
         let cached = cache.join(format!("gitea-gate/{}/x86_64/gitea-gate", version()));
         assert!(!cached.exists(), "nothing may be cached for list {list:?}");
     }
@@ -250,7 +263,9 @@ fn unknown_arches_and_unreleased_checkouts_say_what_to_do() {
     let (out, _) = install(&action, &cache, "X64", "http://127.0.0.1:9/dl");
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("no checksum") && stderr(&out).contains("uses: OWNER/gitea-gate@v1"),
+        stderr(&out).contains("is not a release")
+            && stderr(&out).contains("uses: OWNER/gitea-gate@v1")
+            && stderr(&out).contains("GITEA_GATE_BUILD_FROM_SOURCE=true"),
         "{}",
         stderr(&out)
     );
@@ -393,7 +408,11 @@ fn the_source_build_fallback_uses_a_private_target_directory() {
     .unwrap();
     make_executable(&with_cargo.join("cargo"));
 
-    let (out, outputs) = install_with_path(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo);
+    // Never unasked: an unreleased checkout stops, saying how to ask for the build.
+    let (out, _) = install_with_path(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo);
+    assert!(!out.status.success() && stderr(&out).contains("GITEA_GATE_BUILD_FROM_SOURCE=true"), "{}", stderr(&out));
+    assert!(!record.exists(), "cargo ran unasked");
+    let (out, outputs) = install_asking(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo, true);
     assert!(out.status.success(), "{}", stderr(&out));
     let args = fs::read_to_string(&record).unwrap();
     let target = PathBuf::from(args.lines().skip_while(|l| *l != "--target-dir").nth(1).expect("--target-dir"));
@@ -741,9 +760,17 @@ fn the_committed_checksum_list_names_exactly_the_assets_install_sh_asks_for() {
         .unwrap();
     assert_eq!(names_in(&String::from_utf8_lossy(&listed.stdout)), wanted);
 
-    // The committed list, once a release has been cut.
+    // The committed list, once a release has been cut. Between releases main's version is a
+    // pre-release (`0.2.0-dev`): the list still describes the last release, never this version,
+    // so install.sh builds main from source rather than run the last release's binary for it.
     let committed = repo_root().join("release/SHA256SUMS");
-    if let Ok(list) = fs::read_to_string(&committed) {
+    if v.contains('-') {
+        let list = fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            !list.contains(&format!("gitea-gate-{v}-")),
+            "a pre-release version {v} has no release assets; release/SHA256SUMS must not list it"
+        );
+    } else if let Ok(list) = fs::read_to_string(&committed) {
         assert_eq!(
             names_in(&list),
             wanted,
