@@ -58,7 +58,11 @@ pub fn run(cli: &Cli, args: &PolicyArgs, sandbox: Result<&Sandbox, Problem>) -> 
 /// offline by the guest.
 fn run_tests(args: &PolicyTestArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
     let dir = &args.dir;
-    beneath(dir, "the policy test directory")?;
+    // `.` is the workspace itself (`policy test .` from the policy's own directory); any other
+    // path must stay beneath it.
+    if dir.components().any(|c| c != std::path::Component::CurDir) {
+        beneath(dir, "the policy test directory")?;
+    }
     let policy_path = match &args.policy {
         Some(name) => dir.join(name),
         None => ["policy.yml", "policy.yaml", "policy.json"]

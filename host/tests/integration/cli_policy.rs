@@ -305,6 +305,14 @@ fn policy_test_runs_the_recorded_cases_offline() {
     let r = run(command);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("policy test cases decided as expected"), "{}", r.stdout);
+    // …and from the policy's own directory, the first thing anyone types: `policy test .`.
+    let mut command = gitea_gate();
+    command.current_dir(root.join("examples/policy")).args(["policy", "test", "."]);
+    let r = run(command);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("./auth-change-approved/case.json") || r.stdout.contains("auth-change-approved/case.json")
+    );
 
     // A case whose expectation the policy does not meet fails the run.
     let dir = tempfile::tempdir().unwrap();
