@@ -1,4 +1,4 @@
-//! The policy file (design §2.1): parsed into typed rules, or an error that names the line and
+//! The policy file (docs/policy.md): parsed into typed rules, or an error that names the line and
 //! the fix.
 //!
 //! YAML is read with `serde-saphyr`: it is maintained (serde_yaml is archived), pure Rust with no

@@ -1,4 +1,4 @@
-//! The policy gate's decision core (design §2.1): a policy file of path-scoped review rules and
+//! The policy gate's decision core (docs/policy.md): a policy file of path-scoped review rules and
 //! CODEOWNERS enforcement, evaluated against typed facts.
 pub mod case;
 pub mod codeowners;

@@ -291,7 +291,7 @@ pub fn resolve_teams(gate: &PullGate<'_>, client: Option<&Client>) -> Result<Vec
 
 /// Everything between knowing the client and having a verdict.
 ///
-/// Round trips are what a gate's run costs (docs/architecture.md §7): whatever can be read
+/// Round trips are what a gate's run costs (docs/architecture.md §3): whatever can be read
 /// before the guest asks for it is read at once. The gate's own teams resolve while the pull
 /// request the guest is going to ask for is read; the policy's teams resolve while the pull
 /// request's pages are read; every membership probe goes out in one wave.

@@ -1,4 +1,4 @@
-//! The policy gate (design §2.1): one policy file of path-scoped review rules and CODEOWNERS
+//! The policy gate (docs/policy.md): one policy file of path-scoped review rules and CODEOWNERS
 //! requirements, evaluated rule by rule and explained.
 //!
 //! Phases, as for approvals: no pull request yet → ask for it (with its reviews, comments, changed
