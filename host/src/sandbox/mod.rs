@@ -8,6 +8,8 @@
 //! watchdog runs the guest on its own thread and stops waiting at the deadline); a memory cap;
 //! and an import allowlist checked before anything is instantiated.
 
+mod confinement;
+mod error;
 pub mod machine_code;
 mod streams;
 
@@ -16,13 +18,13 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wasmtime::{
-    Engine, ExternType, InstancePre, Linker, Module, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap,
-    UpdateDeadline,
-};
+use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, Store, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::{Deterministic, I32Exit, WasiCtxBuilder};
 
+use self::confinement::{FrozenClock, Limiter};
+pub use self::error::SandboxError;
+use self::error::{DeadlinePassed, classify, stderr_text};
 use self::machine_code::{AlreadyExecutable, MappedCode};
 pub use self::streams::{CappedOutput, ChainedInput};
 use crate::blob::Blob;
@@ -113,37 +115,6 @@ impl Limits {
     pub fn for_input(input_bytes: usize) -> Limits {
         Limits::for_request(input_bytes, 0)
     }
-}
-
-/// Why the guest produced no verdict. Each is a distinct, clear error; all are exit 3.
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    #[error("the guest module could not be loaded: {0}")]
-    Load(String),
-    #[error(
-        "the guest module imports `{module}::{name}`, which the sandbox does not provide \
-         (allowed: {WASI_MODULE} functions {allowed}); refusing to run it",
-        allowed = ALLOWED_IMPORTS.join(", ")
-    )]
-    ForbiddenImport { module: String, name: String },
-    #[error("the guest ran out of fuel after {fuel} units: it computed far longer than any real input needs")]
-    OutOfFuel { fuel: u64 },
-    #[error("the guest did not finish within {0:?} (wall-clock watchdog); it was stopped")]
-    Timeout(Duration),
-    #[error("the guest tried to grow its memory to {wanted} bytes, beyond its cap of {cap} bytes")]
-    MemoryCap { wanted: usize, cap: usize },
-    #[error("the guest wrote more than {cap} bytes to {stream}; output is capped")]
-    OutputOverflow { stream: &'static str, cap: usize },
-    #[error("the guest panicked: {0}")]
-    GuestPanic(String),
-    #[error("the guest exited with status {code}: {stderr}")]
-    GuestExit { code: i32, stderr: String },
-    #[error("the guest trapped: {0}")]
-    Trap(String),
-    #[error("the guest's thread died without a result")]
-    Lost,
-    #[error("{0}")]
-    Input(String),
 }
 
 /// How the guest's machine code was obtained.
@@ -340,11 +311,6 @@ fn check_imports(module: &Module, extra: &[&str]) -> Result<(), SandboxError> {
     Ok(())
 }
 
-/// Marker error raised by the epoch callback once the wall-clock deadline has passed.
-#[derive(Debug, thiserror::Error)]
-#[error("wall-clock deadline passed")]
-struct DeadlinePassed;
-
 fn run_in_store(
     engine: &Engine,
     pre: &InstancePre<GuestState>,
@@ -414,103 +380,5 @@ fn run_in_store(
     match error {
         None => Ok(Output { stdout: stdout.take(), stderr: stderr.take(), fuel_used, peak_memory }),
         Some(error) => Err(error),
-    }
-}
-
-fn classify(
-    e: &wasmtime::Error,
-    limits: &Limits,
-    stdout: &CappedOutput,
-    stderr: &CappedOutput,
-    denied: Option<usize>,
-) -> SandboxError {
-    if stdout.overflowed() {
-        return SandboxError::OutputOverflow { stream: "stdout", cap: limits.stdout_bytes };
-    }
-    if stderr.overflowed() {
-        return SandboxError::OutputOverflow { stream: "stderr", cap: limits.stderr_bytes };
-    }
-    if let Some(wanted) = denied {
-        return SandboxError::MemoryCap { wanted, cap: limits.memory_bytes };
-    }
-    if e.is::<DeadlinePassed>() {
-        return SandboxError::Timeout(limits.wall_clock);
-    }
-    match e.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => SandboxError::OutOfFuel { fuel: limits.fuel },
-        Some(Trap::Interrupt) => SandboxError::Timeout(limits.wall_clock),
-        // Rust's panic=abort ends in `unreachable`; std has printed the message to stderr.
-        Some(Trap::UnreachableCodeReached) => {
-            let text = stderr_text(&stderr.take());
-            SandboxError::GuestPanic(if text.is_empty() { "no message".to_owned() } else { text })
-        }
-        _ => SandboxError::Trap(format!("{e:#}")),
-    }
-}
-
-/// The guest's stderr as one bounded, printable line.
-fn stderr_text(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim();
-    let shown: String = text.chars().take(400).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if text.chars().count() > 400 { format!("{shown}…") } else { shown }
-}
-
-/// Delegates to `StoreLimits` and remembers a refused growth, so that the resulting trap can be
-/// reported as "memory cap" rather than as whatever the guest did next.
-struct Limiter {
-    inner: StoreLimits,
-    cap: usize,
-    denied: Option<usize>,
-    /// The largest size granted.
-    peak: usize,
-}
-
-impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.cap {
-            self.denied = Some(desired);
-        }
-        let granted = self.inner.memory_growing(current, desired, maximum)?;
-        if granted {
-            self.peak = self.peak.max(desired);
-        }
-        Ok(granted)
-    }
-
-    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        self.inner.table_growing(current, desired, maximum)
-    }
-
-    fn instances(&self) -> usize {
-        self.inner.instances()
-    }
-    fn tables(&self) -> usize {
-        self.inner.tables()
-    }
-    fn memories(&self) -> usize {
-        self.inner.memories()
-    }
-}
-
-/// Clocks that never move: the guest has no business knowing the time, and a moving clock
-/// would make two runs of the same input differ.
-struct FrozenClock;
-
-impl HostWallClock for FrozenClock {
-    fn resolution(&self) -> Duration {
-        Duration::from_secs(1)
-    }
-    fn now(&self) -> Duration {
-        Duration::ZERO
-    }
-}
-
-impl HostMonotonicClock for FrozenClock {
-    fn resolution(&self) -> u64 {
-        1_000_000_000
-    }
-    fn now(&self) -> u64 {
-        0
     }
 }
