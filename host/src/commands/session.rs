@@ -8,17 +8,28 @@ use crate::gitea::{Client, ClientConfig, Token};
 use crate::protocol::SecretFact;
 
 /// The token a gate was told to use (`--token-env NAME`): the variable's name, and its value
-/// when it holds a usable one. Only its presence ever reaches the guest.
-#[derive(Clone, Debug)]
+/// when it holds a usable one. Only its presence ever reaches the guest, and `{:?}` shows only
+/// whether it is set.
+#[derive(Clone)]
 pub struct GateToken {
     name: String,
-    value: Option<String>,
+    value: Option<Token>,
+}
+
+impl std::fmt::Debug for GateToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.value.is_some() { "***" } else { "unset" };
+        write!(f, "GateToken({} = {state})", self.name)
+    }
 }
 
 impl GateToken {
     /// The token named by `--token-env`, read from the environment; `None` without the flag.
     pub fn from_env(token_env: Option<&str>) -> Option<GateToken> {
-        token_env.map(|name| GateToken { name: name.to_owned(), value: facts::secret_value(name) })
+        token_env.map(|name| GateToken {
+            name: name.to_owned(),
+            value: facts::secret_value(name).map(|value| Token::new(name, value)),
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -37,7 +48,7 @@ impl GateToken {
 
     /// The credential for API requests, when there is a value.
     pub fn token(&self) -> Option<Token> {
-        self.value.as_ref().map(|value| Token::new(&self.name, value))
+        self.value.clone()
     }
 }
 
@@ -65,4 +76,25 @@ pub fn api_client(cli: &Cli, run: &RunFacts, purpose: &str, token: Option<Token>
         )
     })?;
     Ok(Client::new(client_config(cli, api_url).map_err(Problem::usage)?, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every holder of a token prints without its value: the gate's token and the credential.
+    /// (The client that carries it has no `Debug` at all.)
+    #[test]
+    fn no_holder_of_a_token_prints_its_value() {
+        let secret = "c0ffee-secret-token-value";
+        let gate = GateToken { name: "GATE_TOKEN".to_owned(), value: Some(Token::new("GATE_TOKEN", secret)) };
+        let token = gate.token().expect("a value");
+        for shown in [format!("{gate:?}"), format!("{token:?}"), format!("{:?}", Some(&gate)), format!("{gate:#?}")] {
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(shown.contains("***") || shown.contains("GATE_TOKEN"), "{shown}");
+        }
+        let unset = GateToken { name: "GATE_TOKEN".to_owned(), value: None };
+        assert_eq!(format!("{unset:?}"), "GateToken(GATE_TOKEN = unset)");
+        assert_eq!(token.value(), secret, "the value itself is still there for the request");
+    }
 }

@@ -41,9 +41,18 @@ impl Token {
     }
 }
 
+/// Never the value: a `{:?}` in a log or a panic message names only the variable.
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Token({} = ***)", self.env_name)
+    }
+}
+
+/// The bytes are wiped when the last holder lets go (cheap; copies made for request headers are
+/// the HTTP library's and live only as long as the request).
+impl Drop for Token {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.value);
     }
 }
 
