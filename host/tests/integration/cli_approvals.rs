@@ -1,5 +1,5 @@
-//! `gitea-gate approvals`, black-box, against the fake Gitea: the seed's qa-review /
-//! security-review gates (molecule-core#1363) — which token can and cannot read the teams — and
+//! `gitea-gate approvals`, black-box, against the fake Gitea: qa-review /
+//! security-review style gates — which token can and cannot read the teams — and
 //! every way a review can look like an approval without being one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 

@@ -1,4 +1,4 @@
-//! `gitea-gate checklist`, black-box, against the fake Gitea: the seed's `sop-checklist /
+//! `gitea-gate checklist`, black-box, against the fake Gitea: a `sop-checklist /
 //! all-items-acked` gate (`acked: 0/7 — missing: …`, `/sop-ack`, `/sop-n/a`, `tier:low`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 

@@ -1,5 +1,5 @@
-//! `gitea-gate drift`, black-box, against the fake Gitea: the seed's sync-providers-yaml gate
-//! (molecule-core#2189) and everything that must never turn into a pass.
+//! `gitea-gate drift`, black-box, against the fake Gitea: a synced providers.yaml
+//! and everything that must never turn into a pass.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
@@ -97,7 +97,7 @@ impl World {
     }
 }
 
-const SEED_PAIR: [&str; 4] = [
+const PROVIDERS_PAIR: [&str; 4] = [
     "--canonical",
     "acme/controlplane@main:internal/providers/providers.yaml",
     "--local",
@@ -107,7 +107,7 @@ const SEED_PAIR: [&str; 4] = [
 #[test]
 fn in_sync_passes() {
     let w = world();
-    let run = w.drift(&SEED_PAIR);
+    let run = w.drift(&PROVIDERS_PAIR);
     assert_eq!((run.code, run.output("verdict")), (0, "pass"), "{}{}", run.stdout, run.stderr);
     assert!(
         run.output("reason")
@@ -126,7 +126,7 @@ fn in_sync_passes() {
 fn one_byte_per_line_drift_crlf_fails_with_the_facts() {
     let w = world();
     w.write("internal/providers/providers.yaml", PROVIDERS.replace('\n', "\r\n").as_bytes());
-    let run = w.drift(&SEED_PAIR);
+    let run = w.drift(&PROVIDERS_PAIR);
     assert_eq!((run.code, run.output("verdict")), (1, "fail"), "{}", run.stdout);
     assert_eq!(run.output("drifted"), "internal/providers/providers.yaml");
     let error = run.stdout.lines().find(|l| l.contains("error[file-drift]")).expect("drift line");
@@ -179,7 +179,7 @@ fn missing_path_and_refused_tokens_are_exit_3_with_a_fix() {
         missing.stdout
     );
 
-    let bad_token = w.drift_as("push", "push", Some("not-a-token"), &SEED_PAIR);
+    let bad_token = w.drift_as("push", "push", Some("not-a-token"), &PROVIDERS_PAIR);
     assert_eq!(bad_token.code, 3);
     assert!(
         bad_token.stdout.contains("HTTP 401") && bad_token.stdout.contains("AUTO_SYNC_TOKEN was rejected"),
@@ -187,11 +187,11 @@ fn missing_path_and_refused_tokens_are_exit_3_with_a_fix() {
         bad_token.stdout
     );
 
-    let no_scope = w.drift_as("push", "push", Some("pat-no-scope"), &SEED_PAIR);
+    let no_scope = w.drift_as("push", "push", Some("pat-no-scope"), &PROVIDERS_PAIR);
     assert_eq!(no_scope.code, 3);
     assert!(no_scope.stdout.contains("HTTP 403") && no_scope.stdout.contains("read:repository"), "{}", no_scope.stdout);
 
-    let invisible = w.drift_as("push", "push", Some("pat-nobody"), &SEED_PAIR);
+    let invisible = w.drift_as("push", "push", Some("pat-nobody"), &PROVIDERS_PAIR);
     assert_eq!(invisible.code, 3, "a private repository the token cannot see is a 404, and never a pass");
 }
 
@@ -199,12 +199,12 @@ fn missing_path_and_refused_tokens_are_exit_3_with_a_fix() {
 fn server_errors_are_retried_then_recover_or_fail_closed() {
     let w = world();
     w.fake.fault("/api/v1/repos/*/*/contents/**", Some(1), FaultKind::Status { status: 500, body: None });
-    let recovered = w.drift(&SEED_PAIR);
+    let recovered = w.drift(&PROVIDERS_PAIR);
     assert_eq!(recovered.code, 0, "{}{}", recovered.stdout, recovered.stderr);
     assert!(recovered.stderr.contains("HTTP 500") && recovered.stderr.contains("retry 1/1"), "{}", recovered.stderr);
 
     w.fake.fault("/api/v1/repos/*/*/contents/**", None, FaultKind::Status { status: 502, body: None });
-    let broken = w.drift(&SEED_PAIR);
+    let broken = w.drift(&PROVIDERS_PAIR);
     assert_eq!(broken.code, 3);
     assert!(broken.stdout.contains("HTTP 502") && broken.stdout.contains("(after 2 attempts)"), "{}", broken.stdout);
 }
@@ -213,19 +213,19 @@ fn server_errors_are_retried_then_recover_or_fail_closed() {
 fn hangs_time_out_and_truncated_bodies_are_refused() {
     let w = world();
     w.fake.fault("/api/v1/repos/*/*/contents/**", None, FaultKind::Hang { ms: Some(20_000) });
-    let hang = w.drift(&SEED_PAIR);
+    let hang = w.drift(&PROVIDERS_PAIR);
     assert_eq!(hang.code, 3, "{}", hang.stdout);
     assert!(hang.stdout.contains("timed out"), "{}", hang.stdout);
     assert!(hang.elapsed < Duration::from_secs(10), "bounded: {:?}", hang.elapsed);
 
     w.fake.clear_faults();
     w.fake.fault("/api/v1/repos/*/*/contents/**", None, FaultKind::Truncate);
-    let truncated = w.drift(&SEED_PAIR);
+    let truncated = w.drift(&PROVIDERS_PAIR);
     assert_eq!(truncated.code, 3, "{}", truncated.stdout);
 
     w.fake.clear_faults();
     w.fake.fault("/api/v1/repos/*/*/contents/**", Some(1), FaultKind::Truncate);
-    assert_eq!(w.drift(&SEED_PAIR).code, 0, "a truncated body is retried");
+    assert_eq!(w.drift(&PROVIDERS_PAIR).code, 0, "a truncated body is retried");
 }
 
 #[test]
@@ -305,7 +305,7 @@ fn missing_token_follows_the_trust_policy() {
         ("no_such_event", "push", 1, "fail", "trusted"),
     ];
     for (event_name, payload, code, verdict, trust) in cases {
-        let run = w.drift_as(event_name, payload, None, &SEED_PAIR);
+        let run = w.drift_as(event_name, payload, None, &PROVIDERS_PAIR);
         assert_eq!(
             (run.code, run.output("verdict"), run.output("trust")),
             (code, verdict, trust),
@@ -315,7 +315,7 @@ fn missing_token_follows_the_trust_policy() {
         assert!(run.stdout.contains("AUTO_SYNC_TOKEN"), "{}", run.stdout);
     }
     assert!(w.fake.requests().is_empty(), "without a token nothing is fetched");
-    let schedule = w.drift_as("schedule", "schedule", None, &SEED_PAIR);
+    let schedule = w.drift_as("schedule", "schedule", None, &PROVIDERS_PAIR);
     assert!(schedule.stdout.contains("Fix: add AUTO_SYNC_TOKEN as an Actions secret"), "{}", schedule.stdout);
 }
 
@@ -392,7 +392,7 @@ fn drifted_file_contents_cannot_inject_workflow_commands() {
     command
         .current_dir(w.dir.path())
         .args(["drift", "--token-env", "AUTO_SYNC_TOKEN"])
-        .args(SEED_PAIR)
+        .args(PROVIDERS_PAIR)
         .env("GITHUB_API_URL", w.fake.api_url())
         .env("GITHUB_EVENT_NAME", "push")
         .env("GITHUB_ACTIONS", "true")

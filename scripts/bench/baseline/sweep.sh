@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Baseline: the seeds' refire approach (review-refire-status.sh run over every in-flight pull
+# Baseline: the usual hand-written refire approach (review-refire-status.sh run over every in-flight pull
 # request), re-implemented in bash + curl + jq for the benchmark, one process per call: list the
 # open pull requests page by page; for each, read its reviews (until an empty page) and its
 # comments, probe GET /teams/{id}/members/{user} once per approver with its own curl, and POST the
-# status on the head. Sequential, as the seeds' scripts are; no cache across pull requests.
+# status on the head. Sequential, as such scripts are; no cache across pull requests.
 #
 # Usage: sweep.sh API_URL OWNER/REPO TEAM_ID MIN CONTEXT   (token in GITEA_TOKEN)
 set -euo pipefail

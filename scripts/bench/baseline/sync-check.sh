@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Baseline: the seed's sync-providers-yaml compare in bash + curl + cmp (molecule-core#2189):
+# Baseline: a sync-providers-yaml compare in bash + curl + cmp:
 # download the canonical file and byte-compare it with the synced copy.
 #
 # Usage: sync-check.sh API_URL OWNER/REPO REF PATH LOCAL   (token in GITEA_TOKEN, optional)

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
-    /// Gitea version to imitate: "1.25.4" (default), "1.26…", or "1.22.6" (the seeds' team). It
+    /// Gitea version to imitate: "1.25.4" (default), "1.26…", or "1.22.6" (the oldest supported). It
     /// decides the `Link` header on team lists and whether the Actions job token may read other
     /// repositories (docs/gitea.md §10), and 1.22's differences (§14): large files as `content: ""`,
     /// `/raw` without the default-branch fallback, other 404/401 texts, `warning` that blocks.

@@ -1,6 +1,6 @@
 //! The organisation both seeds describe, as a fake Gitea fixture: an `acme` org with `qa` (id 20)
 //! and `security` (id 21) teams, a `core` repository with pull requests for every scenario, and
-//! the tokens the seed (molecule-core#1363) tried: the job token, an org member's PAT outside the
+//! the tokens a team would try: the job token, an org member's PAT outside the
 //! teams, and a PAT of an account in both teams.
 #![allow(dead_code, reason = "each test binary uses part of the shared world")]
 
