@@ -60,9 +60,9 @@ pub struct Contributors {
 }
 
 impl Contributors {
-    /// The contributors of `history` for the pull request at `head`; empty when contributors
-    /// are allowed to speak.
-    pub fn of(history: &PullHistory, head: &str, allowed: bool) -> Contributors {
+    /// The contributors of `history`, whose freshness for the head is `fresh`; empty when
+    /// contributors are allowed to speak.
+    pub fn of(history: &PullHistory, fresh: &Freshness<'_>, allowed: bool) -> Contributors {
         let mut all = Contributors::default();
         if allowed {
             return all;
@@ -81,8 +81,8 @@ impl Contributors {
                 all.add(&committer.login, Contribution::Committed { commit: commit.sha.clone() });
             }
         }
-        if let Freshness::Unrecorded { last, head } = Freshness::of(history, head) {
-            all.unrecorded = Some(Contribution::Unrecorded(unrecorded(last, &head)));
+        if let Freshness::Unrecorded { last, head } = fresh {
+            all.unrecorded = Some(Contribution::Unrecorded(unrecorded(last, head)));
         }
         all
     }
@@ -133,9 +133,10 @@ impl<'h> Freshness<'h> {
             }
             Some(last) => return Freshness::Unrecorded { last, head: head.to_owned() },
             None => marks.extend(history.reopens.iter().map(|&id| {
-                let what =
-                    "the pull request was reopened (timeline #{id}): a push to a closed pull request is not recorded";
-                (id, what.replace("{id}", &id.to_string()))
+                let what = format!(
+                    "the pull request was reopened (timeline #{id}): a push to a closed pull request is not recorded"
+                );
+                (id, what)
             })),
         }
         match marks.into_iter().max_by_key(|(id, _)| *id) {
@@ -209,7 +210,7 @@ mod tests {
             ],
             ..PullHistory::default()
         };
-        let all = Contributors::of(&history, "bbb", false);
+        let all = Contributors::of(&history, &Freshness::of(&history, "bbb"), false);
         assert_eq!(
             all.find("lead"),
             Some(&Contribution::Pushed { commit: Some("bbb".into()), at: "2026-12-01T10:00:00Z".into() })
@@ -217,17 +218,20 @@ mod tests {
         assert_eq!(all.find("DEV"), Some(&Contribution::Authored { commit: "ccc".into() }));
         assert_eq!(all.find("qa"), Some(&Contribution::Committed { commit: "ccc".into() }));
         assert_eq!(all.find("someone"), None);
-        assert!(Contributors::of(&history, "bbb", true).is_empty());
+        assert!(Contributors::of(&history, &Freshness::of(&history, "bbb"), true).is_empty());
     }
 
     #[test]
     fn while_the_heads_push_is_unrecorded_anyone_may_have_pushed_it() {
         let history = with_pushes(vec![push(5, "dev", false, &["h1"])]);
-        let all = Contributors::of(&history, "h2", false);
+        let all = Contributors::of(&history, &Freshness::of(&history, "h2"), false);
         let how = all.find("someone").expect("anyone").describe();
         assert!(how.contains("may have pushed it") && how.contains("not recorded"), "{how}");
-        assert!(Contributors::of(&history, "h2", true).is_empty(), "unless contributors are allowed");
-        assert_eq!(Contributors::of(&history, "h1", false).find("someone"), None);
+        assert!(
+            Contributors::of(&history, &Freshness::of(&history, "h2"), true).is_empty(),
+            "unless contributors are allowed"
+        );
+        assert_eq!(Contributors::of(&history, &Freshness::of(&history, "h1"), false).find("someone"), None);
     }
 
     #[test]

@@ -19,7 +19,6 @@ pub mod pulls;
 pub mod reviews;
 pub mod server;
 pub mod text;
-pub mod tier;
 
 use serde_json::json;
 

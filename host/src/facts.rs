@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::env;
-use crate::protocol::{EventFacts, Lookup, RunContext};
+use crate::protocol::{EventFacts, Lookup, PayloadView, RunContext};
 
 /// Payload files larger than this are not read (Gitea's payloads are a few KiB).
 pub const MAX_EVENT_BYTES: u64 = 64 << 20;
@@ -68,6 +68,18 @@ impl RunFacts {
     /// The parsed payload, when there is one.
     pub fn payload(&self) -> Option<&Value> {
         self.event.payload()
+    }
+
+    /// What the payload says about its pull request (typed; absent fields are `None`).
+    pub fn payload_view(&self) -> PayloadView {
+        PayloadView::of(self.payload())
+    }
+
+    /// Is this a pull-request run (whose workspace holds the pull request's files): a pull request
+    /// or review event, or a comment on a pull request?
+    pub fn is_pull_request_run(&self) -> bool {
+        let name = self.event_name.as_deref().unwrap_or("");
+        name.starts_with("pull_request") || (name == "issue_comment" && self.payload_view().is_pull_request_comment())
     }
 }
 

@@ -7,9 +7,10 @@ use gitea_gate_protocol::{ByteSource, Envelope};
 
 pub use gitea_gate_protocol::{
     ApprovalFacts, ChangedFile, Check, ChecklistFacts, DriftDetails, DriftFacts, DriftLimits, EventFacts, Facts,
-    FileCopy, Finding, Item, Level, Lookup, MembershipFact, MembershipProbe, NamedCase, Needs, Outcome,
-    PROTOCOL_VERSION, Pair, PinDetails, PinFacts, PinMode, PinnedFile, PolicyFacts, PolicyTestFacts, PullHistory,
-    RunContext, SecretFact, Server, SourceFile, StatusText, TeamFact, Trust, TrustFacts, Verdict,
+    FileCopy, Finding, Item, Level, Lookup, MembershipFact, MembershipProbe, NamedCase, Needs, Outcome, Owners,
+    OwnersNamed, PROTOCOL_VERSION, Pair, PayloadView, PinDetails, PinFacts, PinMode, PinnedFile, PolicyFacts,
+    PolicyTestFacts, PullHistory, PullView, RunContext, SecretFact, Server, SourceFile, StatusText, TeamFact, Trust,
+    TrustFacts, Verdict,
 };
 
 use crate::blob::Blob;

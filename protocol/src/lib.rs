@@ -15,6 +15,7 @@ mod details;
 mod facts;
 mod history;
 mod policy;
+mod pull;
 mod server;
 mod verdict;
 
@@ -25,8 +26,9 @@ pub use facts::{
 };
 pub use history::{Account, CommitAccounts, PullHistory, Push};
 pub use policy::{CODEOWNERS_PATHS, ChangedFile, NamedCase, PolicyFacts, PolicyTestFacts, SourceFile};
+pub use pull::{CommitRef, IssueView, PayloadView, PullView};
 pub use server::{Product, Server};
-pub use verdict::{Finding, Level, MembershipProbe, Needs, Outcome, StatusText, Trust, Verdict};
+pub use verdict::{Finding, Level, MembershipProbe, Needs, Outcome, Owners, OwnersNamed, StatusText, Trust, Verdict};
 
 use serde::{Deserialize, Serialize};
 

@@ -317,6 +317,10 @@ fn verdict_and_its_parts() {
     round_trip(&Needs::PullRequest(3), json!({"pull_request": 3}));
     round_trip(&Needs::PullRequestData(4), json!({"pull_request_data": 4}));
     round_trip(&Needs::Membership(vec![probe]), json!({"membership": [{"login": "alice", "teams": ["acme/qa"]}]}));
+    let owners = Owners { teams: vec!["acme/qa".into(), "@acme/Docs".into()], users: vec!["erin".into()] };
+    round_trip(&Needs::Owners(owners), json!({"owners": {"teams": ["acme/qa", "@acme/Docs"], "users": ["erin"]}}));
+    let named = OwnersNamed { teams_named: vec!["acme/qa".into()], users_named: vec!["erin".into()] };
+    round_trip(&named, json!({"teams_named": ["acme/qa"], "users_named": ["erin"]}));
 
     let mut verdict = Verdict::new("approvals", Outcome::Error, Trust::Trusted, &finding);
     assert_eq!(verdict.reason, "missing-secret: short");
@@ -381,4 +385,35 @@ fn server() {
     assert_eq!(Server::from_version("v1.25").release(), Some((1, 25, 0)));
     assert_eq!(Server::from_version("1.27.0-rc1").release(), Some((1, 27, 0)));
     assert_eq!(Server::from_version("development").release(), None);
+}
+
+/// The pull-request views read what both sides need and nothing else: a missing or mistyped
+/// field reads as absent (never a default that passes for a real value), an empty sha is none.
+#[test]
+fn pull_request_views_read_gitea_objects_leniently() {
+    let pr = PullView::of(&json!({
+        "number": 7, "head": {"sha": "aaa", "ref": "topic"}, "base": {"sha": ""},
+        "updated_at": "2026-01-02T00:00:00Z", "user": {"login": "alice"}, "labels": []
+    }));
+    assert_eq!(pr.number, Some(7));
+    assert_eq!(pr.head_sha(), Some("aaa"));
+    assert_eq!(pr.base_sha(), None, "an empty sha is no sha");
+    assert_eq!(pr.updated_at.as_deref(), Some("2026-01-02T00:00:00Z"));
+    let odd = PullView::of(&json!({"number": "7", "head": {"sha": 5}, "base": null}));
+    assert_eq!((odd.number, odd.head_sha(), odd.base_sha()), (None, None, None));
+    assert_eq!(PullView::of(&json!([1, 2])), PullView::default(), "a list is no pull request");
+    assert_eq!(PullView::of(&json!({"head": ["abc"]})).head_sha(), None, "nor a list a commit");
+
+    let review = PayloadView::of(Some(&json!({"pull_request": {"number": 3, "base": {"sha": "bbb"}}})));
+    assert_eq!(review.pull_request_numbered(3).and_then(PullView::base_sha), Some("bbb"));
+    assert!(review.pull_request_numbered(4).is_none(), "another pull request's base is not this one's");
+    assert!(!review.is_pull_request_comment());
+    let comment = PayloadView::of(Some(&json!({"issue": {"number": 9, "pull_request": {"merged": false}}})));
+    assert!(comment.is_pull_request_comment());
+    assert_eq!(comment.issue_number(), Some(9));
+    let on_issue = PayloadView::of(Some(&json!({"issue": {"number": 9, "pull_request": null}})));
+    assert!(!on_issue.is_pull_request_comment());
+    let gitea_flag = PayloadView::of(Some(&json!({"issue": {"number": 9}, "is_pull": true})));
+    assert!(gitea_flag.is_pull_request_comment());
+    assert_eq!(PayloadView::of(None), PayloadView::default());
 }

@@ -109,6 +109,28 @@ pub enum Needs {
     PullRequestData(u64),
     /// Probe membership of these logins in these teams (approvals, checklist).
     Membership(Vec<MembershipProbe>),
+    /// Resolve these teams and CODEOWNERS users and pass them as the policy facts' `teams`,
+    /// `missing_teams`, `users` and `missing_users` (the policy gate, once it knows which rules and
+    /// CODEOWNERS lines apply).
+    Owners(Owners),
+}
+
+/// Teams (`org/team` from a policy, `@org/team` from CODEOWNERS) and CODEOWNERS user logins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owners {
+    pub teams: Vec<String>,
+    pub users: Vec<String>,
+}
+
+/// The policy gate's `details` while it asks for the pull request: every team and CODEOWNERS
+/// user its policy could need, so that the host resolves them while it reads the pull request
+/// (which of them apply is known only after). A hint: the host may ignore it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnersNamed {
+    pub teams_named: Vec<String>,
+    pub users_named: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]

@@ -24,7 +24,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUDGETS = {
     "x86_64 binary": (16_800_000, "bytes"),
     "aarch64 binary": (14_300_000, "bytes"),
-    "guest wasm": (1_950_000, "bytes"),
+    # 1.95 MB until the owners question became a typed `Needs::Owners` (+1.7 KB of serialiser).
+    "guest wasm": (1_955_000, "bytes"),
     # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
     # margin is for shared CI machines. The target is 1.5x (issue: small and instant).
     "trust / --version": (2.8, "ratio"),

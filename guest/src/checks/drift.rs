@@ -1,6 +1,6 @@
 //! Drift: is each synced copy byte-identical to its canonical copy?
 //!
-//! The seed's gate (molecule-core `sync-providers-yaml`): the canonical file lives in another
+//! The typical pair (a `providers.yaml` synced from a platform repository): the canonical file lives in another
 //! repository and is fetched over the API; a synced copy lives in this one. A pair can also be
 //! local↔local (a generated artifact against its committed copy). When the token that reads the
 //! canonical repository is missing, the trust policy decides (checks::trust::secret_policy):

@@ -1,5 +1,5 @@
 //! Pins: offline sha256 digests of files, kept in a lock file in `sha256sum` format
-//! (`<hex>  <path>`) so coreutils can check it too. The always-on backstop of the seed's drift
+//! (`<hex>  <path>`) so coreutils can check it too. The always-on backstop of the drift
 //! gate: it needs no network and no token.
 //!
 //! The host reads the lock file and the files; the guest computes every digest, compares, and for

@@ -1,7 +1,8 @@
 //! Trust: what kind of run is this, and what does a missing secret mean in it.
 //!
 //! The facts behind every rule are in `docs/gitea.md` §9 (cited per rule below). The policy
-//! is the seed's (`AUTO_SYNC_TOKEN`, molecule-core#2189): a missing secret is a failure in a
+//! is the project's founding rule (a sync token that was never provisioned must not pass
+//! silently): a missing secret is a failure in a
 //! trusted run and a warning-and-skip in an untrusted one; anything unclear counts as trusted,
 //! so that it fails loudly instead of silently skipping.
 
@@ -431,7 +432,7 @@ pub struct SecretPolicy {
     pub decisive: Option<Finding>,
 }
 
-/// The seed's policy: missing in a trusted run → fail (naming the secret and the fix);
+/// The secret policy: missing in a trusted run → fail (naming the secret and the fix);
 /// missing in an untrusted run → warning and skip.
 pub fn secret_policy(c: &Classification, missing: &[&str], purpose: &str, input: ActionInput) -> SecretPolicy {
     if missing.is_empty() {

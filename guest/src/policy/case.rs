@@ -113,90 +113,7 @@ pub struct Expect {
 
 /// Turn a case into the facts a live run would have gathered.
 pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<PolicyFacts, InvalidInput> {
-    let mut teams: Vec<String> = case.memberships.keys().cloned().collect();
-    if let Ok(p) = file::parse(policy_path, policy_text) {
-        teams.extend(p.teams());
-    }
-    let missing = |label: &str| case.missing_owners.iter().any(|m| m.strip_prefix('@').unwrap_or(m) == label);
-    let (mut users, mut missing_users, mut missing_teams) = (Vec::new(), Vec::new(), Vec::new());
-    if let Some(text) = &case.codeowners {
-        for line in codeowners::parse(text).lines {
-            for o in line.owners {
-                match o {
-                    Owner::Team { org, team } if missing(&format!("{org}/{team}")) => {
-                        missing_teams.push(owner_reference(&org, &team));
-                    }
-                    Owner::Team { org, team } => teams.push(format!("{org}/{team}")),
-                    Owner::User(login) if missing(&login) => missing_users.push(login),
-                    Owner::User(login) => users.push(login),
-                }
-            }
-        }
-    }
-    teams.sort();
-    teams.dedup();
-    let team_facts: Vec<TeamFact> = teams
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let (org, name) = r.split_once('/').unwrap_or(("", r));
-            TeamFact {
-                reference: r.clone(),
-                name: name.to_owned(),
-                org: Some(org.to_owned()),
-                id: i64::try_from(i).ok(),
-                readable: true,
-                unreadable_reason: None,
-            }
-        })
-        .collect();
-    let mut logins: Vec<&str> = vec![case.author.as_str()];
-    logins.extend(case.reviews.iter().map(|r| r.login.as_str()));
-    logins.extend(case.comments.iter().map(|c| c.login.as_str()));
-    let mut membership = Vec::new();
-    for login in logins {
-        for team in &teams {
-            let member = case.memberships.get(team).is_some_and(|m| m.iter().any(|x| x.eq_ignore_ascii_case(login)));
-            membership.push(MembershipFact {
-                login: login.to_owned(),
-                team: team.clone(),
-                member: Some(member),
-                detail: None,
-            });
-        }
-    }
-    let reviews: Vec<Value> = case
-        .reviews
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            json!({"id": i + 1, "user": {"login": r.login, "id": 1000 + i}, "state": r.state, "body": r.body,
-                   "dismissed": r.dismissed, "stale": r.stale, "official": true,
-                   "commit_id": if r.stale { OTHER } else { HEAD }})
-        })
-        .collect();
-    let comments: Vec<Value> = case
-        .comments
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            json!({"id": i + 1, "user": {"login": c.login, "id": 2000 + i}, "body": c.body,
-                   "created_at": "2026-01-01T00:00:00Z",
-                   "updated_at": if c.edited { "2026-01-02T00:00:00Z" } else { "2026-01-01T00:00:00Z" }})
-        })
-        .collect();
-    let changed_files = case
-        .changed_files
-        .iter()
-        .map(|f| match f {
-            CaseFile::Path(p) => ChangedFile { filename: p.clone(), previous_filename: None, status: None },
-            CaseFile::Renamed { filename, previous_filename } => ChangedFile {
-                filename: filename.clone(),
-                previous_filename: Some(previous_filename.clone()),
-                status: Some("renamed".to_owned()),
-            },
-        })
-        .collect();
+    let owners = Owners::of(policy_path, policy_text, case);
     Ok(PolicyFacts {
         history: Some(history(case)),
         server: Some(Server::from_version(&case.server)),
@@ -214,16 +131,124 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
             "labels": case.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
             "head": {"sha": HEAD, "ref": "topic"}, "base": {"sha": OTHER, "ref": case.target_branch},
         })),
-        reviews,
-        comments,
-        changed_files: Some(changed_files),
+        reviews: reviews(case),
+        comments: comments(case),
+        changed_files: Some(changed_files(case)),
         codeowners: case.codeowners.as_ref().map(|t| SourceFile { path: "CODEOWNERS".to_owned(), text: t.clone() }),
-        teams: team_facts,
-        missing_teams,
-        users,
-        missing_users,
-        membership: Some(membership),
+        teams: team_facts(&owners.teams),
+        membership: Some(membership(case, &owners.teams)),
+        missing_teams: owners.missing_teams,
+        users: owners.users,
+        missing_users: owners.missing_users,
     })
+}
+
+/// Every team the case's policy, memberships and CODEOWNERS name, and the CODEOWNERS owners the
+/// case says exist or do not (`missing_owners`).
+struct Owners {
+    teams: Vec<String>,
+    missing_teams: Vec<String>,
+    users: Vec<String>,
+    missing_users: Vec<String>,
+}
+
+impl Owners {
+    fn of(policy_path: &str, policy_text: &str, case: &Case) -> Owners {
+        let mut teams: Vec<String> = case.memberships.keys().cloned().collect();
+        if let Ok(p) = file::parse(policy_path, policy_text) {
+            teams.extend(p.teams());
+        }
+        let missing = |label: &str| case.missing_owners.iter().any(|m| m.strip_prefix('@').unwrap_or(m) == label);
+        let (mut users, mut missing_users, mut missing_teams) = (Vec::new(), Vec::new(), Vec::new());
+        let lines = case.codeowners.as_deref().map(|text| codeowners::parse(text).lines).unwrap_or_default();
+        for owner in lines.into_iter().flat_map(|line| line.owners) {
+            match owner {
+                Owner::Team { org, team } if missing(&format!("{org}/{team}")) => {
+                    missing_teams.push(owner_reference(&org, &team));
+                }
+                Owner::Team { org, team } => teams.push(format!("{org}/{team}")),
+                Owner::User(login) if missing(&login) => missing_users.push(login),
+                Owner::User(login) => users.push(login),
+            }
+        }
+        teams.sort();
+        teams.dedup();
+        Owners { teams, missing_teams, users, missing_users }
+    }
+}
+
+/// Each team as the host would have resolved it: readable, with an id.
+fn team_facts(teams: &[String]) -> Vec<TeamFact> {
+    (0_i64..)
+        .zip(teams)
+        .map(|(id, r)| {
+            let (org, name) = r.split_once('/').unwrap_or(("", r));
+            TeamFact {
+                reference: r.clone(),
+                name: name.to_owned(),
+                org: Some(org.to_owned()),
+                id: Some(id),
+                readable: true,
+                unreadable_reason: None,
+            }
+        })
+        .collect()
+}
+
+/// Every (login, team) answer for the author, the reviewers and the commenters.
+fn membership(case: &Case, teams: &[String]) -> Vec<MembershipFact> {
+    let mut logins: Vec<&str> = vec![case.author.as_str()];
+    logins.extend(case.reviews.iter().map(|r| r.login.as_str()));
+    logins.extend(case.comments.iter().map(|c| c.login.as_str()));
+    let mut membership = Vec::new();
+    for login in logins {
+        for team in teams {
+            let member = case.memberships.get(team).is_some_and(|m| m.iter().any(|x| x.eq_ignore_ascii_case(login)));
+            membership.push(MembershipFact {
+                login: login.to_owned(),
+                team: team.clone(),
+                member: Some(member),
+                detail: None,
+            });
+        }
+    }
+    membership
+}
+
+fn reviews(case: &Case) -> Vec<Value> {
+    (1_usize..)
+        .zip(&case.reviews)
+        .map(|(id, r)| {
+            json!({"id": id, "user": {"login": r.login, "id": 999 + id}, "state": r.state, "body": r.body,
+                   "dismissed": r.dismissed, "stale": r.stale, "official": true,
+                   "commit_id": if r.stale { OTHER } else { HEAD }})
+        })
+        .collect()
+}
+
+fn comments(case: &Case) -> Vec<Value> {
+    (1_usize..)
+        .zip(&case.comments)
+        .map(|(id, c)| {
+            json!({"id": id, "user": {"login": c.login, "id": 1999 + id}, "body": c.body,
+                   "created_at": "2026-01-01T00:00:00Z",
+                   "updated_at": if c.edited { "2026-01-02T00:00:00Z" } else { "2026-01-01T00:00:00Z" }})
+        })
+        .collect()
+}
+
+fn changed_files(case: &Case) -> Vec<ChangedFile> {
+    case.changed_files
+        .iter()
+        .map(|f| match f {
+            CaseFile::Path(p) => ChangedFile { filename: p.clone(), previous_filename: None, status: None },
+            CaseFile::Renamed { filename, previous_filename } => ChangedFile {
+                filename: filename.clone(),
+                previous_filename: Some(previous_filename.clone()),
+                status: Some("renamed".to_owned()),
+            },
+        })
+        .collect()
 }
 
 /// The case's pushes and commit authors. Pushes come before every comment (comment ids start at

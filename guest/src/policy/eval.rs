@@ -567,14 +567,10 @@ fn approvals(result: &mut RuleResult, count: u32, from: &People, s: &Subject<'_>
     result.unconfirmed = unconfirmed;
 }
 
-/// Returns false when the rule was skipped (nothing to require).
-fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) -> bool {
-    let Some(file) = s.codeowners else {
-        result.outcome = Outcome::Skip;
-        result.condition = "there is no CODEOWNERS file at the base".to_owned();
-        return false;
-    };
-    // Requirements: (what, owners, first file it covers).
+/// What CODEOWNERS requires of the changed files, as (what, owners, first file it covers): one
+/// requirement per applying line (`any`), or per changed file with every owner of it (`each-file`).
+/// Lines whose owners all failed to resolve are dropped, as Gitea drops them.
+fn owner_requirements(file: &CodeOwners, mode: CodeownersMode, s: &Subject<'_>) -> Vec<(String, Vec<Owner>, String)> {
     let mut requirements: Vec<(String, Vec<Owner>, String)> = Vec::new();
     match mode {
         CodeownersMode::Any => {
@@ -607,6 +603,17 @@ fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) ->
             }
         }
     }
+    requirements
+}
+
+/// Returns false when the rule was skipped (nothing to require).
+fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) -> bool {
+    let Some(file) = s.codeowners else {
+        result.outcome = Outcome::Skip;
+        result.condition = "there is no CODEOWNERS file at the base".to_owned();
+        return false;
+    };
+    let requirements = owner_requirements(file, mode, s);
     if requirements.is_empty() {
         result.outcome = Outcome::Skip;
         result.condition = "no CODEOWNERS line applies to a changed file".to_owned();

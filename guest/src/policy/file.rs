@@ -367,84 +367,8 @@ fn build(raw: RawFile, text: &str) -> Result<Policy, PolicyError> {
                 "give every rule a unique name",
             ));
         }
-        let requires = match (r.requires.codeowners, r.requires.count) {
-            (Some(mode), None) if r.requires.teams.is_empty() && r.requires.users.is_empty() => {
-                Requirement::CodeOwners(mode)
-            }
-            (Some(_), _) => {
-                return Err(PolicyError::new(
-                    line,
-                    format!("rule {name}: requires mixes codeowners with count, teams or users"),
-                    "split it into two rules and combine them with all: in the policy",
-                ));
-            }
-            (None, count) => {
-                let from =
-                    people(RawPeople { teams: r.requires.teams, users: r.requires.users }, line, &name, "requires")?;
-                if from.is_empty() {
-                    return Err(PolicyError::new(
-                        line,
-                        format!("rule {name}: requires names nobody"),
-                        "add teams: [org/team] and/or users: [login], or codeowners: any | each-file",
-                    ));
-                }
-                let count = count.unwrap_or(1);
-                if count < 1 || count > i64::from(MAX_COUNT) {
-                    return Err(PolicyError::new(
-                        line_of(text, "count", line.unwrap_or(1)).or(line),
-                        format!("rule {name}: count {count} is out of range"),
-                        format!("count is the number of approvals required, 1 to {MAX_COUNT}"),
-                    ));
-                }
-                let count = u32::try_from(count).unwrap_or(1);
-                if from.teams.is_empty() && count as usize > from.users.len() {
-                    return Err(PolicyError::new(
-                        line_of(text, "count", line.unwrap_or(1)).or(line),
-                        format!("rule {name}: count {count} can never be reached by {} listed users", from.users.len()),
-                        "lower count, add users, or name a team",
-                    ));
-                }
-                Requirement::Approvals { count, from }
-            }
-        };
-        let condition = match r.condition {
-            None => None,
-            Some(c) => {
-                let changed_files = match c.changed_files {
-                    None => None,
-                    Some(ch) => {
-                        let paths = ch.paths.unwrap_or_else(|| vec!["**".to_owned()]);
-                        if paths.is_empty() {
-                            return Err(PolicyError::new(
-                                line,
-                                format!("rule {name}: changed_files.paths is empty, so the rule could never apply"),
-                                "list the globs that make the rule apply, or leave paths out to mean every file",
-                            ));
-                        }
-                        Some(ChangedFiles {
-                            paths: globs(&paths, line, text, &name, "changed_files.paths")?,
-                            ignore: globs(&ch.ignore, line, text, &name, "changed_files.ignore")?,
-                        })
-                    }
-                };
-                let target_branches = match c.target_branches {
-                    None => None,
-                    Some(list) => Some(globs(&list, line, text, &name, "target_branches")?),
-                };
-                let author = c.author.map(|p| people(p, line, &name, "if.author")).transpose()?;
-                let not_author = c.not_author.map(|p| people(p, line, &name, "if.not_author")).transpose()?;
-                for (key, p) in [("author", &author), ("not_author", &not_author)] {
-                    if p.as_ref().is_some_and(People::is_empty) {
-                        return Err(PolicyError::new(
-                            line,
-                            format!("rule {name}: if.{key} names nobody"),
-                            format!("list teams and/or users under if.{key}, or remove it"),
-                        ));
-                    }
-                }
-                Some(Condition { changed_files, labels: c.labels, target_branches, author, not_author })
-            }
-        };
+        let requires = requirement(r.requires, line, text, &name)?;
+        let condition = r.condition.map(|c| condition(c, line, text, &name)).transpose()?;
         let waivable_by =
             r.waivable_by.iter().map(|t| team_ref(t, line, &name, "waivable_by")).collect::<Result<Vec<_>, _>>()?;
         let (disapproval, allow_contributors) = (r.disapproval, r.allow_contributors);
@@ -455,6 +379,85 @@ fn build(raw: RawFile, text: &str) -> Result<Policy, PolicyError> {
         Some(value) => node(&value, &rules, text, 1)?,
     };
     Ok(Policy { rules, tree })
+}
+
+/// What a rule requires: CODEOWNERS approvals, or `count` approvals from teams and users.
+fn requirement(requires: RawRequires, line: Option<usize>, text: &str, name: &str) -> Result<Requirement, PolicyError> {
+    let requirement = match (requires.codeowners, requires.count) {
+        (Some(mode), None) if requires.teams.is_empty() && requires.users.is_empty() => Requirement::CodeOwners(mode),
+        (Some(_), _) => {
+            return Err(PolicyError::new(
+                line,
+                format!("rule {name}: requires mixes codeowners with count, teams or users"),
+                "split it into two rules and combine them with all: in the policy",
+            ));
+        }
+        (None, count) => {
+            let from = people(RawPeople { teams: requires.teams, users: requires.users }, line, name, "requires")?;
+            if from.is_empty() {
+                return Err(PolicyError::new(
+                    line,
+                    format!("rule {name}: requires names nobody"),
+                    "add teams: [org/team] and/or users: [login], or codeowners: any | each-file",
+                ));
+            }
+            let count = count.unwrap_or(1);
+            if count < 1 || count > i64::from(MAX_COUNT) {
+                return Err(PolicyError::new(
+                    line_of(text, "count", line.unwrap_or(1)).or(line),
+                    format!("rule {name}: count {count} is out of range"),
+                    format!("count is the number of approvals required, 1 to {MAX_COUNT}"),
+                ));
+            }
+            let count = u32::try_from(count).unwrap_or(1);
+            if from.teams.is_empty() && count as usize > from.users.len() {
+                return Err(PolicyError::new(
+                    line_of(text, "count", line.unwrap_or(1)).or(line),
+                    format!("rule {name}: count {count} can never be reached by {} listed users", from.users.len()),
+                    "lower count, add users, or name a team",
+                ));
+            }
+            Requirement::Approvals { count, from }
+        }
+    };
+    Ok(requirement)
+}
+
+/// When a rule applies (`if:`): changed files, labels, target branches, author.
+fn condition(c: RawIf, line: Option<usize>, text: &str, name: &str) -> Result<Condition, PolicyError> {
+    let changed_files = match c.changed_files {
+        None => None,
+        Some(ch) => {
+            let paths = ch.paths.unwrap_or_else(|| vec!["**".to_owned()]);
+            if paths.is_empty() {
+                return Err(PolicyError::new(
+                    line,
+                    format!("rule {name}: changed_files.paths is empty, so the rule could never apply"),
+                    "list the globs that make the rule apply, or leave paths out to mean every file",
+                ));
+            }
+            Some(ChangedFiles {
+                paths: globs(&paths, line, text, name, "changed_files.paths")?,
+                ignore: globs(&ch.ignore, line, text, name, "changed_files.ignore")?,
+            })
+        }
+    };
+    let target_branches = match c.target_branches {
+        None => None,
+        Some(list) => Some(globs(&list, line, text, name, "target_branches")?),
+    };
+    let author = c.author.map(|p| people(p, line, name, "if.author")).transpose()?;
+    let not_author = c.not_author.map(|p| people(p, line, name, "if.not_author")).transpose()?;
+    for (key, p) in [("author", &author), ("not_author", &not_author)] {
+        if p.as_ref().is_some_and(People::is_empty) {
+            return Err(PolicyError::new(
+                line,
+                format!("rule {name}: if.{key} names nobody"),
+                format!("list teams and/or users under if.{key}, or remove it"),
+            ));
+        }
+    }
+    Ok(Condition { changed_files, labels: c.labels, target_branches, author, not_author })
 }
 
 fn node(value: &Value, rules: &[Rule], text: &str, depth: usize) -> Result<Node, PolicyError> {

@@ -18,8 +18,6 @@
 
 use std::thread::JoinHandle;
 
-use serde_json::Value;
-
 use crate::codes;
 use crate::commands::Problem;
 use crate::facts::RunFacts;
@@ -173,13 +171,12 @@ pub fn bounded(text: &str) -> String {
 /// The head sha of the pull request the event payload is about, when the run is about the
 /// pull request `pr` asks for (`None`: whichever the payload names).
 pub fn payload_head_sha(run: &RunFacts, pr: Option<u64>) -> Option<String> {
-    let pull = run.payload()?.get("pull_request")?;
-    let number = pull.get("number").and_then(Value::as_u64)?;
-    if pr.is_some_and(|wanted| wanted != number) {
+    let payload = run.payload_view();
+    let pull = payload.pull_request.as_ref()?;
+    if pr.is_some_and(|wanted| Some(wanted) != pull.number) || pull.number.is_none() {
         return None;
     }
-    let sha = pull.get("head")?.get("sha")?.as_str()?;
-    is_commit_sha(sha).then(|| sha.to_owned())
+    pull.head_sha().filter(|sha| is_commit_sha(sha)).map(str::to_owned)
 }
 
 /// A full commit id (sha1 or sha256), lowercase hex.
@@ -270,7 +267,7 @@ mod tests {
                 description: description.to_owned(),
             }),
             needs: None,
-            details: Value::Null,
+            details: serde_json::Value::Null,
             summary: None,
         }
     }

@@ -17,7 +17,9 @@ use crate::files::{beneath, open_bounded, read_bounded, read_bounded_if_exists, 
 use crate::gitea::contents;
 use crate::gitea::{Client, RepoName};
 use crate::output::Report;
-use crate::protocol::{DriftDetails, DriftFacts, DriftLimits, Facts, FileCopy, Finding, Level, Pair, Request, attach};
+use crate::protocol::{
+    DriftDetails, DriftFacts, DriftLimits, Facts, FileCopy, Finding, Level, Pair, PullView, Request, attach,
+};
 use crate::sandbox::Sandbox;
 
 /// The largest manifest read.
@@ -151,13 +153,11 @@ fn check_pairs(specs: &[PairSpec], allowed: &[RepoName]) -> Result<(), Problem> 
 /// The base commit of the pull request this run is on, when it is a pull-request run (whose
 /// workspace files may come from the pull request): `None` for any other run.
 fn pull_request_base(run: &RunFacts, client: impl Fn() -> Result<Client, Problem>) -> Result<Option<String>, Problem> {
-    let name = run.event_name.as_deref().unwrap_or("");
-    let payload = run.payload();
-    let on_comment = name == "issue_comment"
-        && payload.and_then(|p| p.get("issue")?.get("pull_request")).is_some_and(|pr| !pr.is_null());
-    if !name.starts_with("pull_request") && !on_comment {
+    if !run.is_pull_request_run() {
         return Ok(None);
     }
+    let name = run.event_name.as_deref().unwrap_or("");
+    let payload = run.payload_view();
     let unknown = |why: String| {
         Problem::Undecided {
         code: codes::API_ERROR,
@@ -165,21 +165,20 @@ fn pull_request_base(run: &RunFacts, client: impl Fn() -> Result<Client, Problem
         help: Some("in a pull-request run the drift manifest is read from the base commit, never from the pull request's files".to_owned()),
     }
     };
-    let sha_of = |pr: &Value| pr.get("base")?.get("sha")?.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
-    if !on_comment {
-        let pr = payload.and_then(|p| p.get("pull_request"));
-        return pr
-            .and_then(sha_of)
-            .map(Some)
+    if name != "issue_comment" {
+        let base = payload.pull_request.as_ref().and_then(PullView::base_sha);
+        return base
+            .map(|sha| Some(sha.to_owned()))
             .ok_or_else(|| unknown("the event payload has no pull_request.base.sha".to_owned()));
     }
-    let number = payload
-        .and_then(|p| p.get("issue")?.get("number")?.as_u64())
-        .ok_or_else(|| unknown("the event payload has no issue.number".to_owned()))?;
+    let number = payload.issue_number().ok_or_else(|| unknown("the event payload has no issue.number".to_owned()))?;
     let repo = run_repository(run, "the drift manifest is read from its base commit")?;
     let pr = crate::gitea::pulls::get(&client()?, &repo, number)
         .map_err(|e| Problem::api(&e, "cannot read the pull request"))?;
-    sha_of(&pr).map(Some).ok_or_else(|| unknown(format!("pull request #{number} has no base.sha")))
+    PullView::of(&pr)
+        .base_sha()
+        .map(|sha| Some(sha.to_owned()))
+        .ok_or_else(|| unknown(format!("pull request #{number} has no base.sha")))
 }
 
 /// `--manifest FILE` from the base commit `base` of the run's repository, with a finding when the

@@ -1,5 +1,5 @@
 //! `gitea-gate policy`: path-scoped review rules and CODEOWNERS, one policy file evaluated in
-//! the sandbox (docs/policy.md). The run itself is the pull-request gates' (pull_gate.rs: status
+//! the sandbox (docs/policy.md). The run itself is the pull-request gates' (pull_gate/: status
 //! lifecycle, the request→needs→answer loop, membership in one wave); this file adds where the
 //! policy file and CODEOWNERS come from, and `gitea-gate policy test DIR`.
 //!
@@ -12,9 +12,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{Cli, PolicyArgs, PolicyTestArgs};
-use crate::commands::policy_files::{
-    MAX_POLICY_BYTES, PolicySource, local_codeowners, pull_request_run, read_local, repo_path,
-};
+use crate::commands::policy_files::{MAX_POLICY_BYTES, PolicySource, local_codeowners, read_local, repo_path};
 use crate::commands::pull_gate::{GateFacts, PullGate};
 use crate::commands::{Problem, report, run_repository, sweep};
 use crate::facts::RunFacts;
@@ -35,7 +33,7 @@ pub fn run(cli: &Cli, args: &PolicyArgs, sandbox: Result<&Sandbox, Problem>) -> 
     };
     let run = RunFacts::gather(&cli.facts.given());
     // A sweep judges each pull request by its own base's policy, as its own run would.
-    let source = if pull_request_run(&run) || args.pr_gate.open_prs {
+    let source = if run.is_pull_request_run() || args.pr_gate.open_prs {
         run_repository(&run, "the policy is read from the pull request's base commit")?;
         PolicySource::Base { repo_path: repo_path(config)?, local: config.clone(), read: Default::default() }
     } else {

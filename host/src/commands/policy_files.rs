@@ -5,7 +5,7 @@
 //! pull request into `release/1.x` is judged by that branch's policy in the sweep exactly as in
 //! its own run — the two can never disagree. A sweep reads each distinct base once. A workspace
 //! policy that differs is reported. Any other run (push, dispatch) reads the workspace files. The
-//! pull-request loop (pull_gate.rs) asks this module for them; the `policy` command (policy.rs)
+//! pull-request loop (pull_gate/) asks this module for them; the `policy` command (policy.rs)
 //! sits above both.
 
 use std::collections::HashMap;
@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 
 use crate::codes;
 use crate::commands::Problem;
-use crate::facts::RunFacts;
 use crate::files::{beneath, read_bounded, read_bounded_if_exists};
 use crate::gitea::{Client, RepoName, contents};
 use crate::parallel;
@@ -165,14 +164,6 @@ fn read_at_base(
 fn utf8(path: &str, bytes: &[u8]) -> Result<String, Problem> {
     String::from_utf8(bytes.to_vec())
         .map_err(|_| Problem::usage_with_help(format!("{path} is not UTF-8 text"), "save the file as UTF-8"))
-}
-
-/// Is this a pull-request run (whose workspace holds the pull request's files)?
-pub fn pull_request_run(run: &RunFacts) -> bool {
-    let name = run.event_name.as_deref().unwrap_or("");
-    let on_comment = name == "issue_comment"
-        && run.payload().and_then(|p| p.get("issue")?.get("pull_request")).is_some_and(|pr| !pr.is_null());
-    name.starts_with("pull_request") || on_comment
 }
 
 /// The path as the repository names it (relative, `/`-separated, beneath the workspace).

@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 
 use bytes::Bytes;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::cli::Cli;
@@ -60,11 +59,15 @@ pub fn run(cli: &Cli) -> u8 {
     });
     let matched = corpus.len() - problems.len();
     if cli.output.format() == Format::Json {
-        let report = json!({
-            "vectors": corpus.len(), "matched": matched, "engine": engine,
-            "guest_sha256": guest::SHA256, "digest": digest, "problems": problems,
-        });
-        println!("{report:#}");
+        let report = SelftestReport {
+            digest: &digest,
+            engine: &engine,
+            guest_sha256: guest::SHA256,
+            matched,
+            problems: &problems,
+            vectors: corpus.len(),
+        };
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         println!("gitea-gate selftest: {matched}/{} golden vectors match (engine: {engine})", corpus.len());
         for problem in &problems {
@@ -80,4 +83,14 @@ pub fn run(cli: &Cli) -> u8 {
     } else {
         exit::FAIL
     }
+}
+/// `selftest --format json` (fields in name order, as before they were typed).
+#[derive(serde::Serialize)]
+struct SelftestReport<'a> {
+    digest: &'a str,
+    engine: &'a str,
+    guest_sha256: &'a str,
+    matched: usize,
+    problems: &'a [String],
+    vectors: usize,
 }

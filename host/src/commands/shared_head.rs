@@ -7,18 +7,16 @@
 //!
 //! The sweep decides every open pull request anyway and posts once per head (sweep.rs). A
 //! per-event run whose own pull request passes lists the open pull requests and decides the others
-//! with the same head, without posting, before it posts `success` (pull_gate.rs; it lists them
+//! with the same head, without posting, before it posts `success` (pull_gate/mod.rs; it lists them
 //! while it decides its own, so the check costs no round trip before the verdict); a run whose own
 //! pull request does not pass posts that, which is already the safe answer.
-
-use serde_json::Value;
 
 use crate::codes;
 use crate::commands::commit_status;
 use crate::exit;
 use crate::gitea::ApiError;
 use crate::output::Report;
-use crate::protocol::{Finding, Level, Outcome, StatusText};
+use crate::protocol::{Finding, Level, Outcome, PullView, StatusText};
 
 /// What goes on a head shared by pull requests: `failure` if any fails (naming it), else `error`
 /// if any could not be decided, else `success` — with the deciding pull request's number.
@@ -40,7 +38,7 @@ pub fn settle(
     report: &mut Report,
     number: u64,
     head: &str,
-    open: Result<Vec<Value>, ApiError>,
+    open: Result<Vec<PullView>, ApiError>,
     decide: impl Fn(u64) -> Report,
 ) {
     let others = match open {
@@ -78,11 +76,11 @@ pub fn settle(
 
 /// The other open pull requests (of `open`, as listed) whose head is `head`, by number (never
 /// `number` itself).
-pub fn siblings(open: &[Value], number: u64, head: &str) -> Vec<u64> {
+pub fn siblings(open: &[PullView], number: u64, head: &str) -> Vec<u64> {
     let mut others: Vec<u64> = open
         .iter()
-        .filter(|pr| pr.get("head").and_then(|h| h.get("sha")).and_then(Value::as_str) == Some(head))
-        .filter_map(|pr| pr.get("number").and_then(Value::as_u64))
+        .filter(|pr| pr.head_sha() == Some(head))
+        .filter_map(|pr| pr.number)
         .filter(|n| *n != number)
         .collect();
     others.sort_unstable();

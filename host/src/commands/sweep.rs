@@ -1,5 +1,5 @@
 //! `--open-prs`: the sweep. Every open pull request of the repository is evaluated exactly as
-//! `--pr N` evaluates one (pull_gate.rs), and each gets its status on its head commit.
+//! `--pr N` evaluates one (pull_gate/), and each gets its status on its head commit.
 //!
 //! Why a sweep: a review or a comment changes a gate's answer, but the runs those events start
 //! cannot be trusted with the answer on Gitea. On a fork's pull request a comment run gets no
@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::cli::{Cli, PullGateArgs};
 use crate::codes;
@@ -91,12 +91,7 @@ pub fn run(
     // ones evaluated; every other one gets `error` (never keeps an old `success`) and is listed.
     let mut listed: Vec<(u64, String, String)> = pulls
         .iter()
-        .filter_map(|pr| {
-            let number = pr.get("number")?.as_u64()?;
-            let head = pr.get("head")?.get("sha")?.as_str()?.to_owned();
-            let updated = pr.get("updated_at").and_then(Value::as_str).unwrap_or("").to_owned();
-            Some((number, head, updated))
-        })
+        .filter_map(|pr| Some((pr.number?, pr.head_sha()?.to_owned(), pr.updated_at.clone().unwrap_or_default())))
         .collect();
     listed.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
     let open = listed.len();
@@ -246,11 +241,11 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
         let status = gate.status_context.map(|context| {
             let (state, description) = final_state(v);
             let state = row.head_state.unwrap_or(state);
-            json!({ "context": context, "state": state, "description": description, "posted": !not_posted })
+            SweptStatus { context, description, posted: !not_posted, state }
         });
         let shown_status = match &status {
-            Some(s) if not_posted => format!("{} NOT POSTED", s["state"].as_str().unwrap_or("")),
-            Some(s) => format!("→ {}", s["state"].as_str().unwrap_or("")),
+            Some(s) if not_posted => format!("{} NOT POSTED", s.state),
+            Some(s) => format!("→ {}", s.state),
             None => "(no --status-context)".to_owned(),
         };
         let short = row.head.get(..10).unwrap_or(&row.head);
@@ -267,13 +262,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
                 format!("#{}: {}", row.number, crate::commands::commit_status::bounded(&v.reason)),
             ));
         }
-        entries.push(json!({
-            "number": row.number,
-            "head_sha": row.head,
-            "exit": code,
-            "status": status,
-            "verdict": serde_json::to_value(v).unwrap_or(Value::Null),
-        }));
+        entries.push(SweptPull { exit: code, head_sha: &row.head, number: row.number, status, verdict: v });
     }
     lines.push(String::new());
     lines.push(format!("{:<10} {:>5}", "verdict", "pull requests"));
@@ -321,9 +310,37 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
         outputs,
         status: None,
         needs: None,
-        details: json!({ "mode": "sweep", "repository": repo, "pull_requests": entries }),
+        details: serde_json::to_value(SweepDetails { mode: "sweep", pull_requests: entries, repository: repo })
+            .unwrap_or_default(),
         summary: None,
     };
     let exit = if worst == exit::USAGE { exit::USAGE } else { exit::for_verdict(&verdict) };
     Report { verdict, raw: None, exit, details: lines }
+}
+
+/// The sweep's `details`: every pull request it evaluated (fields in name order, as on the wire
+/// before they were typed).
+#[derive(Serialize)]
+struct SweepDetails<'a> {
+    mode: &'static str,
+    pull_requests: Vec<SweptPull<'a>>,
+    repository: &'a str,
+}
+
+#[derive(Serialize)]
+struct SweptPull<'a> {
+    exit: u8,
+    head_sha: &'a str,
+    number: u64,
+    status: Option<SweptStatus<'a>>,
+    verdict: &'a Verdict,
+}
+
+/// The status the sweep posted (or meant to) on a pull request's head.
+#[derive(Serialize)]
+struct SweptStatus<'a> {
+    context: &'a str,
+    description: String,
+    posted: bool,
+    state: &'static str,
 }

@@ -1,7 +1,7 @@
 //! `GET /repos/{o}/{r}/pulls/{n}` (docs/gitea.md §6.2), the open pull requests (§6.4), a pull
 //! request's changed files (§12) and its commits with the accounts linked to them (§6.5).
 
-use gitea_gate_protocol::{Account, ChangedFile, CommitAccounts};
+use gitea_gate_protocol::{Account, ChangedFile, CommitAccounts, PullView};
 use serde_json::Value;
 
 use super::{ApiError, Client, RepoName};
@@ -20,20 +20,21 @@ pub fn get(client: &Client, repo: &RepoName, number: u64) -> Result<Value, ApiEr
 
 /// Every open pull request of the repository (`GET /repos/{o}/{r}/pulls?state=open`, all pages;
 /// docs/gitea.md §6.4), each checked to carry a number and a head commit.
-pub fn list_open(client: &Client, repo: &RepoName) -> Result<Vec<Value>, ApiError> {
+pub fn list_open(client: &Client, repo: &RepoName) -> Result<Vec<PullView>, ApiError> {
     let path = format!("{}/pulls", repo.api_path());
     let pulls = super::pages::fetch_all_query(client, &path, &[("state", "open".to_owned())])?;
+    let mut open = Vec::with_capacity(pulls.len());
     for pr in &pulls {
-        let number = pr.get("number").and_then(Value::as_u64);
-        let head = pr.get("head").and_then(|h| h.get("sha")).and_then(Value::as_str);
-        if number.is_none() || head.is_none() {
+        let view = PullView::of(pr);
+        if view.number.is_none() || view.head_sha().is_none() {
             return Err(ApiError::shape(client.url(&path), "expected pull requests with a number and head.sha"));
         }
         if pr.get("state").and_then(Value::as_str).is_some_and(|s| s != "open") {
             return Err(ApiError::shape(client.url(&path), "state=open answered a pull request that is not open"));
         }
+        open.push(view);
     }
-    Ok(pulls)
+    Ok(open)
 }
 
 /// Every changed file of a pull request (`GET /repos/{o}/{r}/pulls/{n}/files`, all pages;

@@ -62,13 +62,13 @@ pub fn gather<'f>(facts: &'f ApprovalFacts, pr: &'f Value, rule: &Rule, history:
     let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
     let head = head_sha(pr);
     let reviews = standing::reviews(&facts.reviews, &author, head, facts.allow_stale, facts.block_on_changes_requested);
+    let fresh = Freshness::of(history, head);
     let waivers = if rule.waivable_by.is_empty() {
         Waivers::default()
     } else {
-        let fresh = Freshness::of(history, head);
         standing::waivers(&facts.comments, &facts.reviews, std::slice::from_ref(rule), &author, head, &fresh)
     };
-    let contributors = Contributors::of(history, head, facts.allow_contributors);
+    let contributors = Contributors::of(history, &fresh, facts.allow_contributors);
     Gathered { number, author, head, reviews, waivers, contributors }
 }
 

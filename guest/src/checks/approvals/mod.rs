@@ -1,5 +1,5 @@
 //! Approvals: has at least `min` member of the named teams (any of them) approved the pull
-//! request? The seed's `qa-review` / `security-review` gates (molecule-core#1363).
+//! request? The gate behind statuses such as `qa-review` and `security-review`.
 //!
 //! Three phases, each a pure function of its input:
 //! 1. no pull request yet → ask the host for it (number from `--pr` or the event payload);

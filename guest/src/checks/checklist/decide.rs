@@ -4,13 +4,13 @@
 use serde_json::Value;
 
 use crate::commands::for_each_command;
-use crate::history::{Contributors, Freshness, PullHistory};
+use crate::history::{Contributors, Freshness};
 use crate::membership::{Memberships, Standing};
 use crate::reviews::{NotStanding, head_sha, login_of, review_stands};
-use crate::tier::{self, TierTrust};
 
 use super::gather::{Speaks, Tally, Waiver};
-use super::{ChecklistFacts, Item, Tier};
+use super::tier::{self, Tier, TierTrust};
+use super::{ChecklistFacts, Item};
 
 /// A review that no longer stands but carried commands: none of them count.
 pub struct DroppedReview {
@@ -32,11 +32,10 @@ pub fn gather<'f>(
     facts: &'f ChecklistFacts,
     pr: &Value,
     author: &'f str,
-    history: &PullHistory,
+    fresh: &Freshness<'_>,
     contributors: &'f Contributors,
 ) -> Gathered<'f> {
     let mut tally = Tally::new(&facts.items, author, contributors);
-    let fresh = Freshness::of(history, head_sha(pr));
     for comment in &facts.comments {
         let Some((login, _)) = login_of(comment) else { continue };
         let body = comment.get("body").and_then(Value::as_str).unwrap_or("");

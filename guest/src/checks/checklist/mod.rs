@@ -1,5 +1,5 @@
 //! The SOP checklist: is every item of the checklist acknowledged (or waived) by someone allowed
-//! to? The seed's `sop-checklist / all-items-acked` gate, whose status reads
+//! to? The gate behind a `sop-checklist / all-items-acked` status, which reads for example
 //! `[info tier:low] acked: 0/7 — missing: comprehensive-testing, local-postgres-e2e, staging-smoke, +4`.
 //!
 //! One rule for acks and waivers: a command counts only from a confirmed member of one of the
@@ -28,50 +28,19 @@
 mod decide;
 mod gather;
 mod render;
+mod tier;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, token_name};
 use crate::checks::trust::classify;
-use crate::history::Contributors;
+use crate::history::{Contributors, Freshness};
 use crate::membership::Memberships;
 use crate::protocol::Verdict;
 use crate::pulls::author_login;
 
 pub use gitea_gate_protocol::{ChecklistFacts, Item};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tier {
-    Low,
-    Medium,
-    High,
-}
-
-impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Low => "low",
-            Tier::Medium => "medium",
-            Tier::High => "high",
-        }
-    }
-}
-
-/// The highest `tier:*` label, or `None` when there is none.
-pub fn tier(labels: &[String]) -> Option<Tier> {
-    labels
-        .iter()
-        .filter_map(|l| match l.trim().to_ascii_lowercase().as_str() {
-            "tier:low" => Some(Tier::Low),
-            "tier:medium" => Some(Tier::Medium),
-            "tier:high" => Some(Tier::High),
-            _ => None,
-        })
-        .max()
-}
 
 pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
     let c = classify(&facts.context);
@@ -89,8 +58,9 @@ pub fn evaluate(facts: ChecklistFacts) -> Result<Verdict, InvalidInput> {
         return Ok(ask_for_pull_request(&c, "checklist", facts.pr_number, &facts.context));
     };
     let author = author_login(pr).unwrap_or_default();
-    let contributors = Contributors::of(history, crate::reviews::head_sha(pr), facts.allow_contributors);
-    let gathered = decide::gather(&facts, pr, &author, history, &contributors);
+    let fresh = Freshness::of(history, crate::reviews::head_sha(pr));
+    let contributors = Contributors::of(history, &fresh, facts.allow_contributors);
+    let gathered = decide::gather(&facts, pr, &author, &fresh, &contributors);
     let to_probe = decide::to_probe(&gathered, &facts, pr, &author);
     let to_probe: Vec<&str> = to_probe.iter().map(String::as_str).collect();
     let what = "team membership of the people who acknowledged items is not known yet";
@@ -127,6 +97,7 @@ pub fn unchecked_boxes(body: &str) -> Vec<String> {
 mod tests {
     use serde_json::json;
 
+    use super::tier::{Tier, tier};
     use super::*;
     use crate::findings::{Code, Finding};
     use crate::history::PullHistory;

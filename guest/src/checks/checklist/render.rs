@@ -12,10 +12,11 @@ use crate::membership::{team_label, token_fix};
 use crate::protocol::{Outcome, Verdict};
 use crate::text::{join_bounded, one_line};
 
+use super::ChecklistFacts;
 use super::decide::{Call, Decision, DroppedReview, ItemState, NotCounted};
 use super::gather::{Aggregate, Problem, SHOWN};
+use super::tier::Tier;
 use super::unchecked_boxes;
-use super::{ChecklistFacts, Tier};
 
 /// How many reviews that no longer stand are named one by one before the rest are summed up.
 const MAX_UNSTANDING_REVIEWS_SHOWN: usize = 10;

@@ -3,7 +3,7 @@
 //!
 //! Phases, as for approvals: no pull request yet → ask for it (with its reviews, comments, changed
 //! files, the base's policy and CODEOWNERS); a team named by the policy or by a CODEOWNERS line
-//! that applies is not resolved → say which (`details.teams_needed`); membership unknown → ask
+//! that applies is not resolved → ask for it (`Needs::Owners`); membership unknown → ask
 //! for every candidate in one wave (approvers, change requesters, waivers, the author when an
 //! `if` names people); everything known → evaluate (policy/eval.rs).
 //!
@@ -15,7 +15,7 @@
 mod decide;
 mod render;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, pending};
@@ -25,7 +25,7 @@ use crate::policy::codeowners::{self, CodeOwners, Owner};
 use crate::policy::eval::{Directory, owner_reference};
 use crate::policy::facts::{ChangedFile, PolicyFacts, changed_paths};
 use crate::policy::file::{self, Policy};
-use crate::protocol::Verdict;
+use crate::protocol::{Needs, Owners, OwnersNamed, Verdict};
 use crate::pulls::{author_login, labels};
 use crate::reviews::head_sha;
 use crate::server::{self, CodeownersDialect};
@@ -80,7 +80,8 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
             let owners = codeowners_of(&facts, policy, CodeownersDialect::default());
             let (teams, users) = named(policy, owners.as_ref(), |_| true);
             if !teams.is_empty() || !users.is_empty() {
-                ask.details = json!({ "teams_named": teams, "users_named": users });
+                let named = OwnersNamed { teams_named: teams, users_named: users };
+                ask.details = serde_json::to_value(named).unwrap_or_default();
             }
         }
         return Ok(ask);
@@ -114,7 +115,8 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         return Ok(render::codeowners_missing(&c, &policy.codeowners_rules(), &why));
     }
     let reviews = decide::reviews(&facts.reviews, &policy, &pull);
-    let waivers = decide::waivers(&facts.comments, &facts.reviews, &policy, &pull, &Freshness::of(history, pull.head));
+    let fresh = Freshness::of(history, pull.head);
+    let waivers = decide::waivers(&facts.comments, &facts.reviews, &policy, &pull, &fresh);
     let what = "team membership of the reviewers is not known yet";
     let known = facts.membership.is_some();
     let logins = decide::to_probe(&policy, &pull, &reviews, &waivers);
@@ -123,7 +125,7 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         return Ok(ask);
     }
     // Every contributor; a rule with `allow_contributors` counts them anyway (policy/eval.rs).
-    let contributors = Contributors::of(history, pull.head, false);
+    let contributors = Contributors::of(history, &fresh, false);
     let decision = decide::decide(&policy, &pull, &reviews, &waivers, owners.as_ref(), &directory, &contributors);
     let words =
         render::Words { c: &c, facts: &facts, policy_path, policy: &policy, owners: owners.as_ref(), pull: &pull };
@@ -202,7 +204,7 @@ fn named(
 }
 
 /// Ask for the teams and CODEOWNERS users the host has not resolved yet, all in one question
-/// (`details.teams_needed`, `details.users_needed`); `None` when it told about all of them.
+/// (`Needs::Owners`); `None` when it told about all of them.
 fn ask_for_owners(
     c: &Classification,
     policy: &Policy,
@@ -218,7 +220,8 @@ fn ask_for_owners(
     let shown: Vec<String> =
         teams.iter().map(|r| one_line(r)).chain(users.iter().map(|u| format!("@{}", one_line(u)))).collect();
     let mut verdict = pending(c, CHECK, &format!("teams and owners not resolved yet: {}", join_bounded(&shown, 5)));
-    verdict.details = json!({ "teams_needed": teams, "users_needed": users });
+    let owners = Owners { teams: teams.into_iter().cloned().collect(), users: users.into_iter().cloned().collect() };
+    verdict.needs = Some(Needs::Owners(owners));
     Some(verdict)
 }
 
