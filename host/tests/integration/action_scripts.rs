@@ -132,6 +132,19 @@ fn install_asking(
     (out, fs::read_to_string(&output_file).unwrap_or_default())
 }
 
+/// A PATH with the usual tools (no cargo) and a fake `cargo` running `script`.
+fn path_with_cargo(dir: &Path, cache: &Path, script: &str) -> PathBuf {
+    let with_cargo = dir.join("bin-with-cargo");
+    fs::create_dir_all(&with_cargo).unwrap();
+    for entry in fs::read_dir(path_without_cargo(cache)).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), with_cargo.join(entry.file_name())).unwrap();
+    }
+    fs::write(with_cargo.join("cargo"), script).unwrap();
+    make_executable(&with_cargo.join("cargo"));
+    with_cargo
+}
+
 /// One `key=value` line of install.sh's `$GITHUB_OUTPUT`.
 fn output_value(outputs: &str, key: &str) -> Option<String> {
     outputs.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).map(str::to_owned)
@@ -387,26 +400,18 @@ fn the_source_build_fallback_uses_a_private_target_directory() {
     fs::remove_file(action.join("release/VERDICTS")).unwrap();
     let cache = dir.path().join("cache");
     fs::create_dir_all(&cache).unwrap();
-    let tools = path_without_cargo(&cache);
-    let with_cargo = dir.path().join("bin-with-cargo");
-    fs::create_dir_all(&with_cargo).unwrap();
-    for entry in fs::read_dir(&tools).unwrap() {
-        let entry = entry.unwrap();
-        std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), with_cargo.join(entry.file_name())).unwrap();
-    }
     let record = dir.path().join("cargo-args");
-    fs::write(
-        with_cargo.join("cargo"),
-        format!(
+    let with_cargo = path_with_cargo(
+        dir.path(),
+        &cache,
+        &format!(
             "#!/bin/bash\nprintf '%s\\n' \"$@\" >'{}'\nwhile [[ $# -gt 0 ]]; do [[ $1 == --target-dir ]] && t=$2; shift; done\n\
              mkdir -p \"$t/release\" && printf '#!/bin/bash\\necho built\\n' >\"$t/release/gitea-gate\" && chmod +x \"$t/release/gitea-gate\"\n\
              printf '#!/bin/bash\\n[[ $1 == attach ]] || exit 0\\nbin=$2; while [[ $# -gt 0 ]]; do [[ $1 == --out ]] && o=$2; shift; done; cp \"$bin\" \"$o\"\\n' \
                >\"$t/release/xtask\" && chmod +x \"$t/release/xtask\"\n",
             record.display()
         ),
-    )
-    .unwrap();
-    make_executable(&with_cargo.join("cargo"));
+    );
 
     // Never unasked: an unreleased checkout stops, saying how to ask for the build.
     let (out, _) = install_with_path(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo);
@@ -876,15 +881,9 @@ fn a_released_version_whose_downloads_fail_builds_only_when_asked() {
     let action = action_checkout(dir.path(), &[(&asset, &binary)]);
     let cache = dir.path().join("cache");
     fs::create_dir_all(&cache).unwrap();
-    let with_cargo = dir.path().join("bin-with-cargo");
-    fs::create_dir_all(&with_cargo).unwrap();
-    for entry in fs::read_dir(path_without_cargo(&cache)).unwrap() {
-        let entry = entry.unwrap();
-        std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), with_cargo.join(entry.file_name())).unwrap();
-    }
     let called = dir.path().join("cargo-called");
-    fs::write(with_cargo.join("cargo"), format!("#!/bin/bash\necho called >'{}'\nexit 1\n", called.display())).unwrap();
-    make_executable(&with_cargo.join("cargo"));
+    let with_cargo =
+        path_with_cargo(dir.path(), &cache, &format!("#!/bin/bash\necho called >'{}'\nexit 1\n", called.display()));
 
     let (out, outputs) = install_with_path(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo);
     let err = stderr(&out);
@@ -892,18 +891,6 @@ fn a_released_version_whose_downloads_fail_builds_only_when_asked() {
     assert!(err.contains("GITEA_GATE_BUILD_FROM_SOURCE=true") && err.contains("tried:"), "{err}");
     assert!(!called.exists(), "cargo ran without being asked:\n{err}");
 
-    let out = Command::new("bash")
-        .arg(action.join("scripts/install.sh"))
-        .env_clear()
-        .env("PATH", &with_cargo)
-        .env("HOME", &cache)
-        .env("RUNNER_TEMP", runner_temp(&cache))
-        .env("GITHUB_ACTION_PATH", &action)
-        .env("RUNNER_ARCH", "X64")
-        .env("RUNNER_TOOL_CACHE", &cache)
-        .env("GITEA_GATE_DOWNLOAD_URL", "http://127.0.0.1:9/dl")
-        .env("GITEA_GATE_BUILD_FROM_SOURCE", "true")
-        .output()
-        .unwrap();
+    let (out, _) = install_asking(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo, true);
     assert!(called.exists(), "asked for, the build runs: {}", stderr(&out));
 }

@@ -12,7 +12,7 @@
 use crate::common;
 use crate::pull_world;
 
-use common::{event, gitea_gate, run};
+use common::{event, run};
 use fake_gitea::FakeGitea;
 use pull_world::*;
 use serde_json::{Value, json};
@@ -112,16 +112,8 @@ fn gate_on(
     payload: &std::path::Path,
     workspace: &std::path::Path,
 ) -> common::Run {
-    let mut command = gitea_gate();
-    command
-        .current_dir(workspace)
-        .args(args)
-        .args(["--token-env", "REVIEW_TOKEN", "--retries", "1", "--timeout", "5"])
-        .env("GITHUB_API_URL", fake.api_url())
-        .env("GITHUB_EVENT_NAME", event_name)
-        .env("GITHUB_EVENT_PATH", payload)
-        .env("GITHUB_REPOSITORY", "acme/core")
-        .env("REVIEW_TOKEN", TEAM_PAT);
+    let mut command = gate_command(fake, workspace, event_name, payload);
+    command.args(args).args(GATE_FLAGS);
     run(command)
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::common;
 use crate::pull_world;
 
-use common::{event, gitea_gate, run};
+use common::{event, run};
 use fake_gitea::FakeGitea;
 use pull_world::*;
 use serde_json::{Value, json};
@@ -61,17 +61,8 @@ fn pull_request_event(dir: &Path, number: u64, base_sha: &str, head: &str) -> Pa
 
 fn policy_run(fake: &FakeGitea, event_name: &str, event_path: &Path, extra: &[&str]) -> common::Run {
     let dir = tempfile::tempdir().unwrap();
-    let mut command = gitea_gate();
-    command
-        .current_dir(dir.path())
-        .args(["policy", "--config", ".gitea/policy.yml", "--token-env", "REVIEW_TOKEN"])
-        .args(["--status-context", CONTEXT, "--retries", "1", "--timeout", "5"])
-        .args(extra)
-        .env("GITHUB_API_URL", fake.api_url())
-        .env("GITHUB_EVENT_NAME", event_name)
-        .env("GITHUB_EVENT_PATH", event_path)
-        .env("GITHUB_REPOSITORY", "acme/core")
-        .env("REVIEW_TOKEN", TEAM_PAT);
+    let mut command = gate_command(fake, dir.path(), event_name, event_path);
+    command.args(["policy", "--config", ".gitea/policy.yml", "--status-context", CONTEXT]).args(GATE_FLAGS).args(extra);
     run(command)
 }
 

@@ -1,4 +1,4 @@
-//! The organisation both seeds describe, as a fake Gitea fixture: an `acme` org with `qa` (id 20)
+//! The organisation the pull-request tests share, as a fake Gitea fixture: an `acme` org with `qa` (id 20)
 //! and `security` (id 21) teams, a `core` repository with pull requests for every scenario, and
 //! the tokens a team would try: the job token, an org member's PAT outside the
 //! teams, and a PAT of an account in both teams.
@@ -85,3 +85,26 @@ pub fn start(fixture: Value) -> FakeGitea {
     let fixture: Fixture = serde_json::from_value(fixture).expect("fixture");
     FakeGitea::start(fixture).expect("fake gitea")
 }
+
+/// `gitea-gate` as a workflow step in `workspace` would run it against `fake`: the event, the
+/// repository `acme/core`, the team PAT as `REVIEW_TOKEN` (`--token-env REVIEW_TOKEN`), and
+/// short network limits so that a test never waits. Add the subcommand and its flags.
+pub fn gate_command(
+    fake: &FakeGitea,
+    workspace: &std::path::Path,
+    event_name: &str,
+    event_path: &std::path::Path,
+) -> std::process::Command {
+    let mut command = crate::common::gitea_gate();
+    command
+        .current_dir(workspace)
+        .env("GITHUB_API_URL", fake.api_url())
+        .env("GITHUB_EVENT_NAME", event_name)
+        .env("GITHUB_EVENT_PATH", event_path)
+        .env("GITHUB_REPOSITORY", "acme/core")
+        .env("REVIEW_TOKEN", TEAM_PAT);
+    command
+}
+
+/// The flags every gate run against the fake shares (after the subcommand and its own flags).
+pub const GATE_FLAGS: [&str; 6] = ["--token-env", "REVIEW_TOKEN", "--retries", "1", "--timeout", "5"];
