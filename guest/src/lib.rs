@@ -8,16 +8,16 @@
 
 pub mod bytes;
 pub mod checks;
-pub mod commands;
 pub mod compare;
 pub mod findings;
 pub mod history;
 pub mod membership;
-pub mod policy;
 pub mod protocol;
 pub mod pulls;
 pub mod reviews;
+pub mod rules;
 pub mod server;
+pub mod sop_commands;
 pub mod text;
 
 use serde_json::json;
@@ -88,7 +88,7 @@ pub fn evaluate(request: Request, blobs: &[&[u8]]) -> Result<Verdict, InvalidInp
         Request::Approvals(facts) => checks::approvals::evaluate(facts),
         Request::Checklist(facts) => checks::checklist::evaluate(facts),
         Request::Policy(facts) => checks::policy::evaluate(facts),
-        Request::PolicyTest(facts) => policy::case::evaluate_tests(facts),
+        Request::PolicyTest(facts) => rules::case::evaluate_tests(facts),
     }
 }
 

@@ -4,8 +4,6 @@
 
 use serde_json::Value;
 
-use crate::findings::Code;
-
 pub use gitea_gate_protocol::{
     EventFacts, Lookup, MembershipProbe, Needs, Outcome, Owners, OwnersNamed, PROTOCOL_VERSION, RunContext, SecretFact,
     StatusText, Trust,
@@ -14,5 +12,5 @@ pub use gitea_gate_protocol::{
 /// A request's outer shape, its facts still untyped until the check is known.
 pub type Envelope = gitea_gate_protocol::Envelope<Value>;
 
-/// The answer, with the guest's finding codes.
-pub type Verdict = gitea_gate_protocol::Verdict<Code>;
+/// The answer.
+pub use gitea_gate_protocol::Verdict;

@@ -112,7 +112,7 @@ pub fn review_stands(row: &Value, head_sha: &str, allow_stale: bool) -> Result<(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Decision {
+pub enum ReviewState {
     Approved,
     ChangesRequested,
 }
@@ -122,7 +122,7 @@ pub enum Decision {
 pub struct LatestReview<'a> {
     /// The login as Gitea last spelled it.
     pub login: String,
-    pub decision: Decision,
+    pub decision: ReviewState,
     pub review_id: i64,
     pub commit_id: String,
     pub dismissed: bool,
@@ -155,8 +155,8 @@ pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview<'_>>, usize) {
     let mut malformed = 0;
     for row in rows {
         let decision = match row.get("state").and_then(Value::as_str) {
-            Some("APPROVED") => Decision::Approved,
-            Some("REQUEST_CHANGES") => Decision::ChangesRequested,
+            Some("APPROVED") => ReviewState::Approved,
+            Some("REQUEST_CHANGES") => ReviewState::ChangesRequested,
             Some("REQUEST_REVIEW") => {
                 // A request row of a reviewer who already decided re-requests their review.
                 let earlier = login_of(row).and_then(|(login, _)| index.get(&login.to_lowercase()).copied());
@@ -201,8 +201,8 @@ pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview<'_>>, usize) {
 pub fn exclusion(review: &LatestReview<'_>, author: &str, head_sha: &str, allow_stale: bool) -> Option<String> {
     let who = one_line(&review.login);
     let what = match review.decision {
-        Decision::Approved => "an approval",
-        Decision::ChangesRequested => "a change request",
+        ReviewState::Approved => "an approval",
+        ReviewState::ChangesRequested => "a change request",
     };
     let id = review.review_id;
     if review.login.eq_ignore_ascii_case(author) {
@@ -213,12 +213,12 @@ pub fn exclusion(review: &LatestReview<'_>, author: &str, head_sha: &str, allow_
     }
     // A change request stands even when stale or of an older commit (Gitea's merge check ignores
     // `stale` for rejections): only an approval must be of the head.
-    let allow_stale = allow_stale || review.decision == Decision::ChangesRequested;
+    let allow_stale = allow_stale || review.decision == ReviewState::ChangesRequested;
     if let Err(why) = review_stands(review.row, head_sha, allow_stale) {
         let hint = if why.waived_by_allow_stale() { " (--allow-stale counts it)" } else { "" };
         return Some(format!("{who}'s latest review, {what} (#{id}), {}{hint}", why.describe()));
     }
-    if review.rerequested && review.decision == Decision::Approved {
+    if review.rerequested && review.decision == ReviewState::Approved {
         return Some(format!(
             "{who}'s approval (#{id}) is void: their review was re-requested after it (a later review-request \
              row), as in Gitea's own merge check"
@@ -253,10 +253,14 @@ mod tests {
             row(9, Some("ERIN"), "APPROVED"),
         ];
         let (latest, malformed) = latest_decisions(&rows);
-        let summary: Vec<(&str, Decision)> = latest.iter().map(|r| (r.login.as_str(), r.decision)).collect();
+        let summary: Vec<(&str, ReviewState)> = latest.iter().map(|r| (r.login.as_str(), r.decision)).collect();
         assert_eq!(
             summary,
-            vec![("Alice", Decision::ChangesRequested), ("bob", Decision::Approved), ("ERIN", Decision::Approved)]
+            vec![
+                ("Alice", ReviewState::ChangesRequested),
+                ("bob", ReviewState::Approved),
+                ("ERIN", ReviewState::Approved)
+            ]
         );
         assert!(latest.iter().all(|r| !r.rerequested), "dave's request row precedes no review of his");
         assert_eq!(malformed, 0);

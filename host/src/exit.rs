@@ -1,6 +1,6 @@
 //! Exit codes (contract v1: README.md "Exit codes"; docs/architecture.md §5).
 
-use crate::protocol::{Outcome, Verdict};
+use crate::protocol::{Code, Outcome, Verdict};
 
 /// Pass, including a documented skip in an untrusted run.
 pub const PASS: u8 = 0;
@@ -21,17 +21,17 @@ pub fn for_outcome(outcome: Outcome) -> u8 {
 
 /// Guest findings that mean the gate was configured for something that cannot be checked: an
 /// `error` verdict with one of these codes is a usage error (2), not "could not decide" (3).
-pub const CONFIGURATION_CODES: &[&str] = &[
-    "no-pull-request",
-    "policy-invalid",
-    "codeowners-missing",
-    "codeowners-pattern-unsupported",
-    "server-unsupported",
+pub const CONFIGURATION_CODES: &[Code] = &[
+    Code::NoPullRequest,
+    Code::PolicyInvalid,
+    Code::CodeownersMissing,
+    Code::CodeownersPatternUnsupported,
+    Code::ServerUnsupported,
 ];
 
 /// The exit code for a guest verdict.
 pub fn for_verdict(verdict: &Verdict) -> u8 {
-    if verdict.verdict == Outcome::Error && CONFIGURATION_CODES.contains(&verdict.code.as_str()) {
+    if verdict.verdict == Outcome::Error && CONFIGURATION_CODES.contains(&verdict.code) {
         return USAGE;
     }
     for_outcome(verdict.verdict)

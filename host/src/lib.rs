@@ -3,7 +3,6 @@
 
 pub mod blob;
 pub mod cli;
-pub mod codes;
 pub mod commands;
 pub mod corpus;
 pub mod engine_config;

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use gitea_gate_protocol::{ByteSource, Envelope};
 
 pub use gitea_gate_protocol::{
-    ApprovalFacts, ChangedFile, Check, ChecklistFacts, DriftDetails, DriftFacts, DriftLimits, EventFacts, Facts,
+    ApprovalFacts, ChangedFile, Check, ChecklistFacts, Code, DriftDetails, DriftFacts, DriftLimits, EventFacts, Facts,
     FileCopy, Finding, Item, Level, Lookup, MembershipFact, MembershipProbe, NamedCase, Needs, Outcome, Owners,
     OwnersNamed, PROTOCOL_VERSION, Pair, PayloadView, PinDetails, PinFacts, PinMode, PinnedFile, PolicyFacts,
     PolicyTestFacts, PullHistory, PullView, RunContext, SecretFact, Server, SourceFile, StatusText, TeamFact, Trust,

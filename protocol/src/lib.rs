@@ -11,6 +11,7 @@
 //! This crate holds data and its wire shape only; the decisions live in the guest.
 #![forbid(unsafe_code)]
 
+mod codes;
 mod details;
 mod facts;
 mod history;
@@ -19,6 +20,7 @@ mod pull;
 mod server;
 mod verdict;
 
+pub use codes::Code;
 pub use details::{DriftDetails, DriftDifference, DriftPairDetails, PinDetails, PinEntry};
 pub use facts::{
     ApprovalFacts, ByteSource, ChecklistFacts, DriftFacts, DriftLimits, EventFacts, FileCopy, Item, Lookup,

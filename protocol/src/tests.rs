@@ -286,7 +286,7 @@ fn envelope() {
 }
 
 fn finding() -> (Finding, Value) {
-    let finding = Finding::new("missing-secret".to_owned(), Level::Error, "short").message("long").help("fix");
+    let finding = Finding::new(Code::MissingSecret, Level::Error, "short").message("long").help("fix");
     (finding, json!({"code": "missing-secret", "level": "error", "message": "long", "help": "fix"}))
 }
 
@@ -339,11 +339,11 @@ fn verdict_and_its_parts() {
     assert_eq!(read, verdict);
     // Optional parts are left out, and read back as absent.
     let bare =
-        Verdict::new("trust", Outcome::Pass, Trust::Untrusted, &Finding::new("x".to_owned(), Level::Notice, "m"));
+        Verdict::new("trust", Outcome::Pass, Trust::Untrusted, &Finding::new(Code::TrustedEvent, Level::Notice, "m"));
     let text = serde_json::to_string(&bare).expect("serialises");
     assert_eq!(
         text,
-        r#"{"version":1,"check":"trust","verdict":"pass","trust":"untrusted","code":"x","reason":"x: m","findings":[],"outputs":{}}"#
+        r#"{"version":1,"check":"trust","verdict":"pass","trust":"untrusted","code":"trusted-event","reason":"trusted-event: m","findings":[],"outputs":{}}"#
     );
     assert_eq!(serde_json::from_str::<Verdict>(&text).expect("reads back"), bare);
 }
@@ -416,4 +416,18 @@ fn pull_request_views_read_gitea_objects_leniently() {
     let gitea_flag = PayloadView::of(Some(&json!({"issue": {"number": 9}, "is_pull": true})));
     assert!(gitea_flag.is_pull_request_comment());
     assert_eq!(PayloadView::of(None), PayloadView::default());
+}
+
+/// A code is its name on the wire, and a name no code has is refused (a host and a guest that
+/// disagree about the codes fail loudly).
+#[test]
+fn codes_are_their_names() {
+    round_trip(&Code::FactsNeeded, json!("facts-needed"));
+    round_trip(&Code::SweepTooManyPullRequests, json!("sweep-too-many-pull-requests"));
+    assert!(serde_json::from_value::<Code>(json!("no-such-code")).is_err());
+    for code in Code::ALL {
+        assert_eq!(Code::from_name(code.as_str()), Some(*code));
+        assert_eq!(code.to_string(), code.as_str());
+    }
+    assert_eq!(Code::from_name("no-such-code"), None);
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::Code;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -55,11 +57,11 @@ pub enum Level {
 
 /// One observation behind a verdict.
 ///
-/// `C` is the finding code: the guest's closed `Code` enum when it writes a verdict, a `String`
-/// when the host reads one (or writes its own with a host code). Both serialise as the code's name.
+/// Its code is one of [`Code`], the one enum of the guest's and the host's codes (on the wire,
+/// the code's name).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-pub struct Finding<C = String> {
-    pub code: C,
+pub struct Finding {
+    pub code: Code,
     pub level: Level,
     /// The short form used in the verdict's one-line reason; not on the wire.
     #[serde(skip)]
@@ -71,19 +73,19 @@ pub struct Finding<C = String> {
     pub help: Option<String>,
 }
 
-impl<C> Finding<C> {
-    pub fn new(code: C, level: Level, summary: impl Into<String>) -> Finding<C> {
+impl Finding {
+    pub fn new(code: Code, level: Level, summary: impl Into<String>) -> Finding {
         let summary = summary.into();
         Finding { code, level, message: summary.clone(), summary, help: None }
     }
 
     /// Replace the long message (the summary stays the one-line form).
-    pub fn message(mut self, message: impl Into<String>) -> Finding<C> {
+    pub fn message(mut self, message: impl Into<String>) -> Finding {
         self.message = message.into();
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Finding<C> {
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
         self
     }
@@ -142,17 +144,17 @@ pub struct MembershipProbe {
 
 /// The answer: a DTO built from findings, never internals serialised.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct Verdict<C = String> {
+pub struct Verdict {
     pub version: u32,
     pub check: String,
     pub verdict: Outcome,
     pub trust: Trust,
     /// The finding that decided the verdict.
-    pub code: C,
+    pub code: Code,
     /// One line: what was decided and why.
     pub reason: String,
     #[serde(default)]
-    pub findings: Vec<Finding<C>>,
+    pub findings: Vec<Finding>,
     /// Extra `$GITHUB_OUTPUT` keys for this check (`drifted`, `approved-by`, …).
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
@@ -171,16 +173,16 @@ pub struct Verdict<C = String> {
     pub summary: Option<String>,
 }
 
-impl<C: Clone + AsRef<str>> Verdict<C> {
+impl Verdict {
     /// A verdict whose reason is `code: message` of its deciding finding.
-    pub fn new(check: &str, verdict: Outcome, trust: Trust, decisive: &Finding<C>) -> Verdict<C> {
+    pub fn new(check: &str, verdict: Outcome, trust: Trust, decisive: &Finding) -> Verdict {
         Verdict {
             version: crate::PROTOCOL_VERSION,
             check: check.to_owned(),
             verdict,
             trust,
-            code: decisive.code.clone(),
-            reason: format!("{}: {}", decisive.code.as_ref(), decisive.summary),
+            code: decisive.code,
+            reason: format!("{}: {}", decisive.code.as_str(), decisive.summary),
             findings: Vec::new(),
             outputs: BTreeMap::new(),
             status: None,

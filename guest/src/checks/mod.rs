@@ -31,7 +31,8 @@ mod tests {
             let lines: Vec<&str> = text.lines().take_while(|l| l.trim() != "#[cfg(test)]").collect();
             for (i, line) in lines.iter().enumerate() {
                 let indent = line.len() - line.trim_start().len();
-                let rest = line.trim_start().trim_start_matches("pub ").trim_start_matches("pub(crate) ");
+                let rest = line.trim_start().trim_start_matches("pub(crate) ").trim_start_matches("pub(super) ");
+                let rest = rest.trim_start_matches("pub ");
                 let Some(name) = rest.strip_prefix("fn ") else { continue };
                 let name: String = name.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                 let close = format!("{}}}", " ".repeat(indent));
@@ -42,10 +43,10 @@ mod tests {
     }
 
     #[test]
-    fn no_function_in_the_checks_is_over_80_lines() {
+    fn no_function_in_the_guest_is_over_80_lines() {
         let mut found = Vec::new();
-        functions(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks"), &mut found);
-        assert!(found.len() > 30, "the scan found only {} functions", found.len());
+        functions(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+        assert!(found.len() > 200, "the scan found only {} functions", found.len());
         let long: Vec<_> = found.iter().filter(|(_, _, n)| *n > MAX_FUNCTION_LINES).collect();
         assert!(long.is_empty(), "functions over {MAX_FUNCTION_LINES} lines: {long:?}");
     }

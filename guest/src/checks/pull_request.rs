@@ -56,7 +56,7 @@ pub fn missing_token(check: &str, c: &Classification, token: Option<&SecretFact>
 /// An approval or waiver that does not count because its author contributed to the code
 /// (`contributor-not-counted`), naming the commit and the option that would allow it; `prefix`
 /// names the policy rule (`rule security: `), or is empty.
-pub fn contributor_finding(prefix: &str, x: &crate::policy::eval::ByContributor) -> Finding {
+pub fn contributor_finding(prefix: &str, x: &crate::rules::eval::ByContributor) -> Finding {
     let who = one_line(&x.login);
     Finding::new(
         Code::ContributorNotCounted,

@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use crate::InvalidInput;
 use crate::checks::policy;
 use crate::membership::{MembershipFact, TeamFact};
-use crate::policy::codeowners::{self, Owner};
-use crate::policy::eval::owner_reference;
-use crate::policy::facts::{ChangedFile, PolicyFacts, SourceFile};
-use crate::policy::file;
 use crate::protocol::{EventFacts, RunContext, Verdict};
+use crate::rules::codeowners::{self, Owner};
+use crate::rules::eval::owner_reference;
+use crate::rules::facts::{ChangedFile, PolicyFacts, SourceFile};
+use crate::rules::file;
 use gitea_gate_protocol::{Account, CommitAccounts, PullHistory, Push, Server};
 pub use gitea_gate_protocol::{NamedCase, PolicyTestFacts};
 

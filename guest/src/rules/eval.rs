@@ -17,14 +17,14 @@ use serde::Serialize;
 
 use crate::history::Contributors;
 use crate::membership::{MembershipFact, Memberships, Standing, TeamFact};
-use crate::policy::codeowners::{CodeOwners, Owner};
-use crate::policy::file::{CodeownersMode, Condition, Node, People, Policy, Requirement, Rule};
 use crate::reviews::LatestReview;
+use crate::rules::codeowners::{CodeOwners, Owner};
+use crate::rules::file::{CodeownersMode, Condition, Node, People, Policy, Requirement, Rule};
 use crate::text::{join_bounded, one_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub enum RuleOutcome {
     Pass,
     Fail,
     Skip,
@@ -33,14 +33,14 @@ pub enum Outcome {
     Undecided,
 }
 
-impl Outcome {
+impl RuleOutcome {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Pass => "pass",
-            Outcome::Fail => "fail",
-            Outcome::Skip => "skip",
-            Outcome::Waived => "waived",
-            Outcome::Undecided => "undecided",
+            RuleOutcome::Pass => "pass",
+            RuleOutcome::Fail => "fail",
+            RuleOutcome::Skip => "skip",
+            RuleOutcome::Waived => "waived",
+            RuleOutcome::Undecided => "undecided",
         }
     }
 }
@@ -169,7 +169,7 @@ pub struct Waiver {
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
     pub name: String,
-    pub outcome: Outcome,
+    pub outcome: RuleOutcome,
     /// What the rule requires, in words (`2 approvals from acme/security`).
     pub requires: String,
     /// Why it applies or was skipped.
@@ -219,13 +219,13 @@ pub struct ByContributor {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tree {
-    Rule { rule: String, outcome: Outcome },
-    All { outcome: Outcome, all: Vec<Tree> },
-    Any { outcome: Outcome, any: Vec<Tree> },
+    Rule { rule: String, outcome: RuleOutcome },
+    All { outcome: RuleOutcome, all: Vec<Tree> },
+    Any { outcome: RuleOutcome, any: Vec<Tree> },
 }
 
 impl Tree {
-    pub fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> RuleOutcome {
         match self {
             Tree::Rule { outcome, .. } | Tree::All { outcome, .. } | Tree::Any { outcome, .. } => *outcome,
         }
@@ -355,7 +355,7 @@ fn condition_holds(c: &Condition, s: &Subject<'_>) -> Holds {
     }
 }
 
-fn blank(rule: &Rule, outcome: Outcome, requires: String, condition: String) -> RuleResult {
+fn blank(rule: &Rule, outcome: RuleOutcome, requires: String, condition: String) -> RuleResult {
     RuleResult {
         name: rule.name.clone(),
         outcome,
@@ -451,7 +451,7 @@ pub fn evaluate_rule(rule: &Rule, s: &Subject<'_>) -> RuleResult {
         contributors: s.contributors,
     };
     let mut result = evaluate_for(rule, &narrowed);
-    if result.outcome != Outcome::Skip {
+    if result.outcome != RuleOutcome::Skip {
         result.contributors = refused;
     }
     result
@@ -476,15 +476,16 @@ fn evaluate_for(rule: &Rule, s: &Subject<'_>) -> RuleResult {
                 }
                 why
             }
-            Holds::No(why) => return blank(rule, Outcome::Skip, requires, why),
+            Holds::No(why) => return blank(rule, RuleOutcome::Skip, requires, why),
             Holds::Unknown(why) => {
-                let mut r = blank(rule, Outcome::Undecided, requires, format!("cannot tell whether it applies: {why}"));
+                let mut r =
+                    blank(rule, RuleOutcome::Undecided, requires, format!("cannot tell whether it applies: {why}"));
                 r.needs.push(format!("{} (unconfirmed author membership)", rule.name));
                 return r;
             }
         },
     };
-    let mut result = blank(rule, Outcome::Fail, requires, condition);
+    let mut result = blank(rule, RuleOutcome::Fail, requires, condition);
     let hint = if trigger.is_empty() { rule.name.clone() } else { format!("{} ({trigger})", rule.name) };
     match &rule.requires {
         Requirement::Approvals { count, from } => approvals(&mut result, *count, from, s, &hint),
@@ -494,7 +495,7 @@ fn evaluate_for(rule: &Rule, s: &Subject<'_>) -> RuleResult {
             }
         }
     }
-    if rule.disapproval && result.outcome != Outcome::Skip {
+    if rule.disapproval && result.outcome != RuleOutcome::Skip {
         let (users, teams) = eligible_people(rule, s);
         let mut unknown_blockers = Vec::new();
         for r in &s.change_requests {
@@ -507,16 +508,16 @@ fn evaluate_for(rule: &Rule, s: &Subject<'_>) -> RuleResult {
         result.blockers_unconfirmed.clone_from(&unknown_blockers);
         if !result.changes_requested_by.is_empty() {
             let who = result.changes_requested_by.iter().map(|c| one_line(&c.login)).collect::<Vec<_>>();
-            result.outcome = Outcome::Fail;
+            result.outcome = RuleOutcome::Fail;
             result.missing.push(format!("changes requested by {}", join_bounded(&who, 3)));
             result.needs = vec![format!("{} (changes requested)", rule.name)];
-        } else if !unknown_blockers.is_empty() && result.outcome == Outcome::Pass {
-            result.outcome = Outcome::Undecided;
+        } else if !unknown_blockers.is_empty() && result.outcome == RuleOutcome::Pass {
+            result.outcome = RuleOutcome::Undecided;
             result.missing.push("a change request from someone whose membership is unconfirmed".to_owned());
             result.unconfirmed.extend(unknown_blockers);
         }
     }
-    if matches!(result.outcome, Outcome::Fail | Outcome::Undecided) {
+    if matches!(result.outcome, RuleOutcome::Fail | RuleOutcome::Undecided) {
         waive(&mut result, rule, s);
     }
     result
@@ -557,13 +558,13 @@ fn approvals(result: &mut RuleResult, count: u32, from: &People, s: &Subject<'_>
     result.not_members = not_members;
     result.approvers_unconfirmed.clone_from(&unconfirmed);
     if have >= need {
-        result.outcome = Outcome::Pass;
+        result.outcome = RuleOutcome::Pass;
         return;
     }
     let short = need - have;
     result.missing.push(format!("{short} more approval{} from {}", if short == 1 { "" } else { "s" }, from.label()));
     result.needs.push(hint.to_owned());
-    result.outcome = if have + unconfirmed.len() >= need { Outcome::Undecided } else { Outcome::Fail };
+    result.outcome = if have + unconfirmed.len() >= need { RuleOutcome::Undecided } else { RuleOutcome::Fail };
     result.unconfirmed = unconfirmed;
 }
 
@@ -609,13 +610,13 @@ fn owner_requirements(file: &CodeOwners, mode: CodeownersMode, s: &Subject<'_>) 
 /// Returns false when the rule was skipped (nothing to require).
 fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) -> bool {
     let Some(file) = s.codeowners else {
-        result.outcome = Outcome::Skip;
+        result.outcome = RuleOutcome::Skip;
         result.condition = "there is no CODEOWNERS file at the base".to_owned();
         return false;
     };
     let requirements = owner_requirements(file, mode, s);
     if requirements.is_empty() {
-        result.outcome = Outcome::Skip;
+        result.outcome = RuleOutcome::Skip;
         result.condition = "no CODEOWNERS line applies to a changed file".to_owned();
         return false;
     }
@@ -656,11 +657,11 @@ fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) ->
     }
     result.counted = counted;
     result.outcome = if failed {
-        Outcome::Fail
+        RuleOutcome::Fail
     } else if undecided {
-        Outcome::Undecided
+        RuleOutcome::Undecided
     } else {
-        Outcome::Pass
+        RuleOutcome::Pass
     };
     true
 }
@@ -673,7 +674,7 @@ fn waive(result: &mut RuleResult, rule: &Rule, s: &Subject<'_>) {
     for w in s.waivers.get(&rule.name).map(Vec::as_slice).unwrap_or(&[]) {
         match s.directory.standing(&w.login, &rule.waivable_by) {
             Standing::Member(_) => {
-                result.outcome = Outcome::Waived;
+                result.outcome = RuleOutcome::Waived;
                 result.waived_by = Some(w.clone());
                 return;
             }
@@ -686,9 +687,9 @@ fn waive(result: &mut RuleResult, rule: &Rule, s: &Subject<'_>) {
             }
         }
     }
-    if unknown && result.outcome == Outcome::Fail && result.changes_requested_by.is_empty() {
+    if unknown && result.outcome == RuleOutcome::Fail && result.changes_requested_by.is_empty() {
         // A waiver from someone whose membership is unconfirmed could still decide it.
-        result.outcome = Outcome::Undecided;
+        result.outcome = RuleOutcome::Undecided;
     }
 }
 
@@ -699,34 +700,34 @@ pub fn evaluate_tree(node: &Node, results: &[RuleResult]) -> Tree {
             let r = results.get(*i);
             Tree::Rule {
                 rule: r.map(|r| r.name.clone()).unwrap_or_default(),
-                outcome: r.map_or(Outcome::Undecided, |r| r.outcome),
+                outcome: r.map_or(RuleOutcome::Undecided, |r| r.outcome),
             }
         }
         Node::All(children) => {
             let all: Vec<Tree> = children.iter().map(|c| evaluate_tree(c, results)).collect();
-            let outcomes: Vec<Outcome> = all.iter().map(Tree::outcome).collect();
-            let outcome = if outcomes.contains(&Outcome::Fail) {
-                Outcome::Fail
-            } else if outcomes.contains(&Outcome::Undecided) {
-                Outcome::Undecided
-            } else if outcomes.iter().all(|o| *o == Outcome::Skip) {
-                Outcome::Skip
+            let outcomes: Vec<RuleOutcome> = all.iter().map(Tree::outcome).collect();
+            let outcome = if outcomes.contains(&RuleOutcome::Fail) {
+                RuleOutcome::Fail
+            } else if outcomes.contains(&RuleOutcome::Undecided) {
+                RuleOutcome::Undecided
+            } else if outcomes.iter().all(|o| *o == RuleOutcome::Skip) {
+                RuleOutcome::Skip
             } else {
-                Outcome::Pass
+                RuleOutcome::Pass
             };
             Tree::All { outcome, all }
         }
         Node::Any(children) => {
             let any: Vec<Tree> = children.iter().map(|c| evaluate_tree(c, results)).collect();
-            let outcomes: Vec<Outcome> = any.iter().map(Tree::outcome).collect();
-            let outcome = if outcomes.iter().any(|o| matches!(o, Outcome::Pass | Outcome::Waived)) {
-                Outcome::Pass
-            } else if outcomes.contains(&Outcome::Undecided) {
-                Outcome::Undecided
-            } else if outcomes.iter().all(|o| *o == Outcome::Skip) {
-                Outcome::Skip
+            let outcomes: Vec<RuleOutcome> = any.iter().map(Tree::outcome).collect();
+            let outcome = if outcomes.iter().any(|o| matches!(o, RuleOutcome::Pass | RuleOutcome::Waived)) {
+                RuleOutcome::Pass
+            } else if outcomes.contains(&RuleOutcome::Undecided) {
+                RuleOutcome::Undecided
+            } else if outcomes.iter().all(|o| *o == RuleOutcome::Skip) {
+                RuleOutcome::Skip
             } else {
-                Outcome::Fail
+                RuleOutcome::Fail
             };
             Tree::Any { outcome, any }
         }
@@ -750,7 +751,7 @@ pub fn tree_needs(tree: &Tree, results: &[RuleResult]) -> Vec<String> {
         }
     };
     match tree {
-        _ if !matches!(tree.outcome(), Outcome::Fail | Outcome::Undecided) => {}
+        _ if !matches!(tree.outcome(), RuleOutcome::Fail | RuleOutcome::Undecided) => {}
         Tree::Rule { rule, .. } => {
             for need in results.iter().filter(|r| &r.name == rule).flat_map(|r| &r.needs) {
                 push(need.clone(), &mut out);
@@ -799,7 +800,7 @@ fn render_into(tree: &Tree, results: &[RuleResult], depth: usize, out: &mut Vec<
         Tree::Rule { rule, outcome } => {
             let Some(r) = results.iter().find(|r| &r.name == rule) else { return };
             let mut parts = vec![r.condition.clone()];
-            if *outcome != Outcome::Skip {
+            if *outcome != RuleOutcome::Skip {
                 parts.push(format!("requires {}", r.requires));
                 if !r.counted.is_empty() {
                     let who: Vec<String> =
@@ -829,7 +830,7 @@ fn render_into(tree: &Tree, results: &[RuleResult], depth: usize, out: &mut Vec<
 mod tests {
     use super::*;
 
-    fn result(name: &str, outcome: Outcome) -> RuleResult {
+    fn result(name: &str, outcome: RuleOutcome) -> RuleResult {
         RuleResult {
             name: name.to_owned(),
             outcome,
@@ -883,8 +884,8 @@ mod tests {
 
     #[test]
     fn all_and_any_ignore_skipped_children() {
-        use Outcome::*;
-        let cases: [(&[Outcome], Outcome, Outcome); 8] = [
+        use RuleOutcome::*;
+        let cases: [(&[RuleOutcome], RuleOutcome, RuleOutcome); 8] = [
             (&[Pass, Skip], Pass, Pass),
             (&[Skip, Skip], Skip, Skip),
             (&[Pass, Fail], Fail, Pass),

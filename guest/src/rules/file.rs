@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::policy::glob::Glob;
+use crate::rules::glob::Glob;
 use crate::text::one_line;
 
 /// The deepest `all`/`any` nesting a policy may use.

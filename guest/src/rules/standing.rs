@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::commands::{Verb, for_each_command, has_visible_text};
 use crate::history::Freshness;
 use crate::membership::Standing;
-use crate::policy::eval::{Directory, RuleResult, Waiver};
-use crate::policy::file::Rule;
-use crate::reviews::{Decision, LatestReview, exclusion, latest_decisions, login_of, review_stands};
+use crate::reviews::{LatestReview, ReviewState, exclusion, latest_decisions, login_of, review_stands};
+use crate::rules::eval::{Directory, RuleResult, Waiver};
+use crate::rules::file::Rule;
+use crate::sop_commands::{Verb, for_each_command, has_visible_text};
 use crate::text::one_line;
 
 /// The reviews as they stand on the head, before anyone's membership is known.
@@ -49,7 +49,7 @@ pub fn reviews<'f>(rows: &'f [Value], author: &str, head: &str, allow_stale: boo
     for (i, review) in latest.iter().enumerate() {
         match exclusion(review, author, head, allow_stale) {
             Some(why) => excluded.push((review.login.clone(), why)),
-            None if review.decision == Decision::Approved => approved.push(i),
+            None if review.decision == ReviewState::Approved => approved.push(i),
             None => {}
         }
     }
@@ -57,7 +57,7 @@ pub fn reviews<'f>(rows: &'f [Value], author: &str, head: &str, allow_stale: boo
         (0..latest.len())
             .filter(|i| {
                 latest.get(*i).is_some_and(|r| {
-                    r.decision == Decision::ChangesRequested && exclusion(r, author, head, true).is_none()
+                    r.decision == ReviewState::ChangesRequested && exclusion(r, author, head, true).is_none()
                 })
             })
             .collect()

@@ -18,12 +18,12 @@
 
 use std::thread::JoinHandle;
 
-use crate::codes;
 use crate::commands::Problem;
 use crate::facts::RunFacts;
 use crate::gitea::statuses::{self, Status};
 use crate::gitea::{ApiError, Client, RepoName};
 use crate::output::Report;
+use crate::protocol::Code;
 use crate::protocol::{Finding, Level, Outcome, Trust, Verdict};
 
 /// What `pending` says while the gate decides.
@@ -210,7 +210,7 @@ fn not_posted(
 }
 
 fn push_finding(report: &mut Report, message: String, help: Option<String>) {
-    let mut finding = Finding::new(codes::STATUS_NOT_POSTED.to_owned(), Level::Warning, message);
+    let mut finding = Finding::new(Code::StatusNotPosted, Level::Warning, message);
     finding.help = help;
     report.verdict.findings.push(finding);
     report.raw = None;
@@ -258,7 +258,7 @@ mod tests {
             check: "approvals".to_owned(),
             verdict: outcome,
             trust: Trust::Trusted,
-            code: "x".to_owned(),
+            code: crate::protocol::Code::ApprovalsMet,
             reason: "x: the reason\nsecond line".to_owned(),
             findings: Vec::new(),
             outputs: Default::default(),

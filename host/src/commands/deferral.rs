@@ -6,11 +6,11 @@
 use serde_json::Value;
 
 use crate::cli::Cli;
-use crate::codes;
 use crate::commands::{Problem, decide_in_context};
 use crate::exit;
 use crate::facts::RunFacts;
 use crate::output::Report;
+use crate::protocol::Code;
 use crate::protocol::{Facts, Finding, Level, Outcome, PROTOCOL_VERSION, Request, Trust, TrustFacts, Verdict};
 use crate::sandbox::Sandbox;
 
@@ -39,22 +39,22 @@ pub fn defer_untrusted_run(
     if decision.verdict.trust != Trust::Untrusted {
         return None;
     }
-    let basis = decision.verdict.findings.iter().find(|f| f.code == "untrusted-event").map(|f| f.message.clone());
+    let basis = decision.verdict.findings.iter().find(|f| f.code == Code::UntrustedEvent).map(|f| f.message.clone());
     let message = format!(
         "this {event} run is on a pull request from another repository, so it is untrusted and gitea-gate \
          posts no status from it; the scheduled sweep (--open-prs) evaluates the pull request and posts the \
          status{}",
         basis.map(|b| format!(" ({b})")).unwrap_or_default()
     );
-    let finding = Finding::new(codes::DEFERRED_TO_SWEEP.to_owned(), Level::Notice, message.clone())
+    let finding = Finding::new(Code::DeferredToSweep, Level::Notice, message.clone())
         .help("run the sweep on a schedule and workflow_dispatch (README, \"Statuses that follow the reviews\")");
     let verdict = Verdict {
         version: PROTOCOL_VERSION,
         check: check.to_owned(),
         verdict: Outcome::Skip,
         trust: Trust::Untrusted,
-        code: codes::DEFERRED_TO_SWEEP.to_owned(),
-        reason: format!("{}: {message}", codes::DEFERRED_TO_SWEEP),
+        code: Code::DeferredToSweep,
+        reason: format!("{}: {message}", Code::DeferredToSweep),
         findings: vec![finding],
         outputs: Default::default(),
         status: None,

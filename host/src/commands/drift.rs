@@ -9,7 +9,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::cli::{Cli, DriftArgs};
-use crate::codes;
 use crate::commands::session::{self, GateToken, api_client};
 use crate::commands::{Problem, bad_details, check_token_env, decide_in_context, report, run_repository};
 use crate::facts::RunFacts;
@@ -17,6 +16,7 @@ use crate::files::{beneath, open_bounded, read_bounded, read_bounded_if_exists, 
 use crate::gitea::contents;
 use crate::gitea::{Client, RepoName};
 use crate::output::Report;
+use crate::protocol::Code;
 use crate::protocol::{
     DriftDetails, DriftFacts, DriftLimits, Facts, FileCopy, Finding, Level, Pair, PullView, Request, attach,
 };
@@ -160,7 +160,7 @@ fn pull_request_base(run: &RunFacts, client: impl Fn() -> Result<Client, Problem
     let payload = run.payload_view();
     let unknown = |why: String| {
         Problem::Undecided {
-        code: codes::API_ERROR,
+        code: Code::ApiError,
         message: format!("this {name} run's base commit is unknown: {why}"),
         help: Some("in a pull-request run the drift manifest is read from the base commit, never from the pull request's files".to_owned()),
     }
@@ -195,7 +195,7 @@ fn base_manifest(
     let shown = format!("{repo_path} (at the base commit {base})");
     let fetched =
         contents::fetch(client, &repo, base, &repo_path, MAX_MANIFEST_BYTES).map_err(|e| Problem::Undecided {
-            code: codes::API_ERROR,
+            code: Code::ApiError,
             message: format!("cannot read the manifest {repo_path} of {repo} at the base commit {base}: {e}"),
             help: Some(
                 "in a pull-request run the drift manifest is read from the base commit, never from the pull request \
@@ -212,7 +212,7 @@ fn base_manifest(
     };
     let finding = differs.map(|how| {
         Finding::new(
-            codes::MANIFEST_DIFFERS_FROM_BASE.to_owned(),
+            Code::ManifestDiffersFromBase,
             Level::Warning,
             format!(
                 "the workspace copy of the manifest {repo_path} {how} the base commit's {base}; this pull-request run uses the base commit's manifest"
@@ -298,7 +298,7 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
                 crate::log_line!("gitea-gate: fetching {} …", spec.canonical.label());
                 let fetched =
                     contents::fetch(client, repo, git_ref, path, args.max_size).map_err(|e| Problem::Undecided {
-                        code: codes::CANONICAL_UNAVAILABLE,
+                        code: Code::CanonicalUnavailable,
                         message: format!("cannot obtain the canonical copy {}: {e}", spec.canonical.label()),
                         help: Some(fetch_help(&e, &token_fact)),
                     })?;

@@ -17,12 +17,12 @@ pub mod sweep;
 pub mod trust;
 
 use crate::cli::{Cli, Command};
-use crate::codes;
 use crate::exit;
 use crate::facts::{self, RunFacts};
 use crate::files::FileError;
 use crate::gitea::ApiError;
 use crate::output::Report;
+use crate::protocol::Code;
 use crate::protocol::{
     DecideError, Decision, Finding, Level, Lookup, Outcome, PROTOCOL_VERSION, Request, RunContext, Trust, Verdict,
     decide,
@@ -35,7 +35,7 @@ pub enum Problem {
     /// The user asked for something that cannot be done as asked (exit 2).
     Usage { message: String, help: Option<String> },
     /// A fact could not be obtained or the guest could not answer (exit 3).
-    Undecided { code: &'static str, message: String, help: Option<String> },
+    Undecided { code: Code, message: String, help: Option<String> },
 }
 
 impl Problem {
@@ -55,13 +55,13 @@ impl Problem {
     }
 
     pub fn api(error: &ApiError, what: &str) -> Problem {
-        Problem::Undecided { code: codes::API_ERROR, message: format!("{what}: {error}"), help: None }
+        Problem::Undecided { code: Code::ApiError, message: format!("{what}: {error}"), help: None }
     }
 
     /// The host-made verdict for this problem.
     pub fn into_report(self, check: &str, trust: Trust) -> Report {
         let (code, message, help, exit) = match self {
-            Problem::Usage { message, help } => (codes::USAGE_ERROR, message, help, exit::USAGE),
+            Problem::Usage { message, help } => (Code::UsageError, message, help, exit::USAGE),
             Problem::Undecided { code, message, help } => (code, message, help, exit::UNDECIDED),
         };
         let mut finding = Finding::new(code.to_owned(), Level::Error, message.clone());
@@ -116,13 +116,13 @@ impl From<DecideError> for Problem {
     fn from(e: DecideError) -> Problem {
         if let DecideError::Sandbox(SandboxError::Input(why)) = e {
             return Problem::Undecided {
-                code: codes::LOCAL_INPUT_CHANGED,
+                code: Code::LocalInputChanged,
                 message: why,
                 help: Some("something is writing to the file; run the gate again once it is stable".to_owned()),
             };
         }
         Problem::Undecided {
-            code: codes::SANDBOX_ERROR,
+            code: Code::SandboxError,
             message: e.to_string(),
             help: Some("this is a bug or a resource limit; please report it with the input that caused it".to_owned()),
         }

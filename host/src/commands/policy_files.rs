@@ -12,11 +12,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::codes;
 use crate::commands::Problem;
 use crate::files::{beneath, read_bounded, read_bounded_if_exists};
 use crate::gitea::{Client, RepoName, contents};
 use crate::parallel;
+use crate::protocol::Code;
 use crate::protocol::{ChangedFile, Finding, Level, SourceFile};
 
 /// The largest policy or CODEOWNERS file read.
@@ -77,7 +77,7 @@ impl PolicySource {
             }
             PolicySource::Base { repo_path, local, read } => {
                 let base = base.ok_or_else(|| Problem::Undecided {
-                    code: codes::API_ERROR,
+                    code: Code::ApiError,
                     message: "the pull request's base commit is unknown".to_owned(),
                     help: Some(
                         "in a pull-request run the policy is read from the base commit, never from the pull request"
@@ -148,7 +148,7 @@ fn read_at_base(
     let findings = differs
         .map(|how| {
             Finding::new(
-                codes::POLICY_DIFFERS_FROM_BASE.to_owned(),
+                Code::PolicyDiffersFromBase,
                 Level::Warning,
                 format!(
                     "the workspace copy of the policy {repo_path} {how} the base commit's {base}; this pull-request run uses the base commit's policy"

@@ -11,11 +11,11 @@
 //! while it decides its own, so the check costs no round trip before the verdict); a run whose own
 //! pull request does not pass posts that, which is already the safe answer.
 
-use crate::codes;
 use crate::commands::commit_status;
 use crate::exit;
 use crate::gitea::ApiError;
 use crate::output::Report;
+use crate::protocol::Code;
 use crate::protocol::{Finding, Level, Outcome, PullView, StatusText};
 
 /// What goes on a head shared by pull requests: `failure` if any fails (naming it), else `error`
@@ -59,11 +59,11 @@ pub fn settle(
     let shown: Vec<String> = others.iter().map(|n| format!("#{n}")).collect();
     if state == "success" {
         let message = format!("the head is shared with {}, which pass their own gates too", shown.join(", "));
-        report.verdict.findings.push(Finding::new(codes::SHARED_HEAD.to_owned(), Level::Notice, message));
+        report.verdict.findings.push(Finding::new(Code::SharedHead, Level::Notice, message));
         return;
     }
     report.verdict.findings.push(Finding::new(
-        codes::SHARED_HEAD.to_owned(),
+        Code::SharedHead,
         Level::Warning,
         format!(
             "the head is shared with {}; #{worst} does not pass its own gate ({description}), so the head's status is \
@@ -101,10 +101,10 @@ pub fn overrule(report: &mut Report, state: &'static str, description: String) {
     let (outcome, code) =
         if state == "failure" { (Outcome::Fail, exit::FAIL) } else { (Outcome::Error, exit::UNDECIDED) };
     let own = format!("this pull request's own gate: {}", report.verdict.reason);
-    report.verdict.findings.push(Finding::new(codes::SHARED_HEAD.to_owned(), Level::Notice, own));
+    report.verdict.findings.push(Finding::new(Code::SharedHead, Level::Notice, own));
     report.verdict.verdict = outcome;
-    report.verdict.code = codes::SHARED_HEAD.to_owned();
-    report.verdict.reason = format!("{}: {description}", codes::SHARED_HEAD);
+    report.verdict.code = Code::SharedHead;
+    report.verdict.reason = format!("{}: {description}", Code::SharedHead);
     report.verdict.status = Some(StatusText { state: state.to_owned(), description });
     report.raw = None;
     report.exit = code;

@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::cli::{Cli, PullGateArgs};
-use crate::codes;
 use crate::commands::commit_status::{self, final_state};
 use crate::commands::pull_gate::{self, GateFacts, PullGate, Shared};
 use crate::commands::session::{GateToken, api_client};
@@ -29,6 +28,7 @@ use crate::facts::RunFacts;
 use crate::gitea;
 use crate::output::Report;
 use crate::parallel;
+use crate::protocol::Code;
 use crate::protocol::{Finding, Level, Outcome, PROTOCOL_VERSION, Trust, Verdict};
 use crate::sandbox::Sandbox;
 
@@ -157,7 +157,7 @@ pub fn run(
 /// Why a pull request past `--max-prs` was not evaluated.
 fn too_many(repo: &str, open: usize, max_prs: usize) -> Problem {
     Problem::Undecided {
-        code: codes::SWEEP_TOO_MANY,
+        code: Code::SweepTooManyPullRequests,
         message: format!(
             "not evaluated: {repo} has {open} open pull requests, more than --max-prs {max_prs}; the {max_prs} most \
              recently updated were"
@@ -188,11 +188,11 @@ fn post_shared_heads(gate: &PullGate<'_>, run: &RunFacts, client: &gitea::Client
             (state, shared_head::describe(worst, &description)),
         );
         let not_posted: Vec<_> =
-            posted.verdict.findings.iter().filter(|f| f.code == codes::STATUS_NOT_POSTED).cloned().collect();
+            posted.verdict.findings.iter().filter(|f| f.code == Code::StatusNotPosted).cloned().collect();
         for row in rows.iter_mut().filter(|r| &r.head == head) {
             row.head_state = Some(state);
             row.report.verdict.findings.push(Finding::new(
-                codes::SHARED_HEAD.to_owned(),
+                Code::SharedHead,
                 if state == "success" { Level::Notice } else { Level::Warning },
                 format!("the head is shared by {}; its status is {state}, from #{worst}", numbers.join(", ")),
             ));
@@ -237,7 +237,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
             (_, exit::UNDECIDED) | (exit::UNDECIDED, _) => exit::UNDECIDED,
             (w, _) => w,
         };
-        let not_posted = v.findings.iter().any(|f| f.code == codes::STATUS_NOT_POSTED);
+        let not_posted = v.findings.iter().any(|f| f.code == Code::StatusNotPosted);
         let status = gate.status_context.map(|context| {
             let (state, description) = final_state(v);
             let state = row.head_state.unwrap_or(state);
@@ -257,7 +257,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
         ));
         if matches!(code, exit::USAGE | exit::UNDECIDED) {
             findings.push(Finding::new(
-                codes::SWEEP_UNDECIDED.to_owned(),
+                Code::SweepUndecided,
                 Level::Error,
                 format!("#{}: {}", row.number, crate::commands::commit_status::bounded(&v.reason)),
             ));
@@ -275,13 +275,13 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
     let (outcome, code, reason) = if undecided == 0 {
         (
             Outcome::Pass,
-            codes::SWEEP_DECIDED,
+            Code::SweepDecided,
             format!("all {} open pull request(s) of {repo} decided; their statuses carry the verdicts", rows.len()),
         )
     } else {
         (
             Outcome::Error,
-            codes::SWEEP_UNDECIDED,
+            Code::SweepUndecided,
             format!(
                 "{undecided} of {} open pull request(s) of {repo} could not be decided (error status); the others \
                  were posted",

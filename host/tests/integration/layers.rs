@@ -1,6 +1,6 @@
-//! The host's modules depend on each other one way: reading every `use crate::…`, `crate::…::`
-//! and `super::…` path in host/src (outside `#[cfg(test)]` code) gives a module graph that must
-//! have no cycle. A module that owns submodules (`commands` over `commands::trust`) may call into
+//! The host's modules, and the guest's, depend on each other one way: reading every `use
+//! crate::…`, `crate::…::` and `super::…` path in host/src or guest/src (outside `#[cfg(test)]`
+//! code) gives a module graph that must have no cycle. A module that owns submodules (`commands` over `commands::trust`) may call into
 //! them; everything else is an edge. Lower layers (files, facts, gitea, sandbox, protocol) return
 //! their own errors instead of reaching up for the command layer's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
@@ -159,17 +159,26 @@ fn find_cycle(graph: &Graph) -> Option<Vec<String>> {
     graph.keys().find_map(|node| visit(node, graph, &mut done, &mut Vec::new()))
 }
 
-fn host_files() -> Vec<(String, String)> {
+/// Every library module of the crate whose sources are under `root`, with its text.
+fn crate_files(root: &Path) -> Vec<(String, String)> {
     let mut files = Vec::new();
-    sources(&src(), &mut files);
+    sources(root, &mut files);
     files
         .into_iter()
         .filter(|p| !p.ends_with("main.rs")) // the binary is another crate
         .map(|p| {
-            let relative = p.strip_prefix(src()).expect("under src").to_owned();
+            let relative = p.strip_prefix(root).expect("under src").to_owned();
             (module_of(&relative), fs::read_to_string(&p).expect("source"))
         })
         .collect()
+}
+
+fn host_files() -> Vec<(String, String)> {
+    crate_files(&src())
+}
+
+fn guest_files() -> Vec<(String, String)> {
+    crate_files(&src().join("../../guest/src"))
 }
 
 #[test]
@@ -180,6 +189,16 @@ fn host_modules_have_no_import_cycle() {
     assert!(edges > 30, "the graph has implausibly few edges: {graph:?}");
     if let Some(cycle) = find_cycle(&graph) {
         panic!("import cycle among host modules: {}", cycle.join(" → "));
+    }
+}
+
+/// The guest too: the rule engine, the checks and what they share depend on each other one way.
+#[test]
+fn guest_modules_have_no_import_cycle() {
+    let graph = graph(&guest_files());
+    assert!(graph.len() > 30, "the graph is implausibly small: {graph:?}");
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("import cycle among guest modules: {}", cycle.join(" → "));
     }
 }
 

@@ -1,6 +1,6 @@
 //! The approvals decision, without a word of prose: the gate is a one-rule policy (count = `min`
 //! from the teams, `disapproval` = `--block-on-changes-requested`, `waivable_by` =
-//! `--waivable-by`), decided by the policy engine's rule evaluation (policy/eval.rs). Here: the
+//! `--waivable-by`), decided by the policy engine's rule evaluation (rules/eval.rs). Here: the
 //! rule, which reviews and waivers stand, whose membership to probe, and the engine's result
 //! read back as the gate's call.
 
@@ -8,12 +8,10 @@ use serde_json::Value;
 
 use crate::history::{Contributors, Freshness, PullHistory};
 use crate::membership::TeamFact;
-use crate::policy::eval::{
-    self, ByContributor, Directory, Outcome as RuleOutcome, RuleResult, Subject, Unconfirmed, Waiver,
-};
-use crate::policy::file::{People, Requirement, Rule};
-use crate::policy::standing::{self, Rejected, Reviews, Waivers};
 use crate::reviews::head_sha;
+use crate::rules::eval::{self, ByContributor, Directory, RuleOutcome, RuleResult, Subject, Unconfirmed, Waiver};
+use crate::rules::file::{People, Requirement, Rule};
+use crate::rules::standing::{self, Rejected, Reviews, Waivers};
 
 use super::ApprovalFacts;
 

@@ -7,7 +7,7 @@
 //!    yet → name the reviewers worth probing (only those whose latest review could count) and the
 //!    authors of waivers that could count, and ask the host to probe exactly those, in one wave;
 //! 3. everything known → decide. The gate is a one-rule policy decided by the policy engine
-//!    (`policy/eval.rs`, no second tally). An unconfirmed membership never counts: if confirmed
+//!    (`rules/eval.rs`, no second tally). An unconfirmed membership never counts: if confirmed
 //!    approvals alone reach `min`, the gate passes; if the shortfall could be an unconfirmed
 //!    member (or an unconfirmed waiver could decide it), the gate cannot decide (exit 3) and says
 //!    what the token's owner needs; a waiver by a confirmed member of a `--waivable-by` team
@@ -23,8 +23,8 @@ use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership_in, ask_for_pull_request, missing_token, token_name};
 use crate::checks::trust::classify;
 use crate::membership::TeamFact;
-use crate::policy::eval::Directory;
 use crate::protocol::Verdict;
+use crate::rules::eval::Directory;
 
 pub use gitea_gate_protocol::ApprovalFacts;
 

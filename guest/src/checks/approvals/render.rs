@@ -35,7 +35,7 @@ fn shown(list: &[(String, String)]) -> String {
 }
 
 /// `approval (review #4): pushed commit 3f2a… to the pull request`
-fn contributed(x: &crate::policy::eval::ByContributor) -> String {
+fn contributed(x: &crate::rules::eval::ByContributor) -> String {
     format!("{}: {} (a contributor)", x.what, x.how)
 }
 

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
-use crate::commands::for_each_command;
 use crate::history::{Contributors, Freshness};
 use crate::membership::{Memberships, Standing};
 use crate::reviews::{NotStanding, head_sha, login_of, review_stands};
+use crate::sop_commands::for_each_command;
 
 use super::gather::{Speaks, Tally, Waiver};
 use super::tier::{self, Tier, TierTrust};

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::commands::{Verb, for_each_command, has_visible_text};
 use crate::history::Contributors;
+use crate::sop_commands::{Verb, for_each_command, has_visible_text};
 use crate::text::one_line;
 
 use super::Item;

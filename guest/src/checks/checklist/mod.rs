@@ -8,9 +8,9 @@
 //! - `/sop-ack <id>` acknowledges item `<id>`;
 //! - `/sop-n/a <id> <reason>` waives it (declares it not applicable); the reason must show
 //!   something once white space and invisible characters are removed
-//!   ([`crate::commands::has_visible_text`]). The author's own acks and waivers are reported
+//!   ([`crate::sop_commands::has_visible_text`]). The author's own acks and waivers are reported
 //!   (`ack-not-counted`, `author-waiver`) and never counted;
-//! - what counts as a command in a comment or review body is [`crate::commands`]: lines at column
+//! - what counts as a command in a comment or review body is [`crate::sop_commands`]: lines at column
 //!   0 of a paragraph, not in code blocks, HTML comments or blocks, or quotes;
 //! - comments edited after posting do not count unless `count_edited_comments`;
 //! - the tier label decides whether a gap blocks: `tier:low` is informational, `tier:medium` and

@@ -4,14 +4,14 @@
 use serde_json::Value;
 
 use crate::history::{Contributors, Freshness};
-use crate::policy::codeowners::{CodeOwners, Owner};
-use crate::policy::eval::{self, Directory, Outcome as RuleOutcome, RuleResult, Subject, Tree};
-use crate::policy::file::Policy;
-use crate::policy::standing;
+use crate::rules::codeowners::{CodeOwners, Owner};
+use crate::rules::eval::{self, Directory, RuleOutcome, RuleResult, Subject, Tree};
+use crate::rules::file::Policy;
+use crate::rules::standing;
 
 use super::Pull;
 
-pub use crate::policy::standing::{Rejected, Reviews, Waivers};
+pub use crate::rules::standing::{Rejected, Reviews, Waivers};
 
 /// Which reviews stand for `pull` (the approvals gate's semantics, never `--allow-stale`); change
 /// requests only when a rule has `disapproval`.

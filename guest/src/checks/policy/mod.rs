@@ -5,7 +5,7 @@
 //! files, the base's policy and CODEOWNERS); a team named by the policy or by a CODEOWNERS line
 //! that applies is not resolved → ask for it (`Needs::Owners`); membership unknown → ask
 //! for every candidate in one wave (approvers, change requesters, waivers, the author when an
-//! `if` names people); everything known → evaluate (policy/eval.rs).
+//! `if` names people); everything known → evaluate (rules/eval.rs).
 //!
 //! The phases and the gathering are here; the decision (which reviews and waivers stand, each
 //! rule's outcome, who counted, what is missing, the call) is `decide.rs`; its words (findings,
@@ -21,13 +21,13 @@ use crate::InvalidInput;
 use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, pending};
 use crate::checks::trust::{Classification, classify};
 use crate::history::{Contributors, Freshness};
-use crate::policy::codeowners::{self, CodeOwners, Owner};
-use crate::policy::eval::{Directory, owner_reference};
-use crate::policy::facts::{ChangedFile, PolicyFacts, changed_paths};
-use crate::policy::file::{self, Policy};
 use crate::protocol::{Needs, Owners, OwnersNamed, Verdict};
 use crate::pulls::{author_login, labels};
 use crate::reviews::head_sha;
+use crate::rules::codeowners::{self, CodeOwners, Owner};
+use crate::rules::eval::{Directory, owner_reference};
+use crate::rules::facts::{ChangedFile, PolicyFacts, changed_paths};
+use crate::rules::file::{self, Policy};
 use crate::server::{self, CodeownersDialect};
 use crate::text::{join_bounded, one_line};
 
@@ -124,7 +124,7 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     if let Some(ask) = ask_for_membership(&c, CHECK, what, &facts.teams, known, &logins) {
         return Ok(ask);
     }
-    // Every contributor; a rule with `allow_contributors` counts them anyway (policy/eval.rs).
+    // Every contributor; a rule with `allow_contributors` counts them anyway (rules/eval.rs).
     let contributors = Contributors::of(history, &fresh, false);
     let decision = decide::decide(&policy, &pull, &reviews, &waivers, owners.as_ref(), &directory, &contributors);
     let words =
@@ -155,7 +155,7 @@ fn codeowners_unusable(
         return Some("the CODEOWNERS file at the base has no line that names an owner".to_owned());
     }
     let directory = directory?;
-    let dropped = file.lines.iter().all(|line| crate::policy::eval::live_owners(&line.owners, directory).is_empty());
+    let dropped = file.lines.iter().all(|line| crate::rules::eval::live_owners(&line.owners, directory).is_empty());
     dropped.then(|| "no owner named in the CODEOWNERS file at the base resolves: every line is dropped".to_owned())
 }
 

@@ -9,12 +9,12 @@ use crate::checks::summary;
 use crate::checks::trust::Classification;
 use crate::findings::{Code, Finding, Level};
 use crate::membership::{team_label, token_fix};
-use crate::policy::codeowners::{CodeOwners, Warning};
-use crate::policy::eval::{self, Outcome as RuleOutcome, RuleResult, Tree};
-use crate::policy::facts::PolicyFacts;
-use crate::policy::file::{self, Policy, Requirement};
 use crate::protocol::{Outcome, StatusText, Verdict};
 use crate::reviews::short;
+use crate::rules::codeowners::{CodeOwners, Warning};
+use crate::rules::eval::{self, RuleOutcome, RuleResult, Tree};
+use crate::rules::facts::PolicyFacts;
+use crate::rules::file::{self, Policy, Requirement};
 use crate::server::Server;
 use crate::text::{join_bounded, one_line};
 
