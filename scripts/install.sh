@@ -98,18 +98,41 @@ private_copy() {
   fi
 }
 
+# git_config_file: the git config of the action checkout: `.git/config` of a clone, or, for a
+# worktree (forgejo-runner checks each action ref out as a worktree of one cached clone: `.git` is
+# a file `gitdir: …/worktrees/NAME`, whose `commondir` names the clone's git directory), the
+# shared config of that clone. Empty when there is none.
+git_config_file() {
+  local dot="$action_path/.git" gitdir common
+  if [[ -d "$dot" ]]; then
+    printf '%s\n' "$dot/config"
+    return 0
+  fi
+  [[ -f "$dot" ]] || return 0
+  gitdir=$(sed -n 's/^gitdir:[[:space:]]*//p' "$dot" | head -n1)
+  [[ -n "$gitdir" ]] || return 0
+  [[ "$gitdir" == /* ]] || gitdir="$action_path/$gitdir"
+  common=$gitdir
+  if [[ -f "$gitdir/commondir" ]]; then
+    common=$(head -n1 "$gitdir/commondir")
+    [[ "$common" == /* ]] || common="$gitdir/$common"
+  fi
+  printf '%s\n' "$common/config"
+}
+
 # origin_url: the action checkout's origin remote as an https:// (or http://) repository URL,
 # without credentials and without .git; empty when there is none. The runner cloned the action
 # from there, so its release lives there too.
 origin_url() {
-  local url=""
+  local url="" config
   [[ -e "$action_path/.git" ]] || return 0
   if command -v git >/dev/null 2>&1; then
     url=$(git -C "$action_path" config --get remote.origin.url 2>/dev/null || true)
   fi
-  if [[ -z "$url" && -f "$action_path/.git/config" ]]; then
+  config=$(git_config_file)
+  if [[ -z "$url" && -n "$config" && -f "$config" ]]; then
     url=$(awk '/^\[remote "origin"\]/ { o = 1; next } /^\[/ { o = 0 } o && $1 == "url" { sub(/^[^=]*=[ \t]*/, ""); print; exit }' \
-      "$action_path/.git/config")
+      "$config")
   fi
   url=${url%/}
   url=${url%.git}

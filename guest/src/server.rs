@@ -2,7 +2,7 @@
 //! §15). The host reads `GET /api/v1/version` with the pull request; every behaviour that
 //! differs between the versions the gate supports is chosen here from that answer.
 
-pub use gitea_gate_protocol::{Product, Server};
+pub use gitea_gate_protocol::{CODEOWNERS_CANDIDATES, CODEOWNERS_PATHS, Product, Server};
 
 /// The oldest Gitea the gate supports (docs/gitea.md §14).
 pub const OLDEST_GITEA: (u64, u64, u64) = (1, 22, 6);
@@ -55,8 +55,38 @@ pub fn codeowners_dialect(server: &Server) -> Result<CodeownersDialect, Unsuppor
     })
 }
 
+/// Where `server` looks for CODEOWNERS, in order, on the repository's default branch (the first
+/// that exists wins): Gitea's three places; Forgejo from 12.0.2 also `.forgejo/CODEOWNERS`, last
+/// (Forgejo #8773, backported to 12.0.2 as #8790; v11 never reads it). docs/gitea.md §11.1.
+pub fn codeowners_locations(server: &Server) -> &'static [&'static str] {
+    match (server.product, server.release()) {
+        (Product::Forgejo, Some(release)) if release >= (12, 0, 2) => &CODEOWNERS_CANDIDATES,
+        _ => &CODEOWNERS_PATHS,
+    }
+}
+
+/// `Gitea 1.25.4`, `Forgejo 12.0.2+gitea-1.22.0`.
+pub fn shown(server: &Server) -> String {
+    let name = match server.product {
+        Product::Gitea => "Gitea",
+        Product::Forgejo => "Forgejo",
+    };
+    format!("{name} {}", crate::text::one_line(&server.version))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn forgejo_reads_its_own_codeowners_from_12_0_2_and_gitea_never() {
+        let at = |version: &str| codeowners_locations(&Server::from_version(version)).to_vec();
+        assert_eq!(at("1.25.4"), CODEOWNERS_PATHS);
+        assert_eq!(at("1.27.0"), CODEOWNERS_PATHS, "Gitea never reads .forgejo/");
+        assert_eq!(at("11.0.7+gitea-1.22.0"), CODEOWNERS_PATHS, "Forgejo 11 does not");
+        assert_eq!(at("12.0.1+gitea-1.22.0"), CODEOWNERS_PATHS);
+        assert_eq!(at("12.0.2+gitea-1.22.0"), CODEOWNERS_CANDIDATES);
+        assert_eq!(at("13.0.0+gitea-1.22.0").last(), Some(&".forgejo/CODEOWNERS"), "last, after Gitea's three");
+    }
+
     use super::*;
 
     fn dialect(version: &str) -> Result<CodeownersDialect, Unsupported> {

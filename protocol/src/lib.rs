@@ -27,7 +27,10 @@ pub use facts::{
     MembershipFact, Pair, PinFacts, PinMode, PinnedFile, RunContext, SecretFact, TeamFact, TrustFacts,
 };
 pub use history::{Account, CommitAccounts, PullHistory, Push};
-pub use policy::{CODEOWNERS_PATHS, ChangedFile, NamedCase, PolicyFacts, PolicyTestFacts, SourceFile};
+pub use policy::{
+    CODEOWNERS_CANDIDATES, CODEOWNERS_PATHS, ChangedFile, FORGEJO_CODEOWNERS_PATH, NamedCase, PolicyFacts,
+    PolicyTestFacts, SourceFile,
+};
 pub use pull::{CommitRef, IssueView, PayloadView, PullView};
 pub use server::{Product, Server};
 pub use verdict::{Finding, Level, MembershipProbe, Needs, Outcome, Owners, OwnersNamed, StatusText, Trust, Verdict};

@@ -12,9 +12,17 @@ use serde_json::Value;
 
 use crate::{MembershipFact, PullHistory, RunContext, SecretFact, Server, TeamFact};
 
-/// Where Gitea looks for CODEOWNERS, in order; the first that exists wins, and an empty one hides
-/// the rest (docs/gitea.md §11). The host reads them; the guest names them when none exists.
+/// Where Gitea looks for CODEOWNERS, in order, on the repository's default branch; the first that
+/// exists wins, and an empty one hides the rest (docs/gitea.md §11).
 pub const CODEOWNERS_PATHS: [&str; 3] = ["CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS"];
+
+/// Forgejo 12.0.2 and later look here too, after Gitea's three (docs/gitea.md §15).
+pub const FORGEJO_CODEOWNERS_PATH: &str = ".forgejo/CODEOWNERS";
+
+/// Every place the host reads, in order: the guest keeps the file only where the server itself
+/// would look (`guest/src/server.rs`, `codeowners_locations`).
+pub const CODEOWNERS_CANDIDATES: [&str; 4] =
+    ["CODEOWNERS", "docs/CODEOWNERS", ".gitea/CODEOWNERS", FORGEJO_CODEOWNERS_PATH];
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -45,8 +53,10 @@ pub struct PolicyFacts {
     /// CODEOWNERS rules apply depends on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<Server>,
-    /// The CODEOWNERS file Gitea would use at the base: the first of `CODEOWNERS`,
-    /// `docs/CODEOWNERS`, `.gitea/CODEOWNERS` that exists. `None`: none exists.
+    /// The CODEOWNERS file the server would use: the first of [`CODEOWNERS_CANDIDATES`] that exists
+    /// on the repository's default branch (where Gitea and Forgejo read it; the workspace's for a
+    /// run that reads the workspace). `None`: none exists. The guest ignores a file where the
+    /// server does not look (`.forgejo/CODEOWNERS` on Gitea and Forgejo before 12.0.2).
     #[serde(default)]
     pub codeowners: Option<SourceFile>,
     /// Every team the policy and CODEOWNERS name that exists. A policy reference (`org/team`)

@@ -45,6 +45,10 @@ pub struct Case {
     pub memberships: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub codeowners: Option<String>,
+    /// Where that CODEOWNERS file lives (`.forgejo/CODEOWNERS` is read by Forgejo 12.0.2 and
+    /// later only). Default: `CODEOWNERS`.
+    #[serde(default = "root_codeowners")]
+    pub codeowners_path: String,
     /// CODEOWNERS owners that do not resolve in Gitea (`@ghost`, `@acme/QA`); every other owner
     /// exists.
     #[serde(default)]
@@ -61,6 +65,10 @@ pub struct Case {
     #[serde(default = "gitea_1_25")]
     pub server: String,
     pub expect: Expect,
+}
+
+fn root_codeowners() -> String {
+    "CODEOWNERS".to_owned()
 }
 
 fn gitea_1_25() -> String {
@@ -134,7 +142,10 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
         reviews: reviews(case),
         comments: comments(case),
         changed_files: Some(changed_files(case)),
-        codeowners: case.codeowners.as_ref().map(|t| SourceFile { path: "CODEOWNERS".to_owned(), text: t.clone() }),
+        codeowners: case
+            .codeowners
+            .as_ref()
+            .map(|t| SourceFile { path: case.codeowners_path.clone(), text: t.clone() }),
         teams: team_facts(&owners.teams),
         membership: Some(membership(case, &owners.teams)),
         missing_teams: owners.missing_teams,

@@ -244,6 +244,30 @@ mod tests {
         assert!(before.unsupported.is_empty() && before.warnings.len() == 1);
     }
 
+    /// Gitea's own tokenizer rows, one for one: `testParseCodeOwnersLine` in
+    /// `models/issues/pull_test.go` (1.26, which adds the two rows with a leading `/`; earlier
+    /// versions have the first seven as `TestParseCodeOwnersLine`). All nine agree.
+    #[test]
+    fn gitea_test_parse_code_owners_line_rows() {
+        let rows: [(&str, &[&str]); 9] = [
+            ("", &[]),
+            ("# comment", &[]),
+            ("!.* @user1 @org1/team1", &["!.*", "@user1", "@org1/team1"]),
+            (".*\\\\.js @user2 #comment", &[".*\\.js", "@user2"]),
+            (
+                "docs/(aws|google|azure)/[^/]*\\\\.(md|txt) @org3 @org2/team2",
+                &["docs/(aws|google|azure)/[^/]*\\.(md|txt)", "@org3", "@org2/team2"],
+            ),
+            ("\\#path @org3", &["#path", "@org3"]),
+            ("path\\ with\\ spaces/ @org3", &["path with spaces/", "@org3"]),
+            ("/docs/.*\\\\.md @user1", &["/docs/.*\\.md", "@user1"]),
+            ("!/assets/.*\\\\.(bin|exe|msi) @user1", &["!/assets/.*\\.(bin|exe|msi)", "@user1"]),
+        ];
+        for (line, tokens) in rows {
+            assert_eq!(tokenize(line), tokens, "{line:?}");
+        }
+    }
+
     #[test]
     fn gitea_tokenizer_examples() {
         assert_eq!(tokenize(".*\\\\.js @user2 #comment"), vec![".*\\.js", "@user2"]);

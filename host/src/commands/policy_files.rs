@@ -1,10 +1,11 @@
 //! Where the policy gate's files come from (docs/policy.md). In a pull-request run, and in the
-//! sweep (`--open-prs`), the policy file and CODEOWNERS are read through the API at each pull
-//! request's **base** commit, never from the workspace (which holds the pull request's files, or
-//! the default branch's): a pull request that edits the policy cannot weaken its own check, and a
-//! pull request into `release/1.x` is judged by that branch's policy in the sweep exactly as in
-//! its own run — the two can never disagree. A sweep reads each distinct base once. A workspace
-//! policy that differs is reported. Any other run (push, dispatch) reads the workspace files. The
+//! sweep (`--open-prs`), the policy file is read through the API at each pull request's **base**
+//! commit, never from the workspace (which holds the pull request's files, or the default
+//! branch's): a pull request that edits the policy cannot weaken its own check, and a pull
+//! request into `release/1.x` is judged by that branch's policy in the sweep exactly as in its
+//! own run — the two can never disagree. CODEOWNERS is read where Gitea and Forgejo read it: on
+//! the repository's **default branch** (docs/gitea.md §11.1), in the same round. A sweep reads
+//! each distinct base once. A workspace policy that differs is reported. Any other run (push, dispatch) reads the workspace files. The
 //! pull-request loop (pull_gate/) asks this module for them; the `policy` command (policy.rs)
 //! sits above both.
 
@@ -21,7 +22,7 @@ use crate::protocol::{ChangedFile, Finding, Level, SourceFile};
 
 /// The largest policy or CODEOWNERS file read.
 pub const MAX_POLICY_BYTES: u64 = 1 << 20;
-pub use gitea_gate_protocol::CODEOWNERS_PATHS;
+pub use gitea_gate_protocol::CODEOWNERS_CANDIDATES;
 
 /// Where the policy file and CODEOWNERS come from.
 #[derive(Clone, Debug)]
@@ -99,7 +100,8 @@ impl PolicySource {
     }
 }
 
-/// The policy file and the CODEOWNERS Gitea would use, all read at `base` at once.
+/// The policy file at `base`, and the CODEOWNERS the server would use (on the default branch),
+/// all read at once.
 fn read_at_base(
     client: &Client,
     repo: &RepoName,
@@ -107,9 +109,11 @@ fn read_at_base(
     repo_path: &str,
     local: &Path,
 ) -> Result<PolicyRead, Problem> {
-    let paths: Vec<&str> = std::iter::once(repo_path).chain(CODEOWNERS_PATHS).collect();
+    let paths: Vec<(&str, &str)> = std::iter::once((base, repo_path))
+        .chain(CODEOWNERS_CANDIDATES.map(|p| (contents::DEFAULT_BRANCH, p)))
+        .collect();
     let mut fetched =
-        parallel::map(&paths, paths.len(), |path| contents::fetch(client, repo, base, path, MAX_POLICY_BYTES))
+        parallel::map(&paths, paths.len(), |(at, path)| contents::fetch(client, repo, at, path, MAX_POLICY_BYTES))
             .into_iter();
     let policy = match fetched.next() {
         Some(Ok(file)) => file,
@@ -129,14 +133,14 @@ fn read_at_base(
         None => return Err(Problem::usage("internal: no policy fetch")),
     };
     let mut codeowners = None;
-    for (path, result) in CODEOWNERS_PATHS.iter().zip(fetched) {
+    for (path, result) in CODEOWNERS_CANDIDATES.iter().zip(fetched) {
         match result {
             Ok(file) => {
                 codeowners = Some(SourceFile { path: (*path).to_owned(), text: utf8(path, &file.bytes)? });
                 break;
             }
             Err(e) if e.status() == Some(404) => {}
-            Err(e) => return Err(Problem::api(&e, &format!("cannot read {path} at the base commit {base}"))),
+            Err(e) => return Err(Problem::api(&e, &format!("cannot read {path} on the default branch"))),
         }
     }
     let text = utf8(repo_path, &policy.bytes)?;
@@ -178,9 +182,10 @@ pub fn read_local(path: &Path, what: &str) -> Result<SourceFile, Problem> {
     Ok(SourceFile { text: utf8(&shown, &bytes)?, path: shown })
 }
 
-/// The workspace CODEOWNERS Gitea would use: the first of its three locations that exists.
+/// The workspace CODEOWNERS the server would use: the first of the places it looks that exists
+/// (the guest ignores `.forgejo/CODEOWNERS` where the server does not read it).
 pub fn local_codeowners() -> Result<Option<SourceFile>, Problem> {
-    for path in CODEOWNERS_PATHS {
+    for path in CODEOWNERS_CANDIDATES {
         if let Some(bytes) = read_bounded_if_exists(Path::new(path), MAX_POLICY_BYTES, "CODEOWNERS")? {
             return Ok(Some(SourceFile { path: path.to_owned(), text: utf8(path, &bytes)? }));
         }

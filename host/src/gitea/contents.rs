@@ -48,7 +48,12 @@ fn is_full_sha(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Fetch `path` of `repo` at `git_ref`, at most `max_bytes` bytes.
+/// The `git_ref` that reads the repository's default branch: `/contents` without `ref`, which
+/// Gitea resolves to the default branch itself (what it does for CODEOWNERS, docs/gitea.md §11).
+pub const DEFAULT_BRANCH: &str = "";
+
+/// Fetch `path` of `repo` at `git_ref` (or on the default branch: [`DEFAULT_BRANCH`]), at most
+/// `max_bytes` bytes.
 pub fn fetch(
     client: &Client,
     repo: &RepoName,
@@ -57,9 +62,14 @@ pub fn fetch(
     max_bytes: u64,
 ) -> Result<FetchedFile, ApiError> {
     let contents_path = format!("{}/contents/{}", repo.api_path(), file_path(path));
-    let query = [("ref", git_ref.to_owned())];
+    let on_default_branch = git_ref == DEFAULT_BRANCH;
+    let query = if on_default_branch { Vec::new() } else { vec![("ref", git_ref.to_owned())] };
     let response = client.get_json(&contents_path, &query)?;
-    let url = || format!("{}?ref={}", client.url(&contents_path), super::client::segment(git_ref));
+    let url = || match on_default_branch {
+        true => client.url(&contents_path),
+        false => format!("{}?ref={}", client.url(&contents_path), super::client::segment(git_ref)),
+    };
+    let git_ref = if on_default_branch { "the default branch" } else { git_ref };
     let object = &response.body;
     if object.is_array() {
         return Err(ApiError::shape(url(), format!("{path} is a directory at {git_ref}, not a file")));

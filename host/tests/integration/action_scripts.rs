@@ -673,6 +673,40 @@ fn a_plain_uses_downloads_from_the_github_origin_the_runner_cloned() {
     );
 }
 
+/// forgejo-runner checks each action ref out as a git worktree of one cached clone: `.git` is a
+/// file pointing into the clone's `worktrees/`, and the origin lives in the clone's config.
+#[test]
+fn a_forgejo_runner_worktree_checkout_still_names_its_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let action = action_checkout(dir.path(), &[]);
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let v = version();
+    let clone = dir.path().join("actions-cache/acme-gitea-gate.git");
+    let worktree_dir = clone.join("worktrees/v1");
+    fs::create_dir_all(&worktree_dir).unwrap();
+    fs::write(
+        clone.join("config"),
+        "[core]\n\tbare = true\n[remote \"origin\"]\n\turl = https://code.example.org/acme/gitea-gate.git\n",
+    )
+    .unwrap();
+    fs::write(worktree_dir.join("commondir"), "../..\n").unwrap();
+    let runner =
+        [("GITHUB_SERVER_URL", "https://forgejo.example.com"), ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate")];
+    let expected = format!(
+        "https://code.example.org/acme/gitea-gate/releases/download/v{v}\n\
+         https://forgejo.example.com/acme/gitea-gate/releases/download/v{v}\n"
+    );
+    // `gitdir:` absolute, and relative to the checkout.
+    for gitdir in [worktree_dir.display().to_string(), "../actions-cache/acme-gitea-gate.git/worktrees/v1".to_owned()] {
+        let _ = fs::remove_dir_all(action.join(".git"));
+        fs::write(action.join(".git"), format!("gitdir: {gitdir}\n")).unwrap();
+        let (out, _) = install_env(&action, &cache, &["--print-sources"], &runner);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "gitdir {gitdir}");
+    }
+}
+
 #[test]
 fn a_uses_with_a_host_downloads_from_that_host_without_its_credentials() {
     // `uses: https://HOST/acme/gitea-gate@v1`: the runner cloned from HOST, whose release serves the

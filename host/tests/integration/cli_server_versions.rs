@@ -11,14 +11,29 @@ use serde_json::{Value, json};
 
 const POLICY: &str = "rules:\n  - name: owners\n    requires: { codeowners: any }\n";
 
-/// Pull request #60 changes `docs/guide.md`, approved by qa-dave only; CODEOWNERS at the base is
-/// `codeowners`; the server answers `version`.
+/// Pull request #60 changes `docs/guide.md`, approved by qa-dave only; CODEOWNERS on the default
+/// branch is `codeowners`; the server answers `version`.
 fn policy_on(version: &str, codeowners: &str) -> common::Run {
+    policy_with(version, &[("CODEOWNERS", codeowners)], &[])
+}
+
+/// As [`policy_on`], with `main_files` committed on the default branch `main` (sha(1)); with
+/// `release_files`, #60 targets `release/1.x` (sha(900)), whose commit holds those instead.
+fn policy_with(version: &str, main_files: &[(&str, &str)], release_files: &[(&str, &str)]) -> common::Run {
     let mut pr = pull(60, "alice", vec![review(1, "qa-dave", "APPROVED")]);
     pr["files"] = json!(["docs/guide.md"]);
-    let mut fixture = with_branch_policies(base_fixture(vec![pr]), &[("main", sha(1), POLICY)]);
+    let into_release = !release_files.is_empty();
+    if into_release {
+        pr["base"] = json!("release/1.x");
+    }
+    let branches = [("main", sha(1), POLICY), ("release/1.x", sha(900), POLICY)];
+    let mut fixture = with_branch_policies(base_fixture(vec![pr]), &branches);
     fixture["version"] = json!(version);
-    fixture["repos"][0]["commits"][0]["files"]["CODEOWNERS"] = json!({"text": codeowners});
+    for (i, files) in [main_files, release_files].iter().enumerate() {
+        for (path, text) in *files {
+            fixture["repos"][0]["commits"][i]["files"][*path] = json!({ "text": text });
+        }
+    }
     let fake = start(fixture);
     let dir = tempfile::tempdir().unwrap();
     let mut payload: Value =
@@ -26,7 +41,7 @@ fn policy_on(version: &str, codeowners: &str) -> common::Run {
     payload["number"] = json!(60);
     payload["pull_request"]["number"] = json!(60);
     payload["pull_request"]["head"]["sha"] = json!(sha(60));
-    payload["pull_request"]["base"]["sha"] = json!(sha(1));
+    payload["pull_request"]["base"]["sha"] = json!(sha(if into_release { 900 } else { 1 }));
     let path = dir.path().join("event.json");
     std::fs::write(&path, payload.to_string()).unwrap();
     let mut command = gitea_gate();
@@ -39,6 +54,39 @@ fn policy_on(version: &str, codeowners: &str) -> common::Run {
         .env("GITHUB_REPOSITORY", "acme/core")
         .env("REVIEW_TOKEN", TEAM_PAT);
     run(command)
+}
+
+/// Gitea and Forgejo read CODEOWNERS on the default branch, not at the pull request's base: a
+/// pull request into an old release branch whose CODEOWNERS is weaker is held to main's owners.
+#[test]
+fn codeowners_comes_from_the_default_branch_not_the_release_branch_a_pull_request_targets() {
+    let main = [("CODEOWNERS", "docs/.* @qa-carol\n")];
+    let weaker = [("CODEOWNERS", ".* @qa-dave\n")];
+    let r = policy_with("1.25.4", &main, &weaker);
+    assert_eq!(r.code, 1, "main's owner qa-carol has not approved:\n{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("needs code owners of docs/guide.md"), "{}", r.stdout);
+    // …and a release branch without any CODEOWNERS does not make the rule a configuration error.
+    let r = policy_with("1.25.4", &[("CODEOWNERS", ".* @qa-dave\n")], &[("README", "no owners here\n")]);
+    assert_eq!(r.code, 0, "main's owner qa-dave approved:\n{}\n{}", r.stdout, r.stderr);
+}
+
+/// `.forgejo/CODEOWNERS` is Forgejo's from 12.0.2 (after Gitea's three places); Forgejo 11 and
+/// Gitea never read it, so there it is no CODEOWNERS at all (exit 2, saying so).
+#[test]
+fn a_forgejo_codeowners_counts_on_forgejo_12_and_nowhere_else() {
+    let forgejo_dir = [(".forgejo/CODEOWNERS", "docs/.* @qa-carol\n.* @qa-dave\n")];
+    let r = policy_with("12.0.2+gitea-1.22.0", &forgejo_dir, &[]);
+    assert_eq!(r.code, 1, "qa-carol owns docs/ and has not approved:\n{}\n{}", r.stdout, r.stderr);
+    for version in ["11.0.7+gitea-1.22.0", "1.26.1", "1.25.4"] {
+        let r = policy_with(version, &forgejo_dir, &[]);
+        assert_eq!(r.code, 2, "{version}: {}\n{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("codeowners-missing"), "{version}: {}", r.stdout);
+        assert!(r.stdout.contains(".forgejo/CODEOWNERS exists, but"), "{version}: {}", r.stdout);
+    }
+    // Gitea's own places come first on Forgejo too.
+    let both = [("CODEOWNERS", ".* @qa-dave\n"), (".forgejo/CODEOWNERS", "docs/.* @qa-carol\n")];
+    let r = policy_with("12.0.2+gitea-1.22.0", &both, &[]);
+    assert_eq!(r.code, 0, "the root CODEOWNERS wins:\n{}\n{}", r.stdout, r.stderr);
 }
 
 #[test]

@@ -26,9 +26,9 @@ use crate::pulls::{author_login, labels};
 use crate::reviews::head_sha;
 use crate::rules::codeowners::{self, CodeOwners, Owner};
 use crate::rules::eval::{Directory, owner_reference};
-use crate::rules::facts::{ChangedFile, PolicyFacts, changed_paths};
+use crate::rules::facts::{ChangedFile, PolicyFacts, SourceFile, changed_paths};
 use crate::rules::file::{self, Policy};
-use crate::server::{self, CodeownersDialect};
+use crate::server::{self, CodeownersDialect, Server};
 use crate::text::{join_bounded, one_line};
 
 const CHECK: &str = "policy";
@@ -55,7 +55,7 @@ fn pull<'f>(pr: &'f Value, files: &[ChangedFile]) -> Pull<'f> {
     }
 }
 
-pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
+pub fn evaluate(mut facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     let c = classify(&facts.context);
     if let Some(verdict) = missing_token(CHECK, &c, facts.token.as_ref(), "evaluating the review policy") {
         return Ok(verdict);
@@ -97,6 +97,10 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
         Ok(dialect) => dialect,
         Err(unsupported) => return Ok(render::server_unsupported(&c, server, &unsupported.0)),
     };
+    // A CODEOWNERS where this server does not look is no CODEOWNERS (`.forgejo/` on Gitea).
+    let locations = server::codeowners_locations(server);
+    let unread = facts.codeowners.take_if(|f| !locations.contains(&f.path.as_str()));
+    let nowhere = nowhere(server, locations, unread.as_ref());
     let owners = codeowners_of(&facts, &policy, dialect);
     if let (Some(file), Some(owners)) = (&facts.codeowners, &owners)
         && !owners.unsupported.is_empty()
@@ -105,13 +109,13 @@ pub fn evaluate(facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     }
     let directory = Directory::new(&facts.teams, &facts.missing_teams, facts.membership.as_deref().unwrap_or(&[]))
         .with_users(&facts.users, &facts.missing_users);
-    if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), None) {
+    if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), None, &nowhere) {
         return Ok(render::codeowners_missing(&c, &policy.codeowners_rules(), &why));
     }
     if let Some(verdict) = ask_for_owners(&c, &policy, owners.as_ref(), &directory) {
         return Ok(verdict);
     }
-    if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), Some(&directory)) {
+    if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), Some(&directory), &nowhere) {
         return Ok(render::codeowners_missing(&c, &policy.codeowners_rules(), &why));
     }
     let reviews = decide::reviews(&facts.reviews, &policy, &pull);
@@ -141,22 +145,31 @@ fn codeowners_unusable(
     policy: &Policy,
     owners: Option<&CodeOwners>,
     directory: Option<&Directory<'_>>,
+    nowhere: &str,
 ) -> Option<String> {
     if !policy.uses_codeowners() {
         return None;
     }
-    let Some(file) = owners else {
-        return Some(format!(
-            "there is no CODEOWNERS file at the base (looked for {})",
-            gitea_gate_protocol::CODEOWNERS_PATHS.join(", ")
-        ));
-    };
+    let Some(file) = owners else { return Some(nowhere.to_owned()) };
     if file.lines.is_empty() {
-        return Some("the CODEOWNERS file at the base has no line that names an owner".to_owned());
+        return Some("the CODEOWNERS file has no line that names an owner".to_owned());
     }
     let directory = directory?;
     let dropped = file.lines.iter().all(|line| crate::rules::eval::live_owners(&line.owners, directory).is_empty());
-    dropped.then(|| "no owner named in the CODEOWNERS file at the base resolves: every line is dropped".to_owned())
+    dropped.then(|| "no owner named in the CODEOWNERS file resolves: every line is dropped".to_owned())
+}
+
+/// Why there is no CODEOWNERS: where the server looks, and a file it does not read.
+fn nowhere(server: &Server, locations: &[&str], unread: Option<&SourceFile>) -> String {
+    let shown = server::shown(server);
+    let mut why = format!(
+        "there is no CODEOWNERS file where {shown} looks (the first of {} on the default branch)",
+        locations.join(", ")
+    );
+    if let Some(file) = unread {
+        why.push_str(&format!("; {} exists, but {shown} does not read it", one_line(&file.path)));
+    }
+    why
 }
 
 /// CODEOWNERS as the server parses it (`dialect`), when the policy has a `codeowners` rule and
@@ -260,6 +273,9 @@ mod tests {
             ("codeowners-each-file-fails", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-author-only-line-waived", "pass", "policy-met", "rules-passed=qa,owners"),
             ("codeowners-absent-is-a-configuration-error", "error", "codeowners-missing", ""),
+            ("codeowners-forgejo-dir-read-by-forgejo-12", "pass", "policy-met", "rules-passed=qa,owners"),
+            ("codeowners-forgejo-dir-not-read-by-forgejo-11", "error", "codeowners-missing", ""),
+            ("codeowners-forgejo-dir-not-read-by-gitea", "error", "codeowners-missing", ""),
             ("codeowners-every-line-dropped-is-a-configuration-error", "error", "codeowners-missing", ""),
             ("codeowners-team-name-is-case-sensitive", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-unresolvable-line-dropped", "pass", "policy-met", "rules-passed=qa,owners"),

@@ -55,7 +55,7 @@ pub fn codeowners_missing(c: &Classification, rules: &[String], why: &str) -> Ve
         format!("the policy requires code-owner approval (rule {named}), but {why}"),
     )
     .help(
-        "restore the CODEOWNERS file (or fix its owners) on the base branch, or remove the codeowners \
+        "restore the CODEOWNERS file (or fix its owners) on the default branch, or remove the codeowners \
          requirement from the policy; without it the rule would require nothing",
     );
     let mut verdict = Verdict::new(CHECK, Outcome::Error, c.trust, &finding);
