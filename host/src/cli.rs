@@ -87,6 +87,11 @@ pub struct OutputArgs {
     /// there is replaced, never written through).
     #[arg(long, global = true, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Also write every decision of the run — each request exactly as the guest read it, its
+    /// verdict, and the guest's sha256 — to this file (beneath the working directory), for
+    /// `gitea-gate replay`. Never holds a secret.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 impl OutputArgs {
@@ -158,6 +163,16 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Run the embedded golden vectors through the sandbox and print one digest of all verdicts.
     Selftest,
+    /// Decide every request of a `--record` file again, offline, and check that the guest gives
+    /// the same verdicts byte for byte (exit 0), or say which one differs (exit 1).
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The record, as `--record FILE` wrote it.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -15,5 +15,6 @@ pub mod guest;
 pub mod output;
 pub(crate) mod parallel;
 pub mod protocol;
+pub mod record;
 pub mod sandbox;
 pub mod timings;

@@ -26,22 +26,38 @@ fn main() -> ExitCode {
         }
     };
     log::init(cli.output.format());
-    if let Command::Selftest = cli.command {
-        return ExitCode::from(commands::selftest::run(&cli));
+    match &cli.command {
+        Command::Selftest => return ExitCode::from(commands::selftest::run(&cli)),
+        Command::Replay(args) => return ExitCode::from(commands::replay::run(&cli, args)),
+        _ => {}
     }
-    // The report file must lie beneath the workspace (files.rs): checked before anything runs.
+    // The report and record files must lie beneath the workspace (files.rs): checked before
+    // anything runs.
     let report_file = cli.output.report.as_deref();
-    let (report, report_file) =
-        match report_file.map(|path| files::check_write_target(path, "the report file (--report)")) {
-            Some(Err(problem)) => {
-                (commands::Problem::from(problem).into_report(commands::check_name(&cli.command), Trust::Trusted), None)
+    let record_file = cli.output.record.as_deref();
+    let targets = [(report_file, "the report file (--report)"), (record_file, "the record file (--record)")];
+    let unwritable =
+        targets.into_iter().find_map(|(path, what)| path.and_then(|path| files::check_write_target(path, what).err()));
+    let (report, report_file) = match unwritable {
+        Some(problem) => {
+            (commands::Problem::from(problem).into_report(commands::check_name(&cli.command), Trust::Trusted), None)
+        }
+        None => {
+            if record_file.is_some() {
+                gitea_gate::record::start();
             }
-            _ => (commands::run(&cli), report_file),
-        };
+            (commands::run(&cli), report_file)
+        }
+    };
     let output_file = env::get(env::OUTPUT).map(PathBuf::from);
     let summary_file = env::get(env::STEP_SUMMARY).map(PathBuf::from);
     let runner = output::RunnerFiles { output: output_file.as_deref(), summary: summary_file.as_deref() };
-    let emitted = output::emit(&report, cli.output.format(), report_file, runner);
+    let emitted = output::emit(&report, cli.output.format(), report_file, runner).map_err(|e| e.to_string());
+    // A record that was asked for and cannot be written leaves the run undecided, like a report.
+    let emitted = emitted.and_then(|()| match record_file {
+        Some(path) => gitea_gate::record::write(path).map(|_| ()),
+        None => Ok(()),
+    });
     gitea_gate::timings::mark("output written");
     match emitted {
         Ok(()) => ExitCode::from(report.exit),

@@ -101,7 +101,7 @@ pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideEr
         envelope.len(),
         request.blob_bytes()
     ));
-    let output = sandbox.run(request.stdin_with(envelope), &limits)?;
+    let output = sandbox.run(request.stdin_with(envelope.clone()), &limits)?;
     crate::timings::mark(&format!(
         "{} decided by the guest ({} fuel of {}, {} bytes of memory of {})",
         request.check(),
@@ -115,6 +115,7 @@ pub fn decide(sandbox: &Sandbox, request: &Request) -> Result<Decision, DecideEr
     if verdict.version != PROTOCOL_VERSION {
         return Err(DecideError::BadVerdict(format!("protocol version {}", verdict.version)));
     }
+    crate::record::remember(&envelope, &request.blobs, &output.stdout);
     Ok(Decision { verdict, raw: output.stdout })
 }
 

@@ -20,6 +20,7 @@ if [[ -n "${GATE_BINARY_SHA256:-}" ]]; then
 fi
 args=(--format "${GATE_FORMAT:-github}")
 [[ -n "${GATE_REPORT:-}" ]] && args+=(--report "$GATE_REPORT")
+[[ -n "${GATE_RECORD:-}" ]] && args+=(--record "$GATE_RECORD")
 if is_true "${GATE_ALLOW_HTTP:-false}"; then args+=(--allow-http); fi
 [[ -n "${GATE_TIMEOUT:-}" ]] && args+=(--timeout "$GATE_TIMEOUT")
 [[ -n "${GATE_RETRIES:-}" ]] && args+=(--retries "$GATE_RETRIES")

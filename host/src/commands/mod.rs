@@ -10,6 +10,7 @@ pub mod pin;
 pub mod policy;
 pub mod policy_files;
 pub mod pull_gate;
+pub mod replay;
 pub mod selftest;
 pub mod session;
 pub mod shared_head;
@@ -151,6 +152,7 @@ pub fn check_name(command: &Command) -> &'static str {
         Command::Policy(args) if args.action.is_some() => "policy-test",
         Command::Policy(_) => "policy",
         Command::Selftest => "selftest",
+        Command::Replay(_) => "replay",
     }
 }
 
@@ -189,7 +191,7 @@ pub fn run(cli: &Cli) -> Report {
         Command::Approvals(args) => approvals::run(cli, args, sandbox()),
         Command::Checklist(args) => checklist::run(cli, args, sandbox()),
         Command::Policy(args) => policy::run(cli, args, sandbox()),
-        Command::Selftest => Err(Problem::usage("selftest does not produce a verdict")),
+        Command::Selftest | Command::Replay(_) => Err(Problem::usage("this command does not produce a verdict")),
     };
     result.unwrap_or_else(|problem| problem.into_report(check, Trust::Trusted))
 }

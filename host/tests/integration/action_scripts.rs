@@ -880,11 +880,13 @@ fn network_diff_and_link_inputs_become_flags() {
         ("GATE_TIMEOUT", "5"),
         ("GATE_RETRIES", "0"),
         ("GATE_API_URL", "https://gitea.example/api/v1"),
+        ("GATE_RECORD", "gate-record.json"),
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
-        "<--format><github><--timeout><5><--retries><0><--api-url><https://gitea.example/api/v1><policy>\
+        "<--format><github><--record><gate-record.json><--timeout><5><--retries><0>\
+         <--api-url><https://gitea.example/api/v1><policy>\
          <--token-env><GITEA_GATE_TOKEN><--config><.gitea/policy.yml><--status-context><review / policy>\
          <--target-url><https://ci.example/run/7>"
     );

@@ -115,11 +115,19 @@ jobs:
           token: ${{ secrets.REVIEW_TOKEN }}
           token-name: REVIEW_TOKEN
           status-context: review / policy
+          record: gitea-gate-record.json
       - if: always()
         env:
           PASSED: ${{ steps.gate.outputs.rules-passed }}
           FAILED: ${{ steps.gate.outputs.rules-failed }}
         run: echo "rules-passed=$PASSED rules-failed=$FAILED"
+      - if: always()
+        env:
+          TOKEN: ${{ secrets.REVIEW_TOKEN }}
+        run: |
+          grep -o '"guest_sha256": "[0-9a-f]*"' gitea-gate-record.json
+          echo "decisions recorded: $(grep -c '"verdict_sha256"' gitea-gate-record.json)"
+          if grep -qF "$TOKEN" gitea-gate-record.json; then echo "THE TOKEN IS IN THE RECORD"; fi
 "#;
 
 struct World {
@@ -476,6 +484,14 @@ fn the_policy_gate_under_act() {
     let (ok, log) = run.act(&repo, "pull_request_target", "review.yml", &payload(51, "alice"), &secrets);
     assert!(ok, "{log}");
     assert!(log.contains("rules-passed=qa,security,owners rules-failed="), "{log}");
+    // The run's decisions were recorded (input `record`), by this guest, without the token.
+    let guest = fs::read_to_string(root().join("host/guest/gitea-gate-guest.wasm.sha256")).unwrap();
+    let guest = guest.split_whitespace().next().unwrap();
+    assert!(log.contains(&format!("| \"guest_sha256\": \"{guest}\"")), "{log}");
+    // (Output lines are `| …`; the step's own script is echoed without the bar.)
+    let recorded = log.split("| decisions recorded: ").nth(1).and_then(|r| r.split_whitespace().next());
+    assert!(recorded.and_then(|n| n.parse::<usize>().ok()).is_some_and(|n| n >= 3), "{log}");
+    assert!(!log.contains("| THE TOKEN IS IN THE RECORD"), "{log}");
     assert_eq!(status(51), ("success".to_owned(), "policy met: qa, security, owners".to_owned()));
 
     let (ok, log) = run.act(&repo, "pull_request_target", "review.yml", &payload(52, "alice"), &secrets);
