@@ -125,6 +125,78 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string().lines().last().unwrap_or("invalid").trim().to_owned())
 }
 
+/// `pattern` with Go RE2's ASCII-only Perl classes made explicit: in Go, `\d` is `[0-9]`, `\w`
+/// `[0-9A-Za-z_]`, `\s` `[\t\n\f\r ]` and `\b` an ASCII word boundary (regexp/syntax, `perl_groups.go`),
+/// where the gate's engine reads them as Unicode classes: `!docs/\w+\.md` would otherwise skip
+/// `docs/é.md`, which Gitea up to 1.25 (and Forgejo) applies the line to. Escapes stay escapes,
+/// inside a class the class's members are inlined (the negated ones as a nested class).
+fn ascii_perl_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    // Right after `[` or `[^`, a `]` is a member, not the end (Go's rule too).
+    let mut class_start = false;
+    while let Some(c) = chars.next() {
+        let at_start = std::mem::take(&mut class_start);
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let (members, negated) = match next {
+                    'd' => ("0-9", false),
+                    'D' => ("0-9", true),
+                    'w' => ("0-9A-Za-z_", false),
+                    'W' => ("0-9A-Za-z_", true),
+                    's' => ("\\t\\n\\x0C\\r ", false),
+                    'S' => ("\\t\\n\\x0C\\r ", true),
+                    'b' | 'B' if !in_class => {
+                        out.push_str(&format!("(?-u:\\{next})"));
+                        continue;
+                    }
+                    _ => {
+                        out.push(c);
+                        out.push(next);
+                        continue;
+                    }
+                };
+                let negation = if negated { "^" } else { "" };
+                if in_class && !negated {
+                    out.push_str(members);
+                } else {
+                    out.push_str(&format!("[{negation}{members}]"));
+                }
+            }
+            '[' if in_class && chars.peek() == Some(&':') => {
+                // A POSIX class (`[:alpha:]`) inside a class: copied whole.
+                out.push(c);
+                for p in chars.by_ref() {
+                    out.push(p);
+                    if p == ']' {
+                        break;
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                class_start = true;
+            }
+            ']' if in_class && !at_start => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Whether `pattern` uses syntax that regexp2 (Gitea 1.26+) reads and RE2 has not: lookaround,
 /// atomic groups, conditionals, inline comments, backreferences, `\G`, `\Z`, class subtraction.
 /// Such a pattern is one the server may apply while the gate cannot compile it; any other
@@ -160,7 +232,9 @@ pub fn parse_as(text: &str, dialect: CodeownersDialect) -> CodeOwners {
             pattern = pattern.strip_prefix('/').unwrap_or(pattern);
         }
         let pattern = pattern.to_owned();
-        let regex = match compile(&pattern) {
+        // regexp2 reads `\d`, `\w`, `\s` as Unicode classes, as the gate's engine does; RE2 as ASCII.
+        let compiled = if dialect.regexp2 { compile(&pattern) } else { compile(&ascii_perl_classes(&pattern)) };
+        let regex = match compiled {
             Ok(regex) => regex,
             Err(e) if dialect.regexp2 && regexp2_only(&pattern) => {
                 let message = format!("the server compiles this pattern with regexp2, which gitea-gate cannot: {e}");
@@ -242,6 +316,39 @@ mod tests {
         // Before 1.26 Gitea's RE2 refuses them too, and skips the line.
         let before = parse("docs/(?!internal).* @docs\n");
         assert!(before.unsupported.is_empty() && before.warnings.len() == 1);
+    }
+
+    /// Go's RE2 (Gitea up to 1.25, Forgejo) reads `\d`, `\w`, `\s`, `\b` as ASCII classes;
+    /// regexp2 (Gitea 1.26+) as Unicode ones. A negated line shows why it matters: read as
+    /// Unicode, `!docs/\w+\.md` would not own `docs/é.md`, which Gitea 1.25 makes it own.
+    #[test]
+    fn perl_classes_are_ascii_up_to_1_25_and_unicode_from_1_26() {
+        let applies = |text: &str, dialect: CodeownersDialect, path: &str| {
+            let parsed = parse_as(text, dialect);
+            assert!(parsed.warnings.is_empty() && parsed.unsupported.is_empty(), "{text}: {:?}", parsed.warnings);
+            parsed.lines[0].applies_to(path)
+        };
+        let re2 = CodeownersDialect::default();
+        let regexp2 = CodeownersDialect { strip_leading_slash: true, regexp2: true };
+        // CODEOWNERS text: `\\` is one backslash of the pattern (the tokenizer removes one).
+        let word = r"docs/\\w+\\.md @x";
+        assert!(applies(word, re2, "docs/read_me1.md"));
+        assert!(!applies(word, re2, "docs/é.md"), "\\w is ASCII in RE2");
+        assert!(applies(word, regexp2, "docs/é.md"), "and Unicode in regexp2");
+        assert!(applies(r"!docs/\\w+\\.md @x", re2, "docs/é.md"), "the negated line owns it");
+        assert!(!applies(r"!docs/\\w+\\.md @x", regexp2, "docs/é.md"));
+        // Digits and spaces, inside and outside a class, negated, and a `]` first in a class.
+        let arabic_three = "v\u{663}.txt";
+        let digit_or_space = r"v[\\d\\s].txt @x";
+        assert!(!applies(digit_or_space, re2, arabic_three));
+        assert!(applies(digit_or_space, re2, "v7.txt") && applies(digit_or_space, re2, "v .txt"));
+        assert!(applies(r"v[\\D].txt @x", re2, arabic_three), "not an ASCII digit");
+        assert!(applies(r"v\\S.txt @x", re2, "v\u{3000}.txt"), "an ideographic space is no RE2 space");
+        assert!(!applies(r"v\\S.txt @x", regexp2, "v\u{3000}.txt"), "but a regexp2 one");
+        assert!(applies(r"[]\\d]+ @x", re2, "]1]"));
+        // `é` is no ASCII word character: RE2 sees a boundary after `x`, a Unicode engine none.
+        assert!(applies(r"x\\b.* @x", re2, "xé") && applies(r"x\\b.* @x", re2, "x.txt"));
+        assert!(!applies(r"x\\b.* @x", regexp2, "xé") && applies(r"x\\b.* @x", regexp2, "x.txt"));
     }
 
     /// Gitea's own tokenizer rows, one for one: `testParseCodeOwnersLine` in
