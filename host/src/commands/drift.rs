@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::blob::Blob;
 use crate::cli::{Cli, DriftArgs};
 use crate::commands::session::{self, GateToken, api_client};
 use crate::commands::{Problem, bad_details, check_token_env, decide_in_context, report, run_repository};
@@ -235,97 +236,13 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
     let token_missing = token_fact.as_ref().is_some_and(GateToken::missing);
     let token = || session::token(token_fact.as_ref());
 
-    let mut unread_manifest = None;
-    let (specs, manifest_finding) = match (&args.manifest, &args.canonical, &args.local) {
-        (Some(manifest), _, _) => {
-            beneath(manifest, "the manifest")?;
-            let client = || api_client(cli, &run, "read the manifest from the pull request's base commit", token());
-            match pull_request_base(&run, client)? {
-                // Without the token the base commit may be unreadable (a private repository). The
-                // pull request's own copy must not decide instead: the trust policy does, as for
-                // any canonical copy that could not be fetched for want of the token.
-                Some(base) if token_missing => match base_manifest(&client()?, &run, manifest, &base) {
-                    Ok(found) => found,
-                    Err(_) => {
-                        unread_manifest =
-                            Some(format!("the canonical copies {} names at the base commit", manifest.display()));
-                        (Vec::new(), None)
-                    }
-                },
-                Some(base) => base_manifest(&client()?, &run, manifest, &base)?,
-                None => {
-                    let text = read_bounded(manifest, MAX_MANIFEST_BYTES, "the manifest")?;
-                    (parse_manifest(&text, &manifest.display().to_string())?, None)
-                }
-            }
-        }
-        (None, Some(spec), Some(local)) => {
-            let canonical = Canonical::parse(spec).map_err(|why| Problem::usage(format!("--canonical: {why}")))?;
-            (vec![PairSpec { canonical, local: local.clone() }], None)
-        }
-        _ => return Err(Problem::usage("give --canonical SPEC --local PATH, or --manifest FILE")),
-    };
+    let Specs { specs, finding: manifest_finding, unread: unread_manifest } =
+        pair_specs(cli, &run, args, token_missing, &token)?;
     check_pairs(&specs, &allowed)?;
 
     let needs_api = !token_missing && specs.iter().any(|s| matches!(s.canonical, Canonical::Remote { .. }));
     let client = if needs_api { Some(api_client(cli, &run, "fetch canonical files from", token())?) } else { None };
-    let mut blobs = Vec::new();
-    // Every local file is opened (and refused, if it must be) before any canonical is fetched.
-    let mut opened = Vec::with_capacity(specs.len());
-    for spec in &specs {
-        let local_label = utf8_path(&spec.local)?.to_owned();
-        let local = open_bounded(&spec.local, args.max_size, "the local copy")?;
-        let canonical = match &spec.canonical {
-            Canonical::Local(path) => {
-                utf8_path(path)?;
-                Some(open_bounded(path, args.max_size, "the canonical file")?)
-            }
-            Canonical::Remote { .. } => None,
-        };
-        opened.push((local_label, local, canonical));
-    }
-    let mut pairs = Vec::with_capacity(specs.len());
-    for (spec, (local_label, local, local_canonical)) in specs.iter().zip(opened) {
-        let canonical = match (&spec.canonical, &client) {
-            (Canonical::Local(_), _) => {
-                let bytes = local_canonical.map(|blob| attach(&mut blobs, blob));
-                FileCopy { label: spec.canonical.label(), remote: false, commit: None, bytes }
-            }
-            (Canonical::Remote { .. }, None) => {
-                FileCopy { label: spec.canonical.label(), remote: true, commit: None, bytes: None }
-            }
-            (Canonical::Remote { repo, git_ref, path }, Some(client)) => {
-                crate::log_line!("gitea-gate: fetching {} …", spec.canonical.label());
-                let fetched =
-                    contents::fetch(client, repo, git_ref, path, args.max_size).map_err(|e| Problem::Undecided {
-                        code: Code::CanonicalUnavailable,
-                        message: format!("cannot obtain the canonical copy {}: {e}", spec.canonical.label()),
-                        help: Some(fetch_help(&e, &token_fact)),
-                    })?;
-                FileCopy {
-                    label: spec.canonical.label(),
-                    remote: true,
-                    commit: fetched.commit,
-                    bytes: Some(attach(&mut blobs, fetched.bytes)),
-                }
-            }
-        };
-        let local =
-            FileCopy { label: local_label, remote: false, commit: None, bytes: Some(attach(&mut blobs, local)) };
-        pairs.push(Pair { canonical, local });
-    }
-
-    if let Some(label) = unread_manifest {
-        // One remote pair that could not be fetched: the guest applies the trust policy to it.
-        let local = FileCopy {
-            label: "(unknown without the token)".to_owned(),
-            remote: false,
-            commit: None,
-            bytes: Some(attach(&mut blobs, Vec::new())),
-        };
-        let canonical = FileCopy { label, remote: true, commit: None, bytes: None };
-        pairs.push(Pair { canonical, local });
-    }
+    let (pairs, blobs) = gather_pairs(args, &specs, client.as_ref(), &token_fact, unread_manifest)?;
     let token = token_fact.as_ref().map(GateToken::fact);
     let limits =
         DriftLimits { context_lines: args.context_lines, max_diff_lines: args.max_diff_lines, max_diff_bytes: 1 << 20 };
@@ -345,6 +262,125 @@ pub fn run(cli: &Cli, args: &DriftArgs, sandbox: &Sandbox) -> Result<Report, Pro
         report.raw = None;
     }
     Ok(report)
+}
+
+/// The pairs to check, from the flags or the manifest (read at the pull request's base commit in
+/// a pull-request run), and what reading the manifest found.
+struct Specs {
+    specs: Vec<PairSpec>,
+    finding: Option<Finding>,
+    /// The manifest at the base, when it could not be read for want of the token.
+    unread: Option<String>,
+}
+
+fn pair_specs(
+    cli: &Cli,
+    run: &RunFacts,
+    args: &DriftArgs,
+    token_missing: bool,
+    token: &dyn Fn() -> Option<crate::gitea::Token>,
+) -> Result<Specs, Problem> {
+    let mut unread_manifest = None;
+    let (specs, manifest_finding) = match (&args.manifest, &args.canonical, &args.local) {
+        (Some(manifest), _, _) => {
+            beneath(manifest, "the manifest")?;
+            let client = || api_client(cli, run, "read the manifest from the pull request's base commit", token());
+            match pull_request_base(run, client)? {
+                // Without the token the base commit may be unreadable (a private repository). The
+                // pull request's own copy must not decide instead: the trust policy does, as for
+                // any canonical copy that could not be fetched for want of the token.
+                Some(base) if token_missing => match base_manifest(&client()?, run, manifest, &base) {
+                    Ok(found) => found,
+                    Err(_) => {
+                        unread_manifest =
+                            Some(format!("the canonical copies {} names at the base commit", manifest.display()));
+                        (Vec::new(), None)
+                    }
+                },
+                Some(base) => base_manifest(&client()?, run, manifest, &base)?,
+                None => {
+                    let text = read_bounded(manifest, MAX_MANIFEST_BYTES, "the manifest")?;
+                    (parse_manifest(&text, &manifest.display().to_string())?, None)
+                }
+            }
+        }
+        (None, Some(spec), Some(local)) => {
+            let canonical = Canonical::parse(spec).map_err(|why| Problem::usage(format!("--canonical: {why}")))?;
+            (vec![PairSpec { canonical, local: local.clone() }], None)
+        }
+        _ => return Err(Problem::usage("give --canonical SPEC --local PATH, or --manifest FILE")),
+    };
+    Ok(Specs { specs, finding: manifest_finding, unread: unread_manifest })
+}
+
+/// Every pair's two copies, as blobs for the guest: every local file is opened (and refused, if
+/// it must be) before any canonical copy is fetched; `unread` adds the pair the trust policy
+/// decides (a manifest at the base that could not be read without the token).
+fn gather_pairs(
+    args: &DriftArgs,
+    specs: &[PairSpec],
+    client: Option<&Client>,
+    token_fact: &Option<GateToken>,
+    unread: Option<String>,
+) -> Result<(Vec<Pair>, Vec<Blob>), Problem> {
+    let mut blobs = Vec::new();
+    // Every local file is opened (and refused, if it must be) before any canonical is fetched.
+    let mut opened = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let local_label = utf8_path(&spec.local)?.to_owned();
+        let local = open_bounded(&spec.local, args.max_size, "the local copy")?;
+        let canonical = match &spec.canonical {
+            Canonical::Local(path) => {
+                utf8_path(path)?;
+                Some(open_bounded(path, args.max_size, "the canonical file")?)
+            }
+            Canonical::Remote { .. } => None,
+        };
+        opened.push((local_label, local, canonical));
+    }
+    let mut pairs = Vec::with_capacity(specs.len());
+    for (spec, (local_label, local, local_canonical)) in specs.iter().zip(opened) {
+        let canonical = match (&spec.canonical, client) {
+            (Canonical::Local(_), _) => {
+                let bytes = local_canonical.map(|blob| attach(&mut blobs, blob));
+                FileCopy { label: spec.canonical.label(), remote: false, commit: None, bytes }
+            }
+            (Canonical::Remote { .. }, None) => {
+                FileCopy { label: spec.canonical.label(), remote: true, commit: None, bytes: None }
+            }
+            (Canonical::Remote { repo, git_ref, path }, Some(client)) => {
+                crate::log_line!("gitea-gate: fetching {} …", spec.canonical.label());
+                let fetched =
+                    contents::fetch(client, repo, git_ref, path, args.max_size).map_err(|e| Problem::Undecided {
+                        code: Code::CanonicalUnavailable,
+                        message: format!("cannot obtain the canonical copy {}: {e}", spec.canonical.label()),
+                        help: Some(fetch_help(&e, token_fact)),
+                    })?;
+                FileCopy {
+                    label: spec.canonical.label(),
+                    remote: true,
+                    commit: fetched.commit,
+                    bytes: Some(attach(&mut blobs, fetched.bytes)),
+                }
+            }
+        };
+        let local =
+            FileCopy { label: local_label, remote: false, commit: None, bytes: Some(attach(&mut blobs, local)) };
+        pairs.push(Pair { canonical, local });
+    }
+
+    if let Some(label) = unread {
+        // One remote pair that could not be fetched: the guest applies the trust policy to it.
+        let local = FileCopy {
+            label: "(unknown without the token)".to_owned(),
+            remote: false,
+            commit: None,
+            bytes: Some(attach(&mut blobs, Vec::new())),
+        };
+        let canonical = FileCopy { label, remote: true, commit: None, bytes: None };
+        pairs.push(Pair { canonical, local });
+    }
+    Ok((pairs, blobs))
 }
 
 /// What to do about a failed fetch, from its status.
