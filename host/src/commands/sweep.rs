@@ -237,24 +237,8 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
             (_, exit::UNDECIDED) | (exit::UNDECIDED, _) => exit::UNDECIDED,
             (w, _) => w,
         };
-        let not_posted = v.findings.iter().any(|f| f.code == Code::StatusNotPosted);
-        let status = gate.status_context.map(|context| {
-            let (state, description) = final_state(v);
-            let state = row.head_state.unwrap_or(state);
-            SweptStatus { context, description, posted: !not_posted, state }
-        });
-        let shown_status = match &status {
-            Some(s) if not_posted => format!("{} NOT POSTED", s.state),
-            Some(s) => format!("→ {}", s.state),
-            None => "(no --status-context)".to_owned(),
-        };
-        let short = row.head.get(..10).unwrap_or(&row.head);
-        lines.push(format!(
-            "#{:<5} {short} {:<5} {shown_status:<16} {}",
-            row.number,
-            outcome.to_uppercase(),
-            crate::commands::commit_status::bounded(&v.reason)
-        ));
+        let status = swept_status(gate, row);
+        lines.push(row_line(row, status.as_ref()));
         if matches!(code, exit::USAGE | exit::UNDECIDED) {
             findings.push(Finding::new(
                 Code::SweepUndecided,
@@ -264,12 +248,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
         }
         entries.push(SweptPull { exit: code, head_sha: &row.head, number: row.number, status, verdict: v });
     }
-    lines.push(String::new());
-    lines.push(format!("{:<10} {:>5}", "verdict", "pull requests"));
-    for outcome in ["pass", "skip", "fail", "error"] {
-        lines.push(format!("{outcome:<10} {:>5}", counts.get(outcome).copied().unwrap_or(0)));
-    }
-    lines.push(format!("{:<10} {:>5}", "total", rows.len()));
+    lines.extend(count_table(&counts, rows.len()));
 
     let undecided = findings.len();
     let (outcome, code, reason) = if undecided == 0 {
@@ -316,6 +295,43 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
     };
     let exit = if worst == exit::USAGE { exit::USAGE } else { exit::for_verdict(&verdict) };
     Report { verdict, raw: None, exit, details: lines }
+}
+
+/// The status the sweep posted (or meant to post) on `row`'s head, with a status context.
+fn swept_status<'a>(gate: &PullGate<'a>, row: &Row) -> Option<SweptStatus<'a>> {
+    let not_posted = row.report.verdict.findings.iter().any(|f| f.code == Code::StatusNotPosted);
+    gate.status_context.map(|context| {
+        let (state, description) = final_state(&row.report.verdict);
+        let state = row.head_state.unwrap_or(state);
+        SweptStatus { context, description, posted: !not_posted, state }
+    })
+}
+
+/// `#12    3f9c0a1b2c PASS  → success        policy met: …`
+fn row_line(row: &Row, status: Option<&SweptStatus<'_>>) -> String {
+    let v = &row.report.verdict;
+    let shown_status = match status {
+        Some(s) if !s.posted => format!("{} NOT POSTED", s.state),
+        Some(s) => format!("→ {}", s.state),
+        None => "(no --status-context)".to_owned(),
+    };
+    let short = row.head.get(..10).unwrap_or(&row.head);
+    format!(
+        "#{:<5} {short} {:<5} {shown_status:<16} {}",
+        row.number,
+        v.verdict.as_str().to_uppercase(),
+        crate::commands::commit_status::bounded(&v.reason)
+    )
+}
+
+/// The count of verdicts, one line each, after a blank line.
+fn count_table(counts: &BTreeMap<&'static str, usize>, total: usize) -> Vec<String> {
+    let mut lines = vec![String::new(), format!("{:<10} {:>5}", "verdict", "pull requests")];
+    for outcome in ["pass", "skip", "fail", "error"] {
+        lines.push(format!("{outcome:<10} {:>5}", counts.get(outcome).copied().unwrap_or(0)));
+    }
+    lines.push(format!("{:<10} {:>5}", "total", total));
+    lines
 }
 
 /// The sweep's `details`: every pull request it evaluated (fields in name order, as on the wire
