@@ -86,8 +86,9 @@ case "$check" in
       [[ -n "${GATE_CONFIG:-}" ]] || fail "checklist needs config (a JSON file)"
       args+=(--config "$GATE_CONFIG")
     fi
-    # `prs: open` is the sweep's own input; `pr: open` says the same.
+    # `prs: open` is the old name of `pr: open`: still read (v1 workflows use it), with a notice.
     if [[ -n "${GATE_PRS:-}" ]]; then
+      echo "gitea-gate action: the input 'prs' is the old name of 'pr: open'; write 'pr: open' (prs goes in v2)" >&2
       [[ "$GATE_PRS" == open ]] || fail "prs takes only 'open' (sweep every open pull request), got '${GATE_PRS}'"
       [[ -z "${GATE_PR:-}" || "$GATE_PR" == open ]] || fail "give either pr: N or prs: open, not both"
       GATE_PR=open

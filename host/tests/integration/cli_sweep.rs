@@ -328,10 +328,15 @@ fn the_action_input_pr_open_is_the_sweep() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("<--open-prs><--max-prs><800><--status-context><qa>"), "{stdout}");
-    // `prs: open`, the sweep's own input, is the same run.
+    // `prs: open`, the old name, is the same run, with a notice naming the new one.
     let out = run_sh(&[("GATE_PRS", "open"), ("GATE_STATUS_CONTEXT", "qa")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("<--open-prs><--status-context><qa>"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("write 'pr: open'"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for prs in [("GATE_PRS", "all"), ("GATE_PRS", "12")] {
         let out = run_sh(&[prs]);
         assert_eq!(out.status.code(), Some(2), "prs={}: {}", prs.1, String::from_utf8_lossy(&out.stdout));
