@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::cli::{Cli, PullGateArgs};
 use crate::commands::commit_status::{self, final_state};
-use crate::commands::pull_gate::{self, GateFacts, PullGate, Shared};
+use crate::commands::pull_gate::{self, PullGate, Shared};
 use crate::commands::session::{GateToken, api_client};
 use crate::commands::shared_head;
 use crate::commands::{Problem, check_token_env, run_repository};
@@ -99,7 +99,7 @@ pub fn run(
     crate::log_line!("gitea-gate: sweeping {} open pull request(s) of {repo} …", targets.len());
 
     // The server's version once for the whole sweep (the policy gate reads CODEOWNERS by it).
-    let server = matches!(gate.facts, GateFacts::Policy { .. }).then(|| gitea::version::read(&client));
+    let server = gate.reads_server_version().then(|| gitea::version::read(&client));
     let teams = pull_gate::resolve_teams(gate, Some(&client));
     let shared = Shared { teams, memberships: Default::default(), server };
     crate::timings::mark("teams resolved");

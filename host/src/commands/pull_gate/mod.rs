@@ -83,6 +83,16 @@ pub enum GateFacts {
 }
 
 impl PullGate<'_> {
+    /// The policy gate reads every changed file (its rules are path-scoped)…
+    pub fn reads_changed_files(&self) -> bool {
+        matches!(self.facts, GateFacts::Policy { .. })
+    }
+
+    /// …and the server's version (which CODEOWNERS rules and places apply depends on it).
+    pub fn reads_server_version(&self) -> bool {
+        matches!(self.facts, GateFacts::Policy { .. })
+    }
+
     /// The check's name in verdicts.
     pub fn check(&self) -> &'static str {
         match self.facts {

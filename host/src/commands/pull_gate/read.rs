@@ -143,13 +143,13 @@ pub(super) fn fetch_pull_request(
 ) -> Result<Fetched, Problem> {
     let repo = run_repository(run, "the pull request and its statuses live there")?;
     crate::log_line!("gitea-gate: reading pull request {repo}#{number} …");
-    let with_files = matches!(gate.facts, GateFacts::Policy { .. });
+    let (with_files, with_server) = (gate.reads_changed_files(), gate.reads_server_version());
     let (pr, reviews, comments, timeline, commits, (files, server)) = std::thread::scope(|scope| {
         let files =
             scope.spawn(|| if with_files { gitea::pulls::files(client, &repo, number).map(Some) } else { Ok(None) });
         let server = scope.spawn(|| match known {
             Some(known) => known.clone().map(Some),
-            None if with_files => gitea::version::read(client).map(Some),
+            None if with_server => gitea::version::read(client).map(Some),
             None => Ok(None),
         });
         let reviews = scope.spawn(|| gitea::reviews::list(client, &repo, number));
