@@ -22,8 +22,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # (what, limit, unit). Where each stands now is in the README's Performance table.
 BUDGETS = {
-    "x86_64 binary": (16_800_000, "bytes"),
-    "aarch64 binary": (14_300_000, "bytes"),
+    # 16.8 / 14.3 MB until replay and --record, the one enum of finding codes and the typed
+    # pull-request views came in: +57 / +65 KB of host code (linked binaries 9,622,272 -> 9,679,584
+    # and 8,214,888 -> 8,280,472 bytes), and the attached machine code starts at the next 64 KiB
+    # boundary, so the shipped files grew by 74 / 66 KB more (16,770,680 -> 16,844,792 and
+    # 14,263,384 -> 14,329,320). The target stays 10 MB (issue: small and instant).
+    "x86_64 binary": (16_900_000, "bytes"),
+    "aarch64 binary": (14_400_000, "bytes"),
     # 1.95 MB until the owners question became a typed `Needs::Owners` (+1.7 KB of serialiser).
     "guest wasm": (1_955_000, "bytes"),
     # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
