@@ -127,8 +127,8 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
 
 /// `pattern` with Go RE2's ASCII-only Perl classes made explicit: in Go, `\d` is `[0-9]`, `\w`
 /// `[0-9A-Za-z_]`, `\s` `[\t\n\f\r ]` and `\b` an ASCII word boundary (regexp/syntax, `perl_groups.go`),
-/// where the gate's engine reads them as Unicode classes: `!docs/\w+\.md` would otherwise skip
-/// `docs/é.md`, which Gitea up to 1.25 (and Forgejo) applies the line to. Escapes stay escapes,
+/// where the gate's engine reads them as Unicode classes: `!docs/\w+\.txt` would otherwise skip
+/// `docs/é.txt`, which Gitea up to 1.25 (and Forgejo) applies the line to. Escapes stay escapes,
 /// inside a class the class's members are inlined (the negated ones as a nested class).
 fn ascii_perl_classes(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
