@@ -46,7 +46,8 @@ pub fn load(mode: EngineMode, module: Option<&Path>, overrides: Overrides) -> Re
     Ok(sandbox.with_overrides(overrides))
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
+/// Lower-case hex of the sha256 of `bytes` (the guest module's digest, a record's verdicts).
+pub fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -11,7 +11,6 @@ use std::sync::{Mutex, OnceLock};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::blob::Blob;
 
@@ -80,7 +79,7 @@ fn recorded(envelope: &[u8], blobs: &[Blob], output: &[u8]) -> Result<Recorded, 
         encoded.push(base64::engine::general_purpose::STANDARD.encode(bytes));
     }
     let verdict = serde_json::from_slice(output).map_err(|e| format!("the guest's answer is not JSON: {e}"))?;
-    Ok(Recorded { request, blobs: encoded, verdict, verdict_sha256: sha256_hex(output) })
+    Ok(Recorded { request, blobs: encoded, verdict, verdict_sha256: crate::guest::hex_sha256(output) })
 }
 
 /// Write the record to `path`; the number of decisions written.
@@ -100,8 +99,4 @@ pub fn write(path: &std::path::Path) -> Result<usize, String> {
     text.push(b'\n');
     crate::files::write_atomically(path, &text, "the record file (--record)").map_err(|e| e.message().to_owned())?;
     Ok(count)
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

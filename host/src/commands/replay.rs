@@ -19,9 +19,10 @@ use crate::blob::Blob;
 use crate::cli::{Cli, ReplayArgs};
 use crate::exit;
 use crate::guest;
+use crate::guest::hex_sha256;
 use crate::output::Format;
 use crate::protocol::Verdict;
-use crate::record::{FORMAT, Record, sha256_hex};
+use crate::record::{FORMAT, Record};
 use crate::sandbox::Limits;
 
 /// The largest record read: a record holds a run's requests, file contents included.
@@ -80,13 +81,13 @@ pub fn run(cli: &Cli, args: &ReplayArgs) -> u8 {
         };
         let recorded = shown(&decision.verdict);
         let replayed = serde_json::from_slice::<Value>(&output.stdout).map(|v| shown(&v)).unwrap_or_default();
-        let same = sha256_hex(&output.stdout) == decision.verdict_sha256;
+        let same = hex_sha256(&output.stdout) == decision.verdict_sha256;
         lines.push(format!("decision {n}: {recorded} — {}", if same { "identical" } else { "DIFFERS" }));
         if !same && differs.is_none() {
             differs = Some(format!("decision {n} was {recorded}, and replays as {replayed}"));
         }
     }
-    let digest = sha256_hex(
+    let digest = hex_sha256(
         record.decisions.iter().map(|d| d.verdict_sha256.as_str()).collect::<Vec<_>>().join("\n").as_bytes(),
     );
     let last = record.decisions.last().map(|d| shown(&d.verdict)).unwrap_or_else(|| "no decision".to_owned());
