@@ -143,7 +143,8 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>
         query.insert(percent_decode(k, true), percent_decode(v, true));
     }
     let length = headers.get("content-length").and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
-    let mut body = vec![0; length.min(16 << 20)];
+    // Release assets (a shipped binary is ~17 MB) are the largest bodies anyone sends.
+    let mut body = vec![0; length.min(64 << 20)];
     reader.read_exact(&mut body)?;
     Ok(Some(Request { method, path: percent_decode(raw_path, false), query, headers, body }))
 }

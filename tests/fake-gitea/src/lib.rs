@@ -58,6 +58,32 @@ pub struct PostedStatus {
     pub creator: String,
 }
 
+/// A release someone created (routes/releases.rs).
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    pub id: u64,
+    /// `owner/name`
+    pub repo: String,
+    pub tag_name: String,
+    pub target: String,
+    pub name: String,
+    pub body: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    /// Login of the caller who created it.
+    pub publisher: String,
+    pub assets: Vec<ReleaseAsset>,
+}
+
+/// An uploaded release asset.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseAsset {
+    pub id: u64,
+    pub name: String,
+    #[serde(skip)]
+    pub bytes: Arc<Vec<u8>>,
+}
+
 /// A file's bytes and its git blob id.
 pub struct Blob {
     pub bytes: Vec<u8>,
@@ -97,6 +123,7 @@ struct Shared {
     latency: Mutex<Duration>,
     requests: Mutex<Vec<RecordedRequest>>,
     statuses: Mutex<Vec<PostedStatus>>,
+    releases: Mutex<Vec<Release>>,
     blobs: BlobCache,
 }
 
@@ -123,6 +150,7 @@ impl FakeGitea {
             latency: Mutex::new(Duration::ZERO),
             requests: Mutex::new(Vec::new()),
             statuses: Mutex::new(Vec::new()),
+            releases: Mutex::new(Vec::new()),
             blobs: BlobCache::default(),
         });
         let handler_state = Arc::clone(&shared);
@@ -168,6 +196,10 @@ impl FakeGitea {
         lock(&self.shared.statuses).clone()
     }
 
+    pub fn releases(&self) -> Vec<Release> {
+        lock(&self.shared.releases).clone()
+    }
+
     pub fn shutdown(&self) {
         self.server.stop();
     }
@@ -202,8 +234,15 @@ fn handle(shared: &Shared, request: Request) -> Response {
         base_url: base_url.clone(),
         statuses: &shared.statuses,
         blobs: &shared.blobs,
+        releases: &shared.releases,
     };
     let Some(api_path) = request.path.strip_prefix("/api/v1/") else {
+        // The one web route served: a release asset's download URL.
+        let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+        if let [owner, name, "releases", "download", tag, file] = segments[..] {
+            let caller = caller.unwrap_or(auth::Caller::Anonymous);
+            return routes::releases::download(&ctx_for(caller), owner, name, tag, file);
+        }
         return Response::json(404, &json!({"message": "not found"}));
     };
     let api_path = api_path.trim_end_matches('/').to_owned();
@@ -289,7 +328,7 @@ fn apply(kind: FaultKind, mut response: Response) -> Response {
     }
 }
 
-/// `/_fake/requests`, `/_fake/statuses` (GET), `/_fake/faults` (POST a fault, DELETE all),
+/// `/_fake/requests`, `/_fake/statuses`, `/_fake/releases` (GET), `/_fake/faults` (POST a fault, DELETE all),
 /// `/_fake/latency` (POST `{"ms": N}`).
 fn control_endpoint(shared: &Shared, path: &str, request: &Request) -> Response {
     let ok = || Response::json(200, &json!({"ok": true}));
@@ -299,6 +338,9 @@ fn control_endpoint(shared: &Shared, path: &str, request: &Request) -> Response 
         }
         ("GET", "statuses") => {
             Response::json(200, &serde_json::to_value(&*lock(&shared.statuses)).unwrap_or(Value::Null))
+        }
+        ("GET", "releases") => {
+            Response::json(200, &serde_json::to_value(&*lock(&shared.releases)).unwrap_or(Value::Null))
         }
         ("POST", "faults") => match serde_json::from_slice::<Fault>(&request.body) {
             Ok(fault) => {

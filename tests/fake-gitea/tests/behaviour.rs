@@ -501,3 +501,61 @@ fn pull_commits_page_like_gitea_and_default_to_the_head() {
     assert_eq!(get(&fake, "/repos/acme/core/pulls/99/commits", Some("t-alice")).status, 404);
     assert_eq!(get(&fake, "/repos/acme/core/pulls/3/commits", Some("t-alice")).status, 404, "an issue index");
 }
+
+#[test]
+fn releases_stay_drafts_to_readers_until_published_and_a_tag_has_one_release() {
+    // §15
+    let fake = FakeGitea::start(world()).expect("start");
+    let draft = json!({"tag_name": "v1.0.0", "name": "1.0.0", "body": "notes", "draft": true});
+    assert_eq!(post(&fake, "/repos/acme/core/releases", "t-job-fork", draft.clone()), 403, "read-only token");
+    assert_eq!(post(&fake, "/repos/acme/core/releases", "t-job", draft.clone()), 201);
+    assert_eq!(post(&fake, "/repos/acme/core/releases", "t-job", draft), 409, "one release per tag");
+    let id = get(&fake, "/repos/acme/core/releases/tags/v1.0.0", Some("t-job")).json()["id"].as_u64().expect("id");
+
+    // Uploads: the multipart field `attachment`, and bare bytes; `name` names the asset.
+    let upload = |kind: &str, body: Vec<u8>, name: &str| {
+        agent()
+            .post(&format!("{}/repos/acme/core/releases/{id}/assets?name={name}", fake.api_url()))
+            .header("Authorization", "token t-job")
+            .content_type(kind)
+            .send(&body[..])
+            .expect("request")
+            .status()
+            .as_u16()
+    };
+    let multipart = b"--XyZ\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"a.bin\"\r\n\r\n\x00\x01\r\n\x02\r\n--XyZ--\r\n";
+    assert_eq!(upload("multipart/form-data; boundary=XyZ", multipart.to_vec(), "tool-x86_64"), 201);
+    assert_eq!(upload("application/octet-stream", b"raw bytes".to_vec(), "tool-aarch64"), 201);
+    let wrong_field = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nx\r\n--XyZ--\r\n";
+    assert_eq!(upload("multipart/form-data; boundary=XyZ", wrong_field.to_vec(), "other"), 400);
+    let assets = get(&fake, &format!("/repos/acme/core/releases/{id}/assets"), Some("t-job")).json();
+    assert_eq!(assets.as_array().map(Vec::len), Some(2));
+    assert_eq!(assets[0]["size"], 5, "the part's bytes, without the delimiter's CRLF");
+
+    // A draft and its assets are invisible to a reader; published, they are served.
+    let download = |token: Option<&str>| {
+        let mut request = agent().get(&format!("{}/acme/core/releases/download/v1.0.0/tool-x86_64", fake.url()));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("token {token}"));
+        }
+        let mut response = request.call().expect("request");
+        (response.status().as_u16(), response.body_mut().read_to_vec().expect("body"))
+    };
+    assert_eq!(get(&fake, "/repos/acme/core/releases/tags/v1.0.0", None).status, 404);
+    assert_eq!(download(None).0, 404);
+    assert_eq!(download(Some("t-job")), (200, b"\x00\x01\r\n\x02".to_vec()), "a writer sees the draft");
+    let published = agent()
+        .patch(&format!("{}/repos/acme/core/releases/{id}", fake.api_url()))
+        .header("Authorization", "token t-job")
+        .content_type("application/json")
+        .send(json!({"draft": false}).to_string())
+        .expect("request");
+    assert_eq!(published.status().as_u16(), 200);
+    assert_eq!(download(None), (200, b"\x00\x01\r\n\x02".to_vec()));
+    let release = get(&fake, "/repos/acme/core/releases/tags/v1.0.0", None).json();
+    assert_eq!(
+        (release["draft"].clone(), release["body"].clone()),
+        (json!(false), json!("notes")),
+        "PATCH kept the notes"
+    );
+}

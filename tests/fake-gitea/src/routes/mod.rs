@@ -1,6 +1,7 @@
 //! Routing `/api/v1/…` to handlers, with Gitea's error bodies (docs/gitea.md §0.1).
 
 pub mod json;
+pub mod releases;
 pub mod repos;
 pub mod teams;
 
@@ -11,7 +12,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::fixture::{FileContent, Fixture};
 use crate::http::{Request, Response};
-use crate::{Blob, BlobCache, PostedStatus};
+use crate::{Blob, BlobCache, PostedStatus, Release};
 
 /// What a handler may use.
 pub struct Ctx<'a> {
@@ -21,6 +22,7 @@ pub struct Ctx<'a> {
     pub base_url: String,
     pub statuses: &'a Mutex<Vec<PostedStatus>>,
     pub blobs: &'a BlobCache,
+    pub releases: &'a Mutex<Vec<Release>>,
 }
 
 impl Ctx<'_> {
@@ -113,6 +115,24 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
             None => not_found(ctx),
         },
         ["repos", owner, name, "statuses", sha] if post => repos::post_status(ctx, owner, name, sha, request),
+        ["repos", owner, name, "releases"] if get => releases::list(ctx, owner, name),
+        ["repos", owner, name, "releases"] if post => releases::create(ctx, owner, name, request),
+        ["repos", owner, name, "releases", "tags", tag] if get => releases::by_tag(ctx, owner, name, tag),
+        ["repos", owner, name, "releases", id] if request.method == "PATCH" => match number(id) {
+            Some(id) => releases::edit(ctx, owner, name, id, request),
+            None => not_found(ctx),
+        },
+        ["repos", owner, name, "releases", id, "assets"] => match (number(id), request.method.as_str()) {
+            (Some(id), "GET") => releases::assets(ctx, owner, name, id),
+            (Some(id), "POST") => releases::upload(ctx, owner, name, id, request),
+            _ => not_found(ctx),
+        },
+        ["repos", owner, name, "releases", id, "assets", asset] if request.method == "DELETE" => {
+            match (number(id), number(asset)) {
+                (Some(id), Some(asset)) => releases::delete_asset(ctx, owner, name, id, asset),
+                _ => not_found(ctx),
+            }
+        }
         ["repos", owner, name, "commits", git_ref, "status"] if get => {
             repos::combined_status(ctx, owner, name, git_ref)
         }
