@@ -3,6 +3,8 @@
 //! ```text
 //! xtask precompile [--out DIR]                          the guest's machine code for every release target
 //! xtask attach BINARY --target TRIPLE --out FILE [--aot DIR]   BINARY with that target's machine code attached
+//! xtask publish --tag vX.Y.Z --notes CHANGELOG ASSET...   the release of a tag, with its assets (publish.rs)
+//! xtask changelog-release VERSION DATE                   CHANGELOG.md's Unreleased section becomes VERSION's
 //! ```
 //!
 //! `precompile` compiles the committed wasm (`host/guest/gitea-gate-guest.wasm`) with the host's
@@ -13,6 +15,9 @@
 //!
 //! `attach` refuses an artifact the manifest does not record for the committed wasm, then writes
 //! BINARY with the artifact attached (host/src/sandbox/machine_code.rs has the layout).
+
+mod changelog;
+mod publish;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,10 +35,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("precompile") => precompile_all(&args[1..]),
         Some("attach") => attach(&args[1..]),
-        _ => {
-            Err("usage:\n  xtask precompile [--out DIR]\n  xtask attach BINARY --target TRIPLE --out FILE [--aot DIR]"
-                .to_owned())
-        }
+        Some("publish") => publish::publish(&args[1..]),
+        Some("changelog-release") => changelog_release(&args[1..]),
+        _ => Err(
+            "usage:\n  xtask precompile [--out DIR]\n  xtask attach BINARY --target TRIPLE --out FILE [--aot DIR]\n  \
+                  xtask publish --tag vX.Y.Z --notes CHANGELOG [--api-url URL] [--repository OWNER/NAME] ASSET...\n  \
+                  xtask changelog-release VERSION DATE"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,6 +142,14 @@ fn attach(args: &[String]) -> Result<(), String> {
     let attached = machine_code::attach(&read(Path::new(binary))?, &artifact, &wasm_digest)?;
     write_whole(Path::new(out), &attached)?;
     set_executable(Path::new(out))
+}
+
+/// CHANGELOG.md (at the workspace root) with its Unreleased section moved under VERSION.
+fn changelog_release(args: &[String]) -> Result<(), String> {
+    let [version, date] = args else { return Err("changelog-release needs VERSION DATE".to_owned()) };
+    let path = root().join("CHANGELOG.md");
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_whole(&path, changelog::release(&text, version, date)?.as_bytes())
 }
 
 fn set_executable(path: &Path) -> Result<(), String> {
