@@ -4,7 +4,8 @@
 #
 #   scripts/prereqs.sh --check [SCOPE]    print one line per missing tool, naming its package;
 #                                         exit 2 if any (SCOPE: guest, tests or arm64; default all)
-#   scripts/prereqs.sh --install           install what is missing (root, Debian/apt), then check
+#   scripts/prereqs.sh --install [SCOPE]  install what is missing (root, Debian/apt), then check
+#                                         (the release workflow installs the arm64 scope only)
 #
 # SKIP_GUEST_CHECK=1 (scripts/test.sh on a machine without a wasm toolchain) leaves the guest's
 # toolchain out; SKIP_ARM64=1 (a quick local run) leaves out the aarch64 cross toolchain and qemu.
@@ -70,10 +71,10 @@ check() {
 }
 
 install() {
-  local line scope tool how package purpose apt=() pip=()
+  local only=${1:-all} line scope tool how package purpose apt=() pip=()
   for line in "${requirements[@]}"; do
     IFS='|' read -r scope tool how package purpose <<<"$line"
-    wanted "$scope" all && missing "$how" || continue
+    wanted "$scope" "$only" && missing "$how" || continue
     case $how in
       pip:*) pip+=("$package") ;;
       *) read -ra words <<<"$package"; apt+=("${words[@]}") ;;
@@ -94,11 +95,11 @@ install() {
     python3 -m pip install -q --root-user-action=ignore "${pip[@]}" 2>/dev/null ||
       python3 -m pip install -q --root-user-action=ignore --break-system-packages "${pip[@]}" || return 2
   fi
-  check
+  check "$only"
 }
 
 case ${1:-} in
   --check) check "${2:-all}" ;;
-  --install) install ;;
-  *) echo "usage: $0 --check|--install" >&2; exit 2 ;;
+  --install) install "${2:-all}" ;;
+  *) echo "usage: $0 --check|--install [guest|tests|arm64]" >&2; exit 2 ;;
 esac

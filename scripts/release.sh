@@ -12,14 +12,36 @@
 #                                             host name (hosts file, loopback DNS) without NSS
 #   scripts/release.sh reproducible           build x86_64 twice, from this checkout and from a
 #                                             clone at another path; fail unless byte-identical
-#   scripts/release.sh ci                     identity, then reproducible, timed (scripts/test.sh
-#                                             runs it beside the other steps, then the budgets on
-#                                             the binaries it leaves in dist/)
-#   scripts/release.sh verify                 rebuild every asset release/SHA256SUMS names and
-#                                             compare: anyone can check a published binary
-#                                             against the source at its tag (and, first, that
-#                                             the committed machine code is the committed wasm)
+#   scripts/release.sh ci                     identity, honest, reproducible, then the release
+#                                             workflow under act (host/tests/integration/
+#                                             e2e_release.rs), timed (scripts/test.sh runs it
+#                                             beside the other steps, then the budgets on the
+#                                             binaries it leaves in dist/)
+#   scripts/release.sh verify [DIR]           rebuild every asset release/SHA256SUMS names (into
+#                                             DIR, default a scratch directory) and compare:
+#                                             anyone can check a published binary against the
+#                                             source at its tag
+#   scripts/release.sh honest                 main never claims a release it is not: a version
+#                                             without a pre-release part must have its assets in
+#                                             release/SHA256SUMS, and any assets listed for this
+#                                             version must be the binaries just built in dist/
+#                                             (CI runs this after `identity`)
+#   scripts/release.sh prepare X.Y.Z [NEXT]   cut a release: set the version, move CHANGELOG.md's
+#                                             Unreleased section under it, build both arches
+#                                             (`all`), commit, tag vX.Y.Z, then set main to NEXT
+#                                             (default X.Y.(Z+1)-dev) and commit; pushing is yours
+#   scripts/release.sh publish TAG            what .gitea/workflows/release.yml runs on a tag push:
+#                                             rebuild both binaries from the tag, prove them
+#                                             byte-identical to release/SHA256SUMS and their
+#                                             selftest digests equal to release/VERDICTS (aarch64
+#                                             under qemu), publish the release with its assets
+#                                             (`xtask publish`), then `move-major`
+#   scripts/release.sh move-major TAG         point the major tag (v1 for v1.4.2) at TAG on origin,
+#                                             unless TAG is a pre-release or origin has a newer
+#                                             vMAJOR.x.y release tag (a backport stays behind)
 #
+# docs/releasing.md tells the maintainer's side (one command, one push) and what the workflow
+# proves.
 # Each binary is linked statically (-C target-feature=+crt-static): it then runs on older-glibc
 # runner images, and under qemu-user (a dynamically linked aarch64 binary deadlocks on its first
 # thread start there). Without the `jit` feature: no Cranelift, about half the size. The binary
@@ -47,18 +69,21 @@
 #   dpkg --add-architecture arm64
 #   apt-get install libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 #
-# Cutting a release (maintainer):
-#   1. bump [workspace.package] version in Cargo.toml; scripts/release.sh all
-#   2. commit release/SHA256SUMS and release/VERDICTS; tag vX.Y.Z; push the tag
-#   3. create the Gitea release vX.Y.Z and upload dist/gitea-gate-X.Y.Z-{x86_64,aarch64}-linux
-#   4. move the major tag: git tag -f v1 vX.Y.Z && git push -f origin v1
+# Cutting a release (maintainer): scripts/release.sh prepare X.Y.Z, then
+# `git push origin HEAD vX.Y.Z`; the release workflow does the rest (`publish`).
 # install.sh verifies downloads against release/SHA256SUMS as committed at the tag being run.
+#
+# CARGO_TARGET_DIR, when set, is the target directory of every build here (default target/).
+#   The end-to-end test of the release workflow points it at the CI build's, so the rebuild from
+#   a copy of the tree reuses what is compiled and the comparison still covers every byte.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 which=${1:-all}
 cargo_home=${CARGO_HOME:-${HOME:-/root}/.cargo}
+target=${CARGO_TARGET_DIR:-$root/target}
+die() { echo "error: $*" >&2; exit 1; }
 
 # build ARCH [SOURCE_DIR]: link the static release binary of SOURCE_DIR (default: this checkout),
 # without machine code, as target/<triple>/release/gitea-gate.
@@ -73,11 +98,11 @@ build() {
   # A release binary is compiled by the pinned rustc alone, never through a wrapper
   # (scripts/test.sh lints its own builds through clippy-driver): the subshells unset it.
   if [[ $arch == x86_64 ]]; then
-    (cd "$src" && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="$root/target" RUSTFLAGS="$flags" \
+    (cd "$src" && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="$target" RUSTFLAGS="$flags" \
       cargo build --release --locked --quiet -p gitea-gate --no-default-features --target "$triple")
   else
     # rustup here has only the x86_64 target; Debian's toolchain carries aarch64's std.
-    (cd "$src" && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="$root/target" RUSTC=/usr/bin/rustc \
+    (cd "$src" && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="$target" RUSTC=/usr/bin/rustc \
       CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc RUSTFLAGS="$flags" \
       /usr/bin/cargo build --release --locked --quiet -p gitea-gate --no-default-features --target "$triple")
   fi
@@ -88,19 +113,19 @@ build() {
 # target (scripts/xtask precompile), made here unless GITEA_GATE_AOT_WAIT says another process
 # makes it.
 machine_code() {
-  local manifest="$root/target/guest-aot/aot.sha256" wasm waited=0
+  local manifest="$target/guest-aot/aot.sha256" wasm waited=0
   wasm=$(cut -d' ' -f1 "$root/host/guest/gitea-gate-guest.wasm.sha256")
   fresh() { [[ -s $manifest ]] && grep -qx "$wasm  gitea-gate-guest.wasm" "$manifest"; }
   if [[ -n ${GITEA_GATE_AOT_WAIT:-} ]]; then
     until fresh; do
-      (( waited < GITEA_GATE_AOT_WAIT )) || { echo "error: no machine code in target/guest-aot/ after ${waited}s" >&2; exit 1; }
+      (( waited < GITEA_GATE_AOT_WAIT )) || { echo "error: no machine code in $target/guest-aot/ after ${waited}s" >&2; exit 1; }
       sleep 5; waited=$(( waited + 5 ))
     done
     echo "== machine code ready in target/guest-aot/ (waited ${waited}s)" >&2
   elif ! fresh; then
     echo "== precompiling the guest for every release target (scripts/xtask precompile)" >&2
-    (unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS; cargo build --locked --quiet -p xtask)
-    "$root/target/debug/xtask" precompile
+    (unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS; CARGO_TARGET_DIR="$target" cargo build --locked --quiet -p xtask)
+    CARGO_TARGET_DIR="$target" "$target/debug/xtask" precompile
   fi
 }
 
@@ -108,8 +133,8 @@ machine_code() {
 ship() {
   local arch=$1 out=${2:-dist/gitea-gate-$version-$1-linux}
   mkdir -p "$(dirname "$out")"
-  "$root/target/debug/xtask" attach "$root/target/$arch-unknown-linux-gnu/release/gitea-gate" \
-    --target "$arch-unknown-linux-gnu" --out "$out"
+  "$target/debug/xtask" attach "$target/$arch-unknown-linux-gnu/release/gitea-gate" \
+    --target "$arch-unknown-linux-gnu" --aot "$target/guest-aot" --out "$out"
   echo "   $out: $(stat -c %s "$out") bytes" >&2
 }
 
@@ -207,29 +232,127 @@ case $which in
     started=$(date +%s)
     echo "== arm64 identity: static release binaries for x86_64 and aarch64 decide identically"
     "$0" identity
+    echo "== honest version: main's version and release/SHA256SUMS agree with what was just built"
+    "$0" honest
     echo "== reproducible: x86_64 built from two checkout paths ($(( $(date +%s) - started ))s into the lane)"
     "$0" reproducible
+    echo "== the release workflow under act: a tag push rebuilds, compares, publishes ($(( $(date +%s) - started ))s into the lane)"
+    GITEA_GATE_RELEASE_DIST="$root/dist" cargo test --quiet --locked -p gitea-gate --test integration -- e2e_release:: >&2
     echo "== release lane done in $(( $(date +%s) - started ))s"
     ;;
   verify)
     [[ -s release/SHA256SUMS ]] || { echo "error: release/SHA256SUMS is missing or empty" >&2; exit 1; }
-    scratch=$(mktemp -d "${TMPDIR:-/tmp}/gitea-gate-verify.XXXXXX")
-    trap 'rm -rf "$scratch"' EXIT
+    if [[ -n ${2:-} ]]; then
+      scratch=$2
+      mkdir -p "$scratch"
+    else
+      scratch=$(mktemp -d "${TMPDIR:-/tmp}/gitea-gate-verify.XXXXXX")
+      trap 'rm -rf "$scratch"' EXIT
+    fi
     machine_code
-    status=0
+    # x86_64 first (its build is the shorter), and the first mismatch ends it: one differing
+    # binary already means the list cannot be trusted, and the next would cost another build.
     while read -r sum name; do
       arch=${name#gitea-gate-"$version"-}
       arch=${arch%-linux}
       build "$arch"
       ship "$arch" "$scratch/$name"
-      if [[ $(sha256sum <"$scratch/$name" | cut -d' ' -f1) == "$sum" ]]; then
-        echo "ok: $name matches release/SHA256SUMS" >&2
-      else
-        echo "MISMATCH: $name rebuilt as $(sha256sum <"$scratch/$name" | cut -d' ' -f1), the list says $sum" >&2
-        status=1
+      got=$(sha256sum <"$scratch/$name" | cut -d' ' -f1)
+      if [[ $got != "$sum" ]]; then
+        echo "MISMATCH: $name rebuilt as $got, the list says $sum" >&2
+        exit 1
       fi
-    done <release/SHA256SUMS
-    exit $status
+      echo "ok: $name matches release/SHA256SUMS" >&2
+    done < <(sort -k2 -r release/SHA256SUMS)
     ;;
-  *) echo "usage: $0 [all|x86_64|aarch64|identity|names|reproducible|ci|verify]" >&2; exit 2 ;;
+  honest)
+    listed=$(awk -v v="gitea-gate-$version-" 'index($2, v) == 1' release/SHA256SUMS 2>/dev/null || true)
+    if [[ -z $listed ]]; then
+      [[ $version == *-* ]] || die "Cargo.toml says $version, a release version, but release/SHA256SUMS lists no asset of it: release with scripts/release.sh prepare, or give main a pre-release version (X.Y.Z-dev)"
+      echo "ok: $version is a pre-release and release/SHA256SUMS claims nothing for it" >&2
+      exit 0
+    fi
+    while read -r sum name; do
+      [[ -f dist/$name ]] || die "release/SHA256SUMS lists $name, but this build made no dist/$name"
+      got=$(sha256sum <"dist/$name" | cut -d' ' -f1)
+      [[ $got == "$sum" ]] || die "main says version $version, and release/SHA256SUMS lists $name as $sum, but this tree builds $got: a version's checksums are only true at its tag (scripts/release.sh prepare moves main to the next -dev version)"
+      echo "ok: dist/$name is what release/SHA256SUMS lists for $version" >&2
+    done <<<"$listed"
+    ;;
+  prepare)
+    new=${2:-}
+    [[ $new =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]] || die "usage: $0 prepare X.Y.Z [NEXT] (got '${new}')"
+    if [[ -n ${3:-} ]]; then
+      next=$3
+    elif [[ $new == *-* ]]; then
+      next=$version
+    else
+      IFS=. read -r major minor patch <<<"$new"
+      next="$major.$minor.$((patch + 1))-dev"
+    fi
+    [[ $next == *-* ]] || die "main's next version must be a pre-release (X.Y.Z-dev), not $next"
+    [[ -z $(git status --porcelain) ]] || die "the working tree has changes; a release is cut from a clean checkout"
+    git rev-parse -q --verify "refs/tags/v$new" >/dev/null && die "the tag v$new exists already"
+    set_version() {
+      sed -i "0,/^version = \".*\"$/s//version = \"$1\"/" Cargo.toml
+      cargo metadata --offline --format-version 1 >/dev/null # refreshes Cargo.lock's own versions
+    }
+    set_version "$new"
+    (unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS; CARGO_TARGET_DIR="$target" cargo build --locked --quiet -p xtask)
+    "$target/debug/xtask" changelog-release "$new" "$(date -u +%F)"
+    "$0" all
+    git add Cargo.toml Cargo.lock CHANGELOG.md release/SHA256SUMS release/VERDICTS
+    git commit -q -m "Release $new"
+    git tag -a "v$new" -m "gitea-gate $new"
+    set_version "$next"
+    git add Cargo.toml Cargo.lock
+    git commit -q -m "Main is $next again, after releasing $new"
+    echo "released v$new locally; main is $next. Publish with:" >&2
+    echo "  git push origin HEAD v$new" >&2
+    ;;
+  publish)
+    tag=${2:-${GITHUB_REF_NAME:-}}
+    [[ $tag == "v$version" ]] || die "the tag '$tag' is not v$version, the version Cargo.toml has at this commit"
+    if tagged=$(git rev-parse -q --verify "refs/tags/$tag^{commit}"); then
+      [[ $tagged == "$(git rev-parse HEAD)" ]] || die "the checkout is not the commit $tag names"
+    fi
+    for arch in x86_64 aarch64; do
+      grep -q " gitea-gate-$version-$arch-linux\$" release/SHA256SUMS 2>/dev/null ||
+        die "release/SHA256SUMS at $tag lists no gitea-gate-$version-$arch-linux (scripts/release.sh prepare writes it)"
+    done
+    echo "== rebuilding every asset from $tag and comparing it with release/SHA256SUMS" >&2
+    rm -f dist/gitea-gate-"$version"-*-linux
+    "$0" verify dist || die "not publishing: a binary built from $tag differs from release/SHA256SUMS"
+    echo "== selftest of both binaries against release/VERDICTS" >&2
+    digest=$(identical_digests x86_64 aarch64) || die "not publishing: the architectures disagree"
+    [[ $digest == "$(head -n1 release/VERDICTS)" ]] ||
+      die "not publishing: the binaries print '$digest', release/VERDICTS says '$(head -n1 release/VERDICTS)'"
+    echo "ok: both binaries print release/VERDICTS' digest" >&2
+    # (`verify` built the tool unless the target directory had it: CI's, built from this tree.)
+    [[ -x $target/debug/xtask ]] ||
+      (unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS; CARGO_TARGET_DIR="$target" cargo build --locked --quiet -p xtask)
+    "$target/debug/xtask" publish --tag "$tag" --notes CHANGELOG.md \
+      dist/gitea-gate-"$version"-x86_64-linux dist/gitea-gate-"$version"-aarch64-linux \
+      release/SHA256SUMS release/VERDICTS
+    "$0" move-major "$tag"
+    ;;
+  move-major)
+    tag=${2:-}
+    [[ $tag =~ ^v([0-9]+)\.[0-9]+\.[0-9]+(-.*)?$ ]] || die "usage: $0 move-major vX.Y.Z (got '$tag')"
+    major="v${BASH_REMATCH[1]}"
+    if [[ -n ${BASH_REMATCH[2]} ]]; then
+      echo "$tag is a pre-release: $major stays where it is" >&2
+      exit 0
+    fi
+    commit=$(git rev-parse -q --verify "refs/tags/$tag^{commit}") || die "no tag $tag in this checkout"
+    newest=$(git ls-remote --tags --refs origin "refs/tags/$major.*" | sed 's|.*refs/tags/||' |
+      grep -E "^$major\.[0-9]+\.[0-9]+$" | sort -V | tail -n1 || true)
+    if [[ -n $newest && $newest != "$tag" && $(printf '%s\n%s\n' "$newest" "$tag" | sort -V | tail -n1) == "$newest" ]]; then
+      echo "$major stays at $newest, which is newer than $tag" >&2
+      exit 0
+    fi
+    git push --force --quiet origin "$commit:refs/tags/$major"
+    echo "ok: $major now names $tag ($commit)" >&2
+    ;;
+  *) echo "usage: $0 [all|x86_64|aarch64|identity|names|reproducible|ci|verify|honest|prepare|publish|move-major]" >&2; exit 2 ;;
 esac

@@ -31,6 +31,7 @@ mod confinement;
 mod corpus;
 mod docs;
 mod e2e_act;
+mod e2e_release;
 mod fault_matrix;
 mod guest_artifact;
 mod injection;
