@@ -2,19 +2,34 @@
 # Put a verified gitea-gate binary on the runner and print `binary=PATH` and `sha256=HEX` to
 # $GITHUB_OUTPUT.
 #
+# 0. GITEA_GATE_BINARY (action input `binary`): a binary installed on the runner beforehand,
+#    used only if its sha256 is the one release/SHA256SUMS lists and its selftest prints
+#    release/VERDICTS' digest.
 # 1. A cached binary for this version and arch, if its sha256 still matches the checksum list.
-# 2. Otherwise the release asset for this arch, downloaded from where the action itself came from
-#    (the origin remote of its checkout: github.com for a plain `uses: OWNER/gitea-gate@v1` under
-#    Gitea's default DEFAULT_ACTIONS_URL, the Gitea host for `uses: https://HOST/OWNER/…`), then
-#    from GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY, and verified against release/SHA256SUMS —
-#    the list committed in the action's own repository at the tag being run, so a tampered
-#    download is refused. A downloaded (or built) binary then runs `selftest` on the runner and is
-#    refused unless its verdict digest equals release/VERDICTS: the same verdicts as the release
-#    machine, on this runner's own CPU.
+# 2. Otherwise the release asset for this arch, downloaded from the first source that has it, in
+#    this order (`--print-sources` lists them):
+#      a. GITEA_GATE_DOWNLOAD_URL (action input `download-url`): a mirror holding the assets;
+#      b. the Gitea instance running the job: the release of the action's repository there
+#         (GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY/releases/download/vX.Y.Z);
+#      c. the instance's generic package registry, under the action repository's owner
+#         (GITHUB_SERVER_URL/api/packages/OWNER/generic/gitea-gate/X.Y.Z; docs/releasing.md has
+#         the one-command upload);
+#      d. where the action itself came from: the origin remote of its checkout (github.com for a
+#         plain `uses: OWNER/gitea-gate@v1` under Gitea's default DEFAULT_ACTIONS_URL, the host of
+#         `uses: https://HOST/OWNER/…`).
+#    GITEA_GATE_INSTALL_TOKEN (action input `install-token`, else the gate's `token`) is sent to
+#    sources on the instance's own host, and to no other (so a private action repository there
+#    works); never on the command line, where `ps` would show it. A source that answers with a
+#    web page (a sign-in redirect), a 404 or nothing is "not there": the next one is tried, and
+#    each gives up within seconds on an offline runner. A download is verified against
+#    release/SHA256SUMS — the list committed in the action's own repository at the tag being run,
+#    so a tampered download is refused — and then runs `selftest` on the runner and is refused
+#    unless its verdict digest equals release/VERDICTS: the same verdicts as the release machine,
+#    on this runner's own CPU.
 # 3. Only when GITEA_GATE_BUILD_FROM_SOURCE=true: a build from the action's source with cargo
 #    (--locked), in a private target directory. Otherwise an unreleased checkout (no checksum for
-#    this asset), or a release whose downloads all fail, stops at once saying what it tried: a
-#    build takes minutes, and for a release it is not the release's bytes.
+#    this asset), or a release whose downloads all fail, stops at once listing every source and
+#    what it answered: a build takes minutes, and for a release it is not the release's bytes.
 # Never runs an unverified binary.
 #
 # The tool cache is shared on host-mode runners: another job may replace a cached file at any
@@ -31,8 +46,11 @@
 #   GITEA_GATE_CACHE          this tool's cache directory (default $RUNNER_TOOL_CACHE/gitea-gate)
 #   RUNNER_TEMP               the job's temporary directory (default $TMPDIR, else /tmp); the
 #                             private copy lives in a fresh directory beneath it
-#   GITEA_GATE_DOWNLOAD_URL   a mirror holding the release assets, tried instead of the others
-#                             (the checksums still come from the action's repository)
+#   GITEA_GATE_DOWNLOAD_URL   a mirror holding the release assets, tried first (the checksums
+#                             still come from the action's repository); GATE_DOWNLOAD_URL (the
+#                             action input) wins over it
+#   GITEA_GATE_BINARY         a pre-installed binary (GATE_BINARY_PATH, the input, wins)
+#   GITEA_GATE_INSTALL_TOKEN  a token for the instance's own sources
 #
 # `install.sh --print-assets` prints the asset names of this version, one a line (the names
 # release/SHA256SUMS must list); `install.sh --print-sources` prints the download base URLs it
@@ -156,19 +174,23 @@ origin_url() {
   esac
 }
 
-# The download base URLs, in the order tried: the override alone, else the action's origin, then
-# the Gitea instance running the job (when it differs).
+# The download base URLs, in the order tried (see the top of this file).
+download_url=${GATE_DOWNLOAD_URL:-${GITEA_GATE_DOWNLOAD_URL:-}}
 sources=()
-if [[ -n "${GITEA_GATE_DOWNLOAD_URL:-}" ]]; then
-  sources=("${GITEA_GATE_DOWNLOAD_URL%/}")
-else
-  origin=$(origin_url)
-  [[ -z "$origin" ]] || sources+=("$origin/releases/download/v$version")
-  if [[ -n "${GITHUB_SERVER_URL:-}" && -n "${GITHUB_ACTION_REPOSITORY:-}" ]]; then
-    server="${GITHUB_SERVER_URL%/}/$GITHUB_ACTION_REPOSITORY/releases/download/v$version"
-    [[ "${sources[0]:-}" == "$server" ]] || sources+=("$server")
-  fi
+add_source() {
+  local known
+  for known in "${sources[@]}"; do [[ "$known" == "$1" ]] && return 0; done
+  sources+=("$1")
+}
+[[ -z "$download_url" ]] || add_source "${download_url%/}"
+server=${GITHUB_SERVER_URL:-}
+server=${server%/}
+if [[ -n "$server" && -n "${GITHUB_ACTION_REPOSITORY:-}" ]]; then
+  add_source "$server/$GITHUB_ACTION_REPOSITORY/releases/download/v$version"
+  add_source "$server/api/packages/${GITHUB_ACTION_REPOSITORY%%/*}/generic/gitea-gate/$version"
 fi
+origin=$(origin_url)
+[[ -z "$origin" ]] || add_source "$origin/releases/download/v$version"
 if [[ "${1:-}" == --print-sources ]]; then
   printf '%s\n' "${sources[@]}"
   exit 0
@@ -179,7 +201,7 @@ fi
 # that requires signing in, an error page), which is not the same as an altered download.
 web_page() {
   local start
-  start=$(head -c 64 "$1" | tr -d ' \t\r\n')
+  start=$(head -c 64 "$1" | tr -d ' \t\r\n\0')
   [[ "${2,,}" == text/html* || "$start" == "<"* ]]
 }
 
@@ -204,9 +226,63 @@ prove_on_runner() {
   say "selftest on this runner: ${got}${want:+ (equals release/VERDICTS)}"
 }
 
+# same_host URL URL: the same scheme, host and port.
+same_host() {
+  local a=${1,,} b=${2,,}
+  [[ -n "$b" ]] || return 1
+  a=${a%%\?*}; b=${b%%\?*}
+  [[ "${a%%://*}" == "${b%%://*}" ]] || return 1
+  a=${a#*://}; b=${b#*://}
+  [[ "${a%%/*}" == "${b%%/*}" ]]
+}
+
+# fetch URL FILE: download URL into FILE; success only for the asset itself. Otherwise prints
+# what the source answered (an HTTP status, a web page, no answer). The install token goes to the
+# instance's own host only, read by curl from a private file, and curl never forwards it to
+# another host on a redirect.
+fetch() {
+  local url=$1 out=$2 header="" meta code type effective rc=0
+  local auth=()
+  if [[ -n "${GITEA_GATE_INSTALL_TOKEN:-}" ]] && same_host "$url" "$server"; then
+    header="$private/.authorization"
+    (umask 077 && printf 'Authorization: token %s\n' "$GITEA_GATE_INSTALL_TOKEN" >"$header")
+    auth=(-H "@$header")
+  fi
+  # Short connection attempts: on an offline runner each source gives up in seconds.
+  meta=$(curl -sSL --retry 1 --retry-delay 1 --connect-timeout 4 --max-time 300 "${auth[@]}" \
+    -w '%{http_code} %{content_type} %{url_effective}' -o "$out" "$url" 2>"$private/.curl-error") || rc=$?
+  [[ -z "$header" ]] || rm -f "$header"
+  if (( rc != 0 )); then
+    printf 'no answer (%s)' "$(tail -n1 "$private/.curl-error" | sed 's/^curl: ([0-9]*) //')"
+    return 1
+  fi
+  code=${meta%% *}; meta=${meta#* }; type=${meta%% *}; effective=${meta#* }
+  if [[ "$code" != 200 ]]; then
+    printf 'HTTP %s (not there)' "$code"
+    return 1
+  fi
+  if web_page "$out" "$type"; then
+    # No release asset is a web page: a sign-in redirect, an error page. Not an altered download.
+    printf 'a web page (%s), not the asset: does the instance require signing in? (install-token)' "${effective%%\?*}"
+    return 1
+  fi
+}
+
 expected=""
 if [[ -f "$sums" ]]; then
   expected=$(awk -v a="$asset" '$2 == a || $2 == "*" a { print $1 }' "$sums" | head -n1)
+fi
+
+preinstalled=${GATE_BINARY_PATH:-${GITEA_GATE_BINARY:-}}
+if [[ -n "$preinstalled" ]]; then
+  [[ -n "$expected" ]] ||
+    die "binary: $preinstalled cannot be verified: release/SHA256SUMS lists no $asset for v$version (an unreleased checkout). Pin a release tag of the action."
+  [[ -f "$preinstalled" ]] || die "binary: there is no file at $preinstalled on this runner"
+  if ! private_copy "$preinstalled" "$expected"; then
+    die "binary: $preinstalled is not the release's $asset: its sha256 is $(sha256_of "$preinstalled"), release/SHA256SUMS at this tag says $expected. Install v$version's asset there, or drop the input to download it."
+  fi
+  prove_on_runner "$copy" true || { rm -rf "$private"; exit 1; }
+  report "$copy" "$expected" "pre-installed $preinstalled, sha256 verified on the private copy, selftest digest verified"
 fi
 
 if [[ -n "$expected" ]]; then
@@ -223,31 +299,23 @@ if [[ -n "$expected" ]]; then
     private_dir
     copy="$private/gitea-gate"
     say "downloading $base/$asset"
-    tried+=("$base/$asset")
-    # Short connection attempts: on an offline runner each source gives up in seconds, not
-    # minutes. -w reports where the request ended and what it got, to tell a web page (a login
-    # redirect on an instance that requires sign-in, an error page) from the asset.
-    if meta=$(curl -fsSL --retry 2 --retry-delay 1 --connect-timeout 5 --max-time 300 \
-        -w '%{content_type} %{url_effective}' -o "$copy" "$base/$asset"); then
-      if web_page "$copy" "${meta%% *}"; then
-        rm -rf "$private"
-        say "$base answered with a web page (${meta#* }), not the release asset: a sign-in page? The instance may require signing in to see releases; trying the next source"
-        continue
-      fi
+    if answer=$(fetch "$base/$asset" "$copy"); then
+      rm -f "$private/.curl-error"
       actual=$(sha256_of "$copy")
       if [[ "$actual" != "$expected" ]]; then
         rm -rf "$private"
-        die "checksum mismatch for $asset: expected $expected (release/SHA256SUMS at this tag), got $actual. Refusing to run it: the download was altered or the release assets do not match this tag."
+        die "checksum mismatch for $asset from $base: expected $expected (release/SHA256SUMS at this tag), got $actual. Refusing to run it: the download was altered or the release assets do not match this tag."
       fi
       chmod 0700 "$copy"
       prove_on_runner "$copy" true || { rm -rf "$private"; exit 1; }
       if mkdir -p "$cache_dir" && tmp=$(mktemp "$cache_dir/.download.XXXXXX"); then
         { cp "$copy" "$tmp" && chmod 0755 "$tmp" && mv -f "$tmp" "$cached"; } || { rm -f "$tmp"; say "could not cache $cached"; }
       fi
-      report "$copy" "$expected" "downloaded, sha256 verified on the private copy, selftest digest verified"
+      report "$copy" "$expected" "downloaded, sha256 verified on the private copy, selftest digest verified; from $base"
     fi
     rm -rf "$private"
-    say "download from $base failed"
+    say "$base: $answer; trying the next source"
+    tried+=("$base/$asset: $answer")
   done
   build_wanted=false
   case "${GITEA_GATE_BUILD_FROM_SOURCE:-}" in true|1|yes) build_wanted=true ;; esac
@@ -257,7 +325,9 @@ if [[ -n "$expected" ]]; then
     if [[ ${#tried[@]} -eq 0 ]]; then
       die "no verified release binary for $asset: no download source is known (no origin remote in $action_path, no GITHUB_SERVER_URL/GITHUB_ACTION_REPOSITORY). Set GITEA_GATE_DOWNLOAD_URL to a URL holding the release assets; $how."
     fi
-    die "cannot download $asset (tried: ${tried[*]}). Set GITEA_GATE_DOWNLOAD_URL to a URL holding the release assets of v$version (a mirror); $how."
+    say "error: cannot download $asset; every source was tried:"
+    printf '  %s\n' "${tried[@]}" >&2
+    die "put the release assets of v$version where a runner can reach them: the action input download-url (or GITEA_GATE_DOWNLOAD_URL) naming a mirror, or the instance's generic package registry (docs/releasing.md); $how."
   fi
   say "trying a build from source (GITEA_GATE_BUILD_FROM_SOURCE)"
 else

@@ -223,7 +223,7 @@ fn a_web_page_instead_of_the_asset_is_a_missing_source_not_an_altered_download()
     let (out, outputs) = install(&action, &cache, "X64", &server.url);
     let err = stderr(&out);
     assert!(!out.status.success() && outputs.is_empty(), "{err}");
-    assert!(err.contains("not the release asset") && err.contains("sign"), "{err}");
+    assert!(err.contains("not the asset") && err.contains("signing in"), "{err}");
     assert!(!err.contains("checksum mismatch") && !err.contains("altered"), "{err}");
     assert!(err.contains("cannot download"), "it says what it tried:\n{err}");
     assert!(started.elapsed().as_secs() < 20, "gave up in {:?}", started.elapsed());
@@ -658,19 +658,28 @@ fn a_plain_uses_downloads_from_the_github_origin_the_runner_cloned() {
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             format!(
-                "https://github.com/acme/gitea-gate/releases/download/v{v}\n\
-                 https://gitea.example.com/acme/gitea-gate/releases/download/v{v}\n"
+                "https://gitea.example.com/acme/gitea-gate/releases/download/v{v}\n\
+                 https://gitea.example.com/api/packages/acme/generic/gitea-gate/{v}\n\
+                 https://github.com/acme/gitea-gate/releases/download/v{v}\n"
             ),
-            "remote {remote}"
+            "remote {remote}: the instance first, then the origin"
         );
     }
-    // No origin remote at all (an older runner): the Gitea instance, as before.
+    // No origin remote at all (an older runner): the Gitea instance alone.
     fs::remove_dir_all(action.join(".git")).unwrap();
     let (out, _) = install_env(&action, &cache, &["--print-sources"], &runner);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        format!("https://gitea.example.com/acme/gitea-gate/releases/download/v{v}\n")
+        format!(
+            "https://gitea.example.com/acme/gitea-gate/releases/download/v{v}\n\
+             https://gitea.example.com/api/packages/acme/generic/gitea-gate/{v}\n"
+        )
     );
+    // `uses: https://gitea.example.com/acme/gitea-gate@v1`: the origin is the instance's release,
+    // listed once.
+    set_origin(&action, "https://gitea.example.com/acme/gitea-gate.git");
+    let (out, _) = install_env(&action, &cache, &["--print-sources"], &runner);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2, "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 /// forgejo-runner checks each action ref out as a git worktree of one cached clone: `.git` is a
@@ -694,8 +703,9 @@ fn a_forgejo_runner_worktree_checkout_still_names_its_origin() {
     let runner =
         [("GITHUB_SERVER_URL", "https://forgejo.example.com"), ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate")];
     let expected = format!(
-        "https://code.example.org/acme/gitea-gate/releases/download/v{v}\n\
-         https://forgejo.example.com/acme/gitea-gate/releases/download/v{v}\n"
+        "https://forgejo.example.com/acme/gitea-gate/releases/download/v{v}\n\
+         https://forgejo.example.com/api/packages/acme/generic/gitea-gate/{v}\n\
+         https://code.example.org/acme/gitea-gate/releases/download/v{v}\n"
     );
     // `gitdir:` absolute, and relative to the checkout.
     for gitdir in [worktree_dir.display().to_string(), "../actions-cache/acme-gitea-gate.git/worktrees/v1".to_owned()] {
@@ -738,7 +748,7 @@ fn a_uses_with_a_host_downloads_from_that_host_without_its_credentials() {
 }
 
 #[test]
-fn the_download_url_override_wins_and_a_runner_without_cargo_names_what_it_tried() {
+fn the_download_url_is_tried_first_and_a_runner_without_cargo_names_every_source_and_its_answer() {
     let dir = tempfile::tempdir().unwrap();
     let binary = fs::read(crate::common::binary()).unwrap();
     let asset = format!("gitea-gate-{}-x86_64-linux", version());
@@ -748,31 +758,135 @@ fn the_download_url_override_wins_and_a_runner_without_cargo_names_what_it_tried
     let cache = dir.path().join("cache");
     fs::create_dir_all(&cache).unwrap();
     let runner = [("GITHUB_SERVER_URL", "http://127.0.0.1:9/gitea"), ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate")];
+    let v = version();
 
-    let mut with_override = runner.to_vec();
-    with_override.push(("GITEA_GATE_DOWNLOAD_URL", &server.url));
-    let (out, _) = install_env(&action, &cache, &["--print-sources"], &with_override);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}\n", server.url));
-    let (out, outputs) = install_env(&action, &cache, &[], &with_override);
+    // The mirror first (the action input wins over the environment variable), then the rest.
+    let mut with_mirror = runner.to_vec();
+    with_mirror.push(("GITEA_GATE_DOWNLOAD_URL", "http://127.0.0.1:9/not-this-one"));
+    with_mirror.push(("GATE_DOWNLOAD_URL", &server.url));
+    let (out, _) = install_env(&action, &cache, &["--print-sources"], &with_mirror);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{}\nhttp://127.0.0.1:9/gitea/acme/gitea-gate/releases/download/v{v}\n\
+             http://127.0.0.1:9/gitea/api/packages/acme/generic/gitea-gate/{v}\n\
+             http://127.0.0.1:9/acme/gitea-gate/releases/download/v{v}\n",
+            server.url
+        )
+    );
+    let (out, outputs) = install_env(&action, &cache, &[], &with_mirror);
     assert!(out.status.success() && output_value(&outputs, "binary").is_some(), "{}", stderr(&out));
     assert_eq!(*server.asked.lock().unwrap(), vec![format!("/dl/{asset}")]);
 
-    // Every source fails (nothing listens on port 9), and there is no cargo: one error naming
-    // each URL tried and the override.
+    // Every source fails (nothing listens on port 9), and there is no cargo: the error lists each
+    // source with what it answered, within seconds, and says what to do.
     let fresh = dir.path().join("cache2");
     fs::create_dir_all(&fresh).unwrap();
+    let started = std::time::Instant::now();
     let (out, outputs) = install_env(&action, &fresh, &[], &runner);
     let err = stderr(&out);
     assert!(!out.status.success() && outputs.is_empty(), "{err}");
-    let last = err.lines().last().unwrap_or_default();
-    let v = version();
+    assert!(started.elapsed().as_secs() < 30, "an offline runner waited {:?}", started.elapsed());
     for url in [
-        format!("http://127.0.0.1:9/acme/gitea-gate/releases/download/v{v}/{asset}"),
-        format!("http://127.0.0.1:9/gitea/acme/gitea-gate/releases/download/v{v}/{asset}"),
+        format!("http://127.0.0.1:9/gitea/acme/gitea-gate/releases/download/v{v}/{asset}: no answer"),
+        format!("http://127.0.0.1:9/gitea/api/packages/acme/generic/gitea-gate/{v}/{asset}: no answer"),
+        format!("http://127.0.0.1:9/acme/gitea-gate/releases/download/v{v}/{asset}: no answer"),
     ] {
-        assert!(last.contains(&url), "{url} in: {last}");
+        assert!(err.lines().any(|l| l.trim_start().starts_with(&url)), "{url} in:\n{err}");
     }
-    assert!(last.contains("GITEA_GATE_DOWNLOAD_URL"), "{last}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.contains("download-url") && last.contains("GITEA_GATE_DOWNLOAD_URL"), "{last}");
+    assert!(last.contains("generic package registry"), "{last}");
+}
+
+/// The instance's own sources get the install token (a private action repository there), in
+/// their order: its release of the action, then its generic package registry. The origin on
+/// another host never sees it.
+#[test]
+fn the_install_token_goes_to_the_instance_only_and_its_package_registry_is_a_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let token = "install-token-0123456789";
+    let instance = release_server::serve_where(vec![(asset.clone(), binary.clone())], |p| p.contains("/api/packages/"));
+    let origin = serve(vec![(asset.clone(), binary.clone())]);
+    set_origin(&action, &format!("{}/acme/gitea-gate.git", origin.root()));
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let runner = [
+        ("GITHUB_SERVER_URL", instance.root()),
+        ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate".to_owned()),
+        ("GITEA_GATE_INSTALL_TOKEN", token.to_owned()),
+    ];
+    let runner: Vec<(&str, &str)> = runner.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (out, outputs) = install_env(&action, &cache, &[], &runner);
+    let err = stderr(&out);
+    assert!(out.status.success() && output_value(&outputs, "binary").is_some(), "{err}");
+    let v = version();
+    let expected = vec![
+        (format!("/acme/gitea-gate/releases/download/v{v}/{asset}"), Some(format!("token {token}"))),
+        (format!("/api/packages/acme/generic/gitea-gate/{v}/{asset}"), Some(format!("token {token}"))),
+    ];
+    assert_eq!(*instance.authorization.lock().unwrap(), expected);
+    assert!(origin.asked.lock().unwrap().is_empty(), "the instance had it");
+    assert!(err.contains("HTTP 404 (not there)"), "{err}");
+    assert!(!err.contains(token), "{err}");
+
+    // The instance has nothing: the origin, on another host, is asked without the token.
+    let empty = release_server::serve_where(vec![], |_| false);
+    let runner = [
+        ("GITHUB_SERVER_URL", empty.root()),
+        ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate".to_owned()),
+        ("GITEA_GATE_INSTALL_TOKEN", token.to_owned()),
+    ];
+    let runner: Vec<(&str, &str)> = runner.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let fresh = dir.path().join("cache2");
+    fs::create_dir_all(&fresh).unwrap();
+    let (out, _) = install_env(&action, &fresh, &[], &runner);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(empty.authorization.lock().unwrap().iter().all(|(_, auth)| auth.is_some()));
+    assert_eq!(
+        *origin.authorization.lock().unwrap(),
+        vec![(format!("/acme/gitea-gate/releases/download/v{v}/{asset}"), None)]
+    );
+}
+
+/// The `binary` input: a binary installed on the runner beforehand is used only if it is the
+/// release's, byte for byte, and decides as the release did.
+#[test]
+fn a_preinstalled_binary_is_used_only_when_it_is_the_release_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let installed = dir.path().join("opt-gitea-gate");
+    fs::write(&installed, &binary).unwrap();
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let path = installed.to_str().unwrap();
+
+    let (out, outputs) = install_env(&action, &cache, &[], &[("GATE_BINARY_PATH", path)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pre-installed") && stderr(&out).contains("selftest digest verified"),
+        "{}",
+        stderr(&out)
+    );
+    let used = output_value(&outputs, "binary").unwrap();
+    assert_ne!(used, path, "a private copy runs, not the shared file");
+
+    // Another binary at that path: refused, naming both digests.
+    fs::write(&installed, b"#!/bin/sh\necho pass\n").unwrap();
+    let (out, outputs) = install_env(&action, &cache, &[], &[("GITEA_GATE_BINARY", path)]);
+    assert!(!out.status.success() && outputs.is_empty(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not the release's") && stderr(&out).contains("release/SHA256SUMS"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, _) = install_env(&action, &cache, &[], &[("GITEA_GATE_BINARY", "/nonexistent/gitea-gate")]);
+    assert!(!out.status.success() && stderr(&out).contains("there is no file at"), "{}", stderr(&out));
 }
 
 #[test]

@@ -9,14 +9,31 @@ use std::thread;
 pub struct ReleaseServer {
     pub url: String,
     pub asked: Arc<Mutex<Vec<String>>>,
+    /// Each request's path and its `Authorization` header, if one was sent.
+    pub authorization: Arc<Mutex<Vec<(String, Option<String>)>>>,
 }
 
-/// A loopback HTTP server answering GET `/dl/<name>` from `files`; records each path asked for.
+impl ReleaseServer {
+    /// `http://127.0.0.1:PORT`, the server's root (as GITHUB_SERVER_URL names an instance).
+    pub fn root(&self) -> String {
+        self.url.trim_end_matches("/dl").to_owned()
+    }
+}
+
+/// A loopback HTTP server answering GET `/dl/<name>` from `files`, and release and generic
+/// package URLs ending in `/<name>`; records each path asked for.
 pub fn serve(files: Vec<(String, Vec<u8>)>) -> ReleaseServer {
+    serve_where(files, |_| true)
+}
+
+/// `serve`, answering only the paths `serves` accepts (404 for the others).
+pub fn serve_where(files: Vec<(String, Vec<u8>)>, serves: fn(&str) -> bool) -> ReleaseServer {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/dl", listener.local_addr().unwrap());
     let asked = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&asked);
+    let authorization = Arc::new(Mutex::new(Vec::new()));
+    let headers_log = Arc::clone(&authorization);
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -25,19 +42,29 @@ pub fn serve(files: Vec<(String, Vec<u8>)>) -> ReleaseServer {
             if reader.read_line(&mut line).is_err() {
                 continue;
             }
+            let mut auth = None;
             loop {
                 let mut header = String::new();
                 if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
                     break;
                 }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("authorization")
+                {
+                    auth = Some(value.trim().to_owned());
+                }
             }
             let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
             log.lock().unwrap().push(path.clone());
+            headers_log.lock().unwrap().push((path.clone(), auth));
             // `/dl/<name>`, or a release URL `/<owner>/<repo>/releases/download/v<version>/<name>`
             // (the path is recorded, so tests see which one was asked).
             let name = match path.strip_prefix("/dl/") {
+                _ if !serves(&path) => "",
                 Some(name) => name,
-                None if path.contains("/releases/download/") => path.rsplit('/').next().unwrap_or_default(),
+                None if path.contains("/releases/download/") || path.contains("/api/packages/") => {
+                    path.rsplit('/').next().unwrap_or_default()
+                }
                 None => "",
             };
             match files.iter().find(|(n, _)| n == name) {
@@ -55,5 +82,5 @@ pub fn serve(files: Vec<(String, Vec<u8>)>) -> ReleaseServer {
             }
         }
     });
-    ReleaseServer { url, asked }
+    ReleaseServer { url, asked, authorization }
 }
