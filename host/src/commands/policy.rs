@@ -9,7 +9,7 @@
 //! request's own run. A workspace policy that differs is reported. Any other run (push, dispatch)
 //! reads the workspace files.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use crate::cli::{Cli, PolicyArgs, PolicyTestArgs};
 use crate::commands::policy_files::{MAX_POLICY_BYTES, PolicySource, local_codeowners, read_local, repo_path};
@@ -52,6 +52,23 @@ pub fn run(cli: &Cli, args: &PolicyArgs, sandbox: Result<&Sandbox, Problem>) -> 
     sweep::run_gate(cli, &args.pr_gate, &gate, sandbox)
 }
 
+/// `--policy NAME`: the file NAME in DIR — or NAME itself, relative to the working directory,
+/// when that is a file inside DIR (`policy test ux --policy ux/p.yml`, as people type it).
+fn policy_in(dir: &Path, name: &Path) -> Result<PathBuf, Problem> {
+    let in_dir = dir.join(name);
+    if in_dir.is_file() {
+        return Ok(in_dir);
+    }
+    let plain = name.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if plain && name.starts_with(dir) && name.is_file() {
+        return Ok(name.to_path_buf());
+    }
+    Err(Problem::usage_with_help(
+        format!("the policy file {} does not exist", in_dir.display()),
+        format!("--policy names a file in {} (e.g. --policy policy.yml)", dir.display()),
+    ))
+}
+
 /// `gitea-gate policy test DIR`: the policy file in DIR and every `DIR/*/case.json`, evaluated
 /// offline by the guest.
 fn run_tests(args: &PolicyTestArgs, sandbox: &Sandbox) -> Result<Report, Problem> {
@@ -62,7 +79,7 @@ fn run_tests(args: &PolicyTestArgs, sandbox: &Sandbox) -> Result<Report, Problem
         beneath(dir, "the policy test directory")?;
     }
     let policy_path = match &args.policy {
-        Some(name) => dir.join(name),
+        Some(name) => policy_in(dir, name)?,
         None => ["policy.yml", "policy.yaml", "policy.json"]
             .iter()
             .map(|name| dir.join(name))

@@ -70,16 +70,19 @@ fn level(level: Level) -> &'static str {
     }
 }
 
+/// Checks whose decision never depends on the run's trust: they read local files only and no
+/// secret, so "(trusted run)" in their headline would only puzzle (the JSON verdict keeps it).
+const DECIDED_WITHOUT_TRUST: [&str; 2] = ["pin", "policy-test"];
+
 /// The report as lines for people.
 pub fn human_lines(report: &Report) -> Vec<String> {
     let v = &report.verdict;
-    let mut lines = vec![format!(
-        "gitea-gate {}: {} ({} run) {}",
-        v.check,
-        v.verdict.as_str().to_uppercase(),
-        v.trust.as_str(),
-        v.reason
-    )];
+    let run = if DECIDED_WITHOUT_TRUST.contains(&v.check.as_str()) {
+        String::new()
+    } else {
+        format!(" ({} run)", v.trust.as_str())
+    };
+    let mut lines = vec![format!("gitea-gate {}: {}{run} {}", v.check, v.verdict.as_str().to_uppercase(), v.reason)];
     for finding in &v.findings {
         let mut line = format!("  {}[{}]: {}", level(finding.level), finding.code, finding.message);
         if let Some(help) = &finding.help {

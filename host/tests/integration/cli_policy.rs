@@ -315,6 +315,24 @@ fn policy_test_runs_the_recorded_cases_offline() {
     assert!(
         r.stdout.contains("./auth-change-approved/case.json") || r.stdout.contains("auth-change-approved/case.json")
     );
+    // Offline: the headline says nothing about a run's trust, which decided nothing here.
+    assert!(r.stdout.contains("gitea-gate policy-test: PASS policy-test-passed: all "), "{}", r.stdout);
+    assert!(!r.stdout.contains("trusted run"), "{}", r.stdout);
+
+    // `--policy` names a file in DIR; a path from the working directory into DIR works too, and
+    // a missing one says where it was looked for and how to name it.
+    for policy in ["policy.yml", "examples/policy/policy.yml"] {
+        let mut command = gitea_gate();
+        command.current_dir(&root).args(["policy", "test", "examples/policy", "--policy", policy]);
+        let r = run(command);
+        assert_eq!(r.code, 0, "--policy {policy}: {}\n{}", r.stdout, r.stderr);
+    }
+    let mut command = gitea_gate();
+    command.current_dir(&root).args(["policy", "test", "examples/policy", "--policy", "nope.yml"]);
+    let r = run(command);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("the policy file examples/policy/nope.yml does not exist"), "{}", r.stdout);
+    assert!(r.stdout.contains("--policy names a file in examples/policy"), "{}", r.stdout);
 
     // A case whose expectation the policy does not meet fails the run.
     let dir = tempfile::tempdir().unwrap();
