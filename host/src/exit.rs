@@ -24,6 +24,7 @@ pub fn for_outcome(outcome: Outcome) -> u8 {
 pub const CONFIGURATION_CODES: &[Code] = &[
     Code::NoPullRequest,
     Code::PolicyInvalid,
+    Code::PolicyTestCaseInvalid,
     Code::CodeownersMissing,
     Code::CodeownersPatternUnsupported,
     Code::ServerUnsupported,

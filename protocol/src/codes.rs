@@ -157,7 +157,9 @@ codes! {
     PolicyTestPassed = "policy-test-passed":
         "A recorded policy test case (gitea-gate policy test) decided as its expect block says.",
     PolicyTestMismatch = "policy-test-mismatch":
-        "A recorded policy test case decided otherwise than its expect block says (or is not a valid case); the message lists the differences.",
+        "A recorded policy test case decided otherwise than its expect block says; the message lists the differences.",
+    PolicyTestCaseInvalid = "policy-test-case-invalid":
+        "A policy test case file (DIR/*/case.json) is not a valid case (not JSON, an unknown key, a wrong type): nothing was tested with it, so the run is a configuration error (exit 2), not a decision that differs.",
     // --- protocol ---
     InvalidInput = "invalid-input":
         "The guest could not read the facts the host sent (protocol mismatch or a host bug); nothing was decided.",

@@ -60,9 +60,12 @@ impl EventFacts {
             return Some(number);
         }
         let issue = payload.get("issue")?;
-        let is_pull = payload.get("is_pull").and_then(Value::as_bool) == Some(true)
-            || issue.get("pull_request").is_some_and(|p| !p.is_null());
-        if is_pull { issue.get("number").and_then(Value::as_u64) } else { None }
+        let is_pull = payload.get("is_pull").and_then(Value::as_bool);
+        if crate::pull::comment_on_pull_request(is_pull, issue.get("pull_request")) {
+            issue.get("number").and_then(Value::as_u64)
+        } else {
+            None
+        }
     }
 }
 

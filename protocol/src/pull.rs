@@ -95,14 +95,20 @@ impl PayloadView {
 
     /// A comment event on a pull request (`issue.pull_request` set, or Gitea's `is_pull`).
     pub fn is_pull_request_comment(&self) -> bool {
-        let issue = self.issue.as_ref();
-        self.is_pull == Some(true) || issue.is_some_and(|i| !i.pull_request.is_null())
+        comment_on_pull_request(self.is_pull, self.issue.as_ref().map(|i| &i.pull_request))
     }
 
     /// The number of the comment event's issue.
     pub fn issue_number(&self) -> Option<u64> {
         self.issue.as_ref()?.number
     }
+}
+
+/// Whether a comment event is on a pull request: Gitea's `is_pull`, or a non-null
+/// `issue.pull_request`. The one rule for the host's payload view (above) and the guest's event
+/// facts (`EventFacts::pull_request_number`).
+pub fn comment_on_pull_request(is_pull: Option<bool>, issue_pull_request: Option<&Value>) -> bool {
+    is_pull == Some(true) || issue_pull_request.is_some_and(|p| !p.is_null())
 }
 
 /// A field that does not have the expected type reads as absent. No field of these views is a

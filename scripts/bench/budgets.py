@@ -29,10 +29,15 @@ BUDGETS = {
     # 65,536 (x86_64: 16,770,680 -> 16,844,792 -> 16,910,328). Each budget leaves at least one
     # step of headroom, so that it fails on growth, not on where a boundary falls. The target
     # stays 10 MB (issue: small and instant).
+    # aarch64 14.4 MB until it stood 5 KB under it (14,394,920 bytes): less than the one 64 KiB
+    # step of headroom each budget keeps, so it is one step higher, like x86_64's.
     "x86_64 binary": (17_000_000, "bytes"),
-    "aarch64 binary": (14_400_000, "bytes"),
-    # 1.95 MB until the owners question became a typed `Needs::Owners` (+1.7 KB of serialiser).
-    "guest wasm": (1_955_000, "bytes"),
+    "aarch64 binary": (14_500_000, "bytes"),
+    # 1.95 MB until the owners question became a typed `Needs::Owners` (+1.7 KB of serialiser);
+    # 1.955 MB until an invalid policy test case became its own finding, a configuration error
+    # (exit 2), and `count: one` got a message in the policy's words (+1.2 KB: 1,954,268 ->
+    # 1,955,472 bytes). A visitor that read `count` itself cost 10 KB and was not taken.
+    "guest wasm": (1_957_000, "bytes"),
     # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
     # margin is for shared CI machines. The target is 1.5x (issue: small and instant).
     "trust / --version": (2.8, "ratio"),

@@ -332,19 +332,26 @@ pub fn evaluate_tests(facts: PolicyTestFacts) -> Result<Verdict, InvalidInput> {
     }
     let mut findings = Vec::new();
     let mut results = Vec::new();
-    let mut failed = 0usize;
+    let mut tally = Tally::default();
     for named in &facts.cases {
         let name = one_line(&named.name);
-        let outcome = serde_json::from_str::<Case>(&named.text)
-            .map_err(|e| vec![format!("not a valid case: {}", one_line(&e.to_string()))])
-            .and_then(|case| run(&facts.policy.path, &facts.policy.text, &case));
-        match outcome {
+        let case = match serde_json::from_str::<Case>(&named.text) {
+            Ok(case) => case,
+            Err(e) => {
+                tally.invalid += 1;
+                let message = format!("{name}: not a valid case: {}", one_line(&e.to_string()));
+                findings.push(Finding::new(Code::PolicyTestCaseInvalid, Level::Error, message));
+                results.push(json!({"case": named.name, "ok": false, "invalid": e.to_string()}));
+                continue;
+            }
+        };
+        match run(&facts.policy.path, &facts.policy.text, &case) {
             Ok(details) => {
                 findings.push(Finding::new(Code::PolicyTestPassed, Level::Notice, format!("{name}: as expected")));
                 results.push(json!({"case": named.name, "ok": true, "got": details}));
             }
             Err(differences) => {
-                failed += 1;
+                tally.failed += 1;
                 findings.push(Finding::new(
                     Code::PolicyTestMismatch,
                     Level::Error,
@@ -354,22 +361,7 @@ pub fn evaluate_tests(facts: PolicyTestFacts) -> Result<Verdict, InvalidInput> {
             }
         }
     }
-    let total = facts.cases.len();
-    let decisive = if failed == 0 {
-        Finding::new(
-            Code::PolicyTestPassed,
-            Level::Notice,
-            format!("all {total} policy test cases decided as expected"),
-        )
-    } else {
-        Finding::new(
-            Code::PolicyTestMismatch,
-            Level::Error,
-            format!("{failed} of {total} policy test cases decided otherwise"),
-        )
-        .help("fix the policy, or the case's expect block if the new decision is the intended one")
-    };
-    let outcome = if failed == 0 { Outcome::Pass } else { Outcome::Fail };
+    let (outcome, decisive) = tally.decisive(facts.cases.len());
     let mut verdict = Verdict::new("policy-test", outcome, Trust::Trusted, &decisive);
     verdict.findings = findings;
     verdict.findings.push(decisive);
@@ -377,9 +369,52 @@ pub fn evaluate_tests(facts: PolicyTestFacts) -> Result<Verdict, InvalidInput> {
     Ok(verdict)
 }
 
+/// How many cases were not valid case files, and how many decided otherwise.
+#[derive(Default)]
+struct Tally {
+    invalid: usize,
+    failed: usize,
+}
+
+impl Tally {
+    /// The run's outcome and decisive finding: an invalid case file is a configuration error
+    /// (exit 2) — nothing was tested with it — before any case that decided otherwise (exit 1).
+    fn decisive(&self, total: usize) -> (crate::protocol::Outcome, crate::findings::Finding) {
+        use crate::findings::{Code, Finding, Level};
+        use crate::protocol::Outcome;
+        if self.invalid > 0 {
+            let finding = Finding::new(
+                Code::PolicyTestCaseInvalid,
+                Level::Error,
+                format!("{} of {total} policy test case files are not valid cases", self.invalid),
+            )
+            .help(
+                "fix the case.json named above: JSON with the keys of examples/policy/*/case.json and an expect block",
+            );
+            return (Outcome::Error, finding);
+        }
+        if self.failed > 0 {
+            let finding = Finding::new(
+                Code::PolicyTestMismatch,
+                Level::Error,
+                format!("{} of {total} policy test cases decided otherwise", self.failed),
+            )
+            .help("fix the policy, or the case's expect block if the new decision is the intended one");
+            return (Outcome::Fail, finding);
+        }
+        let finding = Finding::new(
+            Code::PolicyTestPassed,
+            Level::Notice,
+            format!("all {total} policy test cases decided as expected"),
+        );
+        (Outcome::Pass, finding)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::Code;
 
     /// The shipped examples (examples/policy): the README's policy and its cases.
     #[test]
@@ -428,8 +463,28 @@ mod tests {
         };
         let v = evaluate_tests(facts(vec![("good", good)])).expect("verdict");
         assert_eq!(v.verdict, crate::protocol::Outcome::Pass);
-        let v = evaluate_tests(facts(vec![("good", good), ("bad", bad), ("broken", "{")])).expect("verdict");
+        let v = evaluate_tests(facts(vec![("good", good), ("bad", bad)])).expect("verdict");
         assert_eq!(v.verdict, crate::protocol::Outcome::Fail);
-        assert!(v.reason.contains("2 of 3"), "{}", v.reason);
+        assert!(v.reason.contains("1 of 2 policy test cases decided otherwise"), "{}", v.reason);
+        // A file that is no case is a configuration error, whatever the other cases decided;
+        // they are still evaluated and reported.
+        let v =
+            evaluate_tests(facts(vec![("good", good), ("bad", bad), ("broken", "{"), ("typo", r#"{"autor": "a"}"#)]))
+                .expect("verdict");
+        assert_eq!(v.verdict, crate::protocol::Outcome::Error);
+        assert_eq!(v.code, Code::PolicyTestCaseInvalid);
+        assert!(v.reason.contains("2 of 4 policy test case files are not valid cases"), "{}", v.reason);
+        let named = |code, name: &str| v.findings.iter().any(|f| f.code == code && f.message.starts_with(name));
+        assert!(named(Code::PolicyTestCaseInvalid, "broken: not a valid case"), "{:?}", v.findings);
+        assert!(
+            named(Code::PolicyTestCaseInvalid, "typo: not a valid case: unknown field `autor`"),
+            "{:?}",
+            v.findings
+        );
+        assert!(
+            named(Code::PolicyTestMismatch, "bad: ") && named(Code::PolicyTestPassed, "good: "),
+            "{:?}",
+            v.findings
+        );
     }
 }

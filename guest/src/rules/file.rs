@@ -250,7 +250,7 @@ pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
         serde_json::from_str(text).map_err(|e| {
             PolicyError::new(
                 Some(e.line()).filter(|&l| l > 0),
-                format!("not a valid policy file: {}", one_line(&e.to_string())),
+                format!("not a valid policy file: {}", in_policy_words(&one_line(&e.to_string()))),
                 "fix the JSON at that line; the keys are documented in the README's policy section",
             )
         })?
@@ -270,13 +270,23 @@ pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
             let first = first.lines().next().unwrap_or("invalid YAML");
             PolicyError::new(
                 line,
-                format!("not a valid policy file: {}", one_line(first)),
+                format!("not a valid policy file: {}", in_policy_words(&one_line(first))),
                 "fix the YAML at that line; the keys are documented in the README's policy section \
                  (rules: name, if, requires, disapproval, waivable_by, allow_contributors; policy: all/any)",
             )
         })?
     };
     build(raw, text)
+}
+
+/// A parser's message in the policy's own words: `count` is the file's only integer, so serde's
+/// "invalid i64" (YAML) or "expected i64" (JSON) for `count: one` means it is not a whole number.
+fn in_policy_words(message: &str) -> String {
+    if message.contains("i64") {
+        format!("count must be a whole number, the approvals required ({message})")
+    } else {
+        message.to_owned()
+    }
 }
 
 fn valid_name(name: &str) -> bool {
@@ -578,6 +588,16 @@ policy:
                 "used twice",
             ),
             ("rules:\n  - name: qa\n    requires: { count: 0, teams: [acme/qa] }\n", Some(3), "out of range"),
+            (
+                "rules:\n  - name: qa\n    requires: { count: one, teams: [acme/qa] }\n",
+                Some(3),
+                "count must be a whole number, the approvals required",
+            ),
+            (
+                "rules:\n  - name: qa\n    requires: { count: 1.5, teams: [acme/qa] }\n",
+                Some(3),
+                "count must be a whole",
+            ),
             ("rules:\n  - name: qa\n    requires: { count: 3, users: [a, b] }\n", Some(3), "never be reached"),
             (
                 "rules:\n  - name: qa\n    if: { changed_files: { paths: [\"a**\"] } }\n    requires: { users: [a] }\n",
@@ -594,6 +614,9 @@ policy:
             ),
             ("rules: [\n", None, "not a valid policy file"),
         ];
+        let json = r#"{"rules": [{"name": "qa", "requires": {"count": "one", "teams": ["acme/qa"]}}]}"#;
+        let e = parse("policy.json", json).expect_err("count is a number");
+        assert!(e.message.contains("count must be a whole number"), "{e:?}");
         for (text, line, want) in cases {
             let e = err(text);
             assert!(e.message.contains(want), "{text:?}: {e:?}");

@@ -350,6 +350,28 @@ fn policy_test_runs_the_recorded_cases_offline() {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("wrong/case.json"), "{}", r.stdout);
 
+    // A case file that is no case (a typo'd key) is a configuration error, exit 2, naming it —
+    // not "decided otherwise".
+    std::fs::create_dir_all(dir.path().join("cases/typo")).unwrap();
+    std::fs::write(dir.path().join("cases/typo/case.json"), r#"{"autor": "alice", "expect": {"verdict": "pass"}}"#)
+        .unwrap();
+    let mut command = gitea_gate();
+    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
+    let r = run(command);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("policy-test-case-invalid"), "{}", r.stdout);
+    assert!(r.stdout.contains("typo/case.json: not a valid case: unknown field `autor`"), "{}", r.stdout);
+    assert!(r.stdout.contains("wrong/case.json"), "the valid cases are still reported:\n{}", r.stdout);
+    std::fs::remove_dir_all(dir.path().join("cases/typo")).unwrap();
+
+    // `count: one` says what count is, in the policy's words, with its line.
+    std::fs::write(dir.path().join("cases/policy.yml"), POLICY.replacen("count: 1", "count: one", 1)).unwrap();
+    let mut command = gitea_gate();
+    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
+    let r = run(command);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("count must be a whole number, the approvals required"), "{}", r.stdout);
+
     // A broken policy is exit 2.
     std::fs::write(dir.path().join("cases/policy.yml"), "rules: [{name: Bad Name}]\n").unwrap();
     let mut command = gitea_gate();
