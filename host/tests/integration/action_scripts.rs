@@ -1044,3 +1044,69 @@ fn a_released_version_whose_downloads_fail_builds_only_when_asked() {
     let (out, _) = install_asking(&action, &cache, "X64", "http://127.0.0.1:9/dl", &with_cargo, true);
     assert!(called.exists(), "asked for, the build runs: {}", stderr(&out));
 }
+
+/// The inputs action.yml declares (two-space-indented keys of its `inputs:` block).
+fn declared_inputs() -> std::collections::BTreeSet<String> {
+    let text = fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let block = text.split("\ninputs:\n").nth(1).unwrap().split("\noutputs:").next().unwrap();
+    block
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ").filter(|r| !r.starts_with(' ')).and_then(|r| r.strip_suffix(':')))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The keys of every `with:` of a `uses: acme/gitea-gate@…` step in `yaml`, with the step's line.
+fn gate_step_keys(yaml: &str) -> Vec<(String, Vec<String>)> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut steps = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !line.contains("uses: acme/gitea-gate@") {
+            continue;
+        }
+        // The indent of the step's keys (`- uses:` puts the first key two columns in).
+        let step = indent(line) + if line.trim_start().starts_with("- ") { 2 } else { 0 };
+        let mut keys = Vec::new();
+        let mut rest = lines[i + 1..].iter().take_while(|l| !l.trim().is_empty() && indent(l) >= step).peekable();
+        while let Some(next) = rest.next() {
+            if indent(next) != step || !next.trim().starts_with("with:") {
+                continue;
+            }
+            if let Some(inline) = next.trim().strip_prefix("with: {").and_then(|r| r.strip_suffix('}')) {
+                keys.extend(inline.split(", ").filter_map(|kv| kv.split_once(':')).map(|(k, _)| k.trim().to_owned()));
+            }
+            while let Some(key) = rest.next_if(|l| indent(l) > step) {
+                keys.extend(key.trim().split_once(':').map(|(k, _)| k.to_owned()));
+            }
+        }
+        steps.push((line.trim().to_owned(), keys));
+    }
+    steps
+}
+
+/// Every workflow the README shows uses only inputs action.yml declares and a gate that exists:
+/// a user copying one gets a working step, not an input the action silently ignores.
+#[test]
+fn the_readme_s_workflows_use_only_declared_inputs_and_real_gates() {
+    let readme = fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let declared = declared_inputs();
+    assert!(declared.contains("check") && declared.contains("install-token"), "{declared:?}");
+    let mut seen = 0;
+    let mut gates = std::collections::BTreeSet::new();
+    for block in readme.split("```yaml\n").skip(1).map(|b| b.split("```").next().unwrap_or("")) {
+        for (step, keys) in gate_step_keys(block) {
+            seen += 1;
+            let unknown: Vec<&String> = keys.iter().filter(|k| !declared.contains(*k)).collect();
+            assert!(unknown.is_empty(), "README step `{step}` uses undeclared inputs {unknown:?}");
+            assert!(keys.iter().any(|k| k == "check"), "README step `{step}` names no gate");
+        }
+        gates.extend(block.lines().filter_map(|l| l.trim().strip_prefix("check: ")).map(str::to_owned));
+    }
+    assert!(seen >= 7, "the README's gate steps were found ({seen})");
+    let known = ["trust", "drift", "pin", "approvals", "checklist", "policy"];
+    assert!(gates.iter().all(|g| known.contains(&g.as_str())), "{gates:?}");
+    for gate in ["approvals", "checklist", "policy", "drift", "trust"] {
+        assert!(gates.contains(gate), "the README has no complete workflow for {gate}");
+    }
+}
