@@ -248,8 +248,10 @@ fetch() {
     (umask 077 && printf 'Authorization: token %s\n' "$GITEA_GATE_INSTALL_TOKEN" >"$header")
     auth=(-H "@$header")
   fi
-  # Short connection attempts: on an offline runner each source gives up in seconds.
-  meta=$(curl -sSL --retry 1 --retry-delay 1 --connect-timeout 4 --max-time 300 "${auth[@]}" \
+  # Short connection attempts, and a source that stalls (under 1 KB/s for 5 s) is given up: on an
+  # offline runner, or against a server that accepts and never answers, each source costs seconds.
+  meta=$(curl -sSL --retry 1 --retry-delay 1 --connect-timeout 4 --speed-limit 1024 --speed-time 5 --max-time 300 \
+    "${auth[@]}" \
     -w '%{http_code} %{content_type} %{url_effective}' -o "$out" "$url" 2>"$private/.curl-error") || rc=$?
   [[ -z "$header" ]] || rm -f "$header"
   if (( rc != 0 )); then

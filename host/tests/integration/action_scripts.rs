@@ -799,6 +799,38 @@ fn the_download_url_is_tried_first_and_a_runner_without_cargo_names_every_source
     assert!(last.contains("generic package registry"), "{last}");
 }
 
+/// A mirror that stalls and an instance that redirects to its sign-in page are "not there": the
+/// install moves on within seconds, never calls either an altered download, and takes the asset
+/// from the origin.
+#[test]
+fn a_stalled_mirror_and_a_sign_in_redirect_are_skipped_within_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fs::read(crate::common::binary()).unwrap();
+    let asset = format!("gitea-gate-{}-x86_64-linux", version());
+    let action = action_checkout(dir.path(), &[(&asset, &binary)]);
+    let origin = serve(vec![(asset.clone(), binary)]);
+    set_origin(&action, &format!("{}/acme/gitea-gate.git", origin.root()));
+    let cache = dir.path().join("cache");
+    fs::create_dir_all(&cache).unwrap();
+    let stalled = release_server::hanging();
+    let instance = release_server::login_redirect();
+    let runner = [
+        ("GATE_DOWNLOAD_URL", stalled.as_str()),
+        ("GITHUB_SERVER_URL", instance.as_str()),
+        ("GITHUB_ACTION_REPOSITORY", "acme/gitea-gate"),
+    ];
+    let started = std::time::Instant::now();
+    let (out, outputs) = install_env(&action, &cache, &[], &runner);
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert!(out.status.success() && output_value(&outputs, "binary").is_some(), "{err}");
+    assert!(took.as_secs() < 30, "the stalled mirror held the install for {took:?}:\n{err}");
+    assert!(err.contains(&format!("{stalled}: no answer")), "{err}");
+    assert!(err.contains("a web page") && err.contains("/user/login") && err.contains("signing in"), "{err}");
+    assert!(!err.contains("altered") && !err.contains("checksum mismatch"), "{err}");
+    assert_eq!(origin.asked.lock().unwrap().len(), 1, "the origin served it");
+}
+
 /// The instance's own sources get the install token (a private action repository there), in
 /// their order: its release of the action, then its generic package registry. The origin on
 /// another host never sees it.

@@ -84,3 +84,55 @@ pub fn serve_where(files: Vec<(String, Vec<u8>)>, serves: fn(&str) -> bool) -> R
     });
     ReleaseServer { url, asked, authorization }
 }
+
+/// A source that accepts connections and never answers (a stalled proxy, a wedged server):
+/// `http://127.0.0.1:PORT`. The connections are held until the test process ends.
+pub fn hanging() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    url
+}
+
+/// An instance that requires signing in: every path answers 303 to `/user/login`, which answers
+/// 200 with an HTML page (`http://127.0.0.1:PORT`).
+pub fn login_redirect() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("");
+            let _ = if path.starts_with("/user/login") {
+                let page = "<!DOCTYPE html><html><body>Sign In</body></html>";
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                    page.len()
+                )
+            } else {
+                write!(
+                    stream,
+                    "HTTP/1.1 303 See Other\r\nLocation: /user/login?redirect_to={path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            };
+        }
+    });
+    url
+}
