@@ -6,11 +6,13 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+/// Each request's path and its `Authorization` header, if one was sent.
+pub type Authorizations = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 pub struct ReleaseServer {
     pub url: String,
     pub asked: Arc<Mutex<Vec<String>>>,
-    /// Each request's path and its `Authorization` header, if one was sent.
-    pub authorization: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    pub authorization: Authorizations,
 }
 
 impl ReleaseServer {
@@ -32,7 +34,7 @@ pub fn serve_where(files: Vec<(String, Vec<u8>)>, serves: fn(&str) -> bool) -> R
     let url = format!("http://{}/dl", listener.local_addr().unwrap());
     let asked = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&asked);
-    let authorization = Arc::new(Mutex::new(Vec::new()));
+    let authorization: Authorizations = Arc::new(Mutex::new(Vec::new()));
     let headers_log = Arc::clone(&authorization);
     thread::spawn(move || {
         for stream in listener.incoming() {
