@@ -16,6 +16,13 @@ pub fn engine_config() -> wasmtime::Config {
     // (Threads and GC are not even compiled into this wasmtime.)
     config.wasm_simd(false);
     config.wasm_relaxed_simd(false);
+    // No .eh_frame for the guest's code: it only serves outside unwinders (a debugger, the
+    // system's), never wasmtime's own traps, backtraces or host-panic handling. And no address
+    // map: it turns a trap's code address into a wasm byte offset for the backtrace, which no
+    // message of ours shows. Together -946 KB of attached machine code on x86_64 (7,149,560 ->
+    // 6,203,224 bytes) and -983 KB on aarch64; loading it takes ~0.1 ms less.
+    config.native_unwind_info(false);
+    config.generate_address_map(false);
     config
 }
 
