@@ -300,9 +300,12 @@ case $which in
       sed -i "0,/^version = \".*\"$/s//version = \"$1\"/" Cargo.toml
       cargo metadata --offline --format-version 1 >/dev/null # refreshes Cargo.lock's own versions
     }
-    set_version "$new"
+    # The CHANGELOG first: it may still refuse (an empty Unreleased section) before anything
+    # else is touched. After it, a failure leaves the tree half-prepared, and says how to undo it.
     (unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS; CARGO_TARGET_DIR="$target" cargo build --locked --quiet -p xtask)
     "$target/debug/xtask" changelog-release "$new" "$(date -u +%F)"
+    trap 'echo "prepare failed half-way: git checkout -- . restores the tree" >&2' ERR
+    set_version "$new"
     "$0" all
     git add Cargo.toml Cargo.lock CHANGELOG.md release/SHA256SUMS release/VERDICTS
     git commit -q -m "Release $new"

@@ -140,6 +140,31 @@ fn main_never_claims_a_release_it_does_not_build() {
     assert!(!ok && log.contains("lists no asset of it"), "{log}");
 }
 
+/// `prepare` refuses before it changes anything: a version that is not X.Y.Z, a dirty tree, a
+/// tag that exists, a next version that is not a pre-release. (The build itself is what
+/// `a_tag_push…` and CI's release lane exercise.)
+#[test]
+fn prepare_refuses_before_it_touches_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = script_tree(dir.path(), "1.3.0-dev", "");
+    git(&tree, &["tag", "v1.2.0"]);
+    for (args, wanted) in [
+        (vec!["prepare", "1.3"], "usage"),
+        (vec!["prepare", "v1.3.0"], "usage"),
+        (vec!["prepare", "1.2.0"], "the tag v1.2.0 exists already"),
+        (vec!["prepare", "1.3.0", "1.3.1"], "must be a pre-release"),
+    ] {
+        let out = release_sh(&tree, &args);
+        assert!(!out.status.success() && text(&out).contains(wanted), "{args:?}: {}", text(&out));
+    }
+    fs::write(tree.join("stray.txt"), "x").unwrap();
+    let out = release_sh(&tree, &["prepare", "1.3.0"]);
+    assert!(!out.status.success() && text(&out).contains("the working tree has changes"), "{}", text(&out));
+    fs::remove_file(tree.join("stray.txt")).unwrap();
+    assert_eq!(git(&tree, &["status", "--porcelain"]), "", "nothing was changed");
+    assert!(fs::read_to_string(tree.join("Cargo.toml")).unwrap().contains("version = \"1.3.0-dev\""));
+}
+
 fn act_available() -> bool {
     Command::new("act").arg("--version").output().is_ok_and(|o| o.status.success())
 }
