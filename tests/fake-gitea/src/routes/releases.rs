@@ -20,13 +20,10 @@ use crate::routes::{Ctx, error, json_list, lock, not_found};
 use crate::{Release, ReleaseAsset};
 
 /// The repository, and whether the caller may write to it (401/403 answers otherwise when
-/// `write` is asked for).
+/// `write` is asked for). Scopes, visibility and access as every repository route decides them
+/// (`repos::assign`).
 fn repository<'a>(ctx: &Ctx<'a>, owner: &str, name: &str, write: bool) -> Result<(&'a Repo, bool), Response> {
-    if let Some(message) = ctx.caller.scope_error(Category::Repository, write) {
-        return Err(error(ctx, 403, &message));
-    }
-    let repo = ctx.fixture.repo(owner, name).ok_or_else(|| not_found(ctx))?;
-    let access = crate::auth::repo_access(ctx.fixture, repo, &ctx.caller).ok_or_else(|| not_found(ctx))?;
+    let (repo, access) = crate::routes::repos::assign(ctx, owner, name, Category::Repository, write)?;
     let can_write = access >= Access::Write;
     if write && ctx.caller == Caller::Anonymous {
         return Err(error(ctx, 401, "token is required"));

@@ -15,7 +15,7 @@ use crate::routes::json as shape;
 
 /// repoAssignment: missing or invisible → 404 (never 403, §0.1); then the scope and public-only
 /// checks.
-fn assign<'a>(
+pub(crate) fn assign<'a>(
     ctx: &Ctx<'a>,
     owner: &str,
     name: &str,
