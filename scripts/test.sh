@@ -79,11 +79,17 @@ cargo clippy -p gitea-gate --no-default-features --quiet -- -D warnings
 step "tests: guest units, host units, golden corpus (native + wasm), sandbox, CLI black-box, action scripts, e2e under act"
 cargo test --workspace --quiet
 
-# The gates' CLI tests once more against the fake imitating Gitea 1.22.6, the oldest version
-# supported (large files as `content: ""`, /raw without fallback, other error texts; docs/gitea.md §14).
-step "CLI tests against the fake as Gitea 1.22.6"
-FAKE_GITEA_VERSION=1.22.6 cargo test --quiet -p gitea-gate --test integration -- \
-  cli_drift:: cli_approvals:: cli_checklist:: cli_trust:: cli_contributors:: cli_policy::
+# The gates' CLI tests once more against the fake imitating other servers (what each changes is
+# in tests/fake-gitea/src/server.rs): Gitea 1.22.6, the oldest supported (large files as
+# `content: ""`, /raw without fallback, other error texts; docs/gitea.md §14); Forgejo 15, its
+# maintained long-term line (those answers too, plus `warning` that blocks, no `skipped`, no
+# `Link` on team lists, a 401 that quotes the token); Forgejo 11, the oldest Forgejo followed (§16).
+cli_suites=(cli_drift:: cli_approvals:: cli_checklist:: cli_trust:: cli_contributors:: cli_policy::
+  cli_status:: cli_sweep:: cli_shared_head:: cli_pin:: cli_replay:: cli_volume::)
+for server in 1.22.6 15.0.3+gitea-1.22.0 11.0.15+gitea-1.22.0; do
+  step "CLI tests against the fake as $server"
+  FAKE_GITEA_VERSION=$server cargo test --quiet -p gitea-gate --test integration -- "${cli_suites[@]}"
+done
 
 # A short fuzz run on every CI (the long runs, --release, are in the README's Security model
 # section). Here the test build's guest is reused, unoptimised: a release build of it would cost

@@ -186,6 +186,10 @@ fn missing_path_and_refused_tokens_are_exit_3_with_a_fix() {
         "{}",
         bad_token.stdout
     );
+    // Forgejo 15 and later quote the rejected token in the 401 body (`access token does not
+    // exist [sha: …]`, docs/gitea.md §16); the CLI tests run once more against that fake.
+    let printed = format!("{}{}", bad_token.stdout, bad_token.stderr);
+    assert!(!printed.contains("not-a-token"), "the rejected token was printed:\n{printed}");
 
     let no_scope = w.drift_as("push", "push", Some("pat-no-scope"), &PROVIDERS_PAIR);
     assert_eq!(no_scope.code, 3);

@@ -81,7 +81,7 @@ impl Caller {
 
 /// The raw token from `Authorization: token|bearer X`, Basic (token as user or password), or
 /// `?token=` / `?access_token=` (§7.1).
-fn presented_token(request: &Request) -> Option<String> {
+pub fn presented_token(request: &Request) -> Option<String> {
     if let Some(value) = request.headers.get("authorization") {
         let mut fields = value.split_whitespace();
         let (scheme, credential) = (fields.next()?, fields.next()?);
@@ -131,9 +131,9 @@ pub fn repo_access(fixture: &Fixture, repo: &Repo, caller: &Caller) -> Option<Ac
             if own.eq_ignore_ascii_case(&repo.full_name()) {
                 return Some(if *fork_pull_request { Access::Read } else { Access::Write });
             }
-            // 1.25: any other repository is 404; 1.26: like a signed-in user without memberships,
+            // 1.25 and Forgejo: any other repository is 404; 1.26: like a signed-in user without memberships,
             // capped at read (§7.3, §10).
-            (fixture.at_least_1_26() && !repo.private).then_some(Access::Read)
+            (fixture.behaviour().job_token_reads_other_public_repos && !repo.private).then_some(Access::Read)
         }
         Caller::User { login, admin, .. } => {
             if *admin {

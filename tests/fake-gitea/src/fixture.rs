@@ -9,12 +9,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
-    /// Gitea version to imitate: "1.25.4" (default), "1.26…", or "1.22.6" (the oldest supported). It
-    /// decides the `Link` header on team lists and whether the Actions job token may read other
-    /// repositories (docs/gitea.md §10), and 1.22's differences (§14): large files as `content: ""`,
-    /// `/raw` without the default-branch fallback, other 404/401 texts, `warning` that blocks.
-    /// The environment variable `FAKE_GITEA_VERSION` overrides it for every server started
-    /// (scripts/test.sh runs the CLI tests once more with "1.22.6").
+    /// The server to imitate, as `GET /api/v1/version` answers: Gitea "1.25.4" (default), "1.26…",
+    /// "1.22.6" (the oldest supported), or Forgejo "15.0.3+gitea-1.22.0". Every difference it makes
+    /// is in server.rs. The environment variable `FAKE_GITEA_VERSION` overrides it for every server
+    /// started (scripts/test.sh runs the CLI tests once more as Gitea 1.22.6 and as Forgejo).
     #[serde(default = "default_version")]
     pub version: String,
     /// `[api] DEFAULT_MAX_BLOB_SIZE`: above it `/contents` returns `content: null` (docs/gitea.md §4.4).
@@ -382,19 +380,9 @@ impl Fixture {
         serde_json::from_str(text)
     }
 
-    /// Whether this fixture imitates Gitea 1.26 or later.
-    pub fn at_least_1_26(&self) -> bool {
-        self.minor_version() >= (1, 26)
-    }
-
-    /// Whether this fixture imitates Gitea 1.22 (or older): docs/gitea.md §14.
-    pub fn is_1_22(&self) -> bool {
-        self.minor_version() <= (1, 22)
-    }
-
-    fn minor_version(&self) -> (u32, u32) {
-        let mut parts = self.version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    /// What the imitated server does differently (server.rs).
+    pub fn behaviour(&self) -> crate::server::Behaviour {
+        crate::server::Behaviour::of(crate::server::Imitated::from_version(&self.version))
     }
 
     pub fn user(&self, login: &str) -> Option<&User> {

@@ -18,6 +18,7 @@ pub mod fixture;
 pub mod http;
 pub mod pagination;
 pub mod routes;
+pub mod server;
 
 use std::collections::HashMap;
 use std::io;
@@ -243,6 +244,10 @@ fn handle(shared: &Shared, request: Request) -> Response {
             let caller = caller.unwrap_or(auth::Caller::Anonymous);
             return routes::releases::download(&ctx_for(caller), owner, name, tag, file);
         }
+        // Forgejo's own API answers its version too, the same string (§16).
+        if segments == ["api", "forgejo", "v1", "version"] && shared.fixture.behaviour().forgejo_version_route {
+            return Response::json(200, &json!({"version": shared.fixture.version}));
+        }
         return Response::json(404, &json!({"message": "not found"}));
     };
     let api_path = api_path.trim_end_matches('/').to_owned();
@@ -250,13 +255,16 @@ fn handle(shared: &Shared, request: Request) -> Response {
     // A presented but unknown token fails authentication for every route (§7.1).
     let response = match caller {
         Err(auth::BadToken) => {
-            // 1.22 answers with the raw error of the failed lookup (§14).
-            let message = if shared.fixture.is_1_22() {
-                "user does not exist [uid: 0, name: ]"
-            } else {
-                "invalid username, password or token"
+            // Gitea 1.22 and Forgejo answer with the failed lookup's own error, which from
+            // Forgejo 15 on names the token (§14, §16).
+            let message = match shared.fixture.behaviour().bad_token_text {
+                Some(text) => text.to_owned(),
+                None => format!(
+                    "access token does not exist [sha: {}]",
+                    auth::presented_token(&request).unwrap_or_default()
+                ),
             };
-            routes::error(&ctx_for(auth::Caller::Anonymous), 401, message)
+            routes::error(&ctx_for(auth::Caller::Anonymous), 401, &message)
         }
         Ok(caller) => {
             // "Same page forever": answer every page with page 1.

@@ -559,3 +559,54 @@ fn releases_stay_drafts_to_readers_until_published_and_a_tag_has_one_release() {
         "PATCH kept the notes"
     );
 }
+
+/// Forgejo answers like Gitea 1.22 in most places and like 1.25 in the rest, and its version
+/// string (`15.0.3+gitea-1.22.0`) must never be read as a Gitea 15 (docs/gitea.md §16).
+#[test]
+fn forgejo_keeps_its_own_answers() {
+    let mut fixture = world();
+    fixture.version = "15.0.3+gitea-1.22.0".to_owned();
+    fixture.repos.push(
+        serde_json::from_value(json!({"owner": "other", "name": "pub", "id": 50, "branches": {"main": MAIN},
+        "commits": [{"sha": MAIN, "files": {"a": {"text": "a"}}}]}))
+        .expect("repo"),
+    );
+    let fake = FakeGitea::start(fixture).expect("start");
+    let root = fake.api_url().trim_end_matches("/api/v1").to_owned();
+    let mut answer = agent().get(&format!("{root}/api/forgejo/v1/version")).call().expect("request");
+    let own: Value = serde_json::from_slice(&answer.body_mut().read_to_vec().expect("body")).expect("json");
+    assert_eq!(own["version"], "15.0.3+gitea-1.22.0");
+    assert_eq!(get(&fake, "/version", None).json()["version"], "15.0.3+gitea-1.22.0");
+
+    // /raw without the fallback; the locale 404 text.
+    let raw = get(
+        &fake,
+        "/repos/acme/controlplane/raw/internal/providers/providers.yaml?ref=no-such-branch",
+        Some("t-alice"),
+    );
+    assert_eq!(raw.status, 404, "no default-branch fallback");
+    let missing = get(&fake, "/repos/acme/controlplane/contents/no-such-file", Some("t-alice"));
+    assert_eq!(missing.json()["message"], "The target couldn't be found.");
+    // From v15 a rejected token is quoted back.
+    let rejected = get(&fake, "/user", Some("not-a-real-token"));
+    assert_eq!(rejected.status, 401);
+    assert_eq!(rejected.json()["message"], "access token does not exist [sha: not-a-real-token]");
+    // The job token reads no other repository, public or not (no Gitea 1.26 rule).
+    assert_eq!(get(&fake, "/repos/other/pub/contents/a", Some("t-job")).status, 404);
+    // No `Link` on team lists.
+    let teams = get(&fake, "/orgs/acme/teams?limit=1", Some("t-alice"));
+    assert!(teams.header("link").is_none(), "{:?}", teams.headers);
+
+    // `warning` stays `warning` (the worst state wins); `skipped` is unknown before v16.
+    for (state, context) in [("success", "a"), ("skipped", "b")] {
+        let status = json!({"state": state, "context": context});
+        assert_eq!(post(&fake, &format!("/repos/acme/core/statuses/{HEAD}"), "t-job", status), 201);
+    }
+    let combined = |fake: &FakeGitea| get(fake, &format!("/repos/acme/core/commits/{HEAD}/status"), None).json();
+    assert_eq!(combined(&fake)["state"], "success", "the unknown `skipped` is ignored");
+    let warning = json!({"state": "warning", "context": "c"});
+    assert_eq!(post(&fake, &format!("/repos/acme/core/statuses/{HEAD}"), "t-job", warning), 201);
+    assert_eq!(combined(&fake)["state"], "warning", "and blocks");
+    let unknown = get(&fake, "/repos/acme/core/commits/no-such-ref/status", None);
+    assert_eq!((unknown.status, unknown.json()["state"].clone()), (200, json!("")), "an unknown ref is empty, not 404");
+}

@@ -48,10 +48,10 @@ pub fn error(ctx: &Ctx, status: u16, message: &str) -> Response {
     Response::json(status, &json!({"message": message, "url": ctx.swagger()}))
 }
 
-/// `{"message": "not found", "url": …, "errors": null}` (`APIErrorNotFound`); 1.22 sends its
-/// locale string "The target couldn't be found." (§14).
+/// `{"message": "not found", "url": …, "errors": null}` (`APIErrorNotFound`); Gitea 1.22 and
+/// Forgejo send the locale string "The target couldn't be found." (§14, §16).
 pub fn not_found(ctx: &Ctx) -> Response {
-    let message = if ctx.fixture.is_1_22() { "The target couldn't be found." } else { "not found" };
+    let message = ctx.fixture.behaviour().not_found_text;
     Response::json(404, &json!({"message": message, "url": ctx.swagger(), "errors": null}))
 }
 

@@ -12,6 +12,7 @@ use crate::fixture::{Access, Commit, PullCommit, PullFile, Repo};
 use crate::http::{Request, Response};
 use crate::pagination::{page, page_and_limit, page_or_all};
 use crate::routes::json as shape;
+use crate::server::Combining;
 
 /// repoAssignment: missing or invisible → 404 (never 403, §0.1); then the scope and public-only
 /// checks.
@@ -89,7 +90,7 @@ pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Reques
         let blob = ctx.blob(file);
         let (bytes, sha) = (&blob.bytes, &blob.id);
         let inline = (bytes.len() as u64) <= ctx.fixture.max_blob_size;
-        let legacy = ctx.fixture.is_1_22();
+        let legacy = ctx.fixture.behaviour().large_file_as_empty_content;
         let name = path.rsplit('/').next().unwrap_or(path);
         let shown_ref = if git_ref.is_empty() { repo.default_branch.as_str() } else { git_ref };
         let base = format!("{}/repos/{}/contents/{path}?ref={shown_ref}", ctx.api_url(), repo.full_name());
@@ -144,8 +145,9 @@ pub fn raw(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request) ->
             _ => (String::new(), path.to_owned()),
         },
     };
-    // 1.22 resolves any revision and answers 404 for an unknown one, without the fallback (§14).
-    let resolved = if ctx.fixture.is_1_22() && !git_ref.is_empty() {
+    // Gitea 1.22 and Forgejo resolve any revision and answer 404 for an unknown one, without
+    // the fallback (§14, §16).
+    let resolved = if ctx.fixture.behaviour().raw_without_fallback && !git_ref.is_empty() {
         resolve_strict(repo, &git_ref).map(Some).ok_or("object does not exist")
     } else {
         resolve_raw(repo, &git_ref)
@@ -234,7 +236,7 @@ pub fn files(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Request)
         Err(response) => return response,
     };
     let Some(pr) = repo.pull(number) else { return not_found(ctx) };
-    if ctx.fixture.is_1_22() && pr.head.repo.is_none() {
+    if ctx.fixture.behaviour().pull_files_fail_without_head_repo && pr.head.repo.is_none() {
         return error(ctx, 500, "");
     }
     let rows: Vec<Value> = pr
@@ -427,6 +429,14 @@ pub fn combined_status(ctx: &Ctx, owner: &str, name: &str, git_ref: &str) -> Res
         Some(sha) if git_ref.len() >= 7 || repo.branches.contains_key(git_ref) || repo.tags.contains_key(git_ref) => {
             sha
         }
+        // Gitea 1.22 and Forgejo leave an unknown ref as it is and find no status for it (§14).
+        _ if ctx.fixture.behaviour().combined_status_of_unknown_ref_is_empty => {
+            return Response::json(
+                200,
+                &json!({"state": "", "sha": "", "total_count": 0, "statuses": null, "repository": null,
+                        "commit_url": "", "url": ""}),
+            );
+        }
         _ => return not_found(ctx),
     };
     let statuses = ctx.lock_statuses();
@@ -437,20 +447,8 @@ pub fn combined_status(ctx: &Ctx, owner: &str, name: &str, git_ref: &str) -> Res
             None => latest.push(s),
         }
     }
-    // 1.22: the worst state wins and `warning` is worse than pending (§14); 1.23+: warning and
-    // skipped count as success.
-    let success_like: &[&str] = if ctx.fixture.is_1_22() { &["success"] } else { &["success", "warning", "skipped"] };
-    let state = if latest.is_empty() {
-        ""
-    } else if latest.iter().any(|s| s.state == "error" || s.state == "failure") {
-        "failure"
-    } else if ctx.fixture.is_1_22() && latest.iter().any(|s| s.state == "warning") {
-        "warning"
-    } else if latest.iter().all(|s| success_like.contains(&s.state.as_str())) {
-        "success"
-    } else {
-        "pending"
-    };
+    let states: Vec<&str> = latest.iter().map(|s| s.state.as_str()).collect();
+    let state = combine(ctx.fixture.behaviour().combining, &states);
     let list: Vec<Value> = latest
         .iter()
         .map(|s| json!({"status": s.state, "context": s.context, "description": s.description, "target_url": s.target_url}))
@@ -462,4 +460,44 @@ pub fn combined_status(ctx: &Ctx, owner: &str, name: &str, git_ref: &str) -> Res
                 "repository": shape::repo(ctx.fixture, repo)}),
     )
     .header("X-Total-Count", count.to_string())
+}
+
+/// The combined state of the latest status per context (§5.2; §14 and §16 for `WorstWins`).
+fn combine(combining: Combining, states: &[&str]) -> &'static str {
+    if states.is_empty() {
+        return "";
+    }
+    match combining {
+        Combining::WarningPasses => {
+            if states.iter().any(|s| matches!(*s, "error" | "failure")) {
+                "failure"
+            } else if states.iter().all(|s| matches!(*s, "success" | "warning" | "skipped")) {
+                "success"
+            } else {
+                "pending"
+            }
+        }
+        Combining::WorstWins { skipped_known } => {
+            // `commitStatusPriorities`: the lowest rank wins; a state the server does not know
+            // is ignored; `error` is shown as `failure`.
+            let rank = |state: &str| match state {
+                "error" => Some(0),
+                "failure" => Some(1),
+                "warning" => Some(2),
+                "pending" => Some(3),
+                "success" => Some(4),
+                "skipped" if skipped_known => Some(5),
+                _ => None,
+            };
+            let worst = states.iter().filter_map(|s| rank(s).map(|r| (r, *s))).min();
+            match worst {
+                None => "",
+                Some((0 | 1, _)) => "failure",
+                Some((2, _)) => "warning",
+                Some((3, _)) => "pending",
+                Some((4, _)) => "success",
+                Some(_) => "skipped",
+            }
+        }
+    }
 }

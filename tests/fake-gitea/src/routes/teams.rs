@@ -28,7 +28,7 @@ pub fn list(ctx: &Ctx, org_name: &str, request: &Request) -> Response {
     let items: Vec<Value> = page(&teams, page_number, limit).iter().map(|t| json::team(org, t)).collect();
     let mut response = json_list(items, teams.len());
     // `Link` here only from 1.26 (§10).
-    if ctx.fixture.at_least_1_26()
+    if ctx.fixture.behaviour().links_on_team_lists
         && let Some(link) = link_header(&ctx.base_url, &request.path, &request.query, teams.len(), page_number, limit)
     {
         response = response.header("Link", link);
@@ -80,7 +80,7 @@ pub fn members(ctx: &Ctx, id: &str, request: &Request) -> Response {
     let (page_number, limit) = page_and_limit(&request.query);
     let items: Vec<Value> = page(&logins, page_number, limit).iter().map(|l| json::user(ctx.fixture, l)).collect();
     let mut response = json_list(items, logins.len());
-    if ctx.fixture.at_least_1_26()
+    if ctx.fixture.behaviour().links_on_team_lists
         && let Some(link) = link_header(&ctx.base_url, &request.path, &request.query, logins.len(), page_number, limit)
     {
         response = response.header("Link", link);
