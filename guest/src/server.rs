@@ -20,6 +20,9 @@ pub struct CodeownersDialect {
     /// backreferences, …) instead of Go's RE2. A pattern the gate's RE2 engine cannot compile may
     /// then be one the server applies, so it cannot be skipped as Gitea ≤ 1.25 skips it.
     pub regexp2: bool,
+    /// Gitea 1.26.3 and later stop a pattern's match after 150 ms and count it as not matched
+    /// (go-gitea/gitea#38011, backported as #38025): a negated line then applies to that file.
+    pub match_timeout: bool,
 }
 
 /// Why the gate does not decide for this server.
@@ -50,7 +53,8 @@ pub fn codeowners_dialect(server: &Server) -> Result<CodeownersDialect, Unsuppor
         Product::Forgejo => CodeownersDialect::default(),
         Product::Gitea => {
             let since_1_26 = release >= (1, 26, 0);
-            CodeownersDialect { strip_leading_slash: since_1_26, regexp2: since_1_26 }
+            let match_timeout = release >= (1, 26, 3);
+            CodeownersDialect { strip_leading_slash: since_1_26, regexp2: since_1_26, match_timeout }
         }
     })
 }
@@ -96,11 +100,14 @@ mod tests {
     #[test]
     fn each_version_reads_codeowners_its_own_way() {
         let before = CodeownersDialect::default();
-        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true };
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
+        let timed = CodeownersDialect { match_timeout: true, ..since };
         assert_eq!(dialect("1.22.6"), Ok(before));
         assert_eq!(dialect("1.25.4"), Ok(before));
         assert_eq!(dialect("1.26.0"), Ok(since));
-        assert_eq!(dialect("1.27.0-rc1"), Ok(since));
+        assert_eq!(dialect("1.26.2"), Ok(since));
+        assert_eq!(dialect("1.26.3"), Ok(timed));
+        assert_eq!(dialect("1.27.0-rc1"), Ok(timed));
         assert_eq!(dialect("12.0.2+gitea-1.22.0"), Ok(before), "Forgejo keeps RE2 and the pattern as written");
         assert!(dialect("1.21.11").is_err_and(|u| u.0.contains("older than Gitea 1.22.6")));
         assert!(dialect("1.22.5").is_err());

@@ -150,6 +150,8 @@ codes! {
         "The policy requires code-owner approval, but there is no CODEOWNERS file where the server reads it, or every line of it was dropped (no owner resolves): a configuration error (exit 2), never a skipped rule, since a deleted or renamed file would otherwise remove the requirement silently. The message says where it looked.",
     CodeownersPatternUnsupported = "codeowners-pattern-unsupported":
         "The server (Gitea 1.26 or later) compiles CODEOWNERS patterns with regexp2, and a pattern uses syntax the gate's RE2 engine cannot compile (lookaround, backreferences, …): the gate cannot tell which files the line owns, so it stops with a configuration error (exit 2) rather than ask for fewer owners than the server does.",
+    CodeownersPatternMayTimeOut = "codeowners-pattern-may-time-out":
+        "A negated CODEOWNERS line on Gitea 1.26.3 or later whose pattern the server's backtracking engine may stop matching after 150 ms, which makes the line apply: the gate applies it to every path long enough for that (more owners, never fewer) and warns, so that the pattern can be simplified.",
     ServerUnsupported = "server-unsupported":
         "The server's version (GET /api/v1/version) is older than the oldest Gitea or Forgejo the gate follows, or names no release: which rules it applies is unknown, so the policy gate stops with a configuration error (exit 2).",
     CodeownersAuthorOnly = "codeowners-author-only":

@@ -39,7 +39,9 @@ BUDGETS = {
     # 1.955 MB until an invalid policy test case became its own finding, a configuration error
     # (exit 2), and `count: one` got a message in the policy's words (+1.2 KB: 1,954,268 ->
     # 1,955,472 bytes). A visitor that read `count` itself cost 10 KB and was not taken.
-    "guest wasm": (1_957_000, "bytes"),
+    # 1.957 MB until negated CODEOWNERS lines follow Gitea 1.26.3's match timeout (+2.6 KB:
+    # 1,955,472 -> 1,958,111 bytes; the estimate in f64 cost 2.8 KB more of libm and was not taken).
+    "guest wasm": (1_960_000, "bytes"),
     # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
     # margin is for shared CI machines. The target is 1.5x (issue: small and instant).
     "trust / --version": (2.8, "ratio"),

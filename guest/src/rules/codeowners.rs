@@ -15,6 +15,10 @@
 //!   skipped (Gitea finds no such user). Owners that do not resolve are skipped; a line left
 //!   with no owner is dropped.
 //! - Every line that matches contributes its owners (no "last match wins").
+//! - Gitea 1.26.3 and later stop a match after 150 ms and count it as "not matched", which makes
+//!   a negated line apply. The gate's engine never times out, so where the server's backtracking
+//!   could run that long (see [`Backtracking`]) a negated line is applied anyway and reported:
+//!   more owners than the server may ask for, never fewer.
 
 use regex::{Regex, RegexBuilder};
 
@@ -53,17 +57,82 @@ pub struct Line {
     pub negative: bool,
     pub regex: Regex,
     pub owners: Vec<Owner>,
+    /// For a negated line on a server with a match timeout: how the server's backtracking grows.
+    pub timeout_risk: Option<Backtracking>,
 }
 
 impl Line {
     /// Whether this line applies to `path`.
     pub fn applies_to(&self, path: &str) -> bool {
+        // The server may time out on this path, and then applies the negated line.
+        if self.timeout_risk.is_some_and(|risk| risk.may_time_out(path)) {
+            return true;
+        }
         self.regex.is_match(path) != self.negative
     }
 
     /// `!frontend/.*` or `docs/.*`, as the file wrote it (after unescaping).
     pub fn shown(&self) -> String {
         if self.negative { format!("!{}", self.pattern) } else { self.pattern.clone() }
+    }
+}
+
+/// How much work a backtracking engine (regexp2, Gitea 1.26+) may do on one path, read off the
+/// pattern's repetitions: the gate cannot time regexp2, so it bounds it. A repetition inside a
+/// repetition can try exponentially many ways to split a path; `k` repetitions side by side about
+/// `(n+1)^k` for a path of `n` characters. Either above [`BACKTRACKING_BUDGET`] steps may exceed
+/// the server's 150 ms. The estimate only ever errs towards "may time out".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backtracking {
+    pub nested: bool,
+    pub repetitions: u32,
+}
+
+/// Steps a backtracking match surely finishes in 150 ms (regexp2 takes well under 100 ns a step).
+const BACKTRACKING_BUDGET: u64 = 1_000_000;
+
+impl Backtracking {
+    /// Read `pattern`'s repetitions; `None` when it does not parse (then it compiles nowhere).
+    pub fn of(pattern: &str) -> Option<Backtracking> {
+        let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+        let mut found = Backtracking { nested: false, repetitions: 0 };
+        found.walk(&hir, false);
+        Some(found)
+    }
+
+    fn walk(&mut self, hir: &regex_syntax::hir::Hir, inside: bool) {
+        use regex_syntax::hir::HirKind;
+        match hir.kind() {
+            HirKind::Repetition(repetition) => {
+                let repeats = repetition.max != Some(1) && repetition.max != Some(0);
+                if repeats {
+                    self.repetitions += 1;
+                    self.nested |= inside;
+                }
+                self.walk(&repetition.sub, inside || repeats);
+            }
+            HirKind::Capture(capture) => self.walk(&capture.sub, inside),
+            HirKind::Concat(subs) => subs.iter().for_each(|sub| self.walk(sub, inside)),
+            HirKind::Alternation(subs) => {
+                // Alternatives inside a repetition may overlap: as costly as a nested repetition.
+                self.nested |= inside;
+                subs.iter().for_each(|sub| self.walk(sub, inside));
+            }
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+        }
+    }
+
+    /// Whether the server may give up matching `path`.
+    pub fn may_time_out(self, path: &str) -> bool {
+        let n = path.chars().count() as u64;
+        let steps = if self.nested {
+            1u64.checked_shl(u32::try_from(n).unwrap_or(u32::MAX)).unwrap_or(u64::MAX)
+        } else if self.repetitions < 2 {
+            0
+        } else {
+            (n + 1).saturating_pow(self.repetitions)
+        };
+        steps > BACKTRACKING_BUDGET
     }
 }
 
@@ -82,6 +151,19 @@ pub struct CodeOwners {
     /// Lines whose pattern the gate cannot compile but the server may apply (regexp2): the gate
     /// cannot know which files they own, so it must not decide.
     pub unsupported: Vec<Warning>,
+}
+
+impl CodeOwners {
+    /// Negated lines the server may time out on for one of `paths` (Gitea 1.26.3+), which the
+    /// gate therefore applies to it: reported, so that their authors can simplify them.
+    pub fn may_time_out<'a>(&'a self, paths: &'a [String]) -> impl Iterator<Item = &'a Line> {
+        self.lines.iter().filter(|line| {
+            // Where the pattern does not match, the negated line applies anyway.
+            let widened =
+                |path: &String| line.regex.is_match(path) && line.timeout_risk.is_some_and(|r| r.may_time_out(path));
+            paths.iter().any(widened)
+        })
+    }
 }
 
 /// Gitea's `TokenizeCodeOwnersLine`.
@@ -272,7 +354,11 @@ pub fn parse_as(text: &str, dialect: CodeownersDialect) -> CodeOwners {
             out.warnings.push(Warning { line: number, message: "no users/groups matched".to_owned() });
             continue;
         }
-        out.lines.push(Line { number, pattern, negative, regex, owners: parsed });
+        let timeout_risk = (dialect.match_timeout && negative)
+            .then(|| Backtracking::of(&pattern))
+            .flatten()
+            .filter(|risk| risk.nested || risk.repetitions >= 2);
+        out.lines.push(Line { number, pattern, negative, regex, owners: parsed, timeout_risk });
     }
     out
 }
@@ -293,7 +379,7 @@ mod tests {
 
     #[test]
     fn a_leading_slash_is_stripped_from_gitea_1_26_on_and_kept_before() {
-        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true };
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
         for (content, file, applies) in GITEA_1_26_ABSOLUTE_PATHS {
             let parsed = parse_as(content, since);
             let line = parsed.lines.first().expect("a line");
@@ -307,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_pattern_only_regexp2_may_compile_is_unsupported_not_skipped() {
-        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true };
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
         let parsed = parse_as("docs/(?!internal).* @docs\n(a)\\\\1 @b\n(a @c\n", since);
         assert!(parsed.lines.is_empty());
         assert_eq!(parsed.unsupported.iter().map(|w| w.line).collect::<Vec<_>>(), vec![1, 2]);
@@ -329,7 +415,7 @@ mod tests {
             parsed.lines[0].applies_to(path)
         };
         let re2 = CodeownersDialect::default();
-        let regexp2 = CodeownersDialect { strip_leading_slash: true, regexp2: true };
+        let regexp2 = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
         // CODEOWNERS text: `\\` is one backslash of the pattern (the tokenizer removes one).
         let word = r"docs/\\w+\\.md @x";
         assert!(applies(word, re2, "docs/read_me1.md"));
@@ -437,6 +523,41 @@ mod tests {
         assert_eq!(parsed.lines.len(), 1);
         assert_eq!(parsed.lines[0].number, 7);
         assert_eq!(parsed.lines[0].owners, vec![Owner::User("z".into())]);
+    }
+
+    /// Gitea 1.26.3+ counts a match that runs past 150 ms as "not matched", so a negated line
+    /// applies where the server gave up (`testCodeOwnerPatternMatchTimeout`: `(a+)+` against
+    /// thirty `a` and an `X` times out). The gate never times out; it applies such a line
+    /// wherever the server might, and says so.
+    #[test]
+    fn a_negated_line_the_server_may_time_out_on_applies() {
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
+        let timed = CodeownersDialect { match_timeout: true, ..since };
+        let line = |text: &str, dialect| parse_as(text, dialect).lines.remove(0);
+        let long = "docs/a-rather-long-file-name.md";
+        // Nested: exponential in the path, so a path of 20 characters or more may time out.
+        assert!(line("!(docs/.*)+ @x", timed).applies_to(long), "widened on 1.26.3+");
+        assert!(!line("!(docs/.*)+ @x", since).applies_to(long), "1.26.2 has no timeout");
+        assert!(!line("!(docs/.*)+ @x", timed).applies_to("docs/a.md"), "too short to time out");
+        assert!(line("!(a+)+ @x", timed).applies_to(&format!("{}X", "a".repeat(30))), "Gitea's row applies");
+        // A repeated alternation counts as nested; one `.*` never risks it.
+        assert!(line("!(src|lib)*/.* @x", timed).timeout_risk.is_some());
+        assert!(line("!docs/.* @x", timed).timeout_risk.is_none());
+        assert!(!line("!docs/.* @x", timed).applies_to(&format!("docs/{}", "x".repeat(5000))));
+        // Side by side: (n+1)^k steps, so two `.*` only for paths of about a thousand characters.
+        let two = line("!.*/gen/.* @x", timed);
+        assert!(!two.applies_to("src/gen/a.rs"));
+        assert!(two.applies_to(&format!("src/gen/{}", "x".repeat(1000))));
+        // Positive lines are never widened: a timed-out match only drops them on the server.
+        assert!(line("(docs/.*)+ @x", timed).timeout_risk.is_none());
+        // Reported only where the widening changed something: a matching path long enough.
+        let parsed = parse_as("!(docs/.*)+ @x\n!docs/.* @y\n", timed);
+        let reported = |paths: &[&str]| {
+            let paths: Vec<String> = paths.iter().map(|p| (*p).to_owned()).collect();
+            parsed.may_time_out(&paths).map(|l| l.number).collect::<Vec<_>>()
+        };
+        assert_eq!(reported(&[long]), vec![1]);
+        assert_eq!(reported(&["docs/a.md", "src/a-rather-long-file-name-outside.rs"]), Vec::<usize>::new());
     }
 
     #[test]

@@ -20,8 +20,18 @@ fn policy_on(version: &str, codeowners: &str) -> common::Run {
 /// As [`policy_on`], with `main_files` committed on the default branch `main` (sha(1)); with
 /// `release_files`, #60 targets `release/1.x` (sha(900)), whose commit holds those instead.
 fn policy_with(version: &str, main_files: &[(&str, &str)], release_files: &[(&str, &str)]) -> common::Run {
+    policy_changing(version, main_files, release_files, &["docs/guide.md"])
+}
+
+/// As [`policy_with`], with #60 changing `changed`.
+fn policy_changing(
+    version: &str,
+    main_files: &[(&str, &str)],
+    release_files: &[(&str, &str)],
+    changed: &[&str],
+) -> common::Run {
     let mut pr = pull(60, "alice", vec![review(1, "qa-dave", "APPROVED")]);
-    pr["files"] = json!(["docs/guide.md"]);
+    pr["files"] = json!(changed);
     let into_release = !release_files.is_empty();
     if into_release {
         pr["base"] = json!("release/1.x");
@@ -128,4 +138,25 @@ fn a_server_older_than_supported_or_without_a_release_is_a_configuration_error()
     // Forgejo keeps the `/` (RE2, as written), like Gitea 1.25.
     let r = policy_on("12.0.2+gitea-1.22.0", "/docs/.* @qa-carol\n.* @qa-dave\n");
     assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+/// Gitea 1.26.3 and later give up a CODEOWNERS match after 150 ms and count it as not matched,
+/// which makes a negated line apply. `(docs/.*)+` nests a repetition: on a long enough path the
+/// server may give up, so the gate asks for that line's owner there too, and warns; before
+/// 1.26.3, and on Forgejo (Go's linear RE2), the line means exactly what it matches.
+#[test]
+fn a_negated_line_the_server_may_give_up_on_asks_for_its_owners_from_gitea_1_26_3() {
+    let codeowners = [("CODEOWNERS", ".* @qa-dave\n!(docs/.*)+ @qa-carol\n")];
+    let long = ["docs/handbook/onboarding-guide.md"];
+    let r = policy_changing("1.26.3", &codeowners, &[], &long);
+    assert_eq!(r.code, 1, "qa-carol has not approved:\n{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("codeowners-pattern-may-time-out") && r.stdout.contains("line 2"), "{}", r.stdout);
+    for version in ["1.26.2", "1.25.4", "15.0.3+gitea-1.22.0"] {
+        let r = policy_changing(version, &codeowners, &[], &long);
+        assert_eq!(r.code, 0, "{version}: only qa-dave's line applies:\n{}\n{}", r.stdout, r.stderr);
+        assert!(!r.stdout.contains("codeowners-pattern-may-time-out"), "{version}: {}", r.stdout);
+    }
+    // A short path cannot take the server 150 ms: nothing is widened or reported.
+    let r = policy_changing("1.26.3", &codeowners, &[], &["docs/a.md"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }

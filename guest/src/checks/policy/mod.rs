@@ -293,6 +293,13 @@ mod tests {
             ("codeowners-leading-slash-owns-from-gitea-1-26", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-leading-slash-owns-nothing-before-1-26", "pass", "policy-met", "rules-passed=qa,owners"),
             ("codeowners-regexp2-pattern-unsupported", "error", "codeowners-pattern-unsupported", ""),
+            (
+                "codeowners-negated-line-widened-by-the-match-timeout-of-gitea-1-26-3",
+                "fail",
+                "policy-failed",
+                "rules-failed=owners",
+            ),
+            ("codeowners-negated-line-exact-before-gitea-1-26-3", "pass", "policy-met", "rules-passed=qa,owners"),
             ("server-older-than-supported", "error", "server-unsupported", ""),
             ("pull-request-without-history-asks-again", "error", "facts-needed", ""),
         ];

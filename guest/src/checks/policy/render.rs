@@ -192,6 +192,19 @@ fn codeowners_notes(w: &Words<'_>, d: &Decision) -> Vec<Finding> {
             .help("Gitea skips this line too; fix it so that it means what it says")
         })
         .collect();
+    findings.extend(owners.may_time_out(&w.pull.changed).map(|line| {
+        Finding::new(
+            Code::CodeownersPatternMayTimeOut,
+            Level::Warning,
+            format!(
+                "{path} line {}: `{}` may run past the server's 150 ms match limit on long paths, and a \
+                 match that times out makes a negated line apply; gitea-gate applies it to those paths",
+                line.number,
+                one_line(&line.shown())
+            ),
+        )
+        .help("rewrite the pattern without a repetition inside a repetition or several `.*` (gitea.md §11.1)")
+    }));
     findings.extend(d.unresolved_owners.iter().map(|(lines, owner)| {
         let lines: Vec<String> = lines.iter().map(usize::to_string).collect();
         let what = if owner.contains('/') {
