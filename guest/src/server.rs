@@ -23,6 +23,13 @@ pub struct CodeownersDialect {
     /// Gitea 1.26.3 and later stop a pattern's match after 150 ms and count it as not matched
     /// (go-gitea/gitea#38011, backported as #38025): a negated line then applies to that file.
     pub match_timeout: bool,
+    /// Resolve an `@org/team` owner by the team name without case. Gitea up to 1.26 and Forgejo
+    /// compare it with case (`team.Name == teamName` in `ParseCodeOwnersLine`); Gitea's main line
+    /// after 1.26 compares without case (`strings.EqualFold`, test `testCodeOwnerTeamNameCase`),
+    /// in a release this gate cannot name. From 1.27 on the gate resolves without case: a team
+    /// the server might find is never dropped, so never fewer owners (team names are unique
+    /// without case, so never a different team).
+    pub team_names_without_case: bool,
 }
 
 /// Why the gate does not decide for this server.
@@ -54,7 +61,13 @@ pub fn codeowners_dialect(server: &Server) -> Result<CodeownersDialect, Unsuppor
         Product::Gitea => {
             let since_1_26 = release >= (1, 26, 0);
             let match_timeout = release >= (1, 26, 3);
-            CodeownersDialect { strip_leading_slash: since_1_26, regexp2: since_1_26, match_timeout }
+            let team_names_without_case = release >= (1, 27, 0);
+            CodeownersDialect {
+                strip_leading_slash: since_1_26,
+                regexp2: since_1_26,
+                match_timeout,
+                team_names_without_case,
+            }
         }
     })
 }
@@ -100,14 +113,16 @@ mod tests {
     #[test]
     fn each_version_reads_codeowners_its_own_way() {
         let before = CodeownersDialect::default();
-        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, ..before };
         let timed = CodeownersDialect { match_timeout: true, ..since };
+        let caseless = CodeownersDialect { team_names_without_case: true, ..timed };
         assert_eq!(dialect("1.22.6"), Ok(before));
         assert_eq!(dialect("1.25.4"), Ok(before));
         assert_eq!(dialect("1.26.0"), Ok(since));
         assert_eq!(dialect("1.26.2"), Ok(since));
         assert_eq!(dialect("1.26.3"), Ok(timed));
-        assert_eq!(dialect("1.27.0-rc1"), Ok(timed));
+        assert_eq!(dialect("1.26.9"), Ok(timed));
+        assert_eq!(dialect("1.27.0-rc1"), Ok(caseless));
         assert_eq!(dialect("12.0.2+gitea-1.22.0"), Ok(before), "Forgejo keeps RE2 and the pattern as written");
         assert!(dialect("1.21.11").is_err_and(|u| u.0.contains("older than Gitea 1.22.6")));
         assert!(dialect("1.22.5").is_err());

@@ -379,7 +379,7 @@ mod tests {
 
     #[test]
     fn a_leading_slash_is_stripped_from_gitea_1_26_on_and_kept_before() {
-        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, ..CodeownersDialect::default() };
         for (content, file, applies) in GITEA_1_26_ABSOLUTE_PATHS {
             let parsed = parse_as(content, since);
             let line = parsed.lines.first().expect("a line");
@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_pattern_only_regexp2_may_compile_is_unsupported_not_skipped() {
-        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, ..CodeownersDialect::default() };
         let parsed = parse_as("docs/(?!internal).* @docs\n(a)\\\\1 @b\n(a @c\n", since);
         assert!(parsed.lines.is_empty());
         assert_eq!(parsed.unsupported.iter().map(|w| w.line).collect::<Vec<_>>(), vec![1, 2]);
@@ -415,7 +415,7 @@ mod tests {
             parsed.lines[0].applies_to(path)
         };
         let re2 = CodeownersDialect::default();
-        let regexp2 = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
+        let regexp2 = CodeownersDialect { strip_leading_slash: true, regexp2: true, ..CodeownersDialect::default() };
         // CODEOWNERS text: `\\` is one backslash of the pattern (the tokenizer removes one).
         let word = r"docs/\\w+\\.md @x";
         assert!(applies(word, re2, "docs/read_me1.md"));
@@ -531,7 +531,7 @@ mod tests {
     /// wherever the server might, and says so.
     #[test]
     fn a_negated_line_the_server_may_time_out_on_applies() {
-        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, match_timeout: false };
+        let since = CodeownersDialect { strip_leading_slash: true, regexp2: true, ..CodeownersDialect::default() };
         let timed = CodeownersDialect { match_timeout: true, ..since };
         let line = |text: &str, dialect| parse_as(text, dialect).lines.remove(0);
         let long = "docs/a-rather-long-file-name.md";

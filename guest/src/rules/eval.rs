@@ -50,13 +50,16 @@ impl RuleOutcome {
 ///
 /// A team reference is either a policy's `org/team` (the host resolved it without case and sent
 /// it back under that exact reference) or a CODEOWNERS owner, written `@org/team`: that one is
-/// found by the organisation without case and the team name **with** case (docs/gitea.md §11),
-/// so `@acme/QA` never finds the team `qa` — the host reports it missing.
+/// found by the organisation without case and the team name as the server compares it
+/// (docs/gitea.md §11): **with** case up to Gitea 1.26 and on Forgejo, so there `@acme/QA`
+/// never finds the team `qa` ([`Directory::codeowner_teams_with_case`]).
 pub struct Directory<'a> {
     teams: Vec<(&'a TeamFact, Memberships<'a>)>,
     missing: Vec<String>,
     users: Vec<String>,
     missing_users: Vec<String>,
+    /// CODEOWNERS team names compare with case (the server's dialect).
+    owner_names_with_case: bool,
 }
 
 /// A CODEOWNERS owner team as a reference: `@org/team`.
@@ -71,7 +74,28 @@ impl<'a> Directory<'a> {
             missing: missing.to_vec(),
             users: Vec::new(),
             missing_users: Vec::new(),
+            owner_names_with_case: false,
         }
+    }
+
+    /// CODEOWNERS `@org/team` owners name a team only with the team name's exact case, as Gitea up
+    /// to 1.26 and Forgejo resolve them: a team the host found for `@acme/QA` whose name is `qa`
+    /// is a missing team there.
+    #[must_use]
+    pub fn codeowner_teams_with_case(mut self, with_case: bool) -> Directory<'a> {
+        self.owner_names_with_case = with_case;
+        if with_case {
+            for (team, _) in &self.teams {
+                let named = team.reference.strip_prefix('@').and_then(|owner| owner.split_once('/'));
+                if let Some((_, name)) = named
+                    && team.name != name
+                    && !self.missing.contains(&team.reference)
+                {
+                    self.missing.push(team.reference.clone());
+                }
+            }
+        }
+        self
     }
 
     /// With what the host found about the CODEOWNERS user owners.
@@ -83,7 +107,8 @@ impl<'a> Directory<'a> {
     }
 
     /// The team a reference names: a policy reference exactly as the host sent it back; a
-    /// CODEOWNERS `@org/team` by the organisation without case and the team name with case.
+    /// CODEOWNERS `@org/team` by the organisation without case and the team name as the server
+    /// compares it.
     pub fn find(&self, reference: &str) -> Option<&'a TeamFact> {
         let Some(owner) = reference.strip_prefix('@') else {
             return self.teams.iter().find(|(t, _)| t.reference == reference).map(|(t, _)| *t);
@@ -94,7 +119,9 @@ impl<'a> Directory<'a> {
             .find(|(t, _)| {
                 let t_org = t.org.as_deref().or_else(|| t.reference.split_once('/').map(|(o, _)| o)).unwrap_or("");
                 let t_org = t_org.strip_prefix('@').unwrap_or(t_org);
-                t_org.eq_ignore_ascii_case(org) && t.name == name
+                let same_name =
+                    if self.owner_names_with_case { t.name == name } else { t.name.eq_ignore_ascii_case(name) };
+                t_org.eq_ignore_ascii_case(org) && same_name
             })
             .map(|(t, _)| *t)
     }
@@ -862,7 +889,7 @@ mod tests {
             unreadable_reason: None,
         };
         let teams = [qa];
-        let d = Directory::new(&teams, &["@acme/QA".to_owned()], &[]);
+        let d = Directory::new(&teams, &["@acme/QA".to_owned()], &[]).codeowner_teams_with_case(true);
         // The policy's `acme/QA`: the host resolved it without case and sent it back as written.
         assert!(d.find("acme/QA").is_some() && !d.is_missing("acme/QA"));
         // CODEOWNERS' `@acme/QA` is not the team `qa` (Gitea compares the team name with case)…
@@ -880,6 +907,30 @@ mod tests {
         let d = d.with_users(&["dan".to_owned()], &["ghost".to_owned()]);
         assert_eq!(live_owners(&owners, &d), owners[1..2].iter().chain(&owners[3..]).cloned().collect::<Vec<_>>());
         assert!(d.knows_user("DAN") && d.knows_user("ghost") && !d.knows_user("erin"));
+    }
+
+    /// The host resolves `@acme/QA` without case and sends the team it found, named `qa`: with
+    /// case (Gitea up to 1.26, Forgejo) that is a missing team; without (Gitea 1.27+) it is `qa`.
+    #[test]
+    fn codeowners_team_names_compare_as_the_server_does() {
+        let found = TeamFact {
+            reference: "@acme/QA".into(),
+            name: "qa".into(),
+            org: Some("acme".into()),
+            id: Some(20),
+            readable: true,
+            unreadable_reason: None,
+        };
+        let teams = [found];
+        let exact = Directory::new(&teams, &[], &[]).codeowner_teams_with_case(true);
+        assert!(exact.find("@acme/QA").is_none() && exact.is_missing("@acme/QA") && exact.knows("@acme/QA"));
+        assert!(exact.find("@acme/qa").is_some(), "the team itself exists");
+        let caseless = Directory::new(&teams, &[], &[]).codeowner_teams_with_case(false);
+        assert_eq!(caseless.find("@acme/QA").map(|t| t.name.as_str()), Some("qa"));
+        assert!(!caseless.is_missing("@acme/QA"));
+        let owners = [Owner::Team { org: "acme".into(), team: "QA".into() }];
+        assert!(live_owners(&owners, &exact).is_empty());
+        assert_eq!(live_owners(&owners, &caseless), owners.to_vec());
     }
 
     #[test]

@@ -161,17 +161,6 @@ pub fn resolve(client: &Client, team: &TeamRef) -> Result<Team, ResolveError> {
     }
 }
 
-/// Whether a resolved team is the one `raw` names. A policy reference (`org/team`) names a team
-/// without case (§1.4); a CODEOWNERS owner, which the guest asks for as `@org/team`, names it
-/// only with the team name's exact case (§11: Gitea's CODEOWNERS lookup compares it with case).
-/// A team whose name the token could not read (no id) is kept: it stays unreadable, undecided.
-pub fn names_exactly(raw: &str, asked: &TeamRef, team: &Team) -> bool {
-    match asked {
-        TeamRef::Named { name, .. } if raw.starts_with('@') => team.id.is_none() || team.name == *name,
-        _ => true,
-    }
-}
-
 /// One membership answer for the guest (`MembershipFact`): `true` on 200 with the user, `false`
 /// on 404 (the team was readable), `null` with the reason for anything else.
 pub fn probe(client: &Client, team: &Team, login: &str) -> MembershipFact {
@@ -210,18 +199,6 @@ pub fn probe(client: &Client, team: &Team, login: &str) -> MembershipFact {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codeowners_owners_name_a_team_with_case() {
-        let found = Team { reference: "acme/QA".into(), name: "qa".into(), org: None, id: Some(20), unreadable: None };
-        let asked = TeamRef::Named { org: "ACME".into(), name: "QA".into() };
-        assert!(names_exactly("acme/QA", &asked, &found), "a policy reference: any case");
-        assert!(!names_exactly("@ACME/QA", &asked, &found), "a CODEOWNERS owner: the team name's case");
-        let exact = TeamRef::Named { org: "ACME".into(), name: "qa".into() };
-        assert!(names_exactly("@ACME/qa", &exact, &found), "the organisation: any case");
-        let unlisted = Team { id: None, unreadable: Some("403".into()), ..found };
-        assert!(names_exactly("@ACME/QA", &asked, &unlisted), "unreadable stays unreadable, never missing");
-    }
 
     #[test]
     fn team_references() {

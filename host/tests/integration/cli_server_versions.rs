@@ -160,3 +160,24 @@ fn a_negated_line_the_server_may_give_up_on_asks_for_its_owners_from_gitea_1_26_
     let r = policy_changing("1.26.3", &codeowners, &[], &["docs/a.md"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 }
+
+/// CODEOWNERS `@acme/SECURITY` and the team `security`: Gitea up to 1.26 and Forgejo compare the
+/// team name with case and drop the line (reported); from 1.27 the gate resolves it without case,
+/// as Gitea's main line does, so that a line the server may apply is never dropped.
+#[test]
+fn a_codeowners_team_name_in_another_case_counts_from_gitea_1_27() {
+    let codeowners = ".* @qa-dave\ndocs/.* @acme/SECURITY\n";
+    for version in ["1.25.4", "1.26.3", "15.0.3+gitea-1.22.0", "11.0.15+gitea-1.22.0"] {
+        let r = policy_on(version, codeowners);
+        assert_eq!(r.code, 0, "{version}: line 2 is dropped:\n{}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains("codeowner-unresolved") && r.stdout.contains("@acme/SECURITY"),
+            "{version}: {}",
+            r.stdout
+        );
+    }
+    let r = policy_on("1.27.0", codeowners);
+    assert_eq!(r.code, 1, "security has not approved docs/guide.md:\n{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("needs code owners of docs/guide.md"), "{}", r.stdout);
+    assert!(!r.stdout.contains("codeowner-unresolved"), "{}", r.stdout);
+}

@@ -107,8 +107,7 @@ pub fn evaluate(mut facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     {
         return Ok(render::codeowners_pattern_unsupported(&c, &file.path, server, &owners.unsupported));
     }
-    let directory = Directory::new(&facts.teams, &facts.missing_teams, facts.membership.as_deref().unwrap_or(&[]))
-        .with_users(&facts.users, &facts.missing_users);
+    let directory = directory(&facts, dialect);
     if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), None, &nowhere) {
         return Ok(render::codeowners_missing(&c, &policy.codeowners_rules(), &why));
     }
@@ -134,6 +133,13 @@ pub fn evaluate(mut facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     let words =
         render::Words { c: &c, facts: &facts, policy_path, policy: &policy, owners: owners.as_ref(), pull: &pull };
     Ok(render::verdict(&words, &reviews, &waivers, &decision))
+}
+
+/// Who is in which team, and which CODEOWNERS owners exist, as this server resolves them.
+fn directory(facts: &PolicyFacts, dialect: CodeownersDialect) -> Directory<'_> {
+    Directory::new(&facts.teams, &facts.missing_teams, facts.membership.as_deref().unwrap_or(&[]))
+        .with_users(&facts.users, &facts.missing_users)
+        .codeowner_teams_with_case(!dialect.team_names_without_case)
 }
 
 /// Why a policy that requires code owners gets none from CODEOWNERS: no file where the server
@@ -278,6 +284,18 @@ mod tests {
             ("codeowners-forgejo-dir-not-read-by-gitea", "error", "codeowners-missing", ""),
             ("codeowners-every-line-dropped-is-a-configuration-error", "error", "codeowners-missing", ""),
             ("codeowners-team-name-is-case-sensitive", "fail", "policy-failed", "rules-failed=owners"),
+            (
+                "codeowners-team-found-in-another-case-is-missing-before-gitea-1-27",
+                "fail",
+                "policy-failed",
+                "rules-failed=owners",
+            ),
+            (
+                "codeowners-team-found-in-another-case-counts-from-gitea-1-27",
+                "pass",
+                "policy-met",
+                "rules-passed=qa,owners",
+            ),
             ("codeowners-unresolvable-line-dropped", "pass", "policy-met", "rules-passed=qa,owners"),
             ("owners-needed", "error", "facts-needed", ""),
             ("membership-unconfirmed-is-undecided", "error", "team-unreadable", ""),

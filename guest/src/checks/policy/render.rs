@@ -208,7 +208,7 @@ fn codeowners_notes(w: &Words<'_>, d: &Decision) -> Vec<Finding> {
     findings.extend(d.unresolved_owners.iter().map(|(lines, owner)| {
         let lines: Vec<String> = lines.iter().map(usize::to_string).collect();
         let what = if owner.contains('/') {
-            "names no existing team (the organisation is compared without case, the team name with case)"
+            "names no existing team (the organisation is compared without case, the team name with case up to Gitea 1.26 and on Forgejo, without from 1.27)"
         } else {
             "is not a Gitea user (no such login, an organisation, or a renamed account's old name)"
         };

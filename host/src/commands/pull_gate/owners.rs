@@ -45,7 +45,7 @@ pub(super) fn teams_named(verdict: &Verdict) -> Option<Owners> {
 /// The teams and users the guest named, as the host found them.
 #[derive(Default)]
 pub(super) struct NamedOwners {
-    /// Teams that exist (a CODEOWNERS `@org/team` only with the team name's exact case).
+    /// Teams that exist, each with the name the server shows.
     pub(super) teams: Vec<Team>,
     /// References that do not, as the guest wrote them.
     pub(super) missing: Vec<String>,
@@ -90,12 +90,15 @@ impl NamedOwners {
 
     /// One fact per team: a CODEOWNERS `@org/team` that is also the policy's team is found by
     /// the guest through the policy's fact, by name (so every membership is probed once). A
-    /// policy's fact is never dropped: the guest finds it by its reference.
+    /// policy's fact is never dropped: the guest finds it by its reference. Nor is an `@org/team`
+    /// written in another case than the team's name: whether it names the team at all depends
+    /// on the server (the guest's `CodeownersDialect`), so the guest must see it.
     fn one_fact_per_team(mut self) -> NamedOwners {
         self.teams.sort_by_key(|t| t.reference.starts_with('@'));
         let mut seen = Vec::new();
+        let as_named = |t: &Team| t.reference.rsplit('/').next() == Some(t.name.as_str());
         self.teams.retain(|t| match t.id {
-            Some(id) if t.reference.starts_with('@') && seen.contains(&id) => false,
+            Some(id) if t.reference.starts_with('@') && seen.contains(&id) && as_named(t) => false,
             Some(id) => {
                 seen.push(id);
                 true
@@ -132,9 +135,10 @@ impl TeamReading<'_> {
     }
 
     /// Every reference resolved at once, and every CODEOWNERS user looked up in the same step:
-    /// the teams that exist, and those that do not (an unknown organisation or team name; for a
-    /// CODEOWNERS `@org/team`, also a team whose name differs in case). A failed request is an
-    /// error, never a missing team or user.
+    /// the teams that exist, and those that do not (an unknown organisation or team name). Names
+    /// are resolved without case and each team is sent with the name the server shows, so that
+    /// the guest decides whether a CODEOWNERS `@org/QA` names the team `qa` on this server
+    /// (`server::CodeownersDialect`). A failed request is an error, never a missing team or user.
     pub(super) fn resolve_named(&self, needed: &[String], users: &[String]) -> Result<NamedOwners, Problem> {
         let mut refs = Vec::new();
         let mut named = NamedOwners::default();
@@ -161,9 +165,8 @@ impl TeamReading<'_> {
                 .unwrap_or_else(|_| Err(ApiError::shape("(internal)".to_owned(), "a request thread panicked")));
             (resolved, looked_up)
         });
-        for ((raw, asked), result) in refs.iter().zip(resolved) {
+        for ((raw, _), result) in refs.iter().zip(resolved) {
             match result {
-                Ok(team) if !teams::names_exactly(raw, asked, &team) => named.missing.push(raw.clone()),
                 Ok(mut team) => {
                     team.reference.clone_from(raw);
                     named.teams.push(team);
