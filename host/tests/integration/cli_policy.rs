@@ -299,18 +299,21 @@ fn a_policy_that_needs_code_owners_without_a_usable_codeowners_is_a_configuratio
     assert!(r.stdout.contains("every line is dropped"), "{}", r.stdout);
 }
 
+/// `gitea-gate policy test ARGS…` run in `dir`.
+fn policy_test(dir: impl AsRef<Path>, args: &[&str]) -> common::Run {
+    let mut command = gitea_gate();
+    command.current_dir(dir).args(["policy", "test"]).args(args);
+    run(command)
+}
+
 #[test]
 fn policy_test_runs_the_recorded_cases_offline() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut command = gitea_gate();
-    command.current_dir(&root).args(["policy", "test", "examples/policy"]);
-    let r = run(command);
+    let r = policy_test(&root, &["examples/policy"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("policy test cases decided as expected"), "{}", r.stdout);
     // …and from the policy's own directory, the first thing anyone types: `policy test .`.
-    let mut command = gitea_gate();
-    command.current_dir(root.join("examples/policy")).args(["policy", "test", "."]);
-    let r = run(command);
+    let r = policy_test(root.join("examples/policy"), &["."]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout.contains("./auth-change-approved/case.json") || r.stdout.contains("auth-change-approved/case.json")
@@ -322,14 +325,10 @@ fn policy_test_runs_the_recorded_cases_offline() {
     // `--policy` names a file in DIR; a path from the working directory into DIR works too, and
     // a missing one says where it was looked for and how to name it.
     for policy in ["policy.yml", "examples/policy/policy.yml"] {
-        let mut command = gitea_gate();
-        command.current_dir(&root).args(["policy", "test", "examples/policy", "--policy", policy]);
-        let r = run(command);
+        let r = policy_test(&root, &["examples/policy", "--policy", policy]);
         assert_eq!(r.code, 0, "--policy {policy}: {}\n{}", r.stdout, r.stderr);
     }
-    let mut command = gitea_gate();
-    command.current_dir(&root).args(["policy", "test", "examples/policy", "--policy", "nope.yml"]);
-    let r = run(command);
+    let r = policy_test(&root, &["examples/policy", "--policy", "nope.yml"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("the policy file examples/policy/nope.yml does not exist"), "{}", r.stdout);
     assert!(r.stdout.contains("--policy names a file in examples/policy"), "{}", r.stdout);
@@ -344,9 +343,7 @@ fn policy_test_runs_the_recorded_cases_offline() {
             "reviews": [{"login": "carol", "state": "APPROVED"}], "expect": {"verdict": "pass"}}"#,
     )
     .unwrap();
-    let mut command = gitea_gate();
-    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
-    let r = run(command);
+    let r = policy_test(dir.path(), &["cases"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("wrong/case.json"), "{}", r.stdout);
 
@@ -355,9 +352,7 @@ fn policy_test_runs_the_recorded_cases_offline() {
     std::fs::create_dir_all(dir.path().join("cases/typo")).unwrap();
     std::fs::write(dir.path().join("cases/typo/case.json"), r#"{"autor": "alice", "expect": {"verdict": "pass"}}"#)
         .unwrap();
-    let mut command = gitea_gate();
-    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
-    let r = run(command);
+    let r = policy_test(dir.path(), &["cases"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("policy-test-case-invalid"), "{}", r.stdout);
     assert!(r.stdout.contains("typo/case.json: not a valid case: unknown field `autor`"), "{}", r.stdout);
@@ -366,17 +361,13 @@ fn policy_test_runs_the_recorded_cases_offline() {
 
     // `count: one` says what count is, in the policy's words, with its line.
     std::fs::write(dir.path().join("cases/policy.yml"), POLICY.replacen("count: 1", "count: one", 1)).unwrap();
-    let mut command = gitea_gate();
-    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
-    let r = run(command);
+    let r = policy_test(dir.path(), &["cases"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("count must be a whole number, the approvals required"), "{}", r.stdout);
 
     // A broken policy is exit 2.
     std::fs::write(dir.path().join("cases/policy.yml"), "rules: [{name: Bad Name}]\n").unwrap();
-    let mut command = gitea_gate();
-    command.current_dir(dir.path()).args(["policy", "test", "cases"]);
-    let r = run(command);
+    let r = policy_test(dir.path(), &["cases"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
 }
 

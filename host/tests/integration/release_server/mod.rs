@@ -2,7 +2,7 @@
 #![allow(dead_code, reason = "each test binary uses part of it")]
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -39,24 +39,7 @@ pub fn serve_where(files: Vec<(String, Vec<u8>)>, serves: fn(&str) -> bool) -> R
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut line = String::new();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            let mut auth = None;
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = header.split_once(':')
-                    && name.eq_ignore_ascii_case("authorization")
-                {
-                    auth = Some(value.trim().to_owned());
-                }
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let Some((path, auth)) = read_head(&stream) else { continue };
             log.lock().unwrap().push(path.clone());
             headers_log.lock().unwrap().push((path.clone(), auth));
             // `/dl/<name>`, or a release URL `/<owner>/<repo>/releases/download/v<version>/<name>`
@@ -87,6 +70,27 @@ pub fn serve_where(files: Vec<(String, Vec<u8>)>, serves: fn(&str) -> bool) -> R
     ReleaseServer { url, asked, authorization }
 }
 
+/// A request's head: its path and its `Authorization` header, if one was sent; `None` when the
+/// request line cannot be read.
+fn read_head(stream: &TcpStream) -> Option<(String, Option<String>)> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut auth = None;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            auth = Some(value.trim().to_owned());
+        }
+    }
+    Some((line.split_whitespace().nth(1).unwrap_or("").to_owned(), auth))
+}
+
 /// A source that accepts connections and never answers (a stalled proxy, a wedged server):
 /// `http://127.0.0.1:PORT`. The connections are held until the test process ends.
 pub fn hanging() -> String {
@@ -109,18 +113,7 @@ pub fn login_redirect() -> String {
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-                    break;
-                }
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("");
+            let Some((path, _)) = read_head(&stream) else { continue };
             let _ = if path.starts_with("/user/login") {
                 let page = "<!DOCTYPE html><html><body>Sign In</body></html>";
                 write!(
