@@ -85,7 +85,7 @@ cargo test --workspace --quiet
 # maintained long-term line (those answers too, plus `warning` that blocks, no `skipped`, no
 # `Link` on team lists, a 401 that quotes the token); Forgejo 11, the oldest Forgejo followed (§16).
 cli_suites=(cli_drift:: cli_approvals:: cli_checklist:: cli_trust:: cli_contributors:: cli_policy::
-  cli_status:: cli_sweep:: cli_shared_head:: cli_pin:: cli_replay:: cli_volume::)
+  cli_status:: cli_sweep:: cli_shared_head:: cli_pin:: cli_replay:: cli_volume:: cli_review_requests::)
 for server in 1.22.6 15.0.3+gitea-1.22.0 11.0.15+gitea-1.22.0; do
   step "CLI tests against the fake as $server"
   FAKE_GITEA_VERSION=$server cargo test --quiet -p gitea-gate --test integration -- "${cli_suites[@]}"

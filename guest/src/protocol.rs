@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 pub use gitea_gate_protocol::{
-    EventFacts, Lookup, MembershipProbe, Needs, Outcome, Owners, OwnersNamed, PROTOCOL_VERSION, RunContext, SecretFact,
-    StatusText, Trust,
+    EventFacts, Lookup, MembershipProbe, Needs, Outcome, Owners, OwnersNamed, PROTOCOL_VERSION, ReviewRequest,
+    RunContext, SecretFact, StatusText, Trust,
 };
 
 /// A request's outer shape, its facts still untyped until the check is known.

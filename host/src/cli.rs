@@ -337,6 +337,11 @@ pub struct PolicyArgs {
     /// through the API, never from the workspace; CODEOWNERS too.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// In a trusted run whose rules are short of approvals, request reviews from the teams and
+    /// code owners that can close them (never the author, a contributor, someone whose approval
+    /// stands, or someone already asked). The token needs write access to pull requests.
+    #[arg(long)]
+    pub request_reviews: bool,
     #[command(flatten)]
     pub pr_gate: PullGateArgs,
 }

@@ -9,8 +9,8 @@ pub use gitea_gate_protocol::{
     ApprovalFacts, ChangedFile, Check, ChecklistFacts, Code, DriftDetails, DriftFacts, DriftLimits, EventFacts, Facts,
     FileCopy, Finding, Item, Level, Lookup, MembershipFact, MembershipProbe, NamedCase, Needs, Outcome, Owners,
     OwnersNamed, PROTOCOL_VERSION, Pair, PayloadView, PinDetails, PinFacts, PinMode, PinnedFile, PolicyFacts,
-    PolicyTestFacts, PullHistory, PullView, RunContext, SecretFact, Server, SourceFile, StatusText, TeamFact, Trust,
-    TrustFacts, Verdict,
+    PolicyTestFacts, PullHistory, PullView, ReviewRequest, RunContext, SecretFact, Server, SourceFile, StatusText,
+    TeamFact, Trust, TrustFacts, Verdict,
 };
 
 use crate::blob::Blob;

@@ -33,7 +33,9 @@ pub use policy::{
 };
 pub use pull::{CommitRef, IssueView, PayloadView, PullView};
 pub use server::{Product, Server};
-pub use verdict::{Finding, Level, MembershipProbe, Needs, Outcome, Owners, OwnersNamed, StatusText, Trust, Verdict};
+pub use verdict::{
+    Finding, Level, MembershipProbe, Needs, Outcome, Owners, OwnersNamed, ReviewRequest, StatusText, Trust, Verdict,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -59,14 +59,14 @@ pub struct PolicyFacts {
     /// server does not look (`.forgejo/CODEOWNERS` on Gitea and Forgejo before 12.0.2).
     #[serde(default)]
     pub codeowners: Option<SourceFile>,
-    /// Every team the policy and CODEOWNERS name that exists. A policy reference (`org/team`)
-    /// names a team without case; a CODEOWNERS owner, which the guest asks for as `@org/team`,
-    /// names it with the team name's case (Gitea's rule), so the host resolves those exactly.
+    /// Every team the policy and CODEOWNERS name that exists, resolved without case, each with
+    /// the name the server shows. Whether a CODEOWNERS owner (`@org/team`) written in another case
+    /// names it depends on the server; the guest decides (`server::CodeownersDialect`).
     #[serde(default)]
     pub teams: Vec<TeamFact>,
     /// References the host found do not exist (the organisation or the team is unknown: 404 on a
     /// readable organisation), as the guest asked for them: `org/team` from the policy,
-    /// `@org/team` from CODEOWNERS (also when only the team name's case differs).
+    /// `@org/team` from CODEOWNERS.
     #[serde(default)]
     pub missing_teams: Vec<String>,
     /// CODEOWNERS user owners the host found exist (`GET /users/{login}`: 200 with that login).
@@ -78,6 +78,10 @@ pub struct PolicyFacts {
     pub missing_users: Vec<String>,
     #[serde(default)]
     pub membership: Option<Vec<MembershipFact>>,
+    /// `--request-reviews`: in a trusted run that fails for want of approvals, name whom to ask
+    /// (the verdict's `review_request`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub request_reviews: bool,
 }
 
 /// A text file and where it was read.

@@ -346,6 +346,14 @@ fn verdict_and_its_parts() {
         r#"{"version":1,"check":"trust","verdict":"pass","trust":"untrusted","code":"trusted-event","reason":"trusted-event: m","findings":[],"outputs":{}}"#
     );
     assert_eq!(serde_json::from_str::<Verdict>(&text).expect("reads back"), bare);
+    // `--request-reviews`: whom the host asks, after the summary.
+    let request = ReviewRequest { reviewers: vec!["dba-dan".into()], team_reviewers: vec!["security".into()] };
+    round_trip(&request, json!({"reviewers": ["dba-dan"], "team_reviewers": ["security"]}));
+    let asking = Verdict { review_request: Some(request), ..bare };
+    let wire = serde_json::to_value(&asking).expect("serialises");
+    assert_eq!(wire["review_request"], json!({"reviewers": ["dba-dan"], "team_reviewers": ["security"]}));
+    assert_eq!(serde_json::from_value::<Verdict>(wire).expect("reads back"), asking);
+    assert!(serde_json::from_value::<ReviewRequest>(json!({"reviewers": [], "teams": []})).is_err(), "unknown field");
 }
 
 #[test]

@@ -171,6 +171,25 @@ pub struct Verdict {
     /// `$GITHUB_STEP_SUMMARY`. Absent on interim verdicts and on the host's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// The reviews to request (`--request-reviews`, the policy gate in a trusted run): the host
+    /// sends them as `POST /pulls/{n}/requested_reviewers` before it posts the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_request: Option<ReviewRequest>,
+}
+
+/// `POST /repos/{o}/{r}/pulls/{n}/requested_reviewers`: user logins, and team names of the
+/// repository's organisation (docs/gitea.md §6.6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    pub reviewers: Vec<String>,
+    pub team_reviewers: Vec<String>,
+}
+
+impl ReviewRequest {
+    pub fn is_empty(&self) -> bool {
+        self.reviewers.is_empty() && self.team_reviewers.is_empty()
+    }
 }
 
 impl Verdict {
@@ -189,6 +208,7 @@ impl Verdict {
             needs: None,
             details: Value::Null,
             summary: None,
+            review_request: None,
         }
     }
 }

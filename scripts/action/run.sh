@@ -33,6 +33,9 @@ valid_name "$token_name" || fail "token-name '$token_name' is not a variable nam
 export "$token_name=${GATE_TOKEN:-}"
 
 check=${GATE_CHECK:-}
+if is_true "${GATE_REQUEST_REVIEWS:-false}" && [[ "$check" != policy ]]; then
+  fail "request-reviews applies to check: policy only (got check: $check)"
+fi
 case "$check" in
   trust)
     args+=(trust)
@@ -82,6 +85,7 @@ case "$check" in
     elif [[ "$check" == policy ]]; then
       [[ -n "${GATE_CONFIG:-}" ]] || fail "policy needs config (the policy file, YAML or JSON)"
       args+=(--config "$GATE_CONFIG")
+      if is_true "${GATE_REQUEST_REVIEWS:-false}"; then args+=(--request-reviews); fi
     else
       [[ -n "${GATE_CONFIG:-}" ]] || fail "checklist needs config (a JSON file)"
       args+=(--config "$GATE_CONFIG")

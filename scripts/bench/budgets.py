@@ -41,7 +41,9 @@ BUDGETS = {
     # 1,955,472 bytes). A visitor that read `count` itself cost 10 KB and was not taken.
     # 1.957 MB until negated CODEOWNERS lines follow Gitea 1.26.3's match timeout (+2.6 KB:
     # 1,955,472 -> 1,958,111 bytes; the estimate in f64 cost 2.8 KB more of libm and was not taken).
-    "guest wasm": (1_960_000, "bytes"),
+    # 1.96 MB until --request-reviews: whom to ask, chosen in the guest (+5.0 KB: 1,958,445 ->
+    # 1,963,466 bytes).
+    "guest wasm": (1_965_000, "bytes"),
     # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
     # margin is for shared CI machines. The target is 1.5x (issue: small and instant).
     "trust / --version": (2.8, "ratio"),

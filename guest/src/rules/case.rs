@@ -151,6 +151,7 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
         missing_teams: owners.missing_teams,
         users: owners.users,
         missing_users: owners.missing_users,
+        request_reviews: false,
     })
 }
 

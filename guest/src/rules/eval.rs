@@ -230,6 +230,11 @@ pub struct RuleResult {
     /// Approvals and waivers by contributors, which the rule does not count.
     #[serde(skip)]
     pub contributors: Vec<ByContributor>,
+    /// Who could close the rule's shortfall of approvals: its teams and users, or the owners of
+    /// each CODEOWNERS requirement nobody met (`@org/team` for their teams). Whom to ask for a
+    /// review (`--request-reviews`) is chosen from these.
+    #[serde(skip)]
+    pub could_close: People,
 }
 
 /// An approval or waiver that does not count because its author contributed to the code.
@@ -400,6 +405,7 @@ fn blank(rule: &Rule, outcome: RuleOutcome, requires: String, condition: String)
         blockers_unconfirmed: Vec::new(),
         waivers_unconfirmed: Vec::new(),
         contributors: Vec::new(),
+        could_close: People::default(),
     }
 }
 
@@ -589,6 +595,7 @@ fn approvals(result: &mut RuleResult, count: u32, from: &People, s: &Subject<'_>
         return;
     }
     let short = need - have;
+    result.could_close = from.clone();
     result.missing.push(format!("{short} more approval{} from {}", if short == 1 { "" } else { "s" }, from.label()));
     result.needs.push(hint.to_owned());
     result.outcome = if have + unconfirmed.len() >= need { RuleOutcome::Undecided } else { RuleOutcome::Fail };
@@ -668,6 +675,16 @@ fn codeowners(result: &mut RuleResult, mode: CodeownersMode, s: &Subject<'_>) ->
             continue;
         }
         result.missing.push(format!("an approval from {} for {what}", join_bounded(&labels, 3)));
+        for user in &users {
+            if !result.could_close.users.iter().any(|u| u.eq_ignore_ascii_case(user)) {
+                result.could_close.users.push(user.clone());
+            }
+        }
+        for team in teams {
+            if !result.could_close.teams.contains(&team) {
+                result.could_close.teams.push(team);
+            }
+        }
         if result.needs.len() < 3 {
             result.needs.push(format!("code owners of {}", one_line(path)));
         }
@@ -875,6 +892,7 @@ mod tests {
             blockers_unconfirmed: Vec::new(),
             waivers_unconfirmed: Vec::new(),
             contributors: Vec::new(),
+            could_close: People::default(),
         }
     }
 

@@ -269,6 +269,7 @@ mod tests {
             needs: None,
             details: serde_json::Value::Null,
             summary: None,
+            review_request: None,
         }
     }
 

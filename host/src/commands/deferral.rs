@@ -61,6 +61,7 @@ pub fn defer_untrusted_run(
         needs: None,
         details: Value::Null,
         summary: None,
+        review_request: None,
     };
     crate::log_line!("gitea-gate: {event} on a fork's pull request: skipped; the sweep posts the status");
     Some(Report { exit: exit::for_verdict(&verdict), verdict, raw: None, details: Vec::new() })

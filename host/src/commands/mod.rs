@@ -80,6 +80,7 @@ impl Problem {
             needs: None,
             details: serde_json::Value::Null,
             summary: None,
+            review_request: None,
         };
         Report { verdict, raw: None, exit, details: Vec::new() }
     }

@@ -292,6 +292,7 @@ fn summarize(gate: &PullGate<'_>, repo: &str, rows: &[Row]) -> Report {
         details: serde_json::to_value(SweepDetails { mode: "sweep", pull_requests: entries, repository: repo })
             .unwrap_or_default(),
         summary: None,
+        review_request: None,
     };
     let exit = if worst == exit::USAGE { exit::USAGE } else { exit::for_verdict(&verdict) };
     Report { verdict, raw: None, exit, details: lines }

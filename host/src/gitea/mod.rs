@@ -8,6 +8,7 @@ pub mod error;
 pub mod pages;
 pub mod pulls;
 pub mod resolve;
+pub mod review_requests;
 pub mod reviews;
 pub mod statuses;
 pub mod teams;

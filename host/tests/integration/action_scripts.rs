@@ -494,6 +494,26 @@ fn inputs_become_separate_arguments_and_the_token_is_named() {
     );
 }
 
+/// `request-reviews` becomes `--request-reviews` for the policy gate, and is refused elsewhere
+/// rather than silently ignored.
+#[test]
+fn request_reviews_is_the_policy_gate_s() {
+    let policy = [("GATE_CHECK", "policy"), ("GATE_CONFIG", ".gitea/policy.yml"), ("GATE_REQUEST_REVIEWS", "true")];
+    let out = run_sh(&policy);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
+        "<--format><github><policy><--token-env><GITEA_GATE_TOKEN><--config><.gitea/policy.yml><--request-reviews>"
+    );
+    let out = run_sh(&[("GATE_CHECK", "policy"), ("GATE_CONFIG", "p.yml"), ("GATE_REQUEST_REVIEWS", "false")]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("--request-reviews"));
+    let out = run_sh(&[("GATE_CHECK", "approvals"), ("GATE_TEAMS", "acme/qa"), ("GATE_REQUEST_REVIEWS", "true")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("request-reviews applies to check: policy only"));
+    let out = run_sh(&[("GATE_CHECK", "policy"), ("GATE_CONFIG", "p.yml"), ("GATE_REQUEST_REVIEWS", "maybe")]);
+    assert_eq!(out.status.code(), Some(2), "not a boolean");
+}
+
 #[test]
 fn allow_repo_input_becomes_one_flag_per_repository() {
     let out = run_sh(&[

@@ -112,6 +112,7 @@ jobs:
           token-name: REVIEW_TOKEN
           status-context: review / policy
           record: gitea-gate-record.json
+          request-reviews: true
       - if: always()
         env:
           PASSED: ${{ steps.gate.outputs.rules-passed }}
@@ -630,7 +631,21 @@ fn the_policy_gate_under_act() {
     assert!(log.contains("rules-passed=qa rules-failed=security,owners"), "{log}");
     assert_eq!(
         status(52),
-        ("failure".to_owned(), "needs: security (auth/**), code owners of db/schema.sql".to_owned())
+        (
+            "failure".to_owned(),
+            "needs: security (auth/**), code owners of db/schema.sql; asked security (team), @dba-dan".to_owned()
+        )
+    );
+    // `request-reviews: true`: the team that can close security and db/'s owner were asked, by
+    // the token's account; sec-erin's approval stands (a team request voids nobody's).
+    let asked: Vec<_> =
+        fake.review_requests().into_iter().filter(|r| r.number == 52).map(|r| (r.reviewer, r.team, r.by)).collect();
+    assert_eq!(
+        asked,
+        vec![
+            (Some("dba-dan".to_owned()), None, "ceo-bot".to_owned()),
+            (None, Some("security".to_owned()), "ceo-bot".to_owned())
+        ]
     );
 
     // The job's checkout carries the head's weakened policy (as a workflow that checks out the
@@ -641,7 +656,7 @@ fn the_policy_gate_under_act() {
     assert!(!ok, "the weakened policy would pass:\n{log}");
     assert!(log.contains("policy-differs-from-base"), "{log}");
     assert!(log.contains("rules-passed=qa,owners rules-failed=security"), "{log}");
-    assert_eq!(status(53), ("failure".to_owned(), "needs: security (auth/**)".to_owned()));
+    assert_eq!(status(53), ("failure".to_owned(), "needs: security (auth/**); asked security (team)".to_owned()));
     // acme/security is the policy's team and a CODEOWNERS owner: one membership probe per run.
     let probes = fake.requests().into_iter().filter(|q| q.path == "/api/v1/teams/21/members/sec-erin").count();
     assert_eq!(probes, 3, "{:?}", fake.requests());

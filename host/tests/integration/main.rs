@@ -20,6 +20,7 @@ mod cli_drift;
 mod cli_pin;
 mod cli_policy;
 mod cli_replay;
+mod cli_review_requests;
 mod cli_server_versions;
 mod cli_shared_head;
 mod cli_status;

@@ -47,6 +47,17 @@ pub struct RecordedRequest {
     pub body: String,
 }
 
+/// A review request someone made (`POST /pulls/{n}/requested_reviewers`): a user or a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewRequested {
+    pub repo: String,
+    pub number: u64,
+    pub reviewer: Option<String>,
+    pub team: Option<String>,
+    /// Who asked.
+    pub by: String,
+}
+
 /// A commit status someone posted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PostedStatus {
@@ -124,6 +135,7 @@ struct Shared {
     latency: Mutex<Duration>,
     requests: Mutex<Vec<RecordedRequest>>,
     statuses: Mutex<Vec<PostedStatus>>,
+    review_requests: Mutex<Vec<ReviewRequested>>,
     releases: Mutex<Vec<Release>>,
     blobs: BlobCache,
 }
@@ -151,6 +163,7 @@ impl FakeGitea {
             latency: Mutex::new(Duration::ZERO),
             requests: Mutex::new(Vec::new()),
             statuses: Mutex::new(Vec::new()),
+            review_requests: Mutex::new(Vec::new()),
             releases: Mutex::new(Vec::new()),
             blobs: BlobCache::default(),
         });
@@ -197,6 +210,11 @@ impl FakeGitea {
         lock(&self.shared.statuses).clone()
     }
 
+    /// Every review request made, in order.
+    pub fn review_requests(&self) -> Vec<ReviewRequested> {
+        lock(&self.shared.review_requests).clone()
+    }
+
     pub fn releases(&self) -> Vec<Release> {
         lock(&self.shared.releases).clone()
     }
@@ -234,6 +252,7 @@ fn handle(shared: &Shared, request: Request) -> Response {
         caller,
         base_url: base_url.clone(),
         statuses: &shared.statuses,
+        review_requests: &shared.review_requests,
         blobs: &shared.blobs,
         releases: &shared.releases,
     };

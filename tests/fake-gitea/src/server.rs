@@ -64,6 +64,8 @@ pub struct Behaviour {
     pub job_token_reads_other_public_repos: bool,
     /// `GET /api/forgejo/v1/version` exists (Forgejo), answering the same string.
     pub forgejo_version_route: bool,
+    /// The pull request object lists `requested_reviewers_teams` (Gitea 1.23+, #31773; Forgejo).
+    pub pull_lists_requested_teams: bool,
 }
 
 impl Behaviour {
@@ -87,6 +89,7 @@ impl Behaviour {
                     links_on_team_lists: since_1_26,
                     job_token_reads_other_public_repos: since_1_26,
                     forgejo_version_route: false,
+                    pull_lists_requested_teams: !legacy,
                 }
             }
             Imitated::Forgejo { release } => Behaviour {
@@ -102,6 +105,7 @@ impl Behaviour {
                 links_on_team_lists: false,
                 job_token_reads_other_public_repos: false,
                 forgejo_version_route: true,
+                pull_lists_requested_teams: true,
             },
         }
     }

@@ -14,6 +14,7 @@
 
 mod decide;
 mod render;
+mod requests;
 
 use serde_json::Value;
 
@@ -130,9 +131,32 @@ pub fn evaluate(mut facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     // Every contributor; a rule with `allow_contributors` counts them anyway (rules/eval.rs).
     let contributors = Contributors::of(history, &fresh, false);
     let decision = decide::decide(&policy, &pull, &reviews, &waivers, owners.as_ref(), &directory, &contributors);
-    let words =
-        render::Words { c: &c, facts: &facts, policy_path, policy: &policy, owners: owners.as_ref(), pull: &pull };
+    let asked = requests::choose(&asking(&c, &facts, &pull, &reviews, &contributors, &directory), &decision);
+    let owners = owners.as_ref();
+    let words = render::Words { c: &c, facts: &facts, policy_path, policy: &policy, owners, pull: &pull, asked };
     Ok(render::verdict(&words, &reviews, &waivers, &decision))
+}
+
+/// What `--request-reviews` chooses from (requests.rs).
+fn asking<'a>(
+    c: &Classification,
+    facts: &'a PolicyFacts,
+    pull: &'a Pull<'a>,
+    reviews: &'a decide::Reviews<'a>,
+    contributors: &'a Contributors,
+    directory: &'a Directory<'a>,
+) -> requests::Asking<'a> {
+    requests::Asking {
+        wanted: facts.request_reviews,
+        trust: c.trust,
+        repository: facts.context.repository.as_deref().unwrap_or(""),
+        pull_request: facts.pull_request.as_ref().unwrap_or(&Value::Null),
+        review_rows: &facts.reviews,
+        author: &pull.author,
+        reviews,
+        contributors,
+        directory,
+    }
 }
 
 /// Who is in which team, and which CODEOWNERS owners exist, as this server resolves them.
@@ -276,6 +300,7 @@ mod tests {
             ("waiver-by-author-or-hidden-does-not-count", "fail", "policy-failed", "rules-failed=security"),
             ("codeowners-any-pass", "pass", "policy-met", "rules-passed=qa,owners"),
             ("codeowners-any-fails", "fail", "policy-failed", "rules-failed=owners"),
+            ("request-reviews-asks-the-owners-that-can-close-the-rule", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-each-file-fails", "fail", "policy-failed", "rules-failed=owners"),
             ("codeowners-author-only-line-waived", "pass", "policy-met", "rules-passed=qa,owners"),
             ("codeowners-absent-is-a-configuration-error", "error", "codeowners-missing", ""),

@@ -9,7 +9,7 @@ use crate::checks::summary;
 use crate::checks::trust::Classification;
 use crate::findings::{Code, Finding, Level};
 use crate::membership::{team_label, token_fix};
-use crate::protocol::{Outcome, StatusText, Verdict};
+use crate::protocol::{Outcome, ReviewRequest, StatusText, Verdict};
 use crate::reviews::short;
 use crate::rules::codeowners::{CodeOwners, Warning};
 use crate::rules::eval::{self, RuleOutcome, RuleResult, Tree};
@@ -29,6 +29,8 @@ pub struct Words<'a> {
     pub policy: &'a Policy,
     pub owners: Option<&'a CodeOwners>,
     pub pull: &'a Pull<'a>,
+    /// `--request-reviews`: whom this run asks (requests.rs).
+    pub asked: Option<ReviewRequest>,
 }
 
 /// The verdict for a policy file that cannot be used: an error the host reports as exit 2.
@@ -322,6 +324,12 @@ pub fn verdict(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Deci
     let (outcome, decisive, description) = decisive(w, d);
     let mut verdict = Verdict::new(CHECK, outcome, w.c.trust, &decisive);
     verdict.findings = notes(w, reviews, waivers, d);
+    // The host sends the request, then says in the status and the summary who was asked.
+    if let Some(asked) = &w.asked {
+        let message = format!("reviews to request: {}", asked_words(asked));
+        verdict.findings.push(Finding::new(Code::ReviewsRequested, Level::Notice, message));
+        verdict.review_request = Some(asked.clone());
+    }
     verdict.findings.push(decisive);
     verdict.status = Some(status(outcome, &description));
     let outputs = [
@@ -337,6 +345,13 @@ pub fn verdict(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Deci
     let columns = ["rule", "outcome", "counted", "missing / waived", "condition"];
     summary::attach(&mut verdict, &columns, rows(&d.tree, &d.results));
     verdict
+}
+
+/// `acme/qa (team), @dba-dan`.
+fn asked_words(asked: &ReviewRequest) -> String {
+    let teams = asked.team_reviewers.iter().map(|t| format!("{} (team)", one_line(t)));
+    let users = asked.reviewers.iter().map(|u| format!("@{}", one_line(u)));
+    teams.chain(users).collect::<Vec<_>>().join(", ")
 }
 
 fn details(w: &Words<'_>, d: &Decision) -> Value {

@@ -15,6 +15,7 @@
 //! - `owners.rs`: resolving the teams and CODEOWNERS users a gate or policy names;
 //! - `membership.rs`: the membership probes, and what a sweep shares between pull requests.
 
+mod asking;
 mod gathered;
 mod membership;
 mod owners;
@@ -78,8 +79,8 @@ pub enum GateFacts {
         allow_contributors: bool,
         keep_acks_across_pushes: bool,
     },
-    /// The policy gate (policy.rs): where its file comes from.
-    Policy { source: PolicySource },
+    /// The policy gate (policy.rs): where its file comes from, and `--request-reviews`.
+    Policy { source: PolicySource, request_reviews: bool },
 }
 
 impl PullGate<'_> {
@@ -173,6 +174,10 @@ pub fn evaluate(
             let mut one = gate.clone();
             one.pr = Some(other);
             one.status_context = None;
+            // Decided to settle this head, not for its own run: nobody is asked from here.
+            if let GateFacts::Policy { request_reviews, .. } = &mut one.facts {
+                *request_reviews = false;
+            }
             evaluate(&one, run, Some(client), token_fact.clone(), sandbox.clone(), None, Some(head))
                 .unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted))
         };

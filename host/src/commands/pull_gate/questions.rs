@@ -3,6 +3,7 @@
 //! (docs/architecture.md §3): whatever can be read before the guest asks for it is read at once.
 
 use super::PullGate;
+use super::asking;
 use super::gathered::{Gathered, RunShared};
 use super::membership::{Shared, probe_all};
 use super::owners::{NamedOwners, TeamReading, teams_named};
@@ -102,8 +103,16 @@ pub(super) fn decide_gate(
             Some(Needs::PullRequest(_)) | None => break decision,
         }
     };
+    let mut decision = decision;
+    let asked = match (client, gathered.pull_request.as_ref().and_then(|pr| PullView::of(pr).number)) {
+        (Some(client), Some(number)) => asking::send(client, run, number, &mut decision.verdict),
+        _ => false,
+    };
     let host_findings = gathered.policy.map(|p| p.findings).unwrap_or_default();
     let mut report = report(decision, Vec::new());
+    if asked {
+        report.raw = None;
+    }
     if !host_findings.is_empty() {
         report.verdict.findings.extend(host_findings);
         report.raw = None;

@@ -64,7 +64,7 @@ impl PullReading<'_> {
     /// name (`named`: what the guest said of a workspace policy; otherwise the guest is asked once
     /// the base's files are in), resolved while the pull request's pages are still coming.
     pub(super) fn read(&self, number: u64, ahead: Option<ReadAhead>, named: Option<Owners>) -> PullRound {
-        let GateFacts::Policy { source } = &self.gate.facts else {
+        let GateFacts::Policy { source, .. } = &self.gate.facts else {
             let fetched =
                 ahead.unwrap_or_else(|| fetch_pull_request(self.client, self.run, self.gate, number, self.server));
             return (fetched, None, None);
@@ -110,6 +110,7 @@ impl PullReading<'_> {
             users: Vec::new(),
             missing_users: Vec::new(),
             membership: None,
+            request_reviews: false,
         });
         let decision = decide(self.sandbox, &Request::new(facts)).ok()?;
         teams_named(&decision.verdict)
@@ -190,7 +191,7 @@ pub(super) fn take_pull_request(
     gathered: &mut Gathered,
 ) -> Result<(), Problem> {
     let Fetched { pr, reviews, comments, timeline, history, files, server, .. } = fetched;
-    if let (GateFacts::Policy { source }, Some(changed_files)) = (&gate.facts, files) {
+    if let (GateFacts::Policy { source, .. }, Some(changed_files)) = (&gate.facts, files) {
         let read = match early {
             Some(read) => read?,
             None => {

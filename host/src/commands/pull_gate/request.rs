@@ -66,7 +66,7 @@ pub(super) fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, g
             tier_label_from_ack_teams: *tier_label_from_ack_teams,
             timeline,
         }),
-        GateFacts::Policy { source } => {
+        GateFacts::Policy { source, request_reviews } => {
             let mut teams = shared.teams.clone();
             let mut missing_teams = Vec::new();
             let (mut users, mut missing_users) = (Vec::new(), Vec::new());
@@ -95,6 +95,7 @@ pub(super) fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, g
                 users,
                 missing_users,
                 membership: gathered.membership.clone(),
+                request_reviews: *request_reviews,
             })
         }
     };

@@ -3,6 +3,7 @@
 pub mod json;
 pub mod releases;
 pub mod repos;
+pub mod review_requests;
 pub mod teams;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::fixture::{FileContent, Fixture};
 use crate::http::{Request, Response};
-use crate::{Blob, BlobCache, PostedStatus, Release};
+use crate::{Blob, BlobCache, PostedStatus, Release, ReviewRequested};
 
 /// What a handler may use.
 pub struct Ctx<'a> {
@@ -21,6 +22,7 @@ pub struct Ctx<'a> {
     /// `http://127.0.0.1:PORT`
     pub base_url: String,
     pub statuses: &'a Mutex<Vec<PostedStatus>>,
+    pub review_requests: &'a Mutex<Vec<ReviewRequested>>,
     pub blobs: &'a BlobCache,
     pub releases: &'a Mutex<Vec<Release>>,
 }
@@ -40,6 +42,10 @@ impl Ctx<'_> {
 
     pub fn lock_statuses(&self) -> MutexGuard<'_, Vec<PostedStatus>> {
         self.statuses.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn lock_review_requests(&self) -> MutexGuard<'_, Vec<ReviewRequested>> {
+        self.review_requests.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -96,6 +102,10 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
         },
         ["repos", owner, name, "pulls", n, "reviews"] if get => match number(n) {
             Some(n) => repos::reviews(ctx, owner, name, n, request),
+            None => not_found(ctx),
+        },
+        ["repos", owner, name, "pulls", n, "requested_reviewers"] if post => match number(n) {
+            Some(n) => review_requests::post(ctx, owner, name, n, request),
             None => not_found(ctx),
         },
         ["repos", owner, name, "pulls", n, "files"] if get => match number(n) {

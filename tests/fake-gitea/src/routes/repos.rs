@@ -5,7 +5,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
-use super::{Ctx, error, json_list, not_found};
+use super::{Ctx, error, json_list, not_found, review_requests};
 use crate::PostedStatus;
 use crate::auth::{Caller, Category, repo_access};
 use crate::fixture::{Access, Commit, PullCommit, PullFile, Repo};
@@ -172,7 +172,11 @@ pub fn pull(ctx: &Ctx, owner: &str, name: &str, number: u64) -> Response {
         Err(response) => return response,
     };
     match repo.pull(number) {
-        Some(pr) => Response::json(200, &shape::pull(ctx.fixture, repo, pr)),
+        Some(pr) => {
+            let mut object = shape::pull(ctx.fixture, repo, pr);
+            review_requests::set_requested(ctx, repo, pr, &mut object);
+            Response::json(200, &object)
+        }
         None => not_found(ctx),
     }
 }
@@ -199,8 +203,14 @@ pub fn list_pulls(ctx: &Ctx, owner: &str, name: &str, request: &Request) -> Resp
         .collect();
     pulls.sort_by_key(|pr| std::cmp::Reverse(pr.number));
     let (page_number, limit) = page_and_limit(&request.query);
-    let rows: Vec<Value> =
-        page(&pulls, page_number, limit).into_iter().map(|pr| shape::pull(ctx.fixture, repo, pr)).collect();
+    let rows: Vec<Value> = page(&pulls, page_number, limit)
+        .into_iter()
+        .map(|pr| {
+            let mut object = shape::pull(ctx.fixture, repo, pr);
+            review_requests::set_requested(ctx, repo, pr, &mut object);
+            object
+        })
+        .collect();
     json_list(rows, pulls.len())
 }
 
@@ -213,7 +223,8 @@ pub fn reviews(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Reques
         Err(response) => return response,
     };
     let Some(pr) = repo.pull(number) else { return not_found(ctx) };
-    let rows = page_or_all(&pr.reviews, &request.query);
+    let all = review_requests::rows_with_requests(ctx, repo, pr);
+    let rows = page_or_all(&all, &request.query);
     let caller = ctx.caller.login().unwrap_or("");
     let visible: Vec<Value> = rows
         .iter()
@@ -224,7 +235,7 @@ pub fn reviews(ctx: &Ctx, owner: &str, name: &str, number: u64, request: &Reques
         })
         .map(|r| shape::review(ctx.fixture, repo, pr, r))
         .collect();
-    Response::json(200, &Value::Array(visible)).header("X-Total-Count", pr.reviews.len().to_string())
+    Response::json(200, &Value::Array(visible)).header("X-Total-Count", all.len().to_string())
 }
 
 /// §12: the changed files, merge base → head, paginated (`limit` clamped to 50) with
