@@ -349,6 +349,7 @@ fn verdict_and_its_parts() {
     // `--request-reviews`: whom the host asks, after the summary.
     let request = ReviewRequest { reviewers: vec!["dba-dan".into()], team_reviewers: vec!["security".into()] };
     round_trip(&request, json!({"reviewers": ["dba-dan"], "team_reviewers": ["security"]}));
+    assert_eq!(request.shown(), "security (team), @dba-dan");
     let asking = Verdict { review_request: Some(request), ..bare };
     let wire = serde_json::to_value(&asking).expect("serialises");
     assert_eq!(wire["review_request"], json!({"reviewers": ["dba-dan"], "team_reviewers": ["security"]}));

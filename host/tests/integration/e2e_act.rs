@@ -195,14 +195,7 @@ impl World {
 
     /// `act EVENT` on one workflow; returns (success, combined log).
     fn act(&self, event: &str, workflow: &str, payload: &Path, secrets: &[(&str, &str)]) -> (bool, String) {
-        let run = Act {
-            fake: &self.fake,
-            release: &self.release,
-            dir: self.dir.path(),
-            repository: "acme/core",
-            forgejo_worktree: None,
-        };
-        run.act(&self.repo(), event, workflow, payload, secrets)
+        self.act_with(None, event, workflow, payload, secrets)
     }
 
     /// The same, as forgejo-runner runs it: `FORGEJO_*` beside `GITHUB_*`, the action checked
@@ -215,12 +208,23 @@ impl World {
         payload: &Path,
         secrets: &[(&str, &str)],
     ) -> (bool, String) {
+        self.act_with(Some(worktree), event, workflow, payload, secrets)
+    }
+
+    fn act_with(
+        &self,
+        forgejo_worktree: Option<&Path>,
+        event: &str,
+        workflow: &str,
+        payload: &Path,
+        secrets: &[(&str, &str)],
+    ) -> (bool, String) {
         let run = Act {
             fake: &self.fake,
             release: &self.release,
             dir: self.dir.path(),
             repository: "acme/core",
-            forgejo_worktree: Some(worktree),
+            forgejo_worktree,
         };
         run.act(&self.repo(), event, workflow, payload, secrets)
     }

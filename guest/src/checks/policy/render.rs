@@ -326,7 +326,7 @@ pub fn verdict(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Deci
     verdict.findings = notes(w, reviews, waivers, d);
     // The host sends the request, then says in the status and the summary who was asked.
     if let Some(asked) = &w.asked {
-        let message = format!("reviews to request: {}", asked_words(asked));
+        let message = format!("reviews to request: {}", one_line(&asked.shown()));
         verdict.findings.push(Finding::new(Code::ReviewsRequested, Level::Notice, message));
         verdict.review_request = Some(asked.clone());
     }
@@ -345,13 +345,6 @@ pub fn verdict(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Deci
     let columns = ["rule", "outcome", "counted", "missing / waived", "condition"];
     summary::attach(&mut verdict, &columns, rows(&d.tree, &d.results));
     verdict
-}
-
-/// `acme/qa (team), @dba-dan`.
-fn asked_words(asked: &ReviewRequest) -> String {
-    let teams = asked.team_reviewers.iter().map(|t| format!("{} (team)", one_line(t)));
-    let users = asked.reviewers.iter().map(|u| format!("@{}", one_line(u)));
-    teams.chain(users).collect::<Vec<_>>().join(", ")
 }
 
 fn details(w: &Words<'_>, d: &Decision) -> Value {

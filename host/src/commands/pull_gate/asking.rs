@@ -3,6 +3,7 @@
 //! and the job summary who was asked. A request the server refuses changes nothing that was
 //! decided: a warning says so, with the fix, and the status does not claim anyone was asked.
 
+use crate::commands::commit_status::bounded;
 use crate::commands::run_repository;
 use crate::facts::RunFacts;
 use crate::gitea::{Client, review_requests};
@@ -11,7 +12,7 @@ use crate::protocol::{Code, Finding, Level, ReviewRequest, Verdict};
 /// Send the verdict's review request, if it names anyone; whether the verdict was changed.
 pub(super) fn send(client: &Client, run: &RunFacts, number: u64, verdict: &mut Verdict) -> bool {
     let Some(asked) = verdict.review_request.clone().filter(|r| !r.is_empty()) else { return false };
-    let who = words(&asked);
+    let who = asked.shown();
     let sent = run_repository(run, "the pull request lives there")
         .map_err(|problem| problem.message().to_owned())
         .and_then(|repo| review_requests::post(client, &repo, number, &asked).map_err(|e| e.to_string()));
@@ -34,27 +35,11 @@ pub(super) fn send(client: &Client, run: &RunFacts, number: u64, verdict: &mut V
     true
 }
 
-/// `qa (team), @dba-dan`.
-fn words(asked: &ReviewRequest) -> String {
-    let teams = asked.team_reviewers.iter().map(|t| format!("{t} (team)"));
-    let users = asked.reviewers.iter().map(|u| format!("@{u}"));
-    teams.chain(users).collect::<Vec<_>>().join(", ")
-}
-
-/// The same as code spans for the Markdown summary (names are logins and team names, which hold
+/// Whom it asks, as code spans for the Markdown summary (names are logins and team names, which hold
 /// no backtick; any that did is dropped, so the span cannot be closed early).
 fn spans(asked: &ReviewRequest) -> String {
     let clean = |name: &str| name.replace('`', "");
     let teams = asked.team_reviewers.iter().map(|t| format!("`{}` (team)", clean(t)));
     let users = asked.reviewers.iter().map(|u| format!("`@{}`", clean(u)));
     teams.chain(users).collect::<Vec<_>>().join(", ")
-}
-
-/// A status description within Gitea's column (the guest bounds its own the same way).
-fn bounded(text: &str) -> String {
-    if text.chars().count() <= 140 {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(139).collect::<String>())
-    }
 }

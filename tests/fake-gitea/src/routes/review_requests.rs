@@ -124,21 +124,19 @@ pub fn rows_with_requests(ctx: &Ctx, repo: &Repo, pr: &Pull) -> Vec<Review> {
 pub fn set_requested(ctx: &Ctx, repo: &Repo, pr: &Pull, object: &mut Value) {
     let rows = rows_with_requests(ctx, repo, pr);
     let mut users: Vec<String> = Vec::new();
-    let mut latest: Vec<(String, String)> = Vec::new();
     let mut teams: Vec<String> = Vec::new();
     for row in rows.iter().filter(|r| !r.dismissed) {
         match (&row.user, &row.team) {
-            (Some(user), _) if matches!(row.state.as_str(), "APPROVED" | "REQUEST_CHANGES" | "REQUEST_REVIEW") => {
-                match latest.iter_mut().find(|(u, _)| u.eq_ignore_ascii_case(user)) {
-                    Some(slot) => slot.1.clone_from(&row.state),
-                    None => latest.push((user.clone(), row.state.clone())),
-                }
+            (Some(user), _)
+                if matches!(row.state.as_str(), "APPROVED" | "REQUEST_CHANGES" | "REQUEST_REVIEW")
+                    && !users.iter().any(|u| u.eq_ignore_ascii_case(user)) =>
+            {
+                users.push(user.clone());
             }
             (None, Some(team)) if row.state == "REQUEST_REVIEW" && !teams.contains(team) => teams.push(team.clone()),
             _ => {}
         }
     }
-    users.extend(latest.into_iter().map(|(u, _)| u));
     object["requested_reviewers"] = users.iter().map(|u| shape::user(ctx.fixture, u)).collect();
     if ctx.fixture.behaviour().pull_lists_requested_teams {
         object["requested_reviewers_teams"] = teams.iter().map(|t| json!({"name": t})).collect();
