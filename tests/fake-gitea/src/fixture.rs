@@ -143,6 +143,9 @@ fn default_branch() -> String {
 pub struct Commit {
     /// 40 hex digits.
     pub sha: String,
+    /// Its parents, first parent first (a merge has two); listed in `/pulls/{n}/commits` rows.
+    #[serde(default)]
+    pub parents: Vec<String>,
     /// The commit's whole tree: path → content.
     #[serde(default)]
     pub files: BTreeMap<String, FileContent>,
@@ -200,6 +203,10 @@ pub struct Pull {
     /// with everything else and then dropped from the answer (docs/gitea.md §3.1).
     #[serde(default)]
     pub code_comments: Vec<CodeComment>,
+    /// The merge base Gitea computed for the head and the base branch (`merge_base`, updated when
+    /// either moves); by default the base branch's head.
+    #[serde(default)]
+    pub merge_base: Option<String>,
     /// When the pull request last changed (`updated_at`); a fixed date by default.
     #[serde(default)]
     pub updated_at: Option<String>,

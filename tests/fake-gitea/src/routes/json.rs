@@ -108,6 +108,12 @@ pub fn pull_commit(fixture: &Fixture, api_url: &str, repo_obj: &Repo, c: &PullCo
         None => json!({"name": "Someone", "email": "someone@unlinked.example", "date": date}),
     };
     let account = |login: &Option<String>| login.as_ref().map_or(Value::Null, |l| user(fixture, l));
+    let parents: Vec<Value> = repo_obj
+        .commit(&c.sha)
+        .map_or(&[][..], |commit| commit.parents.as_slice())
+        .iter()
+        .map(|p| json!({"url": format!("{api}/git/commits/{p}"), "sha": p, "created": date}))
+        .collect();
     json!({
         "url": format!("{api}/git/commits/{}", c.sha), "sha": c.sha, "created": date,
         "html_url": format!("http://gitea.test/{}/commit/{}", repo_obj.full_name(), c.sha),
@@ -119,7 +125,7 @@ pub fn pull_commit(fixture: &Fixture, api_url: &str, repo_obj: &Repo, c: &PullCo
             "verification": null,
         },
         "author": account(&c.author), "committer": account(&c.committer),
-        "parents": [], "files": null, "stats": {"total": 1, "additions": 1, "deletions": 0},
+        "parents": parents, "files": null, "stats": {"total": 1, "additions": 1, "deletions": 0},
     })
 }
 
@@ -159,7 +165,7 @@ pub fn pull(fixture: &Fixture, repo_obj: &Repo, pr: &Pull) -> Value {
         "allow_maintainer_edit": false,
         "base": {"label": pr.base, "ref": pr.base, "sha": base_sha, "repo_id": repo_obj.id, "repo": base_repo},
         "head": {"label": head_label, "ref": head_ref, "sha": pr.head.sha, "repo_id": head_repo_id, "repo": head_repo},
-        "merge_base": base_sha, "due_date": null, "created_at": "2026-06-04T01:58:42Z", "updated_at": pr.updated_at.as_deref().unwrap_or("2026-06-05T13:20:44Z"),
+        "merge_base": pr.merge_base.as_deref().unwrap_or(&base_sha), "due_date": null, "created_at": "2026-06-04T01:58:42Z", "updated_at": pr.updated_at.as_deref().unwrap_or("2026-06-05T13:20:44Z"),
         "closed_at": null, "pin_order": 0,
     })
 }

@@ -5,6 +5,7 @@ pub mod releases;
 pub mod repos;
 pub mod review_requests;
 pub mod teams;
+pub mod trees;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -124,6 +125,7 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
             Some(n) => repos::timeline(ctx, owner, name, n, request),
             None => not_found(ctx),
         },
+        ["repos", owner, name, "git", "trees", sha] if get => trees::tree(ctx, owner, name, sha, request),
         ["repos", owner, name, "statuses", sha] if post => repos::post_status(ctx, owner, name, sha, request),
         ["repos", owner, name, "releases"] if get => releases::list(ctx, owner, name),
         ["repos", owner, name, "releases"] if post => releases::create(ctx, owner, name, request),
