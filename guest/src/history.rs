@@ -205,8 +205,8 @@ mod tests {
         let history = PullHistory {
             pushes: vec![push(5, "Lead", false, &["aaa", "bbb"])],
             commits: vec![
-                CommitAccounts { sha: "ccc".into(), author: account("dev"), committer: account("qa") },
-                CommitAccounts { sha: "ddd".into(), author: None, committer: None },
+                CommitAccounts { sha: "ccc".into(), parents: vec![], author: account("dev"), committer: account("qa") },
+                CommitAccounts { sha: "ddd".into(), parents: vec![], author: None, committer: None },
             ],
             ..PullHistory::default()
         };

@@ -6,6 +6,7 @@
 //! builds must produce byte-identical verdicts (the golden corpus checks it).
 #![forbid(unsafe_code)]
 
+pub mod base_merges;
 pub mod bytes;
 pub mod checks;
 pub mod compare;

@@ -49,6 +49,14 @@ impl NotStanding {
         matches!(self, NotStanding::Stale | NotStanding::OtherCommit { .. } | NotStanding::HeadUnknown)
     }
 
+    /// The commit of a review made on another commit than the head ("" for any other reason).
+    pub fn commit(&self) -> &str {
+        match self {
+            NotStanding::OtherCommit { commit, .. } => commit,
+            _ => "",
+        }
+    }
+
     /// What happened to the review, to follow "X's approval (#id) …".
     pub fn describe(&self) -> String {
         match self {
@@ -67,6 +75,26 @@ impl NotStanding {
                 "cannot be shown to be of the head: the pull request's head commit is unknown".to_owned()
             }
         }
+    }
+}
+
+/// What `--keep-across-base-merges` made of the approvals of earlier commits it examined
+/// (base_merges.rs), by commit id: kept, or why not. A few commits at most, so a list (a map costs
+/// the guest kilobytes of code).
+#[derive(Debug, Default)]
+pub struct Kept {
+    by_commit: Vec<(String, Result<String, String>)>,
+}
+
+impl Kept {
+    /// `Ok(how)` when approvals of `commit` count for the head (`how` names the merges after it),
+    /// `Err(why)` when the option looked and voided them; `None` when it did not look.
+    pub fn outcome(&self, commit: &str) -> Option<&Result<String, String>> {
+        self.by_commit.iter().find(|(c, _)| c.eq_ignore_ascii_case(commit)).map(|(_, outcome)| outcome)
+    }
+
+    pub fn record(&mut self, commit: String, outcome: Result<String, String>) {
+        self.by_commit.push((commit, outcome));
     }
 }
 
@@ -198,7 +226,13 @@ pub fn latest_decisions(rows: &[Value]) -> (Vec<LatestReview<'_>>, usize) {
 
 /// Why a reviewer's latest review does not count, if it does not: the author's own, a system
 /// account's, re-requested, or not standing ([`review_stands`]).
-pub fn exclusion(review: &LatestReview<'_>, author: &str, head_sha: &str, allow_stale: bool) -> Option<String> {
+pub fn exclusion(
+    review: &LatestReview<'_>,
+    author: &str,
+    head_sha: &str,
+    allow_stale: bool,
+    kept: &Kept,
+) -> Option<String> {
     let who = one_line(&review.login);
     let what = match review.decision {
         ReviewState::Approved => "an approval",
@@ -214,9 +248,18 @@ pub fn exclusion(review: &LatestReview<'_>, author: &str, head_sha: &str, allow_
     // A change request stands even when stale or of an older commit (Gitea's merge check ignores
     // `stale` for rejections): only an approval must be of the head.
     let allow_stale = allow_stale || review.decision == ReviewState::ChangesRequested;
-    if let Err(why) = review_stands(review.row, head_sha, allow_stale) {
-        let hint = if why.waived_by_allow_stale() { " (--allow-stale counts it)" } else { "" };
-        return Some(format!("{who}'s latest review, {what} (#{id}), {}{hint}", why.describe()));
+    match review_stands(review.row, head_sha, allow_stale) {
+        Ok(()) => {}
+        // --keep-across-base-merges looked at the commit: only merges from the base came after it.
+        Err(NotStanding::OtherCommit { commit, .. }) if matches!(kept.outcome(&commit), Some(Ok(_))) => {}
+        Err(why @ NotStanding::OtherCommit { .. }) if kept.outcome(why.commit()).is_some() => {
+            let void = kept.outcome(why.commit()).and_then(|o| o.as_ref().err()).map_or("", String::as_str);
+            return Some(format!("{who}'s latest review, {what} (#{id}), {}, and {void}", why.describe()));
+        }
+        Err(why) => {
+            let hint = if why.waived_by_allow_stale() { " (--allow-stale counts it)" } else { "" };
+            return Some(format!("{who}'s latest review, {what} (#{id}), {}{hint}", why.describe()));
+        }
     }
     if review.rerequested && review.decision == ReviewState::Approved {
         return Some(format!(
@@ -349,7 +392,10 @@ mod tests {
             let (latest, _) = latest_decisions(&listed);
             let approvers: Vec<&str> = latest
                 .iter()
-                .filter(|r| r.decision == ReviewState::Approved && exclusion(r, "user2-author", HEAD, false).is_none())
+                .filter(|r| {
+                    r.decision == ReviewState::Approved
+                        && exclusion(r, "user2-author", HEAD, false, &Kept::default()).is_none()
+                })
                 .map(|r| r.login.as_str())
                 .collect();
             assert_eq!(approvers, counted, "{test}");
@@ -362,7 +408,10 @@ mod tests {
         newer["dismissed"] = json!(true);
         let rows = [row(1, Some("alice"), "APPROVED"), newer];
         let (latest, _) = latest_decisions(&rows);
-        assert_eq!(exclusion(&latest[0], "mallory", HEAD, false).map(|s| s.contains("dismissed")), Some(true));
+        assert_eq!(
+            exclusion(&latest[0], "mallory", HEAD, false, &Kept::default()).map(|s| s.contains("dismissed")),
+            Some(true)
+        );
     }
 
     #[test]
@@ -371,13 +420,13 @@ mod tests {
         stale["stale"] = json!(true);
         let rows = [stale];
         let (latest, _) = latest_decisions(&rows);
-        assert!(exclusion(&latest[0], "mallory", HEAD, false).is_some());
-        assert!(exclusion(&latest[0], "mallory", HEAD, true).is_none());
-        assert!(exclusion(&latest[0], "ALICE", HEAD, true).is_some(), "the author never counts");
+        assert!(exclusion(&latest[0], "mallory", HEAD, false, &Kept::default()).is_some());
+        assert!(exclusion(&latest[0], "mallory", HEAD, true, &Kept::default()).is_none());
+        assert!(exclusion(&latest[0], "ALICE", HEAD, true, &Kept::default()).is_some(), "the author never counts");
         let bot =
             [json!({"id": 9, "user": {"login": "gitea-actions", "id": -2}, "state": "APPROVED", "commit_id": HEAD})];
         let (latest, _) = latest_decisions(&bot);
-        assert!(exclusion(&latest[0], "mallory", HEAD, false).is_some());
+        assert!(exclusion(&latest[0], "mallory", HEAD, false, &Kept::default()).is_some());
         let nouser = json!({"id": 9, "user": null, "state": "APPROVED"});
         assert_eq!(latest_decisions(&[nouser]).1, 1);
     }
@@ -425,13 +474,13 @@ mod tests {
         r["commit_id"] = json!("1111111111111111111111111111111111111111");
         let rows = [r];
         let (latest, _) = latest_decisions(&rows);
-        let why = exclusion(&latest[0], "mallory", HEAD, false).expect("excluded");
+        let why = exclusion(&latest[0], "mallory", HEAD, false, &Kept::default()).expect("excluded");
         assert_eq!(
             why,
             "alice's latest review, an approval (#4), was made on commit 111111111111, but the head is \
              000000000000 (--allow-stale counts it)"
         );
-        assert!(exclusion(&latest[0], "mallory", HEAD, true).is_none());
+        assert!(exclusion(&latest[0], "mallory", HEAD, true, &Kept::default()).is_none());
     }
 
     #[test]
@@ -439,7 +488,7 @@ mod tests {
         let rows = [row(1, Some("alice"), "APPROVED"), row(2, Some("ALICE"), "REQUEST_REVIEW")];
         let (latest, _) = latest_decisions(&rows);
         assert!(latest[0].rerequested);
-        let why = exclusion(&latest[0], "mallory", HEAD, true).expect("void even with --allow-stale");
+        let why = exclusion(&latest[0], "mallory", HEAD, true, &Kept::default()).expect("void even with --allow-stale");
         assert!(why.contains("re-requested"), "{why}");
         // Reviewing again (Gitea deletes the request row then; here a later approval) counts.
         let rows = [
@@ -448,11 +497,11 @@ mod tests {
             row(3, Some("alice"), "APPROVED"),
         ];
         let (latest, _) = latest_decisions(&rows);
-        assert_eq!(exclusion(&latest[0], "mallory", HEAD, false), None);
+        assert_eq!(exclusion(&latest[0], "mallory", HEAD, false, &Kept::default()), None);
         // A request row before the approval changes nothing.
         let rows = [row(1, Some("alice"), "REQUEST_REVIEW"), row(2, Some("alice"), "APPROVED")];
         let (latest, _) = latest_decisions(&rows);
-        assert_eq!(exclusion(&latest[0], "mallory", HEAD, false), None);
+        assert_eq!(exclusion(&latest[0], "mallory", HEAD, false, &Kept::default()), None);
     }
 
     #[test]

@@ -300,6 +300,11 @@ pub struct ApprovalsArgs {
     /// stale yet after the branch moved (docs/reviews.md).
     #[arg(long)]
     pub allow_stale: bool,
+    /// Keep an approval of an earlier commit when every commit after it merges the base branch
+    /// (Gitea's "Update branch") and the pull request's own changes are byte for byte the ones
+    /// approved; anything else voids it, naming the commit (docs/reviews.md).
+    #[arg(long)]
+    pub keep_across_base_merges: bool,
     /// Fail while a team member's latest review requests changes.
     #[arg(long)]
     pub block_on_changes_requested: bool,
@@ -342,6 +347,11 @@ pub struct PolicyArgs {
     /// stands, or someone already asked). The token needs write access to pull requests.
     #[arg(long)]
     pub request_reviews: bool,
+    /// Keep an approval of an earlier commit when every commit after it merges the base branch
+    /// (Gitea's "Update branch") and the pull request's own changes are byte for byte the ones
+    /// approved; anything else voids it, naming the commit (docs/reviews.md).
+    #[arg(long)]
+    pub keep_across_base_merges: bool,
     #[command(flatten)]
     pub pr_gate: PullGateArgs,
 }

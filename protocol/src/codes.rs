@@ -94,6 +94,8 @@ codes! {
         "A member of the named teams requested changes, and --block-on-changes-requested is on.",
     ReviewNotCounted = "review-not-counted":
         "A review that does not count: the author's own, a system account's, dismissed, stale, made on another commit than the head, re-requested, or from a non-member.",
+    ApprovalKeptAcrossBaseMerges = "approval-kept-across-base-merges":
+        "With --keep-across-base-merges, an approval of an earlier commit counts for the head: every commit after it merges the base branch, and the pull request's own changes are byte for byte the ones approved.",
     TeamUnreadable = "team-unreadable":
         "The token cannot read a named team's membership, so approvals or acks from it cannot be confirmed.",
     MembershipUnverified = "membership-unverified":

@@ -240,6 +240,9 @@ pub struct ApprovalFacts {
     pub min: u32,
     #[serde(default)]
     pub allow_stale: bool,
+    /// `--keep-across-base-merges` (as in [`crate::PolicyFacts`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub keep_across_base_merges: bool,
     #[serde(default)]
     pub block_on_changes_requested: bool,
     /// `--allow-contributors`: someone who pushed or wrote a commit of the pull request (not its

@@ -32,6 +32,10 @@ pub struct PullHistory {
     /// the diff changes without the head moving.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retargets: Vec<i64>,
+    /// The answers to `needs: changes` (approvals kept across merges from the base branch,
+    /// base_merges.rs in the guest): what changed between two commits, per pair asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Changes>,
 }
 
 /// One push to the pull request's head branch, as the timeline records it.
@@ -74,8 +78,44 @@ pub struct Account {
 #[serde(deny_unknown_fields)]
 pub struct CommitAccounts {
     pub sha: String,
+    /// Its parents' ids, first parent first (a merge has two).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parents: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<Account>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub committer: Option<Account>,
+}
+
+/// Two commits whose trees the guest wants compared: `from` (a base) and `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitPair {
+    pub from: String,
+    pub to: String,
+}
+
+/// What differs between the trees of two commits (`GET /git/trees/{sha}?recursive=true`, every
+/// page of each): every path whose entry was added, removed or changed, in path order. An entry is
+/// `"MODE ID"` as the tree lists it (`100644 3b18…`), or `""` where the path is absent. The guest
+/// only compares these; it never reads a file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Changes {
+    pub from: String,
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<ChangedPath>,
+    /// Set when the host could not read a tree: then nothing is known of this pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
+}
+
+/// One path that differs between two trees.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangedPath {
+    pub path: String,
+    pub before: String,
+    pub after: String,
 }

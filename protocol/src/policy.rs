@@ -82,6 +82,11 @@ pub struct PolicyFacts {
     /// (the verdict's `review_request`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub request_reviews: bool,
+    /// `--keep-across-base-merges`: an approval of an earlier commit still counts when every
+    /// commit after it merges the base branch and leaves the pull request's own changes as they
+    /// were (base_merges.rs in the guest).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_across_base_merges: bool,
 }
 
 /// A text file and where it was read.

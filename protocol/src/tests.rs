@@ -147,6 +147,7 @@ fn approval_facts() {
         teams: vec![team],
         min: 2,
         allow_stale: true,
+        keep_across_base_merges: true,
         block_on_changes_requested: false,
         allow_contributors: true,
         rule: None,
@@ -166,6 +167,7 @@ fn approval_facts() {
             "teams": [team_wire],
             "min": 2,
             "allow_stale": true,
+            "keep_across_base_merges": true,
             "block_on_changes_requested": false,
             "allow_contributors": true,
             "membership": [member_wire],
@@ -226,11 +228,30 @@ fn pull_history() {
             Push { id: 12, pusher: account("qa", 4), force: false, commit_ids: vec![], created_at: String::new() },
         ],
         commits: vec![
-            CommitAccounts { sha: "c".into(), author: Some(account("dev", 3)), committer: None },
-            CommitAccounts { sha: "d".into(), author: None, committer: Some(account("qa", 4)) },
+            CommitAccounts {
+                sha: "c".into(),
+                parents: vec!["b".into()],
+                author: Some(account("dev", 3)),
+                committer: None,
+            },
+            CommitAccounts {
+                sha: "d".into(),
+                parents: vec!["c".into(), "m".into()],
+                author: None,
+                committer: Some(account("qa", 4)),
+            },
         ],
         reopens: vec![20],
         retargets: vec![21],
+        changes: vec![
+            Changes {
+                from: "b".into(),
+                to: "c".into(),
+                paths: vec![ChangedPath { path: "a.txt".into(), before: String::new(), after: "100644 e1".into() }],
+                unreadable: None,
+            },
+            Changes { from: "m".into(), to: "d".into(), paths: vec![], unreadable: Some("404".into()) },
+        ],
     };
     round_trip(
         &history,
@@ -240,11 +261,15 @@ fn pull_history() {
                 {"id": 12, "pusher": {"login": "qa", "id": 4}, "commit_ids": []},
             ],
             "commits": [
-                {"sha": "c", "author": {"login": "dev", "id": 3}},
-                {"sha": "d", "committer": {"login": "qa", "id": 4}},
+                {"sha": "c", "parents": ["b"], "author": {"login": "dev", "id": 3}},
+                {"sha": "d", "parents": ["c", "m"], "committer": {"login": "qa", "id": 4}},
             ],
             "reopens": [20],
             "retargets": [21],
+            "changes": [
+                {"from": "b", "to": "c", "paths": [{"path": "a.txt", "before": "", "after": "100644 e1"}]},
+                {"from": "m", "to": "d", "unreadable": "404"},
+            ],
         }),
     );
     round_trip(&PullHistory::default(), json!({}));
@@ -319,6 +344,8 @@ fn verdict_and_its_parts() {
     round_trip(&Needs::Membership(vec![probe]), json!({"membership": [{"login": "alice", "teams": ["acme/qa"]}]}));
     let owners = Owners { teams: vec!["acme/qa".into(), "@acme/Docs".into()], users: vec!["erin".into()] };
     round_trip(&Needs::Owners(owners), json!({"owners": {"teams": ["acme/qa", "@acme/Docs"], "users": ["erin"]}}));
+    let pair = CommitPair { from: "b0".into(), to: "a1".into() };
+    round_trip(&Needs::Changes(vec![pair]), json!({"changes": [{"from": "b0", "to": "a1"}]}));
     let named = OwnersNamed { teams_named: vec!["acme/qa".into()], users_named: vec!["erin".into()] };
     round_trip(&named, json!({"teams_named": ["acme/qa"], "users_named": ["erin"]}));
 

@@ -36,6 +36,9 @@ check=${GATE_CHECK:-}
 if is_true "${GATE_REQUEST_REVIEWS:-false}" && [[ "$check" != policy ]]; then
   fail "request-reviews applies to check: policy only (got check: $check)"
 fi
+if is_true "${GATE_KEEP_ACROSS_BASE_MERGES:-false}" && [[ "$check" != approvals && "$check" != policy ]]; then
+  fail "keep-across-base-merges applies to check: approvals or policy only (got check: $check)"
+fi
 case "$check" in
   trust)
     args+=(trust)
@@ -70,6 +73,7 @@ case "$check" in
     ;;
   approvals|checklist|policy)
     args+=("$check" --token-env "$token_name")
+    if is_true "${GATE_KEEP_ACROSS_BASE_MERGES:-false}"; then args+=(--keep-across-base-merges); fi
     if [[ "$check" == approvals ]]; then
       read -r -a teams <<<"${GATE_TEAMS//[,$'\n']/ }"
       [[ ${#teams[@]} -gt 0 ]] || fail "approvals needs teams (ORG/NAME or id)"

@@ -43,7 +43,11 @@ BUDGETS = {
     # 1,955,472 -> 1,958,111 bytes; the estimate in f64 cost 2.8 KB more of libm and was not taken).
     # 1.96 MB until --request-reviews: whom to ask, chosen in the guest (+5.0 KB: 1,958,445 ->
     # 1,963,466 bytes).
-    "guest wasm": (1_965_000, "bytes"),
+    # 1.965 MB until --keep-across-base-merges: which merges keep an approval, decided in the
+    # guest, and the typed `needs: changes` answer (+18.6 KB: 1,963,430 -> 1,982,077 bytes; the
+    # decision 6 KB, deserialising `Changes` 5.3 KB; hash maps for the commit graph cost 5.6 KB
+    # more and were replaced by lists).
+    "guest wasm": (1_985_000, "bytes"),
     # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
     # margin is for shared CI machines. The target is 1.5x (issue: small and instant).
     "trust / --version": (2.8, "ratio"),

@@ -2,12 +2,17 @@
 //! for the pull request and for membership probes, and the mapping of a verdict to a commit
 //! status. Each gate decides on its own; this module only asks and words.
 
+use serde_json::Value;
+
+use crate::base_merges::{self, Examined};
 use crate::checks::summary;
 use crate::checks::trust::{ActionInput, Classification, secret_policy};
 use crate::findings::{Code, Finding, Level};
+use crate::history::PullHistory;
 use crate::membership::TeamFact;
 use crate::protocol::{MembershipProbe, Needs, Outcome, RunContext, SecretFact, StatusText, Verdict};
 use crate::pulls::pull_request_number;
+use crate::reviews::Kept;
 use crate::text::one_line;
 
 /// Commit-status descriptions are short one-liners.
@@ -98,6 +103,26 @@ pub fn ask_for_pull_request(c: &Classification, check: &str, explicit: Option<u6
             verdict.findings.push(finding);
             summary::attach(&mut verdict, &[], Vec::new());
             verdict
+        }
+    }
+}
+
+/// The reviews' approvals of earlier commits that `--keep-across-base-merges` keeps
+/// (base_merges.rs), or the verdict that asks the host to compare the commits it needs.
+pub fn kept_across_base_merges(
+    c: &Classification,
+    check: &str,
+    pr: &Value,
+    history: &PullHistory,
+    reviews: &[Value],
+    wanted: bool,
+) -> Result<Kept, Box<Verdict>> {
+    match base_merges::examine(pr, history, reviews, wanted) {
+        Examined::Decided(kept) => Ok(kept),
+        Examined::Needs(pairs) => {
+            let mut verdict = pending(c, check, "what the merges after an approved commit changed is not known yet");
+            verdict.needs = Some(Needs::Changes(pairs));
+            Err(Box::new(verdict))
         }
     }
 }

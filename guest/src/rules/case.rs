@@ -152,6 +152,7 @@ pub fn facts(policy_path: &str, policy_text: &str, case: &Case) -> Result<Policy
         users: owners.users,
         missing_users: owners.missing_users,
         request_reviews: false,
+        keep_across_base_merges: false,
     })
 }
 
@@ -276,6 +277,7 @@ fn history(case: &Case) -> PullHistory {
     });
     let commits = (1_i64..).zip(&case.commit_authors).map(|(i, login)| CommitAccounts {
         sha: format!("{:040x}", 0xc0_0000 + i),
+        parents: Vec::new(),
         author: Some(Account { login: login.clone(), id: 4000 + i }),
         committer: None,
     });

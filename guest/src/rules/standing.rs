@@ -8,11 +8,19 @@ use serde_json::Value;
 
 use crate::history::Freshness;
 use crate::membership::Standing;
-use crate::reviews::{LatestReview, ReviewState, exclusion, latest_decisions, login_of, review_stands};
+use crate::reviews::{Kept, LatestReview, ReviewState, exclusion, latest_decisions, login_of, review_stands, short};
 use crate::rules::eval::{Directory, RuleResult, Waiver};
 use crate::rules::file::Rule;
 use crate::sop_commands::{Verb, for_each_command, has_visible_text};
 use crate::text::one_line;
+
+/// Which approvals of another commit than the head may count: any (`--allow-stale`), or those
+/// `--keep-across-base-merges` kept (base_merges.rs).
+#[derive(Clone, Copy)]
+pub struct Allowed<'k> {
+    pub stale: bool,
+    pub kept: &'k Kept,
+}
 
 /// The reviews as they stand on the head, before anyone's membership is known.
 pub struct Reviews<'f> {
@@ -21,6 +29,9 @@ pub struct Reviews<'f> {
     pub excluded: Vec<(String, String)>,
     /// Deciding rows without a usable user.
     pub malformed: usize,
+    /// An approval of an earlier commit that counts for the head (`--keep-across-base-merges`):
+    /// who, the review, and how.
+    pub kept: Vec<String>,
     /// Indexes into `latest` of the standing approvals.
     approved: Vec<usize>,
     /// Indexes into `latest` of the change requests that fail a `disapproval` rule.
@@ -42,14 +53,23 @@ impl<'f> Reviews<'f> {
 /// author's or a system account's (reviews.rs). With `blockers`, the change requests too: a
 /// change request blocks whether or not it is stale or of the head (as in Gitea's own merge
 /// check), and until the reviewer reviews again even when re-requested.
-pub fn reviews<'f>(rows: &'f [Value], author: &str, head: &str, allow_stale: bool, blockers: bool) -> Reviews<'f> {
+pub fn reviews<'f>(rows: &'f [Value], author: &str, head: &str, allowed: Allowed<'_>, blockers: bool) -> Reviews<'f> {
     let (latest, malformed) = latest_decisions(rows);
     let mut excluded = Vec::new();
     let mut approved = Vec::new();
+    let mut kept = Vec::new();
     for (i, review) in latest.iter().enumerate() {
-        match exclusion(review, author, head, allow_stale) {
+        match exclusion(review, author, head, allowed.stale, allowed.kept) {
             Some(why) => excluded.push((review.login.clone(), why)),
-            None if review.decision == ReviewState::Approved => approved.push(i),
+            None if review.decision == ReviewState::Approved => {
+                approved.push(i);
+                let commit = review.row.get("commit_id").and_then(Value::as_str).unwrap_or("");
+                if let Some(Ok(how)) = allowed.kept.outcome(commit).filter(|_| !allowed.stale) {
+                    let who = one_line(&review.login);
+                    let (id, commit) = (review.review_id, short(commit));
+                    kept.push(format!("{who}'s approval (#{id}) of commit {commit} counts for the head: {how}"));
+                }
+            }
             None => {}
         }
     }
@@ -57,14 +77,15 @@ pub fn reviews<'f>(rows: &'f [Value], author: &str, head: &str, allow_stale: boo
         (0..latest.len())
             .filter(|i| {
                 latest.get(*i).is_some_and(|r| {
-                    r.decision == ReviewState::ChangesRequested && exclusion(r, author, head, true).is_none()
+                    r.decision == ReviewState::ChangesRequested
+                        && exclusion(r, author, head, true, allowed.kept).is_none()
                 })
             })
             .collect()
     } else {
         Vec::new()
     };
-    Reviews { latest, excluded, malformed, approved, requested }
+    Reviews { latest, excluded, malformed, kept, approved, requested }
 }
 
 /// A `/sop-n/a <rule> <reason>` that does not count, and why.

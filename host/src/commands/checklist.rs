@@ -81,6 +81,7 @@ pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: Result<&Sandbox, Problem>) 
         with_timeline: config.tier_label_from_ack_teams,
         status_context: args.pr_gate.status_context.as_deref(),
         target_url: args.pr_gate.target_url.as_deref(),
+        keep_across_base_merges: false,
         facts: GateFacts::Checklist {
             items: config.items,
             count_edited_comments: config.count_edited_comments,

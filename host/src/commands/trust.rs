@@ -37,7 +37,7 @@ pub fn secret_facts(names: &[String]) -> Result<Vec<SecretFact>, Problem> {
 pub fn needs_pull_request(needs: Option<&Needs>) -> Option<u64> {
     match needs? {
         Needs::PullRequest(number) => Some(*number),
-        Needs::PullRequestData(_) | Needs::Membership(_) | Needs::Owners(_) => None,
+        Needs::PullRequestData(_) | Needs::Membership(_) | Needs::Owners(_) | Needs::Changes(_) => None,
     }
 }
 

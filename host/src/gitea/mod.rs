@@ -14,6 +14,7 @@ pub mod statuses;
 pub mod teams;
 pub mod timeline;
 pub mod transport;
+pub mod trees;
 pub mod users;
 pub mod version;
 

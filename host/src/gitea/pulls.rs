@@ -85,7 +85,16 @@ pub fn commits(client: &Client, repo: &RepoName, number: u64) -> Result<Vec<Comm
                     },
                 }
             };
-            Ok(CommitAccounts { sha: sha.to_owned(), author: account("author")?, committer: account("committer")? })
+            // A merge has two parents, first parent first (`convert.ToCommit`, `parents[].sha`).
+            let parents = row.get("parents").and_then(Value::as_array).map_or_else(Vec::new, |parents| {
+                parents.iter().filter_map(|p| p.get("sha").and_then(Value::as_str)).map(str::to_owned).collect()
+            });
+            Ok(CommitAccounts {
+                sha: sha.to_owned(),
+                parents,
+                author: account("author")?,
+                committer: account("committer")?,
+            })
         })
         .collect()
 }

@@ -515,6 +515,31 @@ fn request_reviews_is_the_policy_gate_s() {
 }
 
 #[test]
+fn keep_across_base_merges_is_the_approvals_and_policy_gates() {
+    let first_line =
+        |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).lines().next().unwrap().to_owned();
+    let keep = ("GATE_KEEP_ACROSS_BASE_MERGES", "true");
+    let out = run_sh(&[("GATE_CHECK", "approvals"), ("GATE_TEAMS", "acme/qa"), keep]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        first_line(&out),
+        "<--format><github><approvals><--token-env><GITEA_GATE_TOKEN><--keep-across-base-merges><--team><acme/qa><--min><1>"
+    );
+    let out = run_sh(&[("GATE_CHECK", "policy"), ("GATE_CONFIG", "p.yml"), keep]);
+    assert!(first_line(&out).contains("<--keep-across-base-merges>"), "{}", first_line(&out));
+    let out = run_sh(&[("GATE_CHECK", "policy"), ("GATE_CONFIG", "p.yml"), ("GATE_KEEP_ACROSS_BASE_MERGES", "false")]);
+    assert!(!first_line(&out).contains("--keep-across-base-merges"));
+    let out = run_sh(&[("GATE_CHECK", "checklist"), ("GATE_CONFIG", "c.json"), keep]);
+    assert_eq!(out.status.code(), Some(2), "the checklist counts acks, not approvals");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("keep-across-base-merges applies to check: approvals or policy")
+    );
+    let out =
+        run_sh(&[("GATE_CHECK", "approvals"), ("GATE_TEAMS", "acme/qa"), ("GATE_KEEP_ACROSS_BASE_MERGES", "maybe")]);
+    assert_eq!(out.status.code(), Some(2), "not a boolean");
+}
+
+#[test]
 fn allow_repo_input_becomes_one_flag_per_repository() {
     let out = run_sh(&[
         ("GATE_CHECK", "drift"),

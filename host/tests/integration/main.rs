@@ -14,6 +14,7 @@ mod action_scripts;
 mod bad_local_input;
 mod budgets;
 mod cli_approvals;
+mod cli_base_merges;
 mod cli_checklist;
 mod cli_contributors;
 mod cli_drift;

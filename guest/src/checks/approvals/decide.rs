@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use crate::history::{Contributors, Freshness, PullHistory};
 use crate::membership::TeamFact;
-use crate::reviews::head_sha;
+use crate::reviews::{Kept, head_sha};
 use crate::rules::eval::{self, ByContributor, Directory, RuleOutcome, RuleResult, Subject, Unconfirmed, Waiver};
 use crate::rules::file::{People, Requirement, Rule};
-use crate::rules::standing::{self, Rejected, Reviews, Waivers};
+use crate::rules::standing::{self, Allowed, Rejected, Reviews, Waivers};
 
 use super::ApprovalFacts;
 
@@ -55,11 +55,18 @@ pub struct Gathered<'f> {
 /// Which reviews and waivers stand for `pr`. Waivers are read only when the gate is waivable:
 /// without `--waivable-by`, `/sop-n/a` changes nothing; a waiver written before the latest push
 /// was for other code and does not count.
-pub fn gather<'f>(facts: &'f ApprovalFacts, pr: &'f Value, rule: &Rule, history: &PullHistory) -> Gathered<'f> {
+pub fn gather<'f>(
+    facts: &'f ApprovalFacts,
+    pr: &'f Value,
+    rule: &Rule,
+    history: &PullHistory,
+    kept: &Kept,
+) -> Gathered<'f> {
     let author = crate::pulls::author_login(pr).unwrap_or_default();
     let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
     let head = head_sha(pr);
-    let reviews = standing::reviews(&facts.reviews, &author, head, facts.allow_stale, facts.block_on_changes_requested);
+    let allowed = Allowed { stale: facts.allow_stale, kept };
+    let reviews = standing::reviews(&facts.reviews, &author, head, allowed, facts.block_on_changes_requested);
     let fresh = Freshness::of(history, head);
     let waivers = if rule.waivable_by.is_empty() {
         Waivers::default()

@@ -20,7 +20,9 @@ mod decide;
 mod render;
 
 use crate::InvalidInput;
-use crate::checks::pull_request::{ask_for_membership_in, ask_for_pull_request, missing_token, token_name};
+use crate::checks::pull_request::{
+    ask_for_membership_in, ask_for_pull_request, kept_across_base_merges, missing_token, token_name,
+};
 use crate::checks::trust::classify;
 use crate::membership::TeamFact;
 use crate::protocol::Verdict;
@@ -47,8 +49,13 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     let (Some(pr), Some(history)) = (facts.pull_request.as_ref(), facts.history.as_ref()) else {
         return Ok(ask_for_pull_request(&c, "approvals", facts.pr_number, &facts.context));
     };
+    let wanted = facts.keep_across_base_merges;
+    let kept = match kept_across_base_merges(&c, "approvals", pr, history, &facts.reviews, wanted) {
+        Ok(kept) => kept,
+        Err(ask) => return Ok(*ask),
+    };
     let rule = decide::rule(&facts, rule_name);
-    let gathered = decide::gather(&facts, pr, &rule, history);
+    let gathered = decide::gather(&facts, pr, &rule, history, &kept);
     let what = "team membership of the reviewers is not known yet";
     let known = facts.membership.is_some();
     let groups =
@@ -152,6 +159,7 @@ mod tests {
             teams: vec![team(case.readable)],
             min: case.min,
             allow_stale: case.allow_stale,
+            keep_across_base_merges: false,
             block_on_changes_requested: case.block,
             allow_contributors: case.allow_contributors,
             rule: None,
@@ -201,6 +209,7 @@ mod tests {
             teams: vec![team(true)],
             min: 1,
             allow_stale: false,
+            keep_across_base_merges: false,
             block_on_changes_requested: false,
             allow_contributors: false,
             rule: None,

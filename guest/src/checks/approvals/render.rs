@@ -51,6 +51,9 @@ fn notes(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> Vec<Finding> {
     let teams = &w.team_names;
     let mut findings = vec![w.c.basis.clone()];
     findings.extend(w.c.warnings.iter().cloned());
+    for how in &reviews.kept {
+        findings.push(Finding::new(Code::ApprovalKeptAcrossBaseMerges, Level::Notice, how.clone()));
+    }
     for (_, why) in &reviews.excluded {
         findings.push(Finding::new(Code::ReviewNotCounted, Level::Notice, why.clone()));
     }

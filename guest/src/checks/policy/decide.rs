@@ -4,20 +4,22 @@
 use serde_json::Value;
 
 use crate::history::{Contributors, Freshness};
+use crate::reviews::Kept;
 use crate::rules::codeowners::{CodeOwners, Owner};
 use crate::rules::eval::{self, Directory, RuleOutcome, RuleResult, Subject, Tree};
 use crate::rules::file::Policy;
-use crate::rules::standing;
+use crate::rules::standing::{self, Allowed};
 
 use super::Pull;
 
 pub use crate::rules::standing::{Rejected, Reviews, Waivers};
 
-/// Which reviews stand for `pull` (the approvals gate's semantics, never `--allow-stale`); change
+/// Which reviews stand for `pull` (the approvals gate's semantics, never `--allow-stale`; approvals of earlier commits
+/// only as `--keep-across-base-merges` keeps them); change
 /// requests only when a rule has `disapproval`.
-pub fn reviews<'f>(rows: &'f [Value], policy: &Policy, pull: &Pull<'_>) -> Reviews<'f> {
+pub fn reviews<'f>(rows: &'f [Value], policy: &Policy, pull: &Pull<'_>, kept: &Kept) -> Reviews<'f> {
     let blockers = policy.rules.iter().any(|r| r.disapproval);
-    standing::reviews(rows, &pull.author, pull.head, false, blockers)
+    standing::reviews(rows, &pull.author, pull.head, Allowed { stale: false, kept }, blockers)
 }
 
 /// The waivers in comments (not edited after posting, written after the latest push) and in

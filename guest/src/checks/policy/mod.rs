@@ -19,7 +19,9 @@ mod requests;
 use serde_json::Value;
 
 use crate::InvalidInput;
-use crate::checks::pull_request::{ask_for_membership, ask_for_pull_request, missing_token, pending};
+use crate::checks::pull_request::{
+    ask_for_membership, ask_for_pull_request, kept_across_base_merges, missing_token, pending,
+};
 use crate::checks::trust::{Classification, classify};
 use crate::history::{Contributors, Freshness};
 use crate::protocol::{Needs, Owners, OwnersNamed, Verdict};
@@ -73,19 +75,7 @@ pub fn evaluate(mut facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     let (Some(pr), Some(history), Some(server)) =
         (facts.pull_request.as_ref(), facts.history.as_ref(), facts.server.as_ref())
     else {
-        let mut ask = ask_for_pull_request(&c, CHECK, facts.pr_number, &facts.context);
-        // Every team and user the policy and CODEOWNERS could need, so that the host resolves them
-        // while it reads the pull request (which CODEOWNERS lines apply is known only after).
-        if let (Some((_, policy)), true) = (&parsed, ask.needs.is_some()) {
-            // The server's dialect is not known yet; the owners a line names do not depend on it.
-            let owners = codeowners_of(&facts, policy, CodeownersDialect::default());
-            let (teams, users) = named(policy, owners.as_ref(), |_| true);
-            if !teams.is_empty() || !users.is_empty() {
-                let named = OwnersNamed { teams_named: teams, users_named: users };
-                ask.details = serde_json::to_value(named).unwrap_or_default();
-            }
-        }
-        return Ok(ask);
+        return Ok(ask_for_pull_request_naming_owners(&c, &facts, parsed.as_ref().map(|(_, p)| p)));
     };
     let Some((policy_path, policy)) = parsed else {
         return Err(InvalidInput("the pull request was sent without the policy file".to_owned()));
@@ -118,7 +108,12 @@ pub fn evaluate(mut facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     if let Some(why) = codeowners_unusable(&policy, owners.as_ref(), Some(&directory), &nowhere) {
         return Ok(render::codeowners_missing(&c, &policy.codeowners_rules(), &why));
     }
-    let reviews = decide::reviews(&facts.reviews, &policy, &pull);
+    let wanted = facts.keep_across_base_merges;
+    let kept = match kept_across_base_merges(&c, CHECK, pr, history, &facts.reviews, wanted) {
+        Ok(kept) => kept,
+        Err(ask) => return Ok(*ask),
+    };
+    let reviews = decide::reviews(&facts.reviews, &policy, &pull, &kept);
     let fresh = Freshness::of(history, pull.head);
     let waivers = decide::waivers(&facts.comments, &facts.reviews, &policy, &pull, &fresh);
     let what = "team membership of the reviewers is not known yet";
@@ -135,6 +130,23 @@ pub fn evaluate(mut facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     let owners = owners.as_ref();
     let words = render::Words { c: &c, facts: &facts, policy_path, policy: &policy, owners, pull: &pull, asked };
     Ok(render::verdict(&words, &reviews, &waivers, &decision))
+}
+
+/// The question for the pull request, naming every team and user the policy and CODEOWNERS could
+/// need, so that the host resolves them while it reads the pull request (which CODEOWNERS lines
+/// apply is known only after).
+fn ask_for_pull_request_naming_owners(c: &Classification, facts: &PolicyFacts, policy: Option<&Policy>) -> Verdict {
+    let mut ask = ask_for_pull_request(c, CHECK, facts.pr_number, &facts.context);
+    if let (Some(policy), true) = (policy, ask.needs.is_some()) {
+        // The server's dialect is not known yet; the owners a line names do not depend on it.
+        let owners = codeowners_of(facts, policy, CodeownersDialect::default());
+        let (teams, users) = named(policy, owners.as_ref(), |_| true);
+        if !teams.is_empty() || !users.is_empty() {
+            let named = OwnersNamed { teams_named: teams, users_named: users };
+            ask.details = serde_json::to_value(named).unwrap_or_default();
+        }
+    }
+    ask
 }
 
 /// What `--request-reviews` chooses from (requests.rs).
@@ -345,6 +357,7 @@ mod tests {
             ("codeowners-negated-line-exact-before-gitea-1-26-3", "pass", "policy-met", "rules-passed=qa,owners"),
             ("server-older-than-supported", "error", "server-unsupported", ""),
             ("pull-request-without-history-asks-again", "error", "facts-needed", ""),
+            ("approval-kept-across-base-merge", "pass", "policy-met", "rules-passed=qa"),
         ];
         let on_disk = std::fs::read_dir(&dir)
             .expect("corpus dir")

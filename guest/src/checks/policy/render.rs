@@ -140,6 +140,9 @@ fn notes(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Decision) 
     let w_head = w.pull.head;
     let mut findings = vec![w.c.basis.clone()];
     findings.extend(w.c.warnings.iter().cloned());
+    for how in &reviews.kept {
+        findings.push(Finding::new(Code::ApprovalKeptAcrossBaseMerges, Level::Notice, how.clone()));
+    }
     for (_, why) in &reviews.excluded {
         findings.push(Finding::new(Code::ReviewNotCounted, Level::Notice, why.clone()));
     }

@@ -52,6 +52,8 @@ pub struct PullGate<'a> {
     pub with_timeline: bool,
     pub status_context: Option<&'a str>,
     pub target_url: Option<&'a str>,
+    /// `--keep-across-base-merges` (approvals, policy).
+    pub keep_across_base_merges: bool,
     /// The check's own facts (`min`, `items`, …).
     pub facts: GateFacts,
 }

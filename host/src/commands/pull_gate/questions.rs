@@ -10,10 +10,10 @@ use super::owners::{NamedOwners, TeamReading, teams_named};
 use super::read::{PullReading, resolve_teams_reading_ahead, take_pull_request};
 use super::request::request;
 use crate::commands::commit_status::StatusLifecycle;
-use crate::commands::{Problem, report};
+use crate::commands::{Problem, report, run_repository};
 use crate::facts::RunFacts;
-use crate::gitea::Client;
 use crate::gitea::teams::Team;
+use crate::gitea::{Client, trees};
 use crate::output::Report;
 use crate::protocol::{Needs, PullView, SecretFact, decide};
 use crate::sandbox::Sandbox;
@@ -99,6 +99,13 @@ pub(super) fn decide_gate(
                 let reading = TeamReading { token_env: gate.token_env, client };
                 gathered.named_teams = Some(reading.resolve_with(&owners.teams, &owners.users, named_early.take())?);
                 crate::timings::mark("named teams resolved");
+            }
+            Some(Needs::Changes(pairs)) => {
+                let Some(history) = gathered.history.as_mut().filter(|h| h.changes.is_empty()) else { break decision };
+                let Some(client) = client else { break decision };
+                let repo = run_repository(run, "the pull request's commits live there")?;
+                history.changes = trees::changes(client, &repo, pairs);
+                crate::timings::mark("trees compared");
             }
             Some(Needs::PullRequest(_)) | None => break decision,
         }

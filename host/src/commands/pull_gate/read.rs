@@ -111,6 +111,7 @@ impl PullReading<'_> {
             missing_users: Vec::new(),
             membership: None,
             request_reviews: false,
+            keep_across_base_merges: false,
         });
         let decision = decide(self.sandbox, &Request::new(facts)).ok()?;
         teams_named(&decision.verdict)
@@ -173,6 +174,7 @@ pub(super) fn fetch_pull_request(
             commits: commits.map_err(|e| Problem::api(&e, &read("commits")))?,
             reopens: timeline.reopens,
             retargets: timeline.retargets,
+            changes: Vec::new(),
         },
         timeline: gate.with_timeline.then_some(timeline.label_events),
         files: files.map_err(|e| Problem::api(&e, &read("changed files")))?,

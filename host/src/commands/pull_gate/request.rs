@@ -37,6 +37,7 @@ pub(super) fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, g
             teams: shared.teams.iter().take(*approval_teams).cloned().collect(),
             min: *min,
             allow_stale: *allow_stale,
+            keep_across_base_merges: gate.keep_across_base_merges,
             block_on_changes_requested: *block_on_changes_requested,
             rule: (rule != "approvals").then(|| rule.clone()),
             waivable_by: waivable.iter().filter_map(|i| shared.teams.get(*i).cloned()).collect(),
@@ -96,6 +97,7 @@ pub(super) fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, g
                 missing_users,
                 membership: gathered.membership.clone(),
                 request_reviews: *request_reviews,
+                keep_across_base_merges: gate.keep_across_base_merges,
             })
         }
     };

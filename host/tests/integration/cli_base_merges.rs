@@ -1,0 +1,249 @@
+//! `--keep-across-base-merges`, black-box against the fake Gitea: an approval of an earlier commit
+//! still counts after "Update branch" merged the base branch into the pull request — and only
+//! when every commit after it is such a merge and the pull request's own changes are byte for
+//! byte the approved ones. Each way a hostile author could slip a change past it (a change inside
+//! the merge, a conflict "resolved" by reverting the base's fix, a plain commit before the merge,
+//! a merge of another branch) voids the approval and names the commit.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
+
+use serde_json::{Value, json};
+
+use crate::common::{self, event, gitea_gate, run};
+use crate::pull_world::*;
+use fake_gitea::FakeGitea;
+
+const B0: u64 = 0xb0; // where every pull request leaves main
+const A: u64 = 0xa0; // the pull request's own commit, approved by qa-dave: src/app.rs v1
+const B1: u64 = 0xb1; // main moved: README changed
+const B2: u64 = 0xb2; // main moved differently: src/app.rs changed (a fix)
+const B3: u64 = 0xb3; // main moved again after B1: README again
+
+fn short(n: u64) -> String {
+    sha(n)[..12].to_owned()
+}
+
+/// A commit with its parents and its whole tree: the three files that matter, and 1,200 more so
+/// that every tree is read in two pages (Gitea gives at most 1,000 entries a page).
+fn commit(n: u64, parents: &[u64], app: &str, auth: &str, readme: &str, extra: &[(&str, &str)]) -> Value {
+    let mut files = json!({"src/app.rs": {"text": app}, "src/auth.rs": {"text": auth}, "README": {"text": readme}});
+    for i in 0..1200 {
+        files[format!("vendor/f{i:04}.txt")] = json!({"text": format!("vendored {i}\n")});
+    }
+    for (path, text) in extra {
+        files[*path] = json!({"text": text});
+    }
+    json!({"sha": sha(n), "parents": parents.iter().map(|p| sha(*p)).collect::<Vec<_>>(), "files": files})
+}
+
+/// Pull request `number` whose head is `head`, its commits newest first, Gitea's merge base, and
+/// qa-dave's approval of A.
+fn pull_at(number: u64, head: u64, commits: &[u64], merge_base: u64) -> Value {
+    pull_approving(number, head, commits, merge_base, A)
+}
+
+/// …with qa-dave's approval of `approved`.
+fn pull_approving(number: u64, head: u64, commits: &[u64], merge_base: u64, approved: u64) -> Value {
+    let approval = json!({"id": 1, "user": "qa-dave", "state": "APPROVED", "commit_id": sha(approved)});
+    let mut pr = pull(number, "alice", vec![approval]);
+    pr["head"]["sha"] = json!(sha(head));
+    pr["merge_base"] = json!(sha(merge_base));
+    pr["commits"] = commits.iter().map(|c| json!({"sha": sha(*c), "author": "alice", "committer": "alice"})).collect();
+    pr
+}
+
+fn world() -> FakeGitea {
+    let pulls = vec![
+        pull_at(80, 0x80, &[0x80, A], B1),
+        pull_at(81, 0x81, &[0x81, A], B1),
+        pull_at(82, 0x82, &[0x82, A], B2),
+        pull_at(83, 0x83, &[0x83, 0xc3, A], B1),
+        pull_at(85, 0x85, &[0x85, 0x84, A], B3),
+        pull_at(86, 0x86, &[0x86, 0xd6, A], B0),
+        // A repository whose first commit is empty (its tree is `"tree": null`).
+        pull_approving(87, 0x87, &[0x87, 0xa7], 0xe1, 0xa7),
+    ];
+    let mut fixture = base_fixture(pulls);
+    fixture["repos"][0]["commits"] = json!([
+        commit(B0, &[], "v0", "a0", "r0", &[]),
+        commit(A, &[B0], "v1", "a0", "r0", &[]),
+        commit(B1, &[B0], "v0", "a0", "r1", &[]),
+        commit(B2, &[B0], "v5", "a0", "r0", &[]),
+        commit(B3, &[B1], "v0", "a0", "r3", &[]),
+        // "Update branch": A with main's B1, nothing else.
+        commit(0x80, &[A, B1], "v1", "a0", "r1", &[]),
+        // The same merge with a change to auth.rs hidden in it.
+        commit(0x81, &[A, B1], "v1", "evil", "r1", &[]),
+        // main fixed app.rs (v5); the merge "resolves" the conflict by keeping v1: the fix is gone.
+        commit(0x82, &[A, B2], "v1", "a0", "r0", &[]),
+        // A plain commit after the approval, then an update.
+        commit(0xc3, &[A], "v1", "a0", "r0", &[("src/backdoor.rs", "x")]),
+        commit(0x83, &[0xc3, B1], "v1", "a0", "r1", &[("src/backdoor.rs", "x")]),
+        // Two updates in a row.
+        commit(0x84, &[A, B1], "v1", "a0", "r1", &[]),
+        commit(0x85, &[0x84, B3], "v1", "a0", "r3", &[]),
+        // A merge of the author's own side branch, which adds a file.
+        commit(0xd6, &[B0], "v0", "a0", "r0", &[("src/side.rs", "y")]),
+        commit(0x86, &[A, 0xd6], "v1", "a0", "r0", &[("src/side.rs", "y")]),
+        json!({"sha": sha(0xe0), "files": {}}),
+        json!({"sha": sha(0xa7), "parents": [sha(0xe0)], "files": {"src/app.rs": {"text": "v1"}}}),
+        json!({"sha": sha(0xe1), "parents": [sha(0xe0)], "files": {"README": {"text": "r1"}}}),
+        json!({"sha": sha(0x87), "parents": [sha(0xa7), sha(0xe1)],
+               "files": {"src/app.rs": {"text": "v1"}, "README": {"text": "r1"}}}),
+    ]);
+    start(fixture)
+}
+
+/// `gitea-gate approvals --team acme/qa --pr N ARGS` in a trusted (push) run.
+fn approvals(fake: &FakeGitea, number: u64, args: &[&str]) -> common::Run {
+    let mut command = gitea_gate();
+    command
+        .args(["approvals", "--team", "acme/qa", "--pr", &number.to_string()])
+        .args(GATE_FLAGS)
+        .args(args)
+        .env("GITHUB_API_URL", fake.api_url())
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", event("push"))
+        .env("GITHUB_REPOSITORY", "acme/core")
+        .env("REVIEW_TOKEN", TEAM_PAT);
+    run(command)
+}
+
+fn line<'r>(r: &'r common::Run, code: &str) -> &'r str {
+    r.stdout.lines().find(|l| l.contains(code)).unwrap_or_default()
+}
+
+#[test]
+fn an_approval_survives_update_branch_only_with_the_option() {
+    let fake = world();
+    let r = approvals(&fake, 80, &["--status-context", "qa"]);
+    assert_eq!(r.code, 1, "without the option an approval of another commit does not count:\n{}", r.stdout);
+    assert!(line(&r, "review-not-counted").contains("--allow-stale"), "{}", r.stdout);
+    assert!(!fake.requests().iter().any(|q| q.path.contains("/git/trees/")), "nothing is compared unasked");
+
+    let r = approvals(&fake, 80, &["--status-context", "qa", "--keep-across-base-merges"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.output("approved-by"), "qa-dave");
+    let kept = line(&r, "approval-kept-across-base-merges");
+    let want = format!(
+        "qa-dave's approval (#1) of commit {} counts for the head: only merges from the base branch came after it ({})",
+        short(A),
+        short(0x80)
+    );
+    assert!(kept.contains(&want), "{}", r.stdout);
+    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("success"));
+    // The trees compared: B0 → A (what was approved) and B1 → the merge; each in two pages.
+    let trees: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.contains("/git/trees/"))
+        .map(|q| format!("{} {}", &q.path[q.path.len() - 40..][..12], q.query.get("page").cloned().unwrap_or_default()))
+        .collect();
+    let mut want: Vec<String> =
+        [B0, A, B1, 0x80].iter().flat_map(|c| [format!("{} 1", short(*c)), format!("{} 2", short(*c))]).collect();
+    let mut got = trees.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "each tree read once, every page");
+}
+
+#[test]
+fn two_updates_in_a_row_keep_it() {
+    let fake = world();
+    let r = approvals(&fake, 85, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(line(&r, "approval-kept-across-base-merges").contains(&format!("({}, {})", short(0x84), short(0x85))));
+}
+
+#[test]
+fn an_empty_first_commit_is_an_empty_tree() {
+    // The approved commit left an empty root commit, whose tree Gitea answers `"tree": null`.
+    let fake = world();
+    let r = approvals(&fake, 87, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(line(&r, "approval-kept-across-base-merges").contains(&short(0xa7)), "{}", r.stdout);
+}
+
+/// The hostile author's ways past it: each is refused, and the finding names the commit.
+#[test]
+fn a_change_hidden_in_the_merge_voids_the_approval() {
+    let fake = world();
+    let r = approvals(&fake, 81, &["--keep-across-base-merges", "--status-context", "qa"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let why = line(&r, "review-not-counted");
+    let want = format!("merge {} changes the pull request's own changes (src/auth.rs)", short(0x81));
+    assert!(why.contains(&want) && why.contains("qa-dave"), "{}", r.stdout);
+    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("failure"));
+}
+
+#[test]
+fn a_conflict_resolved_by_dropping_the_base_s_fix_voids_the_approval() {
+    let fake = world();
+    let r = approvals(&fake, 82, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let want = format!("merge {} changes the pull request's own changes (src/app.rs)", short(0x82));
+    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+}
+
+#[test]
+fn a_commit_before_the_merge_voids_the_approval() {
+    let fake = world();
+    let r = approvals(&fake, 83, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let want = format!("commit {} after it is not a merge from the base branch", short(0xc3));
+    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+    assert!(!fake.requests().iter().any(|q| q.path.contains("/git/trees/")), "no tree needed to refuse it");
+}
+
+#[test]
+fn a_merge_of_another_branch_voids_the_approval() {
+    let fake = world();
+    let r = approvals(&fake, 86, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let want = format!("merges {}, which is not on the base branch", short(0xd6));
+    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+}
+
+#[test]
+fn a_tree_that_cannot_be_read_is_never_a_pass() {
+    let fake = world();
+    fake.fault(
+        &format!("/api/v1/repos/acme/core/git/trees/{}", sha(0x80)),
+        None,
+        fake_gitea::faults::FaultKind::Status { status: 500, body: None },
+    );
+    let r = approvals(&fake, 80, &["--keep-across-base-merges", "--status-context", "qa"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(line(&r, "review-not-counted").contains("could not be read"), "{}", r.stdout);
+    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("failure"));
+}
+
+#[test]
+fn the_policy_gate_keeps_and_voids_the_same_way() {
+    let fake = world();
+    let workspace = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(workspace.path().join(".gitea")).unwrap();
+    let rules = "rules:\n  - name: qa\n    requires: { count: 1, teams: [acme/qa] }\n";
+    std::fs::write(workspace.path().join(".gitea/policy.yml"), rules).unwrap();
+    let policy = |number: u64, args: &[&str]| {
+        let mut command = gitea_gate();
+        command
+            .current_dir(workspace.path())
+            .args(["policy", "--config", ".gitea/policy.yml", "--pr", &number.to_string()])
+            .args(GATE_FLAGS)
+            .args(args)
+            .env("GITHUB_API_URL", fake.api_url())
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_EVENT_PATH", event("push"))
+            .env("GITHUB_REPOSITORY", "acme/core")
+            .env("REVIEW_TOKEN", TEAM_PAT);
+        run(command)
+    };
+    let r = policy(80, &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let r = policy(80, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(line(&r, "approval-kept-across-base-merges").contains(&short(A)), "{}", r.stdout);
+    let r = policy(81, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(line(&r, "review-not-counted").contains("(src/auth.rs)"), "{}", r.stdout);
+}
