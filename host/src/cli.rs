@@ -300,6 +300,10 @@ pub struct ApprovalsArgs {
     /// stale yet after the branch moved (docs/reviews.md).
     #[arg(long)]
     pub allow_stale: bool,
+    /// In a trusted run short of approvals, request reviews from the teams (never someone whose
+    /// approval stands, or a team already asked). The token needs write access to pull requests.
+    #[arg(long)]
+    pub request_reviews: bool,
     /// Keep an approval of an earlier commit when every commit after it merges the base branch
     /// (Gitea's "Update branch") and the pull request's own changes are byte for byte the ones
     /// approved; anything else voids it, naming the commit (docs/reviews.md).

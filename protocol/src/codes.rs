@@ -155,7 +155,7 @@ codes! {
     CodeownersPatternMayTimeOut = "codeowners-pattern-may-time-out":
         "A negated CODEOWNERS line on Gitea 1.26.3 or later whose pattern the server's backtracking engine may stop matching after 150 ms, which makes the line apply: the gate applies it to every path long enough for that (more owners, never fewer) and warns, so that the pattern can be simplified.",
     ReviewsRequested = "reviews-requested":
-        "--request-reviews: the teams and users the policy gate asks for a review, the ones that can close a rule's missing approvals (never the author, a contributor, someone whose approval stands or who was already asked); the status and the summary say who was asked once the server took the request.",
+        "--request-reviews: the teams and users the approvals or policy gate asks for a review, the ones that can close a rule's missing approvals (never the author, a contributor, someone whose approval stands or who was already asked); the status and the summary say who was asked once the server took the request.",
     ReviewRequestFailed = "review-request-failed":
         "--request-reviews: the server refused the review request (the token may not change review requests, or an owner cannot read the pull request); nobody was asked, and the verdict stands as decided.",
     ServerUnsupported = "server-unsupported":

@@ -240,6 +240,9 @@ pub struct ApprovalFacts {
     pub min: u32,
     #[serde(default)]
     pub allow_stale: bool,
+    /// `--request-reviews` (as in [`crate::PolicyFacts`]): ask the gate's teams when it is short.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub request_reviews: bool,
     /// `--keep-across-base-merges` (as in [`crate::PolicyFacts`]).
     #[serde(default, skip_serializing_if = "is_false")]
     pub keep_across_base_merges: bool,

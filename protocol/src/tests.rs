@@ -148,6 +148,7 @@ fn approval_facts() {
         min: 2,
         allow_stale: true,
         keep_across_base_merges: true,
+        request_reviews: false,
         block_on_changes_requested: false,
         allow_contributors: true,
         rule: None,

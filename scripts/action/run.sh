@@ -33,8 +33,8 @@ valid_name "$token_name" || fail "token-name '$token_name' is not a variable nam
 export "$token_name=${GATE_TOKEN:-}"
 
 check=${GATE_CHECK:-}
-if is_true "${GATE_REQUEST_REVIEWS:-false}" && [[ "$check" != policy ]]; then
-  fail "request-reviews applies to check: policy only (got check: $check)"
+if is_true "${GATE_REQUEST_REVIEWS:-false}" && [[ "$check" != approvals && "$check" != policy ]]; then
+  fail "request-reviews applies to check: approvals or policy only (got check: $check)"
 fi
 if is_true "${GATE_KEEP_ACROSS_BASE_MERGES:-false}" && [[ "$check" != approvals && "$check" != policy ]]; then
   fail "keep-across-base-merges applies to check: approvals or policy only (got check: $check)"
@@ -74,6 +74,7 @@ case "$check" in
   approvals|checklist|policy)
     args+=("$check" --token-env "$token_name")
     if is_true "${GATE_KEEP_ACROSS_BASE_MERGES:-false}"; then args+=(--keep-across-base-merges); fi
+    if is_true "${GATE_REQUEST_REVIEWS:-false}"; then args+=(--request-reviews); fi
     if [[ "$check" == approvals ]]; then
       read -r -a teams <<<"${GATE_TEAMS//[,$'\n']/ }"
       [[ ${#teams[@]} -gt 0 ]] || fail "approvals needs teams (ORG/NAME or id)"
@@ -89,7 +90,6 @@ case "$check" in
     elif [[ "$check" == policy ]]; then
       [[ -n "${GATE_CONFIG:-}" ]] || fail "policy needs config (the policy file, YAML or JSON)"
       args+=(--config "$GATE_CONFIG")
-      if is_true "${GATE_REQUEST_REVIEWS:-false}"; then args+=(--request-reviews); fi
     else
       [[ -n "${GATE_CONFIG:-}" ]] || fail "checklist needs config (a JSON file)"
       args+=(--config "$GATE_CONFIG")

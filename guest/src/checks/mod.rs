@@ -6,6 +6,7 @@ pub mod drift;
 pub mod pin;
 pub mod policy;
 pub mod pull_request;
+pub mod requests;
 pub mod summary;
 pub mod trust;
 

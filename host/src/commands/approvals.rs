@@ -45,6 +45,7 @@ pub fn run(cli: &Cli, args: &ApprovalsArgs, sandbox: Result<&Sandbox, Problem>) 
         status_context: args.pr_gate.status_context.as_deref(),
         target_url: args.pr_gate.target_url.as_deref(),
         keep_across_base_merges: args.keep_across_base_merges,
+        request_reviews: args.request_reviews,
         facts: GateFacts::Approvals {
             min: args.min,
             allow_stale: args.allow_stale,

@@ -82,6 +82,7 @@ pub fn run(cli: &Cli, args: &ChecklistArgs, sandbox: Result<&Sandbox, Problem>) 
         status_context: args.pr_gate.status_context.as_deref(),
         target_url: args.pr_gate.target_url.as_deref(),
         keep_across_base_merges: false,
+        request_reviews: false,
         facts: GateFacts::Checklist {
             items: config.items,
             count_edited_comments: config.count_edited_comments,

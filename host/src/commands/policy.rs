@@ -48,7 +48,8 @@ pub fn run(cli: &Cli, args: &PolicyArgs, sandbox: Result<&Sandbox, Problem>) -> 
         status_context: args.pr_gate.status_context.as_deref(),
         target_url: args.pr_gate.target_url.as_deref(),
         keep_across_base_merges: args.keep_across_base_merges,
-        facts: GateFacts::Policy { source, request_reviews: args.request_reviews },
+        request_reviews: args.request_reviews,
+        facts: GateFacts::Policy { source },
     };
     sweep::run_gate(cli, &args.pr_gate, &gate, sandbox)
 }

@@ -494,22 +494,29 @@ fn inputs_become_separate_arguments_and_the_token_is_named() {
     );
 }
 
-/// `request-reviews` becomes `--request-reviews` for the policy gate, and is refused elsewhere
+/// `request-reviews` becomes `--request-reviews` for the approvals and policy gates, and is refused elsewhere
 /// rather than silently ignored.
 #[test]
-fn request_reviews_is_the_policy_gate_s() {
+fn request_reviews_is_the_approvals_and_policy_gates() {
     let policy = [("GATE_CHECK", "policy"), ("GATE_CONFIG", ".gitea/policy.yml"), ("GATE_REQUEST_REVIEWS", "true")];
     let out = run_sh(&policy);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
-        "<--format><github><policy><--token-env><GITEA_GATE_TOKEN><--config><.gitea/policy.yml><--request-reviews>"
+        "<--format><github><policy><--token-env><GITEA_GATE_TOKEN><--request-reviews><--config><.gitea/policy.yml>"
     );
     let out = run_sh(&[("GATE_CHECK", "policy"), ("GATE_CONFIG", "p.yml"), ("GATE_REQUEST_REVIEWS", "false")]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("--request-reviews"));
     let out = run_sh(&[("GATE_CHECK", "approvals"), ("GATE_TEAMS", "acme/qa"), ("GATE_REQUEST_REVIEWS", "true")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("<approvals><--token-env><GITEA_GATE_TOKEN><--request-reviews>")
+    );
+    let out = run_sh(&[("GATE_CHECK", "checklist"), ("GATE_CONFIG", "c.json"), ("GATE_REQUEST_REVIEWS", "true")]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("request-reviews applies to check: policy only"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("request-reviews applies to check: approvals or policy only")
+    );
     let out = run_sh(&[("GATE_CHECK", "policy"), ("GATE_CONFIG", "p.yml"), ("GATE_REQUEST_REVIEWS", "maybe")]);
     assert_eq!(out.status.code(), Some(2), "not a boolean");
 }

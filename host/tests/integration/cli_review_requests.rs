@@ -196,3 +196,40 @@ fn a_sweep_asks_once_per_pull_request() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(fake.review_requests(), first, "the second sweep asked again");
 }
+
+/// The approvals gate asks its teams when it is short, once; never when it passes, never in a
+/// fork's run; and a team of another organisation is not asked (Gitea asks teams by name in the
+/// repository's organisation).
+#[test]
+fn the_approvals_gate_asks_its_teams_once() {
+    let fake = world();
+    let approvals = |pr: u64, fork: bool, teams: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = event_about(dir.path(), pr, fork);
+        let mut command = gate_command(&fake, dir.path(), "pull_request", &path);
+        command.args(["approvals", "--request-reviews", "--status-context", "qa-review"]);
+        for team in teams {
+            command.args(["--team", team]);
+        }
+        command.args(GATE_FLAGS);
+        run(command)
+    };
+    // #70: sec-erin (security) approved, nobody of qa: qa is asked — not security, whose member's
+    // approval counts toward nothing here but whose team is not the gate's.
+    let r = approvals(70, false, &["acme/qa"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(asked(&fake, 70), vec![team("qa")], "{}", r.stdout);
+    assert!(r.stdout.contains("reviews-requested"), "{}", r.stdout);
+    let status = fake.statuses().pop().unwrap();
+    assert!(status.description.ends_with("; asked qa (team)"), "{}", status.description);
+    // Asked once, however often it runs.
+    let r = approvals(70, false, &["acme/qa"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(asked(&fake, 70).len(), 1);
+    // #71 passes (qa-dave approved): nobody is asked. A fork's run never asks.
+    let r = approvals(71, false, &["acme/qa"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(asked(&fake, 71).is_empty());
+    let r = approvals(72, true, &["acme/qa"]);
+    assert!(asked(&fake, 72).is_empty(), "a fork's run asked: {}", r.stdout);
+}

@@ -131,6 +131,8 @@ pub struct Tally {
     pub contributors: Vec<ByContributor>,
     pub min: usize,
     pub call: Call,
+    /// The engine's result for the rule (whom `--request-reviews` may ask).
+    pub result: RuleResult,
 }
 
 /// Decide the rule with the policy engine against what is known about membership.
@@ -151,10 +153,10 @@ pub fn decide(rule: &Rule, gathered: &Gathered<'_>, directory: &Directory<'_>, m
     let mut rejected = gathered.waivers.rejected.clone();
     let rules = std::slice::from_ref(rule);
     rejected.extend(standing::not_members(rules, std::slice::from_ref(&result), &gathered.waivers, directory));
-    read_back(&result, directory, rejected, min)
+    read_back(result, directory, rejected, min)
 }
 
-fn read_back(result: &RuleResult, directory: &Directory<'_>, rejected: Vec<Rejected>, min: u32) -> Tally {
+fn read_back(result: RuleResult, directory: &Directory<'_>, rejected: Vec<Rejected>, min: u32) -> Tally {
     let short = |via: &str| directory.find(via).map_or_else(|| via.to_owned(), |t| t.name.clone());
     let pairs = |list: &[eval::Counted]| list.iter().map(|c| (c.login.clone(), short(&c.via))).collect::<Vec<_>>();
     let whys = |list: &[Unconfirmed]| list.iter().map(|u| (u.login.clone(), u.why.clone())).collect::<Vec<_>>();
@@ -180,5 +182,6 @@ fn read_back(result: &RuleResult, directory: &Directory<'_>, rejected: Vec<Rejec
         contributors: result.contributors.clone(),
         min: min as usize,
         call,
+        result,
     }
 }

@@ -23,6 +23,7 @@ use crate::InvalidInput;
 use crate::checks::pull_request::{
     ask_for_membership_in, ask_for_pull_request, kept_across_base_merges, missing_token, token_name,
 };
+use crate::checks::requests;
 use crate::checks::trust::classify;
 use crate::membership::TeamFact;
 use crate::protocol::Verdict;
@@ -72,6 +73,18 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
     }
     let directory = Directory::new(&all_teams, &[], facts.membership.as_deref().unwrap_or(&[]));
     let tally = decide::decide(&rule, &gathered, &directory, facts.min);
+    let asking = requests::Asking {
+        wanted: facts.request_reviews,
+        trust: c.trust,
+        repository: facts.context.repository.as_deref().unwrap_or(""),
+        pull_request: pr,
+        review_rows: &facts.reviews,
+        author: &gathered.author,
+        reviews: &gathered.reviews,
+        contributors: &gathered.contributors,
+        directory: &directory,
+    };
+    let asked = requests::choose(&asking, std::slice::from_ref(&tally.result));
     let words = render::Words {
         c: &c,
         teams: &facts.teams,
@@ -80,6 +93,7 @@ pub fn evaluate(facts: ApprovalFacts) -> Result<Verdict, InvalidInput> {
         rule: rule_name,
         team_names,
         token_name: token_name(facts.token.as_ref()),
+        asked,
     };
     Ok(render::verdict(&words, &gathered, &tally))
 }
@@ -160,6 +174,7 @@ mod tests {
             min: case.min,
             allow_stale: case.allow_stale,
             keep_across_base_merges: false,
+            request_reviews: false,
             block_on_changes_requested: case.block,
             allow_contributors: case.allow_contributors,
             rule: None,
@@ -210,6 +225,7 @@ mod tests {
             min: 1,
             allow_stale: false,
             keep_across_base_merges: false,
+            request_reviews: false,
             block_on_changes_requested: false,
             allow_contributors: false,
             rule: None,

@@ -8,7 +8,7 @@ use crate::checks::summary;
 use crate::checks::trust::Classification;
 use crate::findings::{Code, Finding, Level};
 use crate::membership::{TeamFact, team_label, token_fix};
-use crate::protocol::{Outcome, Verdict};
+use crate::protocol::{Outcome, ReviewRequest, Verdict};
 use crate::text::{join_bounded, one_line};
 
 use super::decide::{Call, Gathered, Tally};
@@ -27,6 +27,8 @@ pub struct Words<'a> {
     /// The teams' short names, joined (`qa, security`).
     pub team_names: String,
     pub token_name: String,
+    /// Whom `--request-reviews` asks (requests.rs).
+    pub asked: Option<ReviewRequest>,
 }
 
 /// `alice (qa), bob (qa), +2`
@@ -180,6 +182,7 @@ pub fn verdict(w: &Words<'_>, g: &Gathered<'_>, tally: &Tally) -> Verdict {
     let (outcome, decisive, description) = decisive(w, g, tally);
     let mut verdict = Verdict::new("approvals", outcome, w.c.trust, &decisive);
     verdict.findings = notes(w, g, tally);
+    crate::checks::requests::attach(&mut verdict, w.asked.as_ref());
     verdict.findings.push(decisive);
     verdict.status = Some(status(outcome, &description));
     let confirmed: Vec<&str> = tally.confirmed.iter().map(|(l, _)| l.as_str()).collect();

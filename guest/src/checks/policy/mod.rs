@@ -14,7 +14,6 @@
 
 mod decide;
 mod render;
-mod requests;
 
 use serde_json::Value;
 
@@ -22,6 +21,7 @@ use crate::InvalidInput;
 use crate::checks::pull_request::{
     ask_for_membership, ask_for_pull_request, kept_across_base_merges, missing_token, pending,
 };
+use crate::checks::requests;
 use crate::checks::trust::{Classification, classify};
 use crate::history::{Contributors, Freshness};
 use crate::protocol::{Needs, Owners, OwnersNamed, Verdict};
@@ -126,7 +126,7 @@ pub fn evaluate(mut facts: PolicyFacts) -> Result<Verdict, InvalidInput> {
     // Every contributor; a rule with `allow_contributors` counts them anyway (rules/eval.rs).
     let contributors = Contributors::of(history, &fresh, false);
     let decision = decide::decide(&policy, &pull, &reviews, &waivers, owners.as_ref(), &directory, &contributors);
-    let asked = requests::choose(&asking(&c, &facts, &pull, &reviews, &contributors, &directory), &decision);
+    let asked = requests::choose(&asking(&c, &facts, &pull, &reviews, &contributors, &directory), &decision.results);
     let owners = owners.as_ref();
     let words = render::Words { c: &c, facts: &facts, policy_path, policy: &policy, owners, pull: &pull, asked };
     Ok(render::verdict(&words, &reviews, &waivers, &decision))

@@ -327,12 +327,7 @@ pub fn verdict(w: &Words<'_>, reviews: &Reviews<'_>, waivers: &Waivers, d: &Deci
     let (outcome, decisive, description) = decisive(w, d);
     let mut verdict = Verdict::new(CHECK, outcome, w.c.trust, &decisive);
     verdict.findings = notes(w, reviews, waivers, d);
-    // The host sends the request, then says in the status and the summary who was asked.
-    if let Some(asked) = &w.asked {
-        let message = format!("reviews to request: {}", one_line(&asked.shown()));
-        verdict.findings.push(Finding::new(Code::ReviewsRequested, Level::Notice, message));
-        verdict.review_request = Some(asked.clone());
-    }
+    crate::checks::requests::attach(&mut verdict, w.asked.as_ref());
     verdict.findings.push(decisive);
     verdict.status = Some(status(outcome, &description));
     let outputs = [

@@ -54,6 +54,8 @@ pub struct PullGate<'a> {
     pub target_url: Option<&'a str>,
     /// `--keep-across-base-merges` (approvals, policy).
     pub keep_across_base_merges: bool,
+    /// `--request-reviews` (approvals, policy): ask whom the guest chose when it is short.
+    pub request_reviews: bool,
     /// The check's own facts (`min`, `items`, …).
     pub facts: GateFacts,
 }
@@ -81,8 +83,8 @@ pub enum GateFacts {
         allow_contributors: bool,
         keep_acks_across_pushes: bool,
     },
-    /// The policy gate (policy.rs): where its file comes from, and `--request-reviews`.
-    Policy { source: PolicySource, request_reviews: bool },
+    /// The policy gate (policy.rs): where its file comes from.
+    Policy { source: PolicySource },
 }
 
 impl PullGate<'_> {
@@ -177,9 +179,7 @@ pub fn evaluate(
             one.pr = Some(other);
             one.status_context = None;
             // Decided to settle this head, not for its own run: nobody is asked from here.
-            if let GateFacts::Policy { request_reviews, .. } = &mut one.facts {
-                *request_reviews = false;
-            }
+            one.request_reviews = false;
             evaluate(&one, run, Some(client), token_fact.clone(), sandbox.clone(), None, Some(head))
                 .unwrap_or_else(|problem| problem.into_report(gate.check(), Trust::Trusted))
         };

@@ -37,6 +37,7 @@ pub(super) fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, g
             teams: shared.teams.iter().take(*approval_teams).cloned().collect(),
             min: *min,
             allow_stale: *allow_stale,
+            request_reviews: gate.request_reviews,
             keep_across_base_merges: gate.keep_across_base_merges,
             block_on_changes_requested: *block_on_changes_requested,
             rule: (rule != "approvals").then(|| rule.clone()),
@@ -67,7 +68,7 @@ pub(super) fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, g
             tier_label_from_ack_teams: *tier_label_from_ack_teams,
             timeline,
         }),
-        GateFacts::Policy { source, request_reviews } => {
+        GateFacts::Policy { source } => {
             let mut teams = shared.teams.clone();
             let mut missing_teams = Vec::new();
             let (mut users, mut missing_users) = (Vec::new(), Vec::new());
@@ -96,7 +97,7 @@ pub(super) fn request(gate: &PullGate<'_>, run: &RunFacts, shared: &RunShared, g
                 users,
                 missing_users,
                 membership: gathered.membership.clone(),
-                request_reviews: *request_reviews,
+                request_reviews: gate.request_reviews,
                 keep_across_base_merges: gate.keep_across_base_merges,
             })
         }

@@ -1,6 +1,6 @@
-//! `--request-reviews`: whom the policy gate asks for a review when rules are short of
-//! approvals. Decided here, sent by the host (`POST /pulls/{n}/requested_reviewers`,
-//! docs/gitea.md §6.6).
+//! `--request-reviews`: whom a gate on the policy engine (approvals, policy) asks for a review
+//! when its rules are short of approvals. Decided here, sent by the host
+//! (`POST /pulls/{n}/requested_reviewers`, docs/gitea.md §6.6).
 //!
 //! Asked: the teams and users that can close a failing rule (`RuleResult::could_close`: its teams
 //! and users, or the owners of each CODEOWNERS requirement nobody met). Never asked:
@@ -14,13 +14,14 @@
 //! - a team of another organisation than the repository's (Gitea asks teams by name in the
 //!   repository's organisation only), or an owner that does not resolve.
 
-use crate::protocol::{ReviewRequest, Trust};
 use serde_json::Value;
 
-use super::decide::Decision;
+use crate::findings::{Code, Finding, Level};
 use crate::history::Contributors;
-use crate::rules::eval::{Directory, RuleOutcome};
+use crate::protocol::{ReviewRequest, Trust, Verdict};
+use crate::rules::eval::{Directory, RuleOutcome, RuleResult};
 use crate::rules::standing::Reviews;
+use crate::text::one_line;
 
 /// What the gate knows when it chooses.
 pub struct Asking<'a> {
@@ -39,7 +40,7 @@ pub struct Asking<'a> {
 }
 
 /// Whom to ask, or `None` when nobody is to be asked.
-pub fn choose(a: &Asking<'_>, decision: &Decision) -> Option<ReviewRequest> {
+pub fn choose(a: &Asking<'_>, results: &[RuleResult]) -> Option<ReviewRequest> {
     if !a.wanted || a.trust != Trust::Trusted {
         return None;
     }
@@ -48,7 +49,7 @@ pub fn choose(a: &Asking<'_>, decision: &Decision) -> Option<ReviewRequest> {
     let standing: Vec<&str> = a.reviews.approvals().iter().map(|r| r.login.as_str()).collect();
     let same = |x: &str, y: &str| x.eq_ignore_ascii_case(y);
     let mut request = ReviewRequest::default();
-    for result in decision.results.iter().filter(|r| r.outcome == RuleOutcome::Fail) {
+    for result in results.iter().filter(|r| r.outcome == RuleOutcome::Fail) {
         for user in &result.could_close.users {
             let excluded = same(user, a.author)
                 || a.contributors.find(user).is_some()
@@ -74,6 +75,16 @@ pub fn choose(a: &Asking<'_>, decision: &Decision) -> Option<ReviewRequest> {
         }
     }
     (!request.is_empty()).then_some(request)
+}
+
+/// Puts the choice on the verdict: the host sends the request, then says in the status and the
+/// summary who was asked.
+pub fn attach(verdict: &mut Verdict, asked: Option<&ReviewRequest>) {
+    if let Some(asked) = asked {
+        let message = format!("reviews to request: {}", one_line(&asked.shown()));
+        verdict.findings.push(Finding::new(Code::ReviewsRequested, Level::Notice, message));
+        verdict.review_request = Some(asked.clone());
+    }
 }
 
 /// The logins and team names already asked for a review: the pull request's
