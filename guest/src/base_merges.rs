@@ -1,35 +1,42 @@
 //! Approvals that survive "Update branch" (`--keep-across-base-merges`, docs/reviews.md):
 //! Gitea's "Update branch" merges the base branch into the head, and every approval of the old
 //! head then stops counting (it was made on another commit). With the option, an approval of
-//! commit A still counts for the head H when both hold:
+//! commit A still counts for the head H when all of these hold:
 //!
 //! 1. **Only merges from the base came after A.** Following first parents from H back to A,
-//!    every commit is a merge (two parents) whose second parent is not one of the pull request's
-//!    commits — Gitea lists a pull request's commits from its merge base, so a commit outside the
-//!    list is history of the base branch — and the last merge's second parent is the pull
-//!    request's merge base.
-//! 2. **The pull request's own changes are byte for byte the approved ones.** What A changed
-//!    against the base it was approved on (the second parent of the latest merge from the base
-//!    before A, else where A's first-parent line leaves the pull request) equals what each merge
-//!    changes against the base commit it brought in: the same paths, each with the same entry
-//!    (mode and blob id) before and after.
+//!    every commit is a merge of exactly two parents whose second parent is not one of the pull
+//!    request's commits. Gitea lists those from the merge base with the base branch, computed
+//!    when it answers, so a commit outside the list that the head reaches is history of the base
+//!    branch.
+//! 2. **The last merge brings in the merge base.** Every base commit the pull request reaches
+//!    (each parent outside the list) is an ancestor of the last merge's second parent, as the
+//!    server answers — so that commit *is* the merge base the pull request merges against, not an
+//!    older one an author chose (Gitea's stored `merge_base` lags a push, so it is not used).
+//! 3. **A's base is known the same way.** The base A was approved against is the base commit
+//!    brought in by the latest merge from the base on A's first-parent line (else where that line
+//!    leaves the pull request), and every base commit A reaches is its ancestor.
+//! 4. **The pull request's own changes are byte for byte the approved ones.** What A changed
+//!    against its base equals what each merge changes against the base commit it brought in: the
+//!    same paths, each with the same entry (mode and blob id) before and after.
+//! 5. **The pull request never changed its target branch** (a retarget changes what "the base"
+//!    means: nothing is kept).
 //!
-//! The second check is what a hostile author meets: a change hidden in a merge ("evil merge"),
-//! a conflict resolved in the pull request's favour that reverts the base's own change, a merge
-//! that drops part of the approved change, or a merge of another branch all change the pair
-//! sets, and the approval is void with the commit that did it named. The host only lists what
-//! differs between two trees (`needs: changes`); everything here decides.
+//! A hostile author meets 2–4: a change hidden in a merge ("evil merge"), a conflict resolved in
+//! the pull request's favour that reverts the base's own change, a merge that drops part of the
+//! approved change, a merge of another branch, or of an older base commit, each voids the approval
+//! with the commit named. The host only lists what differs between two trees and answers whether
+//! one commit is an ancestor of another (`needs: changes`); everything here decides.
 
 use serde_json::Value;
 
-use gitea_gate_protocol::{Changes, CommitAccounts, CommitPair, PullHistory};
+use gitea_gate_protocol::{Ancestry, Changes, CommitAccounts, CommitPair, CommitQuestions, PullHistory};
 
 use crate::reviews::{Kept, head_sha, short};
 
-/// What the option needs before it can say: pairs of commits to compare, or its answer.
+/// What the option needs before it can say: commits to compare, or its answer.
 #[derive(Debug)]
 pub enum Examined {
-    Needs(Vec<CommitPair>),
+    Needs(CommitQuestions),
     Decided(Kept),
 }
 
@@ -41,26 +48,45 @@ pub fn examine(pr: &Value, history: &PullHistory, reviews: &[Value], wanted: boo
     if !wanted || head.is_empty() {
         return Examined::Decided(kept);
     }
-    let graph = Graph::of(history, pr);
-    let mut missing: Vec<CommitPair> = Vec::new();
+    let graph = Graph { commits: &history.commits };
+    let mut missing = CommitQuestions::default();
     for commit in approved_elsewhere(reviews, &head) {
-        let outcome = match graph.line(&commit, &head) {
-            Err(why) => Err(why),
-            Ok(line) => match compare(&line, &history.changes) {
-                Compared::Missing(pairs) => {
-                    for pair in pairs {
-                        if !missing.contains(&pair) {
-                            missing.push(pair);
-                        }
-                    }
-                    continue;
-                }
-                Compared::Done(outcome) => outcome,
-            },
+        let outcome = if history.retargets.is_empty() {
+            graph.line(&commit, &head).and_then(|line| line.decide(history, &mut missing))
+        } else {
+            Err("the pull request changed its target branch since, so no approval of an earlier commit is kept".into())
         };
-        kept.record(commit, outcome);
+        match outcome {
+            Err(Undecided::Asked) => {}
+            Err(Undecided::Void(why)) => kept.record(commit, Err(why)),
+            Ok(how) => kept.record(commit, Ok(how)),
+        }
     }
-    if missing.is_empty() { Examined::Decided(kept) } else { Examined::Needs(missing) }
+    if missing.compare.is_empty() && missing.ancestors.is_empty() {
+        Examined::Decided(kept)
+    } else {
+        Examined::Needs(missing)
+    }
+}
+
+/// Why an approval is not kept (yet).
+enum Undecided {
+    /// The answers it needs were asked for.
+    Asked,
+    /// It is void, and why.
+    Void(String),
+}
+
+impl From<String> for Undecided {
+    fn from(why: String) -> Undecided {
+        Undecided::Void(why)
+    }
+}
+
+impl From<&str> for Undecided {
+    fn from(why: &str) -> Undecided {
+        Undecided::Void(why.to_owned())
+    }
 }
 
 /// The commits of approvals that stand but for being of another commit than `head`, each once.
@@ -78,39 +104,56 @@ fn approved_elsewhere(reviews: &[Value], head: &str) -> Vec<String> {
     commits
 }
 
-/// The pull request's commits and their parents, and its merge base.
+/// The pull request's commits and their parents.
 struct Graph<'h> {
     commits: &'h [CommitAccounts],
-    merge_base: String,
 }
 
-/// The line from an approved commit to the head: what the approved commit changed against its
-/// base, and each merge after it with the base commit it brought in (oldest first).
+/// From an approved commit to the head: what to compare and which ancestries must hold.
 struct Line {
+    /// The approved commit against the base it was approved on.
     approved: CommitPair,
+    /// Each merge after it against the base commit it brought in, oldest first.
     merges: Vec<CommitPair>,
+    /// Base commits that must be ancestors of another (`from` of `to`), and why it matters.
+    ancestries: Vec<(CommitPair, &'static str)>,
 }
 
-impl<'h> Graph<'h> {
-    fn of(history: &'h PullHistory, pr: &Value) -> Graph<'h> {
-        let merge_base = pr.get("merge_base").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
-        Graph { commits: &history.commits, merge_base }
-    }
-
+impl Graph<'_> {
     fn parents(&self, commit: &str) -> Option<Vec<String>> {
         let found = self.commits.iter().find(|c| c.sha.eq_ignore_ascii_case(commit))?;
         Some(found.parents.iter().map(|s| s.to_ascii_lowercase()).collect())
     }
 
-    /// Whether `commit` is history of the base branch: not one of the pull request's commits.
+    /// Whether `commit` is outside the pull request's commits: history of the base branch.
     fn on_base(&self, commit: &str) -> bool {
         !self.commits.iter().any(|c| c.sha.eq_ignore_ascii_case(commit))
     }
 
-    /// Condition 1, and the pairs condition 2 compares; `Err` says which commit breaks it.
-    fn line(&self, approved: &str, head: &str) -> Result<Line, String> {
+    /// The base commits `from` reaches: each parent outside the pull request's commits of a
+    /// commit of the pull request that `from` reaches (every parent, not only the first two).
+    fn bases_reached(&self, from: &str) -> Vec<String> {
+        let (mut bases, mut seen, mut todo) = (Vec::new(), Vec::new(), vec![from.to_owned()]);
+        while let Some(commit) = todo.pop() {
+            if seen.contains(&commit) {
+                continue;
+            }
+            for parent in self.parents(&commit).unwrap_or_default() {
+                if !self.on_base(&parent) {
+                    todo.push(parent);
+                } else if !bases.contains(&parent) {
+                    bases.push(parent);
+                }
+            }
+            seen.push(commit);
+        }
+        bases
+    }
+
+    /// Conditions 1 and 3's shape, and the pairs 2–4 check; `Err` says which commit breaks it.
+    fn line(&self, approved: &str, head: &str) -> Result<Line, Undecided> {
         if self.parents(approved).is_none() {
-            return Err(format!("commit {} is no longer one of the pull request's commits", short(approved)));
+            return Err(format!("commit {} is no longer one of the pull request's commits", short(approved)).into());
         }
         let mut merges = Vec::new();
         let mut at = head.to_owned();
@@ -120,40 +163,37 @@ impl<'h> Graph<'h> {
                 break;
             }
             let parents = self.parents(&at).unwrap_or_default();
-            let (first, second) = match parents.as_slice() {
-                [first, second] => (first.clone(), second.clone()),
-                _ => return Err(format!("commit {} after it is not a merge from the base branch", short(&at))),
+            let [first, second] = parents.as_slice() else {
+                return Err(format!("commit {} after it is not a merge from the base branch", short(&at)).into());
             };
-            if !self.on_base(&second) {
-                return Err(format!(
-                    "commit {} after it merges {}, which is not on the base branch",
-                    short(&at),
-                    short(&second)
-                ));
+            if !self.on_base(second) {
+                let (at, second) = (short(&at), short(second));
+                return Err(format!("commit {at} after it merges {second}, which is not on the base branch").into());
             }
-            if merges.is_empty() && second != self.merge_base {
-                return Err(format!(
-                    "the last merge {} brings in {}, but the pull request's merge base is {}",
-                    short(&at),
-                    short(&second),
-                    short(&self.merge_base)
-                ));
-            }
-            merges.push(CommitPair { from: second, to: at.clone() });
-            at = first;
+            merges.push(CommitPair { from: second.clone(), to: at.clone() });
+            at = first.clone();
         }
         if at != approved {
-            return Err(format!("the head does not descend from commit {} by merges", short(approved)));
+            return Err(format!("the head does not descend from commit {} by merges", short(approved)).into());
         }
         merges.reverse();
-        let base = self.approved_base(approved)?;
-        Ok(Line { approved: CommitPair { from: base, to: approved.to_owned() }, merges })
+        let approved_base = self.approved_base(approved)?;
+        let mut ancestries = Vec::new();
+        let merge_base = merges.last().map(|m| m.from.clone()).unwrap_or_default();
+        for base in self.bases_reached(head).into_iter().filter(|b| *b != merge_base) {
+            ancestries.push((CommitPair { from: base, to: merge_base.clone() }, "the last merge's"));
+        }
+        for base in self.bases_reached(approved).into_iter().filter(|b| *b != approved_base) {
+            ancestries.push((CommitPair { from: base, to: approved_base.clone() }, "the approved commit's"));
+        }
+        let approved = CommitPair { from: approved_base, to: approved.to_owned() };
+        Ok(Line { approved, merges, ancestries })
     }
 
     /// The base an approved commit was approved against: the base commit brought in by the
     /// latest merge from the base on its first-parent line, else where that line leaves the
-    /// pull request.
-    fn approved_base(&self, approved: &str) -> Result<String, String> {
+    /// pull request (condition 3 then checks it is the newest base commit it reaches).
+    fn approved_base(&self, approved: &str) -> Result<String, Undecided> {
         let mut at = approved.to_owned();
         for _ in 0..=self.commits.len() {
             let parents = self.parents(&at).unwrap_or_default();
@@ -164,43 +204,69 @@ impl<'h> Graph<'h> {
                 [] => break,
             }
         }
-        Err(format!("where commit {} leaves the base branch is not known", short(approved)))
+        Err(format!("where commit {} leaves the base branch is not known", short(approved)).into())
     }
 }
 
-enum Compared {
-    Missing(Vec<CommitPair>),
-    Done(Result<String, String>),
+impl Line {
+    /// Conditions 2–4 from the answers, or the questions still open (added to `missing`).
+    fn decide(&self, history: &PullHistory, missing: &mut CommitQuestions) -> Result<String, Undecided> {
+        let same =
+            |a: &CommitPair, from: &str, to: &str| a.from.eq_ignore_ascii_case(from) && a.to.eq_ignore_ascii_case(to);
+        let pairs: Vec<&CommitPair> = std::iter::once(&self.approved).chain(&self.merges).collect();
+        let changes: Vec<Option<&Changes>> =
+            pairs.iter().map(|p| history.changes.iter().find(|c| same(p, &c.from, &c.to))).collect();
+        let ancestries: Vec<Option<&Ancestry>> =
+            self.ancestries.iter().map(|(p, _)| history.ancestry.iter().find(|a| same(p, &a.from, &a.to))).collect();
+        if changes.contains(&None) || ancestries.contains(&None) {
+            for (pair, answer) in pairs.iter().zip(&changes) {
+                if answer.is_none() && !missing.compare.contains(pair) {
+                    missing.compare.push((*pair).clone());
+                }
+            }
+            for ((pair, _), answer) in self.ancestries.iter().zip(&ancestries) {
+                if answer.is_none() && !missing.ancestors.contains(pair) {
+                    missing.ancestors.push(pair.clone());
+                }
+            }
+            return Err(Undecided::Asked);
+        }
+        for ((_, whose), answer) in self.ancestries.iter().zip(ancestries.iter().flatten()) {
+            let (from, to) = (short(&answer.from), short(&answer.to));
+            if let Some(why) = &answer.unreadable {
+                return Err(format!("whether {from} is an ancestor of {to} could not be read: {why}").into());
+            }
+            if !answer.ancestor {
+                return Err(format!(
+                    "{whose} base {to} is not the newest base commit it reaches ({from} is not its ancestor)"
+                )
+                .into());
+            }
+        }
+        compare(changes.into_iter().flatten().collect())
+    }
 }
 
-/// Condition 2: every merge changes against its base what the approved commit changed against
-/// its own.
-fn compare(line: &Line, answers: &[Changes]) -> Compared {
-    let find = |pair: &CommitPair| {
-        answers.iter().find(|c| c.from.eq_ignore_ascii_case(&pair.from) && c.to.eq_ignore_ascii_case(&pair.to))
-    };
-    let pairs = std::iter::once(&line.approved).chain(&line.merges);
-    let missing: Vec<CommitPair> = pairs.clone().filter(|p| find(p).is_none()).cloned().collect();
-    if !missing.is_empty() {
-        return Compared::Missing(missing);
-    }
-    let answered: Vec<&Changes> = pairs.filter_map(find).collect();
-    if let Some((pair, why)) = answered.iter().find_map(|c| c.unreadable.as_ref().map(|why| (c, why))) {
+/// Condition 4: every merge changes against its base what the approved commit changed against
+/// its own (the answers in `pairs` order: the approved commit's first).
+fn compare(answered: Vec<&Changes>) -> Result<String, Undecided> {
+    if let Some(pair) = answered.iter().find(|c| c.unreadable.is_some()) {
         let what = format!("the trees of {} and {} could not be read", short(&pair.from), short(&pair.to));
-        return Compared::Done(Err(format!("{what}: {why}")));
+        return Err(format!("{what}: {}", pair.unreadable.as_deref().unwrap_or("")).into());
     }
-    let Some((approved, merges)) = answered.split_first() else { return Compared::Done(Err(String::new())) };
+    let Some((approved, merges)) = answered.split_first() else { return Err("nothing was compared".into()) };
     for merge in merges {
         if let Some(path) = first_difference(approved, merge) {
-            return Compared::Done(Err(format!(
+            return Err(format!(
                 "merge {} changes the pull request's own changes ({}), so they are not the ones approved",
                 short(&merge.to),
                 crate::text::one_line(path)
-            )));
+            )
+            .into());
         }
     }
     let shown: Vec<String> = merges.iter().map(|m| short(&m.to)).collect();
-    Compared::Done(Ok(format!("only merges from the base branch came after it ({})", shown.join(", "))))
+    Ok(format!("only merges from the base branch came after it ({})", shown.join(", ")))
 }
 
 /// The first path (in path order) whose change differs between two answers.

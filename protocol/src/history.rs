@@ -33,9 +33,12 @@ pub struct PullHistory {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retargets: Vec<i64>,
     /// The answers to `needs: changes` (approvals kept across merges from the base branch,
-    /// base_merges.rs in the guest): what changed between two commits, per pair asked.
+    /// base_merges.rs in the guest): what changed between two commits, per pair asked…
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Changes>,
+    /// …and whether one commit is an ancestor of another, per pair asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ancestry: Vec<Ancestry>,
 }
 
 /// One push to the pull request's head branch, as the timeline records it.
@@ -87,7 +90,34 @@ pub struct CommitAccounts {
     pub committer: Option<Account>,
 }
 
-/// Two commits whose trees the guest wants compared: `from` (a base) and `to`.
+/// What the guest asks about commits (`needs: changes`): pairs whose trees to compare, and pairs
+/// whose ancestry to check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitQuestions {
+    /// Answered in the history's `changes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compare: Vec<CommitPair>,
+    /// Is `from` an ancestor of `to` (or `to` itself)? Answered in the history's `ancestry`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<CommitPair>,
+}
+
+/// Whether `from` is an ancestor of `to` (or `to` itself), as the server answered
+/// (`GET /compare/{to}...{from}` lists no commit).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ancestry {
+    pub from: String,
+    pub to: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ancestor: bool,
+    /// Set when the host could not ask: then nothing is known of this pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
+}
+
+/// Two commits the guest asks about: `from` (a base, or the older one) and `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommitPair {

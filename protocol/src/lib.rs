@@ -26,7 +26,9 @@ pub use facts::{
     ApprovalFacts, ByteSource, ChecklistFacts, DriftFacts, DriftLimits, EventFacts, FileCopy, Item, Lookup,
     MembershipFact, Pair, PinFacts, PinMode, PinnedFile, RunContext, SecretFact, TeamFact, TrustFacts,
 };
-pub use history::{Account, ChangedPath, Changes, CommitAccounts, CommitPair, PullHistory, Push};
+pub use history::{
+    Account, Ancestry, ChangedPath, Changes, CommitAccounts, CommitPair, CommitQuestions, PullHistory, Push,
+};
 pub use policy::{
     CODEOWNERS_CANDIDATES, CODEOWNERS_PATHS, ChangedFile, FORGEJO_CODEOWNERS_PATH, NamedCase, PolicyFacts,
     PolicyTestFacts, SourceFile,

@@ -253,6 +253,10 @@ fn pull_history() {
             },
             Changes { from: "m".into(), to: "d".into(), paths: vec![], unreadable: Some("404".into()) },
         ],
+        ancestry: vec![
+            Ancestry { from: "b".into(), to: "m".into(), ancestor: true, unreadable: None },
+            Ancestry { from: "m".into(), to: "b".into(), ancestor: false, unreadable: Some("500".into()) },
+        ],
     };
     round_trip(
         &history,
@@ -270,6 +274,10 @@ fn pull_history() {
             "changes": [
                 {"from": "b", "to": "c", "paths": [{"path": "a.txt", "before": "", "after": "100644 e1"}]},
                 {"from": "m", "to": "d", "unreadable": "404"},
+            ],
+            "ancestry": [
+                {"from": "b", "to": "m", "ancestor": true},
+                {"from": "m", "to": "b", "unreadable": "500"},
             ],
         }),
     );
@@ -346,7 +354,9 @@ fn verdict_and_its_parts() {
     let owners = Owners { teams: vec!["acme/qa".into(), "@acme/Docs".into()], users: vec!["erin".into()] };
     round_trip(&Needs::Owners(owners), json!({"owners": {"teams": ["acme/qa", "@acme/Docs"], "users": ["erin"]}}));
     let pair = CommitPair { from: "b0".into(), to: "a1".into() };
-    round_trip(&Needs::Changes(vec![pair]), json!({"changes": [{"from": "b0", "to": "a1"}]}));
+    let asked = CommitQuestions { compare: vec![pair.clone()], ancestors: vec![pair] };
+    let wire = json!({"changes": {"compare": [{"from": "b0", "to": "a1"}], "ancestors": [{"from": "b0", "to": "a1"}]}});
+    round_trip(&Needs::Changes(asked), wire);
     let named = OwnersNamed { teams_named: vec!["acme/qa".into()], users_named: vec!["erin".into()] };
     round_trip(&named, json!({"teams_named": ["acme/qa"], "users_named": ["erin"]}));
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Code, CommitPair};
+use crate::{Code, CommitQuestions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -115,9 +115,10 @@ pub enum Needs {
     /// `missing_teams`, `users` and `missing_users` (the policy gate, once it knows which rules and
     /// CODEOWNERS lines apply).
     Owners(Owners),
-    /// Compare the trees of these commit pairs and pass what differs as the history's `changes`
-    /// (approvals kept across merges from the base branch).
-    Changes(Vec<CommitPair>),
+    /// Compare the trees of these commit pairs and check these ancestries, and pass the answers
+    /// as the history's `changes` and `ancestry` (approvals kept across merges from the base
+    /// branch).
+    Changes(CommitQuestions),
 }
 
 /// Teams (`org/team` from a policy, `@org/team` from CODEOWNERS) and CODEOWNERS user logins.

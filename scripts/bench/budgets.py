@@ -32,9 +32,12 @@ BUDGETS = {
     # aarch64 14.4 MB until it stood 5 KB under it (14,394,920 bytes): less than the one 64 KiB
     # step of headroom each budget keeps, so it is one step higher, like x86_64's.
     # 16.1 / 13.5 MB since the guest's machine code lost its unwind tables and address maps
-    # (engine_config.rs; measured 15,968,152 and 13,411,720 bytes).
-    "x86_64 binary": (16_100_000, "bytes"),
-    "aarch64 binary": (13_500_000, "bytes"),
+    # (engine_config.rs; measured 15,968,152 and 13,411,720 bytes), until --keep-across-base-merges
+    # (the host's tree and ancestry readers, and the guest's decision as machine code): CI measured
+    # 16,188,312 and 13,545,872 bytes (+190 / +133 KB, one 64 KiB step of it alignment; the x86_64
+    # machine code alone is 6,292,312 bytes). One step of headroom above each, as before.
+    "x86_64 binary": (16_400_000, "bytes"),
+    "aarch64 binary": (13_750_000, "bytes"),
     # 1.95 MB until the owners question became a typed `Needs::Owners` (+1.7 KB of serialiser);
     # 1.955 MB until an invalid policy test case became its own finding, a configuration error
     # (exit 2), and `count: one` got a message in the policy's words (+1.2 KB: 1,954,268 ->
@@ -46,8 +49,11 @@ BUDGETS = {
     # 1.965 MB until --keep-across-base-merges: which merges keep an approval, decided in the
     # guest, and the typed `needs: changes` answer (+18.6 KB: 1,963,430 -> 1,982,077 bytes; the
     # decision 6 KB, deserialising `Changes` 5.3 KB; hash maps for the commit graph cost 5.6 KB
-    # more and were replaced by lists).
-    "guest wasm": (1_985_000, "bytes"),
+    # more and were replaced by lists). 1.985 MB until --request-reviews served the approvals gate
+    # too (+0.8 KB) and the option proved its merge bases by ancestry instead of trusting the
+    # lagging `merge_base` field, which a hostile review showed an author can choose (+6.6 KB:
+    # 1,982,922 -> 1,989,526 bytes).
+    "guest wasm": (1_995_000, "bytes"),
     # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
     # margin is for shared CI machines. The target is 1.5x (issue: small and instant).
     "trust / --version": (2.8, "ratio"),

@@ -1,6 +1,7 @@
 //! Gitea REST API v1: the client and one module per resource the gates read or write.
 //! Every fact about how Gitea answers is from `docs/gitea.md`, cited where it is used.
 
+pub mod ancestry;
 pub mod client;
 pub mod comments;
 pub mod contents;

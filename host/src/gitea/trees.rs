@@ -29,7 +29,8 @@ pub type Tree = BTreeMap<String, String>;
 /// Every entry of the tree of `commit` (directories are left out: their contents are listed).
 pub fn tree(client: &Client, repo: &RepoName, commit: &str) -> Result<Tree, ApiError> {
     let path = format!("{}/git/trees/{}", repo.api_path(), super::client::segment(commit));
-    let mut entries = Tree::new();
+    // Every path listed (directories as ""), to refuse a repeated one.
+    let mut seen = Tree::new();
     let mut listed: u64 = 0;
     let mut expected: Option<u64> = None;
     for page in 1_u64.. {
@@ -55,16 +56,7 @@ pub fn tree(client: &Client, repo: &RepoName, commit: &str) -> Result<Tree, ApiE
             return Err(ApiError::shape(client.url(&path), "the tree's total_count changed between its pages"));
         }
         expected = Some(total);
-        for row in rows {
-            let field = |key: &str| row.get(key).and_then(Value::as_str).unwrap_or("");
-            let (entry_path, mode, sha) = (field("path"), field("mode"), field("sha"));
-            if entry_path.is_empty() || mode.is_empty() || sha.is_empty() {
-                return Err(ApiError::shape(client.url(&path), "a tree entry without path, mode or sha"));
-            }
-            if field("type") != "tree" {
-                entries.insert(entry_path.to_owned(), format!("{mode} {}", sha.to_ascii_lowercase()));
-            }
-        }
+        add_rows(&mut seen, rows).map_err(|why| ApiError::shape(client.url(&path), why))?;
         listed += rows.len() as u64;
         if listed >= total || rows.is_empty() {
             break;
@@ -76,7 +68,31 @@ pub fn tree(client: &Client, repo: &RepoName, commit: &str) -> Result<Tree, ApiE
             format!("the tree listed {listed} entries, not its total_count"),
         ));
     }
-    Ok(entries)
+    seen.retain(|_, entry| !entry.is_empty());
+    Ok(seen)
+}
+
+/// One page's entries into `seen` (path → `"MODE ID"`, a directory `""`). Two entries under one
+/// name would hide one of them: a path repeated (a page served twice, a hand-made tree) or one
+/// that was not UTF-8 (JSON carries it as U+FFFD, so different names collide) is refused, never
+/// collapsed.
+fn add_rows(seen: &mut Tree, rows: &[Value]) -> Result<(), String> {
+    for row in rows {
+        let field = |key: &str| row.get(key).and_then(Value::as_str).unwrap_or("");
+        let (path, mode, sha) = (field("path"), field("mode"), field("sha"));
+        if path.is_empty() || mode.is_empty() || sha.is_empty() {
+            return Err("a tree entry without path, mode or sha".to_owned());
+        }
+        if path.contains('\u{FFFD}') {
+            return Err(format!("a path that is not UTF-8: {path:?}"));
+        }
+        let entry =
+            if field("type") == "tree" { String::new() } else { format!("{mode} {}", sha.to_ascii_lowercase()) };
+        if seen.insert(path.to_owned(), entry).is_some() {
+            return Err(format!("the tree lists {path:?} twice"));
+        }
+    }
+    Ok(())
 }
 
 /// What differs between two trees, in path order.
@@ -127,6 +143,23 @@ mod tests {
 
     fn tree(entries: &[(&str, &str)]) -> Tree {
         entries.iter().map(|(p, e)| ((*p).to_owned(), (*e).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_path_listed_twice_or_not_utf8_is_refused_never_collapsed() {
+        let row =
+            |path: &str, sha: &str| serde_json::json!({"path": path, "mode": "100644", "type": "blob", "sha": sha});
+        let mut seen = Tree::new();
+        assert!(add_rows(&mut seen, &[row("a", "1"), row("d/b", "2")]).is_ok());
+        let again = add_rows(&mut seen, &[row("a", "1")]).unwrap_err();
+        assert_eq!(again, "the tree lists \"a\" twice", "a page served twice");
+        let mut seen = Tree::new();
+        let err = add_rows(&mut seen, &[row("wf/\u{FFFD}.yml", "1")]).unwrap_err();
+        assert!(err.contains("not UTF-8"), "{err}");
+        let mut seen = Tree::new();
+        let dir = serde_json::json!({"path": "d", "mode": "040000", "type": "tree", "sha": "9"});
+        add_rows(&mut seen, &[dir, row("d/b", "2")]).unwrap();
+        assert_eq!(seen.get("d").map(String::as_str), Some(""), "a directory is listed, with no entry");
     }
 
     #[test]

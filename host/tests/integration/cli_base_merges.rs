@@ -35,32 +35,35 @@ fn commit(n: u64, parents: &[u64], app: &str, auth: &str, readme: &str, extra: &
     json!({"sha": sha(n), "parents": parents.iter().map(|p| sha(*p)).collect::<Vec<_>>(), "files": files})
 }
 
-/// Pull request `number` whose head is `head`, its commits newest first, Gitea's merge base, and
-/// qa-dave's approval of A.
-fn pull_at(number: u64, head: u64, commits: &[u64], merge_base: u64) -> Value {
-    pull_approving(number, head, commits, merge_base, A)
+/// Pull request `number` whose head is `head`, its commits newest first (as Gitea lists them from
+/// the merge base with main), and qa-dave's approval of A.
+fn pull_at(number: u64, head: u64, commits: &[u64]) -> Value {
+    pull_approving(number, head, commits, A)
 }
 
 /// …with qa-dave's approval of `approved`.
-fn pull_approving(number: u64, head: u64, commits: &[u64], merge_base: u64, approved: u64) -> Value {
+fn pull_approving(number: u64, head: u64, commits: &[u64], approved: u64) -> Value {
     let approval = json!({"id": 1, "user": "qa-dave", "state": "APPROVED", "commit_id": sha(approved)});
     let mut pr = pull(number, "alice", vec![approval]);
     pr["head"]["sha"] = json!(sha(head));
-    pr["merge_base"] = json!(sha(merge_base));
     pr["commits"] = commits.iter().map(|c| json!({"sha": sha(*c), "author": "alice", "committer": "alice"})).collect();
     pr
 }
 
 fn world() -> FakeGitea {
     let pulls = vec![
-        pull_at(80, 0x80, &[0x80, A], B1),
-        pull_at(81, 0x81, &[0x81, A], B1),
-        pull_at(82, 0x82, &[0x82, A], B2),
-        pull_at(83, 0x83, &[0x83, 0xc3, A], B1),
-        pull_at(85, 0x85, &[0x85, 0x84, A], B3),
-        pull_at(86, 0x86, &[0x86, 0xd6, A], B0),
+        pull_at(80, 0x80, &[0x80, A]),
+        pull_at(81, 0x81, &[0x81, A]),
+        pull_at(82, 0x82, &[0x82, A]),
+        pull_at(83, 0x83, &[0x83, 0xc3, A]),
+        pull_at(85, 0x85, &[0x85, 0x84, A]),
+        pull_at(86, 0x86, &[0x86, 0xd6, A]),
         // A repository whose first commit is empty (its tree is `"tree": null`).
-        pull_approving(87, 0x87, &[0x87, 0xa7], 0xe1, 0xa7),
+        pull_approving(87, 0x87, &[0x87, 0xa7], 0xa7),
+        // The approved commit "merged" an older base commit after an update.
+        pull_approving(88, 0x92, &[0x92, 0x91, 0x90, A], 0x91),
+        // The last merge brings in an older base commit than the approved one reached.
+        pull_approving(89, 0x94, &[0x94, 0x93, A], 0x93),
     ];
     let mut fixture = base_fixture(pulls);
     fixture["repos"][0]["commits"] = json!([
@@ -84,6 +87,19 @@ fn world() -> FakeGitea {
         // A merge of the author's own side branch, which adds a file.
         commit(0xd6, &[B0], "v0", "a0", "r0", &[("src/side.rs", "y")]),
         commit(0x86, &[A, 0xd6], "v1", "a0", "r0", &[("src/side.rs", "y")]),
+        // main turned unsafe mode on (B4), then reverted it (B5); B6 fixed auth.rs.
+        commit(0xb4, &[B0], "v0", "a0", "r0", &[("unsafe.cfg", "on")]),
+        commit(0xb5, &[0xb4], "v0", "a0", "r0", &[]),
+        commit(0xb6, &[B0], "v0", "fixed", "r0", &[]),
+        // #88: an honest update with B4, then a no-op merge of B0 — approved — then an update
+        // with B5 that keeps unsafe mode on: merging it would undo B5's revert.
+        commit(0x90, &[A, 0xb4], "v1", "a0", "r0", &[("unsafe.cfg", "on")]),
+        commit(0x91, &[0x90, B0], "v1", "a0", "r0", &[("unsafe.cfg", "on")]),
+        commit(0x92, &[0x91, 0xb5], "v1", "a0", "r0", &[("unsafe.cfg", "on")]),
+        // #89: an honest update with B6 — approved — then a merge of the older B0 whose tree is
+        // B0 plus the pull request's change: the auth fix is gone.
+        commit(0x93, &[A, 0xb6], "v1", "fixed", "r0", &[]),
+        commit(0x94, &[0x93, B0], "v1", "a0", "r0", &[]),
         json!({"sha": sha(0xe0), "files": {}}),
         json!({"sha": sha(0xa7), "parents": [sha(0xe0)], "files": {"src/app.rs": {"text": "v1"}}}),
         json!({"sha": sha(0xe1), "parents": [sha(0xe0)], "files": {"README": {"text": "r1"}}}),
@@ -163,6 +179,21 @@ fn an_empty_first_commit_is_an_empty_tree() {
     assert!(line(&r, "approval-kept-across-base-merges").contains(&short(0xa7)), "{}", r.stdout);
 }
 
+/// A merge of an older base commit must not pass for the merge base, before or after the
+/// approval (Gitea's stored `merge_base` lags a push, so it is never what decides).
+#[test]
+fn a_merge_of_an_older_base_commit_voids_the_approval() {
+    let fake = world();
+    let r = approvals(&fake, 88, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let want = format!("the approved commit's base {} is not the newest base commit it reaches", short(B0));
+    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+    let r = approvals(&fake, 89, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let want = format!("the last merge's base {} is not the newest base commit it reaches", short(B0));
+    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+}
+
 /// The hostile author's ways past it: each is refused, and the finding names the commit.
 #[test]
 fn a_change_hidden_in_the_merge_voids_the_approval() {
@@ -215,6 +246,13 @@ fn a_tree_that_cannot_be_read_is_never_a_pass() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(line(&r, "review-not-counted").contains("could not be read"), "{}", r.stdout);
     assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("failure"));
+    // …nor an ancestry the server did not answer.
+    fake.clear_faults();
+    let compare = format!("/api/v1/repos/acme/core/compare/{}...{}", sha(B1), sha(B0));
+    fake.fault(&compare, None, fake_gitea::faults::FaultKind::Status { status: 500, body: None });
+    let r = approvals(&fake, 80, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(line(&r, "review-not-counted").contains("is an ancestor of"), "{}", r.stdout);
 }
 
 #[test]

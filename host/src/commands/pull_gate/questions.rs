@@ -13,9 +13,9 @@ use crate::commands::commit_status::StatusLifecycle;
 use crate::commands::{Problem, report, run_repository};
 use crate::facts::RunFacts;
 use crate::gitea::teams::Team;
-use crate::gitea::{Client, trees};
+use crate::gitea::{Client, ancestry, trees};
 use crate::output::Report;
-use crate::protocol::{Needs, PullView, SecretFact, decide};
+use crate::protocol::{Needs, PullHistory, PullView, SecretFact, decide};
 use crate::sandbox::Sandbox;
 
 /// Membership probes in flight at once for one pull request: every probe the guest asks for goes
@@ -100,12 +100,14 @@ pub(super) fn decide_gate(
                 gathered.named_teams = Some(reading.resolve_with(&owners.teams, &owners.users, named_early.take())?);
                 crate::timings::mark("named teams resolved");
             }
-            Some(Needs::Changes(pairs)) => {
-                let Some(history) = gathered.history.as_mut().filter(|h| h.changes.is_empty()) else { break decision };
+            Some(Needs::Changes(asked)) => {
+                let unanswered = |h: &&mut PullHistory| h.changes.is_empty() && h.ancestry.is_empty();
+                let Some(history) = gathered.history.as_mut().filter(unanswered) else { break decision };
                 let Some(client) = client else { break decision };
                 let repo = run_repository(run, "the pull request's commits live there")?;
-                history.changes = trees::changes(client, &repo, pairs);
-                crate::timings::mark("trees compared");
+                history.changes = trees::changes(client, &repo, &asked.compare);
+                history.ancestry = ancestry::ancestries(client, &repo, &asked.ancestors);
+                crate::timings::mark("trees and ancestries compared");
             }
             Some(Needs::PullRequest(_)) | None => break decision,
         }

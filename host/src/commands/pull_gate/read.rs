@@ -175,6 +175,7 @@ pub(super) fn fetch_pull_request(
             reopens: timeline.reopens,
             retargets: timeline.retargets,
             changes: Vec::new(),
+            ancestry: Vec::new(),
         },
         timeline: gate.with_timeline.then_some(timeline.label_events),
         files: files.map_err(|e| Problem::api(&e, &read("changed files")))?,

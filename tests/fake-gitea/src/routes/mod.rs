@@ -1,5 +1,6 @@
 //! Routing `/api/v1/…` to handlers, with Gitea's error bodies (docs/gitea.md §0.1).
 
+pub mod compare;
 pub mod json;
 pub mod releases;
 pub mod repos;
@@ -125,6 +126,7 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
             Some(n) => repos::timeline(ctx, owner, name, n, request),
             None => not_found(ctx),
         },
+        ["repos", owner, name, "compare", basehead] if get => compare::compare(ctx, owner, name, basehead),
         ["repos", owner, name, "git", "trees", sha] if get => trees::tree(ctx, owner, name, sha, request),
         ["repos", owner, name, "statuses", sha] if post => repos::post_status(ctx, owner, name, sha, request),
         ["repos", owner, name, "releases"] if get => releases::list(ctx, owner, name),

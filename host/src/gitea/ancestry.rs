@@ -1,0 +1,37 @@
+//! Whether one commit is an ancestor of another (docs/gitea.md §6.7), for
+//! `--keep-across-base-merges`: `GET /repos/{o}/{r}/compare/{to}...{from}` lists the commits
+//! `from` has that the merge base of the two has not; none means `from` is `to` or an ancestor of
+//! it. The guest decides what the answers mean.
+
+use gitea_gate_protocol::{Ancestry, CommitPair};
+use serde_json::Value;
+
+use super::{ApiError, Client, RepoName};
+
+/// Whether `from` is an ancestor of `to` (or `to` itself).
+pub fn is_ancestor(client: &Client, repo: &RepoName, from: &str, to: &str) -> Result<bool, ApiError> {
+    let basehead = format!("{}...{}", super::client::segment(to), super::client::segment(from));
+    let path = format!("{}/compare/{basehead}", repo.api_path());
+    // Without per-commit signatures and file lists (ignored where the server does not know them).
+    let query = [("verification", "false".to_owned()), ("files", "false".to_owned())];
+    let body = client.get_json(&path, &query)?.body;
+    match body.get("total_commits").and_then(Value::as_u64) {
+        Some(total) => Ok(total == 0),
+        None => Err(ApiError::shape(client.url(&path), "expected a comparison with `total_commits`")),
+    }
+}
+
+/// The answer to `needs: changes`' ancestries, one per pair; a failure is that pair's
+/// `unreadable` (the guest then keeps no approval that needs it).
+pub fn ancestries(client: &Client, repo: &RepoName, pairs: &[CommitPair]) -> Vec<Ancestry> {
+    pairs
+        .iter()
+        .map(|pair| {
+            let (ancestor, unreadable) = match is_ancestor(client, repo, &pair.from, &pair.to) {
+                Ok(ancestor) => (ancestor, None),
+                Err(e) => (false, Some(e.to_string())),
+            };
+            Ancestry { from: pair.from.clone(), to: pair.to.clone(), ancestor, unreadable }
+        })
+        .collect()
+}
