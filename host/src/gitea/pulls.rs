@@ -85,10 +85,15 @@ pub fn commits(client: &Client, repo: &RepoName, number: u64) -> Result<Vec<Comm
                     },
                 }
             };
-            // A merge has two parents, first parent first (`convert.ToCommit`, `parents[].sha`).
-            let parents = row.get("parents").and_then(Value::as_array).map_or_else(Vec::new, |parents| {
-                parents.iter().filter_map(|p| p.get("sha").and_then(Value::as_str)).map(str::to_owned).collect()
-            });
+            // A merge has two parents, first parent first (`convert.ToCommit`, `parents[].sha`). A
+            // parent without its id is an error, never dropped: one parent fewer could make an
+            // octopus merge look like a merge of two.
+            let listed = row.get("parents").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+            let parents = listed
+                .iter()
+                .map(|p| p.get("sha").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| ApiError::shape(client.url(&path), format!("commit {sha}: a parent without a `sha`")))?;
             Ok(CommitAccounts {
                 sha: sha.to_owned(),
                 parents,
