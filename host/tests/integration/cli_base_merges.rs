@@ -64,6 +64,8 @@ fn world() -> FakeGitea {
         pull_approving(88, 0x92, &[0x92, 0x91, 0x90, A], 0x91),
         // The last merge brings in an older base commit than the approved one reached.
         pull_approving(89, 0x94, &[0x94, 0x93, A], 0x93),
+        // The last merge brings in a base commit of a history unrelated to the pull request's.
+        pull_at(96, 0x96, &[0x96, A]),
     ];
     let mut fixture = base_fixture(pulls);
     fixture["repos"][0]["commits"] = json!([
@@ -100,6 +102,12 @@ fn world() -> FakeGitea {
         // B0 plus the pull request's change: the auth fix is gone.
         commit(0x93, &[A, 0xb6], "v1", "fixed", "r0", &[]),
         commit(0x94, &[0x93, B0], "v1", "a0", "r0", &[]),
+        // main once merged an unrelated history (U0, a root of its own) as BU. #96's merge brings
+        // in U0 with U0's tree plus the pull request's change: merging it would delete the rest.
+        json!({"sha": sha(0xf0), "files": {"vendor-u/lib.rs": {"text": "u"}}}),
+        json!({"sha": sha(0xbf), "parents": [sha(B0), sha(0xf0)], "files": {}}),
+        json!({"sha": sha(0x96), "parents": [sha(A), sha(0xf0)],
+               "files": {"vendor-u/lib.rs": {"text": "u"}, "src/app.rs": {"text": "v1"}}}),
         json!({"sha": sha(0xe0), "files": {}}),
         json!({"sha": sha(0xa7), "parents": [sha(0xe0)], "files": {"src/app.rs": {"text": "v1"}}}),
         json!({"sha": sha(0xe1), "parents": [sha(0xe0)], "files": {"README": {"text": "r1"}}}),
@@ -191,6 +199,12 @@ fn a_merge_of_an_older_base_commit_voids_the_approval() {
     let r = approvals(&fake, 89, &["--keep-across-base-merges"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     let want = format!("the last merge's base {} is not the newest base commit it reaches", short(B0));
+    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+    // A base commit of an unrelated history: the server's comparison lists no commit either
+    // way (no merge base), which must not pass for "an ancestor".
+    let r = approvals(&fake, 96, &["--keep-across-base-merges"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let want = format!("the last merge's base {} is not the newest base commit it reaches", short(0xf0));
     assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
 }
 

@@ -1,8 +1,10 @@
 //! `GET /repos/{o}/{r}/compare/{base}...{head}` (docs/gitea.md §6.7; Gitea's
 //! `routers/api/v1/repo/compare.go`, `CompareDiff`, 1.22+): the commits `head` has that the
 //! merge base of the two has not — reachable from `head`, not from `base` — from the fixture's
-//! parents, as `{"total_commits": n, "commits": [...]}`. `base` and `head` are full commit ids or
-//! branch names; anything else is a 404, as Gitea answers a ref it cannot find.
+//! parents, as `{"total_commits": n, "commits": [...]}`. Two commits that share no history answer
+//! no commit at all (`git merge-base` finds nothing, and Gitea and Forgejo then list none).
+//! `base` and `head` are full commit ids or branch names; anything else is a 404, as Gitea
+//! answers a ref it cannot find.
 
 use std::collections::BTreeSet;
 
@@ -24,7 +26,9 @@ pub fn compare(ctx: &Ctx, owner: &str, name: &str, basehead: &str) -> Response {
     };
     let (Some(base), Some(head)) = (resolve(repo, base), resolve(repo, head)) else { return not_found(ctx) };
     let excluded = reachable(repo, &base);
-    let mut commits: Vec<String> = reachable(repo, &head).into_iter().filter(|c| !excluded.contains(c)).collect();
+    let reached = reachable(repo, &head);
+    let related = reached.iter().any(|c| excluded.contains(c));
+    let mut commits: Vec<String> = reached.into_iter().filter(|c| related && !excluded.contains(c)).collect();
     commits.sort();
     let api = format!("{}/repos/{owner}/{name}", ctx.api_url());
     let rows: Vec<_> = commits
