@@ -8,7 +8,9 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{self, event, gitea_gate, run};
+use std::path::Path;
+
+use crate::common::{self, event, run};
 use crate::pull_world::*;
 use fake_gitea::FakeGitea;
 
@@ -117,19 +119,26 @@ fn world() -> FakeGitea {
     start(fixture)
 }
 
+/// `gitea-gate GATE --pr N ARGS` in a trusted (push) run whose workspace is `workspace`.
+fn gate_in(fake: &FakeGitea, workspace: &Path, gate: &[&str], number: u64, args: &[&str]) -> common::Run {
+    let mut command = gate_command(fake, workspace, "push", Path::new(&event("push")));
+    command.args(gate).args(["--pr", &number.to_string()]).args(GATE_FLAGS).args(args);
+    run(command)
+}
+
 /// `gitea-gate approvals --team acme/qa --pr N ARGS` in a trusted (push) run.
 fn approvals(fake: &FakeGitea, number: u64, args: &[&str]) -> common::Run {
-    let mut command = gitea_gate();
-    command
-        .args(["approvals", "--team", "acme/qa", "--pr", &number.to_string()])
-        .args(GATE_FLAGS)
-        .args(args)
-        .env("GITHUB_API_URL", fake.api_url())
-        .env("GITHUB_EVENT_NAME", "push")
-        .env("GITHUB_EVENT_PATH", event("push"))
-        .env("GITHUB_REPOSITORY", "acme/core")
-        .env("REVIEW_TOKEN", TEAM_PAT);
-    run(command)
+    let workspace = tempfile::tempdir().unwrap();
+    gate_in(fake, workspace.path(), &["approvals", "--team", "acme/qa"], number, args)
+}
+
+/// The approval on pull request `number` is void, and the notice says `why`.
+fn voided(fake: &FakeGitea, number: u64, why: &str) -> common::Run {
+    let r = approvals(fake, number, &["--keep-across-base-merges", "--status-context", "qa"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(line(&r, "review-not-counted").contains(why), "want {why:?}:\n{}", r.stdout);
+    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("failure"));
+    r
 }
 
 fn line<'r>(r: &'r common::Run, code: &str) -> &'r str {
@@ -192,81 +201,50 @@ fn an_empty_first_commit_is_an_empty_tree() {
 #[test]
 fn a_merge_of_an_older_base_commit_voids_the_approval() {
     let fake = world();
-    let r = approvals(&fake, 88, &["--keep-across-base-merges"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    let want = format!("the approved commit's base {} is not the newest base commit it reaches", short(B0));
-    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
-    let r = approvals(&fake, 89, &["--keep-across-base-merges"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    let want = format!("the last merge's base {} is not the newest base commit it reaches", short(B0));
-    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+    voided(&fake, 88, &format!("the approved commit's base {} is not the newest base commit it reaches", short(B0)));
+    voided(&fake, 89, &format!("the last merge's base {} is not the newest base commit it reaches", short(B0)));
     // A base commit of an unrelated history: the server's comparison lists no commit either
     // way (no merge base), which must not pass for "an ancestor".
-    let r = approvals(&fake, 96, &["--keep-across-base-merges"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    let want = format!("the last merge's base {} is not the newest base commit it reaches", short(0xf0));
-    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+    voided(&fake, 96, &format!("the last merge's base {} is not the newest base commit it reaches", short(0xf0)));
 }
 
 /// The hostile author's ways past it: each is refused, and the finding names the commit.
 #[test]
 fn a_change_hidden_in_the_merge_voids_the_approval() {
     let fake = world();
-    let r = approvals(&fake, 81, &["--keep-across-base-merges", "--status-context", "qa"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    let why = line(&r, "review-not-counted");
-    let want = format!("merge {} changes the pull request's own changes (src/auth.rs)", short(0x81));
-    assert!(why.contains(&want) && why.contains("qa-dave"), "{}", r.stdout);
-    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("failure"));
+    let r = voided(&fake, 81, &format!("merge {} changes the pull request's own changes (src/auth.rs)", short(0x81)));
+    assert!(line(&r, "review-not-counted").contains("qa-dave"), "{}", r.stdout);
 }
 
 #[test]
 fn a_conflict_resolved_by_dropping_the_base_s_fix_voids_the_approval() {
     let fake = world();
-    let r = approvals(&fake, 82, &["--keep-across-base-merges"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    let want = format!("merge {} changes the pull request's own changes (src/app.rs)", short(0x82));
-    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+    voided(&fake, 82, &format!("merge {} changes the pull request's own changes (src/app.rs)", short(0x82)));
 }
 
 #[test]
 fn a_commit_before_the_merge_voids_the_approval() {
     let fake = world();
-    let r = approvals(&fake, 83, &["--keep-across-base-merges"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    let want = format!("commit {} after it is not a merge from the base branch", short(0xc3));
-    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+    voided(&fake, 83, &format!("commit {} after it is not a merge from the base branch", short(0xc3)));
     assert!(!fake.requests().iter().any(|q| q.path.contains("/git/trees/")), "no tree needed to refuse it");
 }
 
 #[test]
 fn a_merge_of_another_branch_voids_the_approval() {
     let fake = world();
-    let r = approvals(&fake, 86, &["--keep-across-base-merges"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    let want = format!("merges {}, which is not on the base branch", short(0xd6));
-    assert!(line(&r, "review-not-counted").contains(&want), "{}", r.stdout);
+    voided(&fake, 86, &format!("merges {}, which is not on the base branch", short(0xd6)));
 }
 
 #[test]
 fn a_tree_that_cannot_be_read_is_never_a_pass() {
     let fake = world();
-    fake.fault(
-        &format!("/api/v1/repos/acme/core/git/trees/{}", sha(0x80)),
-        None,
-        fake_gitea::faults::FaultKind::Status { status: 500, body: None },
-    );
-    let r = approvals(&fake, 80, &["--keep-across-base-merges", "--status-context", "qa"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(line(&r, "review-not-counted").contains("could not be read"), "{}", r.stdout);
-    assert_eq!(fake.statuses().last().map(|s| s.state.clone()).as_deref(), Some("failure"));
+    let status_500 = || fake_gitea::faults::FaultKind::Status { status: 500, body: None };
+    fake.fault(&format!("/api/v1/repos/acme/core/git/trees/{}", sha(0x80)), None, status_500());
+    voided(&fake, 80, "could not be read");
     // …nor an ancestry the server did not answer.
     fake.clear_faults();
-    let compare = format!("/api/v1/repos/acme/core/compare/{}...{}", sha(B1), sha(B0));
-    fake.fault(&compare, None, fake_gitea::faults::FaultKind::Status { status: 500, body: None });
-    let r = approvals(&fake, 80, &["--keep-across-base-merges"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(line(&r, "review-not-counted").contains("is an ancestor of"), "{}", r.stdout);
+    fake.fault(&format!("/api/v1/repos/acme/core/compare/{}...{}", sha(B1), sha(B0)), None, status_500());
+    voided(&fake, 80, "is an ancestor of");
 }
 
 #[test]
@@ -277,18 +255,7 @@ fn the_policy_gate_keeps_and_voids_the_same_way() {
     let rules = "rules:\n  - name: qa\n    requires: { count: 1, teams: [acme/qa] }\n";
     std::fs::write(workspace.path().join(".gitea/policy.yml"), rules).unwrap();
     let policy = |number: u64, args: &[&str]| {
-        let mut command = gitea_gate();
-        command
-            .current_dir(workspace.path())
-            .args(["policy", "--config", ".gitea/policy.yml", "--pr", &number.to_string()])
-            .args(GATE_FLAGS)
-            .args(args)
-            .env("GITHUB_API_URL", fake.api_url())
-            .env("GITHUB_EVENT_NAME", "push")
-            .env("GITHUB_EVENT_PATH", event("push"))
-            .env("GITHUB_REPOSITORY", "acme/core")
-            .env("REVIEW_TOKEN", TEAM_PAT);
-        run(command)
+        gate_in(&fake, workspace.path(), &["policy", "--config", ".gitea/policy.yml"], number, args)
     };
     let r = policy(80, &[]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);

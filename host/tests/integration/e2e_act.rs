@@ -419,28 +419,6 @@ fn the_workflows_users_write_under_act() {
     assert_eq!(sop.description, "[info tier:low] acked: 1/3, waived: 1 by core-be — missing: staging-smoke");
 }
 
-/// The approvals workflow of the README's "Update branch" recipe.
-const QA_UPDATE_WORKFLOW: &str = r#"
-name: qa-review
-on: [pull_request_target]
-jobs:
-  approved:
-    runs-on: ubuntu-latest
-    steps:
-      - id: gate
-        uses: acme/gitea-gate@v1
-        with:
-          check: approvals
-          teams: acme/qa
-          token: ${{ secrets.SOP_TIER_CHECK_TOKEN }}
-          token-name: SOP_TIER_CHECK_TOKEN
-          status-context: qa-review / approved
-          keep-across-base-merges: true
-      - env:
-          APPROVED_BY: ${{ steps.gate.outputs.approved-by }}
-        run: echo "approved-by=$APPROVED_BY"
-"#;
-
 /// Pull request 1368 after "Update branch": main moved (a README change), Gitea merged it into
 /// the head, and alice's approval is of the commit before (`a1b2c3d4…`). With `evil`, the merge
 /// also changes the pull request's own script.
@@ -480,7 +458,11 @@ fn an_approval_survives_update_branch_under_act() {
     }
     for evil in [false, true] {
         let w = World::built(None, |fixture| updated_branch(fixture, evil));
-        fs::write(w.repo().join(".gitea/workflows/qa-review-update.yml"), QA_UPDATE_WORKFLOW).unwrap();
+        // The qa-review workflow with the README's "Update branch" input.
+        let context = "          status-context: qa-review / approved\n";
+        let keeping = QA_WORKFLOW.replace(context, &format!("{context}          keep-across-base-merges: true\n"));
+        assert_ne!(keeping, QA_WORKFLOW);
+        fs::write(w.repo().join(".gitea/workflows/qa-review-update.yml"), keeping).unwrap();
         let target = w.dir.path().join("pr_target.json");
         let secrets = [("SOP_TIER_CHECK_TOKEN", TEAM_TOKEN)];
         let (ok, log) = w.act("pull_request_target", "qa-review-update.yml", &target, &secrets);
@@ -495,10 +477,8 @@ fn an_approval_survives_update_branch_under_act() {
             assert!(log.contains("approval-kept-across-base-merges") && log.contains("approved-by=alice"), "{log}");
             assert_eq!(status.state, "success");
         }
-        // Without the option the same approval does not count.
-        let plain = QA_UPDATE_WORKFLOW.replace("          keep-across-base-merges: true\n", "");
-        fs::write(w.repo().join(".gitea/workflows/qa-review-update.yml"), plain).unwrap();
-        let (ok, log) = w.act("pull_request_target", "qa-review-update.yml", &target, &secrets);
+        // Without the option (the plain qa-review workflow) the same approval does not count.
+        let (ok, log) = w.act("pull_request_target", "qa-review.yml", &target, &secrets);
         assert!(!ok && log.contains("--allow-stale counts it"), "{log}");
     }
 }
