@@ -4,13 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::FakeGitea;
 use fake_gitea::faults::FaultKind;
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 /// A commit the branch was at before it moved.
 const OLD_COMMIT: &str = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 use crate::common::{self, event, run};
-use crate::pull_world::*;
+use crate::world::*;
 use fake_gitea::FakeGitea;
 
 const B0: u64 = 0xb0; // where every pull request leaves main

@@ -3,14 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use std::fs;
 
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::FakeGitea;
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 const ITEMS: [(&str, &str); 7] = [
     ("comprehensive-testing", "Comprehensive testing performed"),

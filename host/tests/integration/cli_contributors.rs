@@ -10,12 +10,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use common::{event, run};
 use fake_gitea::FakeGitea;
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 const WHY: &str = "docs-only change, no auth code";
 /// Where the branch was before the latest push.

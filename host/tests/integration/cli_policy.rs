@@ -8,13 +8,13 @@
 use std::path::Path;
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::FakeGitea;
 use fake_gitea::faults::FaultKind;
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 /// The README's example policy, as committed at the base.
 const POLICY: &str = include_str!("../../../examples/policy/policy.yml");

@@ -8,10 +8,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use common::{event, gitea_gate, run};
-use pull_world::*;
+use world::*;
 
 /// `approvals` on pull request #23 (qa-dave approved; the author pushed) from a push run, with
 /// `--record record.json` in `workspace`.

@@ -8,12 +8,12 @@
 use std::path::Path;
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use common::{event, run};
 use fake_gitea::{FakeGitea, ReviewRequested};
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 /// Two security approvals for auth/, and CODEOWNERS for the rest.
 const POLICY: &str = "rules:\n  - name: security\n    if:\n      changed_files: { paths: [\"auth/**\"] }\n    \

@@ -3,11 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use common::{event, gitea_gate, run};
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 const POLICY: &str = "rules:\n  - name: owners\n    requires: { codeowners: any }\n";
 

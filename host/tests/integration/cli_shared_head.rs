@@ -6,12 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use common::{event, run};
 use fake_gitea::FakeGitea;
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 const CONTEXT: &str = "gate / policy";
 /// `main` needs security for auth/ (and for anything labelled `security`); `release/1.x` needs qa.

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::faults::FaultKind;
 use fake_gitea::{FakeGitea, PostedStatus};
-use pull_world::*;
 use serde_json::{Value, json};
 use wait_timeout::ChildExt;
+use world::*;
 
 const CONTEXT: &str = "qa-review / approved";
 

@@ -5,16 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
 use crate::release_server;
+use crate::world;
 
 use std::collections::BTreeMap;
 
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::FakeGitea;
 use fake_gitea::faults::FaultKind;
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 const CONTEXT: &str = "qa-review / approved";
 

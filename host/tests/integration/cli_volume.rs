@@ -6,12 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use common::{event, gitea_gate, run};
 use fake_gitea::FakeGitea;
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 const ITEMS: [&str; 3] = ["comprehensive-testing", "staging-smoke", "rollback-plan"];
 

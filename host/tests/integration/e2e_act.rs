@@ -7,8 +7,8 @@
 //! skipped locally and fails under CI=true.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-use crate::pull_world::{self, base_fixture, pull, review, sha};
 use crate::release_server;
+use crate::world::{self, base_fixture, pull, review, sha};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -301,7 +301,7 @@ impl Act<'_> {
         }
         let out = command.output().unwrap();
         let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        for secret in [SYNC_TOKEN, TEAM_TOKEN, JOB_TOKEN, pull_world::TEAM_PAT] {
+        for secret in [SYNC_TOKEN, TEAM_TOKEN, JOB_TOKEN, world::TEAM_PAT] {
             assert!(!log.contains(secret), "a token reached the log:\n{log}");
         }
         (out.status.success(), log)
@@ -657,7 +657,7 @@ fn the_policy_gate_under_act() {
         {"sha": sha(1), "files": {".gitea/policy.yml": {"text": policy}, "CODEOWNERS": {"text": codeowners}}},
         {"sha": sha(53), "files": {".gitea/policy.yml": {"text": weakened}, "CODEOWNERS": {"text": codeowners}}},
     ]);
-    let fake = pull_world::start(fixture);
+    let fake = world::start(fixture);
 
     let dir = tempfile::tempdir().unwrap();
     let release = action_at_release_tag(&dir.path().join("action"), &[]);
@@ -680,7 +680,7 @@ fn the_policy_gate_under_act() {
         path
     };
     let run = Act { fake: &fake, release: &release, dir: dir.path(), repository: "acme/core", forgejo_worktree: None };
-    let secrets = [("REVIEW_TOKEN", pull_world::TEAM_PAT)];
+    let secrets = [("REVIEW_TOKEN", world::TEAM_PAT)];
     let status = |number: u64| {
         let statuses = fake.statuses();
         let ours: Vec<_> = statuses.iter().filter(|s| s.context == "review / policy" && s.sha == sha(number)).collect();

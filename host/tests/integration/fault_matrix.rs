@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use std::fs;
 use std::sync::Mutex;
@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use common::{event, gitea_gate, run};
 use fake_gitea::FakeGitea;
 use fake_gitea::faults::FaultKind;
-use pull_world::*;
 use serde_json::json;
+use world::*;
 
 const CANONICAL: &str = "providers:\n  - name: openai\n";
 /// The policy at the base: qa, and the code owners of src/ (the qa team).

@@ -9,15 +9,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use std::collections::BTreeSet;
 use std::fs;
 
 use common::{assert_no_injected_commands, event, gitea_gate, run, workflow_commands};
 use fake_gitea::faults::FaultKind;
-use pull_world::*;
 use serde_json::json;
+use world::*;
 
 /// Lines an attacker would like a runner to execute or parse as outputs.
 const HOSTILE: &[&str] = &[

@@ -7,8 +7,8 @@
 
 // Shared helpers.
 mod common;
-mod pull_world;
 mod release_server;
+mod world;
 
 mod action_scripts;
 mod bad_local_input;

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use std::fs;
 use std::path::Path;
@@ -14,8 +14,8 @@ use std::process::{Command, Stdio};
 use common::event;
 use fake_gitea::FakeGitea;
 use fake_gitea::faults::FaultKind;
-use pull_world::*;
 use serde_json::json;
+use world::*;
 
 const SECRET_REQUIRED: &str = "deploy-key-VALUE-5e5e5e";
 

@@ -4,14 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use std::fs;
 use std::path::Path;
 
 use common::{event, gitea_gate, run};
-use pull_world::*;
 use serde_json::{Value, json};
+use world::*;
 
 /// The table rows of a summary (lines starting with `|`), each as its unescaped-pipe cell count.
 fn table_rows(summary: &str) -> Vec<(usize, &str)> {

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world;
+use crate::world;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::{fs, thread};
 
 use common::{event, gitea_gate, run};
-use pull_world::*;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use world::*;
 
 /// A test CA, and a server certificate for 127.0.0.1 and localhost signed by it.
 fn certificates() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {

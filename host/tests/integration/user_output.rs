@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::pull_world::{TEAM_PAT, base_fixture, comment, pull, review, start};
+use crate::world::{TEAM_PAT, base_fixture, comment, pull, review, start};
 
 use std::fs;
 use std::path::Path;
