@@ -21,82 +21,41 @@ const WHY: &str = "docs-only change, no auth code";
 /// Where the branch was before the latest push.
 const BEFORE: &str = "be40be40be40be40be40be40be40be40be40be40";
 
-/// A push entry: `who` pushed commits ending at `head` (timeline id `id`).
-fn push(id: i64, who: &str, head: &str) -> Value {
-    json!({"id": id, "user": who, "commits": [BEFORE, head], "force": true})
+/// Pull request `number` by alice; `who` pushed commits ending at `head` (timeline id `id`).
+fn pushed(number: u64, id: i64, who: &str, head: &str) -> Pull {
+    Pull::new(number).force_push(id, who, BEFORE, head)
 }
 
-fn with(mut pull: Value, key: &str, value: Value) -> Value {
-    pull[key] = value;
-    pull
-}
-
-fn waiver(id: i64) -> Value {
-    comment(id, "sec-erin", &format!("/sop-n/a security {WHY}"))
-}
-
-fn pulls() -> Vec<Value> {
-    vec![
-        // qa-carol pushed a commit onto alice's pull request, then approved it.
-        with(
-            pull(20, "alice", vec![review(1, "qa-carol", "APPROVED")]),
-            "pushes",
-            json!([push(5, "qa-carol", &sha(20))]),
-        ),
-        // Gitea links qa-carol's e-mail to a commit she authored / committed; she approves.
-        with(
-            pull(21, "alice", vec![review(2, "qa-carol", "APPROVED")]),
-            "commits",
-            json!([{"sha": sha(21), "author": "alice", "committer": "alice"}, {"sha": BEFORE, "author": "qa-carol"}]),
-        ),
-        with(
-            pull(22, "alice", vec![review(3, "qa-carol", "APPROVED")]),
-            "commits",
-            json!([{"sha": sha(22), "author": "alice", "committer": "qa-carol"}]),
-        ),
-        // The author pushed; a qa member who never touched the code approves: it counts.
-        with(pull(23, "alice", vec![review(4, "qa-dave", "APPROVED")]), "pushes", json!([push(5, "alice", &sha(23))])),
-        // A lead waived `security` (comment 60), then the author pushed (entry 70).
-        with(
-            with(pull(24, "alice", vec![]), "comments", json!([waiver(60)])),
-            "pushes",
-            json!([push(70, "alice", &sha(24))]),
-        ),
-        // The same, but the lead waived again after the push (comment 80).
-        with(
-            with(pull(25, "alice", vec![]), "comments", json!([waiver(60), waiver(80)])),
-            "pushes",
-            json!([push(70, "alice", &sha(25))]),
-        ),
-        // A waiver after the latest *recorded* push, but the head moved on since: Gitea has not
-        // recorded the push that made the head yet.
-        with(
-            with(pull(26, "alice", vec![]), "comments", json!([waiver(80)])),
-            "pushes",
-            json!([push(70, "alice", BEFORE)]),
-        ),
-        // The waiver written before the push, edited afterwards to look new.
-        with(
-            with(
-                pull(27, "alice", vec![]),
-                "comments",
-                json!([{"id": 60, "user": "sec-erin", "body": format!("/sop-n/a security {WHY}"),
-                        "created_at": "2026-06-05T10:00:00Z", "updated_at": "2026-06-07T10:00:00Z"}]),
-            ),
-            "pushes",
-            json!([push(70, "alice", &sha(27))]),
-        ),
-        // A lead who pushed to the pull request waives it.
-        with(
-            with(pull(28, "alice", vec![]), "comments", json!([waiver(80)])),
-            "pushes",
-            json!([push(70, "sec-erin", &sha(28))]),
-        ),
-    ]
+fn waiver(id: i64) -> Comment {
+    Comment::new(id, "sec-erin", &format!("/sop-n/a security {WHY}"))
 }
 
 fn world() -> FakeGitea {
-    start(base_fixture(pulls()))
+    World::acme()
+        // qa-carol pushed a commit onto alice's pull request, then approved it.
+        .pull(pushed(20, 5, "qa-carol", &sha(20)).review(Review::approved(1, "qa-carol")))
+        // Gitea links qa-carol's e-mail to a commit she authored / committed; she approves.
+        .pull(
+            Pull::new(21)
+                .review(Review::approved(2, "qa-carol"))
+                .commit(&sha(21), "alice", "alice")
+                .commit_authored_by(BEFORE, "qa-carol"),
+        )
+        .pull(Pull::new(22).review(Review::approved(3, "qa-carol")).commit(&sha(22), "alice", "qa-carol"))
+        // The author pushed; a qa member who never touched the code approves: it counts.
+        .pull(pushed(23, 5, "alice", &sha(23)).review(Review::approved(4, "qa-dave")))
+        // A lead waived `security` (comment 60), then the author pushed (entry 70).
+        .pull(pushed(24, 70, "alice", &sha(24)).comment(waiver(60)))
+        // The same, but the lead waived again after the push (comment 80).
+        .pull(pushed(25, 70, "alice", &sha(25)).comments([waiver(60), waiver(80)]))
+        // A waiver after the latest *recorded* push, but the head moved on since: Gitea has not
+        // recorded the push that made the head yet.
+        .pull(pushed(26, 70, "alice", BEFORE).comment(waiver(80)))
+        // The waiver written before the push, edited afterwards to look new.
+        .pull(pushed(27, 70, "alice", &sha(27)).comment(waiver(60).edited_at("2026-06-07T10:00:00Z")))
+        // A lead who pushed to the pull request waives it.
+        .pull(pushed(28, 70, "sec-erin", &sha(28)).comment(waiver(80)))
+        .start()
 }
 
 fn gate(fake: &FakeGitea, args: &[&str]) -> common::Run {
@@ -120,14 +79,7 @@ fn gate_on(
 /// `gitea-gate policy` on a `pull_request` event about `number` (base at sha(1)).
 fn policy_run(fake: &FakeGitea, number: u64) -> common::Run {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut payload: Value =
-        serde_json::from_str(&std::fs::read_to_string(event("pull_request_same_repo")).expect("event")).expect("json");
-    payload["number"] = json!(number);
-    payload["pull_request"]["number"] = json!(number);
-    payload["pull_request"]["head"]["sha"] = json!(sha(number));
-    payload["pull_request"]["base"]["sha"] = json!(sha(1));
-    let path = dir.path().join("event.json");
-    std::fs::write(&path, payload.to_string()).expect("event");
+    let path = pull_request_event(dir.path(), "pull_request_same_repo", number, &sha(number), &sha(1));
     gate_on(fake, &["policy", "--config", ".gitea/policy.yml"], "pull_request", &path, dir.path())
 }
 
@@ -244,22 +196,13 @@ fn checklist_config(extra: &[(&str, bool)]) -> Value {
 
 #[test]
 fn checklist_acks_follow_both_rules() {
-    let ack = |id: i64, who: &str| comment(id, who, "/sop-ack testing");
-    let pulls = vec![
+    let ack = |id: i64, who: &str| Comment::new(id, who, "/sop-ack testing");
+    let fake = World::acme()
         // Acked, then the author pushed.
-        with(
-            with(pull(30, "alice", vec![]), "comments", json!([ack(60, "qa-dave")])),
-            "pushes",
-            json!([push(70, "alice", &sha(30))]),
-        ),
+        .pull(pushed(30, 70, "alice", &sha(30)).comment(ack(60, "qa-dave")))
         // Acked by the qa member who pushed.
-        with(
-            with(pull(31, "alice", vec![]), "comments", json!([ack(80, "qa-carol")])),
-            "pushes",
-            json!([push(70, "qa-carol", &sha(31))]),
-        ),
-    ];
-    let fake = start(base_fixture(pulls));
+        .pull(pushed(31, 70, "qa-carol", &sha(31)).comment(ack(80, "qa-carol")))
+        .start();
     let r = checklist(&fake, 30, &checklist_config(&[]));
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("waiver-outdated"), "{}", r.stdout);
@@ -281,25 +224,16 @@ fn checklist_acks_follow_both_rules() {
 fn policy_rules_follow_both_rules_and_allow_contributors_per_rule() {
     let policy = "rules:\n  - name: qa\n    requires: { count: 1, teams: [acme/qa] }\n  - name: security\n    requires: { count: 1, teams: [acme/security] }\n    waivable_by: [acme/security]\n";
     let lenient = policy.replace("  - name: security\n", "  - name: security\n    allow_contributors: true\n");
-    let pulls = vec![
-        // qa-carol pushed and approved; sec-erin's waiver predates the push.
-        with(
-            with(
-                with(
-                    pull(40, "alice", vec![review(1, "qa-carol", "APPROVED"), review(2, "ceo-bot", "APPROVED")]),
-                    "comments",
-                    json!([waiver(60)]),
-                ),
-                "pushes",
-                json!([push(70, "qa-carol", &sha(40))]),
-            ),
-            "files",
-            json!(["src/lib.rs"]),
-        ),
-    ];
-    let mut fixture = base_fixture(pulls);
-    fixture = with_branch_policies(fixture, &[("main", sha(1), policy)]);
-    let fake = start(fixture);
+    // qa-carol pushed and approved; sec-erin's waiver predates the push.
+    let fake = World::acme()
+        .pull(
+            pushed(40, 70, "qa-carol", &sha(40))
+                .reviews([Review::approved(1, "qa-carol"), Review::approved(2, "ceo-bot")])
+                .comment(waiver(60))
+                .file("src/lib.rs"),
+        )
+        .branch_policy("main", sha(1), policy)
+        .start();
     let r = policy_run(&fake, 40);
     // qa passes (ceo-bot, a qa member who wrote nothing); security: ceo-bot is in security too.
     assert!(r.stdout.contains("rule qa: qa-carol's approval (review #1) does not count"), "{}\n{}", r.stdout, r.stderr);
@@ -307,16 +241,12 @@ fn policy_rules_follow_both_rules_and_allow_contributors_per_rule() {
     assert_eq!(r.code, 0, "ceo-bot's approval carries both rules:\n{}", r.stdout);
 
     // Only a contributor approves security: the strict rule fails, the lenient one counts her.
-    let pulls = vec![with(
-        with(
-            pull(41, "alice", vec![review(1, "sec-erin", "APPROVED"), review(2, "qa-dave", "APPROVED")]),
-            "pushes",
-            json!([push(70, "sec-erin", &sha(41))]),
-        ),
-        "files",
-        json!(["src/lib.rs"]),
-    )];
-    let strict = start(with_branch_policies(base_fixture(pulls.clone()), &[("main", sha(1), policy)]));
+    let world = World::acme().pull(
+        pushed(41, 70, "sec-erin", &sha(41))
+            .reviews([Review::approved(1, "sec-erin"), Review::approved(2, "qa-dave")])
+            .file("src/lib.rs"),
+    );
+    let strict = world.clone().branch_policy("main", sha(1), policy).start();
     let r = policy_run(&strict, 41);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
@@ -324,7 +254,7 @@ fn policy_rules_follow_both_rules_and_allow_contributors_per_rule() {
         "{}",
         r.stdout
     );
-    let lenient = start(with_branch_policies(base_fixture(pulls), &[("main", sha(1), &lenient)]));
+    let lenient = world.branch_policy("main", sha(1), &lenient).start();
     let r = policy_run(&lenient, 41);
     assert_eq!(r.code, 0, "{}", r.stdout);
 }
@@ -342,28 +272,14 @@ fn an_unreadable_history_is_never_a_pass() {
 
 #[test]
 fn a_reopen_or_a_target_change_outdates_earlier_comments() {
-    let event = |id: i64, kind: &str| json!({"id": id, "type": kind, "user": "alice"});
-    let pulls = vec![
+    let fake = World::acme()
         // Closed, pushed while closed (Gitea records no push), reopened: the waiver saw other code.
-        with(
-            with(pull(50, "alice", vec![]), "comments", json!([waiver(60)])),
-            "events",
-            json!([event(65, "close"), event(70, "reopen")]),
-        ),
+        .pull(Pull::new(50).comment(waiver(60)).event(65, "close", "alice").event(70, "reopen", "alice"))
         // The same waiver written after the reopen counts.
-        with(with(pull(51, "alice", vec![]), "comments", json!([waiver(80)])), "events", json!([event(70, "reopen")])),
+        .pull(Pull::new(51).comment(waiver(80)).event(70, "reopen", "alice"))
         // The target branch changed after the waiver: the diff is another one.
-        with(
-            with(
-                with(pull(52, "alice", vec![]), "comments", json!([waiver(60)])),
-                "pushes",
-                json!([push(50, "alice", &sha(52))]),
-            ),
-            "events",
-            json!([event(70, "change_target_branch")]),
-        ),
-    ];
-    let fake = start(base_fixture(pulls));
+        .pull(pushed(52, 50, "alice", &sha(52)).comment(waiver(60)).event(70, "change_target_branch", "alice"))
+        .start();
     let r = approvals(&fake, 50, &WAIVABLE);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("reopened (timeline #70)"), "{}", r.stdout);
@@ -378,22 +294,16 @@ fn a_reopen_or_a_target_change_outdates_earlier_comments() {
 fn while_the_heads_push_is_unrecorded_no_approval_counts() {
     // qa-dave wrote nothing, but the head is not where the latest recorded push left it: whoever
     // pushed it is not known yet, so nobody is shown not to be its author.
-    let pulls = vec![with(
-        pull(53, "alice", vec![review(1, "qa-dave", "APPROVED")]),
-        "pushes",
-        json!([push(5, "alice", BEFORE)]),
-    )];
-    let r = approvals(&start(base_fixture(pulls)), 53, &[]);
+    let fake = World::acme().pull(pushed(53, 5, "alice", BEFORE).review(Review::approved(1, "qa-dave"))).start();
+    let r = approvals(&fake, 53, &[]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("contributor-not-counted") && r.stdout.contains("may have pushed it"), "{}", r.stdout);
 }
 
 #[test]
 fn a_contributor_does_not_set_the_tier_of_their_own_code() {
-    let mut pr = with(pull(54, "alice", vec![]), "pushes", json!([push(5, "qa-carol", &sha(54))]));
-    pr["labels"] = json!(["tier:low"]);
-    pr["label_events"] = json!([{"id": 6, "user": "qa-carol", "label": "tier:low"}]);
-    let fake = start(base_fixture(vec![pr]));
+    let pr = pushed(54, 5, "qa-carol", &sha(54)).labels(&["tier:low"]).label_added(6, "qa-carol", "tier:low");
+    let fake = World::acme().pull(pr).start();
     let config = json!({"items": [{"id": "testing", "title": "Testing"}], "ack_teams": ["acme/qa"],
                         "tier_label_from_ack_teams": true});
     let r = checklist(&fake, 54, &config);
