@@ -34,111 +34,85 @@ fn body() -> String {
     body
 }
 
-fn checklist_pull(number: u64, labels: &[&str], comments: Vec<Value>, reviews: Vec<Value>) -> Value {
-    let mut pr = pull(number, "alice", reviews);
-    pr["labels"] = json!(labels);
-    pr["comments"] = Value::Array(comments);
-    pr["body"] = json!(body());
-    pr
+/// Pull request `number` by alice, with the checklist in its body and these labels.
+fn checklist_pull(number: u64, labels: &[&str]) -> Pull {
+    Pull::new(number).labels(labels).body(&body())
 }
 
 fn world() -> FakeGitea {
-    let pulls = vec![
-        checklist_pull(20, &["tier:high"], vec![comment(1, "qa-carol", &all_acks())], vec![]),
-        checklist_pull(21, &["tier:low"], vec![], vec![]),
-        checklist_pull(22, &["tier:medium"], vec![], vec![]),
-        checklist_pull(23, &[], vec![], vec![]),
-        checklist_pull(24, &["tier:low", "tier:high", "bug"], vec![], vec![]),
+    let world = World::acme()
+        .pull(checklist_pull(20, &["tier:high"]).comment(Comment::new(1, "qa-carol", &all_acks())))
+        .pull(checklist_pull(21, &["tier:low"]))
+        .pull(checklist_pull(22, &["tier:medium"]))
+        .pull(checklist_pull(23, &[]))
+        .pull(checklist_pull(24, &["tier:low", "tier:high", "bug"]))
         // Everything is acked, but by the author, mid-line, by a non-member, or in an edited comment.
-        checklist_pull(
-            25,
-            &["tier:high"],
-            vec![
-                comment(2, "alice", "/sop-ack comprehensive-testing"),
-                comment(3, "qa-carol", "looks good /sop-ack local-postgres-e2e"),
-                comment(4, "qa-carol", "> /sop-ack staging-smoke"),
-                comment(5, "bob", "/sop-ack rollback-plan"),
-                json!({"id": 6, "user": "qa-dave", "body": "/sop-ack security-review",
-                       "created_at": "2026-06-05T10:00:00Z", "updated_at": "2026-06-05T11:00:00Z"}),
-                comment(7, "qa-carol", "/sop-ack no-such-item"),
-            ],
-            vec![],
-        ),
+        .pull(checklist_pull(25, &["tier:high"]).comments([
+            Comment::new(2, "alice", "/sop-ack comprehensive-testing"),
+            Comment::new(3, "qa-carol", "looks good /sop-ack local-postgres-e2e"),
+            Comment::new(4, "qa-carol", "> /sop-ack staging-smoke"),
+            Comment::new(5, "bob", "/sop-ack rollback-plan"),
+            Comment::new(6, "qa-dave", "/sop-ack security-review").edited_at("2026-06-05T11:00:00Z"),
+            Comment::new(7, "qa-carol", "/sop-ack no-such-item"),
+        ]))
         // Acks in a review body; a member's N/A with a reason, the author's without; the rest acked.
-        checklist_pull(
-            26,
-            &["tier:high"],
-            vec![
-                comment(8, "sec-erin", "/sop-n/a local-postgres-e2e no database in this change"),
-                comment(9, "alice", "/sop-n/a staging-smoke"),
-                comment(
-                    10,
-                    "sec-erin",
-                    "/sop-ack rollback-plan\n/sop-ack security-review\n/sop-ack docs-updated\n/sop-ack observability",
-                ),
-            ],
-            vec![json!({"id": 30, "user": "qa-carol", "state": "COMMENT", "body": "/sop-ack comprehensive-testing"})],
-        ),
-    ];
-    let mut pulls = pulls;
+        .pull(
+            checklist_pull(26, &["tier:high"])
+                .comments([
+                    Comment::new(8, "sec-erin", "/sop-n/a local-postgres-e2e no database in this change"),
+                    Comment::new(9, "alice", "/sop-n/a staging-smoke"),
+                    Comment::new(
+                        10,
+                        "sec-erin",
+                        "/sop-ack rollback-plan\n/sop-ack security-review\n/sop-ack docs-updated\n/sop-ack observability",
+                    ),
+                ])
+                .review(Review::commented(30, "qa-carol").body("/sop-ack comprehensive-testing")),
+        );
     // 27–30: six items acked in a comment, the seventh only in a review that no longer stands
     // (dismissed, stale, pending, made on an older commit); 31: the same review, standing.
     let six = ITEMS[..6].iter().map(|(id, _)| format!("/sop-ack {id}")).collect::<Vec<_>>().join("\n");
     let seventh = format!("/sop-ack {}", ITEMS[6].0);
-    for (number, review) in [
-        (27, json!({"id": 40, "user": "qa-carol", "state": "APPROVED", "dismissed": true})),
-        (28, json!({"id": 41, "user": "qa-carol", "state": "COMMENT", "stale": true, "commit_id": sha(1028)})),
-        (29, json!({"id": 42, "user": "ceo-bot", "state": "PENDING"})),
-        (
-            30,
-            json!({"id": 43, "user": "qa-carol", "state": "APPROVED", "commit_id": "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12", "stale": false}),
-        ),
-        (31, json!({"id": 44, "user": "qa-carol", "state": "COMMENT"})),
-    ] {
-        let mut review = review;
-        review["body"] = json!(seventh);
-        pulls.push(checklist_pull(
-            number,
-            &["tier:high"],
-            vec![comment(100 + number as i64, "sec-erin", &six)],
-            vec![review],
-        ));
-    }
+    let world = world.pulls(
+        [
+            (27, Review::approved(40, "qa-carol").dismissed()),
+            (28, Review::commented(41, "qa-carol").stale().on(&sha(1028))),
+            (29, Review::pending(42, "ceo-bot")),
+            (30, Review::approved(43, "qa-carol").on("ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12")),
+            (31, Review::commented(44, "qa-carol")),
+        ]
+        .map(|(number, review)| {
+            checklist_pull(number, &["tier:high"])
+                .comment(Comment::new(100 + number as i64, "sec-erin", &six))
+                .review(review.body(&seventh))
+        }),
+    );
     // 60–64: tier:low and nothing acked; who added the label differs.
-    let added = |id: i64, user: &str| json!({"id": id, "user": user, "label": "tier:low"});
-    for (number, events) in [
-        (60, vec![added(1, "bob")]),
-        (61, vec![added(1, "qa-carol")]),
-        (62, vec![added(1, "qa-dave")]),
-        (63, vec![added(1, "qa-carol")]),
-    ] {
-        let mut pr = checklist_pull(number, &["tier:low"], vec![], vec![]);
-        pr["label_events"] = json!(events);
-        pulls.push(pr);
-    }
-    pulls.last_mut().expect("63")["user"] = json!("qa-carol");
-    // 64: qa-carol added tier:low; 60 comments later bob removed it and added it again (page 2).
-    let chatter: Vec<Value> = (0..60).map(|i| comment(1000 + i, "bob", "looks fine")).collect();
-    let mut pr = checklist_pull(64, &["tier:low"], chatter, vec![]);
-    pr["label_events"] = json!([
-        added(1, "qa-carol"),
-        {"id": 200, "user": "bob", "label": "tier:low", "added": false},
-        added(201, "bob"),
-    ]);
-    pulls.push(pr);
-    // 65: qa-carol added tier:low; then the author left 100 inline code comments (the timeline
-    // pages them and then drops them: a whole page comes back empty) and removed and re-added
-    // the label himself, after them.
-    let mut pr = checklist_pull(65, &["tier:low"], vec![], vec![]);
-    pr["label_events"] = json!([
-        added(1, "qa-carol"),
-        {"id": 300, "user": "alice", "label": "tier:low", "added": false},
-        added(301, "alice"),
-    ]);
-    pr["code_comments"] = json!((0..100).map(|i| json!({"id": 2 + i, "user": "alice"})).collect::<Vec<_>>());
-    pulls.push(pr);
-    pulls.extend(hostile_pulls());
-    start(base_fixture(pulls))
+    let low = |number| checklist_pull(number, &["tier:low"]);
+    let world = world
+        .pull(low(60).label_added(1, "bob", "tier:low"))
+        .pull(low(61).label_added(1, "qa-carol", "tier:low"))
+        .pull(low(62).label_added(1, "qa-dave", "tier:low"))
+        .pull(low(63).label_added(1, "qa-carol", "tier:low").by("qa-carol"))
+        // 64: qa-carol added tier:low; 60 comments later bob removed it and added it again (page 2).
+        .pull(
+            low(64)
+                .comments((0..60).map(|i| Comment::new(1000 + i, "bob", "looks fine")))
+                .label_added(1, "qa-carol", "tier:low")
+                .label_removed(200, "bob", "tier:low")
+                .label_added(201, "bob", "tier:low"),
+        )
+        // 65: qa-carol added tier:low; then the author left 100 inline code comments (the timeline
+        // pages them and then drops them: a whole page comes back empty) and removed and re-added
+        // the label himself, after them.
+        .pull(
+            (0..100)
+                .fold(low(65), |pull, i| pull.code_comment(2 + i, "alice"))
+                .label_added(1, "qa-carol", "tier:low")
+                .label_removed(300, "alice", "tier:low")
+                .label_added(301, "alice", "tier:low"),
+        );
+    world.pulls(hostile_pulls()).start()
 }
 
 /// Acks of every item but `skip`, as one comment body.
@@ -178,58 +152,43 @@ fn wrapped(form: &str, acks: &str) -> String {
 }
 
 /// The pull requests of the hostile review (issue 11, points 1, 2 and 6), numbered from 40.
-fn hostile_pulls() -> Vec<Value> {
+fn hostile_pulls() -> Vec<Pull> {
     let waive_all =
         |reason: &str| ITEMS.iter().map(|(id, _)| format!("/sop-n/a {id} {reason}")).collect::<Vec<_>>().join("\n");
     let mut pulls = vec![
         // The author waives every item: in a comment, in a COMMENT review of their own PR, and
         // inside an HTML comment the page never shows.
-        checklist_pull(
-            40,
-            &["tier:high"],
-            vec![
-                comment(40, "alice", &waive_all("not needed for this change")),
-                comment(41, "alice", &format!("<!--\n{}\n-->", waive_all("hidden"))),
-            ],
-            vec![json!({"id": 40, "user": "alice", "state": "COMMENT", "body": waive_all("covered elsewhere"),
-                        "commit_id": sha(40)})],
-        ),
+        checklist_pull(40, &["tier:high"])
+            .comments([
+                Comment::new(40, "alice", &waive_all("not needed for this change")),
+                Comment::new(41, "alice", &format!("<!--\n{}\n-->", waive_all("hidden"))),
+            ])
+            .review(Review::commented(40, "alice").body(&waive_all("covered elsewhere")).on(&sha(40))),
         // A member acks five items and waives two, with reasons.
-        checklist_pull(
-            41,
-            &["tier:high"],
-            vec![
-                comment(42, "qa-carol", &acks_except(&["local-postgres-e2e", "staging-smoke"])),
-                comment(
-                    43,
-                    "sec-erin",
-                    "/sop-n/a local-postgres-e2e no database code in this change\n/sop-n/a staging-smoke docs only",
-                ),
-            ],
-            vec![],
-        ),
+        checklist_pull(41, &["tier:high"]).comments([
+            Comment::new(42, "qa-carol", &acks_except(&["local-postgres-e2e", "staging-smoke"])),
+            Comment::new(
+                43,
+                "sec-erin",
+                "/sop-n/a local-postgres-e2e no database code in this change\n/sop-n/a staging-smoke docs only",
+            ),
+        ]),
         // A member waives two items with reasons that show nothing.
-        checklist_pull(
-            42,
-            &["tier:high"],
-            vec![
-                comment(44, "qa-carol", &acks_except(&["local-postgres-e2e", "staging-smoke"])),
-                comment(
-                    45,
-                    "sec-erin",
-                    "/sop-n/a local-postgres-e2e \u{200B}\u{00A0}\u{2060}\u{FEFF}\u{202E}\n/sop-n/a staging-smoke &#8203;",
-                ),
-            ],
-            vec![],
-        ),
+        checklist_pull(42, &["tier:high"]).comments([
+            Comment::new(44, "qa-carol", &acks_except(&["local-postgres-e2e", "staging-smoke"])),
+            Comment::new(
+                45,
+                "sec-erin",
+                "/sop-n/a local-postgres-e2e \u{200B}\u{00A0}\u{2060}\u{FEFF}\u{202E}\n/sop-n/a staging-smoke &#8203;",
+            ),
+        ]),
     ];
     for (number, form) in NOT_COMMANDS {
-        pulls.push(checklist_pull(
-            number,
-            &["tier:high"],
-            vec![comment(number as i64 + 100, "qa-carol", &wrapped(form, &all_acks()))],
-            vec![],
-        ));
+        pulls.push(checklist_pull(number, &["tier:high"]).comment(Comment::new(
+            number as i64 + 100,
+            "qa-carol",
+            &wrapped(form, &all_acks()),
+        )));
     }
     // A real command right after each construct still counts.
     let mut body = String::new();
@@ -238,21 +197,16 @@ fn hostile_pulls() -> Vec<Value> {
         body.push_str("\n\n");
     }
     body.push_str(&all_acks());
-    pulls.push(checklist_pull(51, &["tier:high"], vec![comment(151, "qa-carol", &body)], vec![]));
+    pulls.push(checklist_pull(51, &["tier:high"]).comment(Comment::new(151, "qa-carol", &body)));
     // Hostile volume: an outsider's ~300 KiB of acks and ~800 KiB of plain text, then the real acks.
     let flood = "/sop-ack comprehensive-testing\n".repeat(300 * 1024 / 31);
     let chatter = "nothing to see here, just a very long comment. ".repeat(800 * 1024 / 47);
-    pulls.push(checklist_pull(
-        52,
-        &["tier:high"],
-        vec![
-            comment(152, "outsider", &flood),
-            comment(153, "outsider", &chatter),
-            comment(154, "alice", &"/sop-n/a staging-smoke mine\n".repeat(10_000)),
-            comment(155, "qa-carol", &all_acks()),
-        ],
-        vec![],
-    ));
+    pulls.push(checklist_pull(52, &["tier:high"]).comments([
+        Comment::new(152, "outsider", &flood),
+        Comment::new(153, "outsider", &chatter),
+        Comment::new(154, "alice", &"/sop-n/a staging-smoke mine\n".repeat(10_000)),
+        Comment::new(155, "qa-carol", &all_acks()),
+    ]));
     pulls
 }
 
