@@ -13,7 +13,7 @@ use crate::world;
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::FakeGitea;
 use fake_gitea::faults::FaultKind;
-use serde_json::{Value, json};
+use serde_json::Value;
 use world::*;
 
 /// The README's example policy, as committed at the base.
@@ -26,80 +26,60 @@ const EACH_FILE: &str = "rules:\n  - name: owners\n    requires: { codeowners: e
 /// At the base: security owns auth/, dba-dan owns db/, qa-dave also owns db/seed.sql.
 const CODEOWNERS: &str = "# owners\nauth/.* @acme/security\ndb/.* @dba-dan\ndb/seed\\\\.sql @qa-dave\n";
 
-fn pr_with_files(number: u64, reviews: Vec<Value>, files: Vec<Value>) -> Value {
-    let mut pr = pull(number, "alice", reviews);
-    pr["files"] = Value::Array(files);
-    pr
-}
-
 fn world() -> FakeGitea {
-    let approve = |id, user| review(id, user, "APPROVED");
-    let mut many: Vec<Value> = (0..120).map(|i| json!(format!("src/f{i:03}.rs"))).collect();
-    many[110] = json!("migrations/001_init.sql");
-    let pulls = vec![
+    let approved = Review::approved;
+    let mut many: Vec<String> = (0..120).map(|i| format!("src/f{i:03}.rs")).collect();
+    "migrations/001_init.sql".clone_into(&mut many[110]);
+    World::acme()
         // Nothing security-relevant, no owners: qa decides.
-        pr_with_files(31, vec![approve(1, "qa-carol")], vec![json!("src/lib.rs")]),
+        .pull(Pull::new(31).review(approved(1, "qa-carol")).file("src/lib.rs"))
         // auth/ changed: one of two security approvals.
-        pr_with_files(32, vec![approve(2, "qa-carol"), approve(3, "sec-erin")], vec![json!("auth/login.rs")]),
-        pr_with_files(
-            33,
-            vec![approve(4, "qa-carol"), approve(5, "sec-erin"), approve(6, "sec-sid")],
-            vec![json!("auth/login.rs")],
-        ),
+        .pull(Pull::new(32).reviews([approved(2, "qa-carol"), approved(3, "sec-erin")]).file("auth/login.rs"))
+        .pull(
+            Pull::new(33)
+                .reviews([approved(4, "qa-carol"), approved(5, "sec-erin"), approved(6, "sec-sid")])
+                .file("auth/login.rs"),
+        )
         // db/: the owner's approval is missing, then given.
-        pr_with_files(34, vec![approve(7, "qa-carol")], vec![json!("db/schema.sql")]),
+        .pull(Pull::new(34).review(approved(7, "qa-carol")).file("db/schema.sql"))
         // dba-dan owns both files, but the db/seed.sql line also needs qa-dave (`any`).
-        pr_with_files(36, vec![approve(9, "dba-dan")], vec![json!("db/schema.sql"), json!("db/seed.sql")]),
+        .pull(Pull::new(36).review(approved(9, "dba-dan")).files(["db/schema.sql", "db/seed.sql"]))
         // 120 files over three pages; the one under migrations/ is on page 3.
-        pr_with_files(37, vec![approve(10, "qa-carol")], many),
+        .pull(Pull::new(37).review(approved(10, "qa-carol")).files(many))
         // A rename out of auth/ counts both names; a binary change (`unchanged`) counts too.
-        pr_with_files(
-            38,
-            vec![approve(11, "qa-carol")],
-            vec![
-                json!({"filename": "lib/session.rs", "previous_filename": "auth/session.rs", "status": "renamed"}),
-                json!({"filename": "docs/logo.png", "status": "unchanged"}),
-            ],
-        ),
+        .pull(
+            Pull::new(38)
+                .review(approved(11, "qa-carol"))
+                .renamed("auth/session.rs", "lib/session.rs")
+                .file_with_status("docs/logo.png", "unchanged"),
+        )
         // A type change: auth/token became a symlink. Git's diff lists the path twice (the old
         // file deleted, the link added), and X-Total-Count counts both rows.
-        pr_with_files(
-            39,
-            vec![approve(12, "qa-carol")],
-            vec![
-                json!({"filename": "auth/token", "status": "deleted"}),
-                json!({"filename": "auth/token", "status": "added"}),
-            ],
-        ),
-    ];
-    let mut fixture = base_fixture(pulls);
-    for (i, login) in ["sec-sid", "dba-dan", "lead-lee"].iter().enumerate() {
-        fixture["users"].as_array_mut().unwrap().push(json!({"login": login, "id": 300 + i}));
-    }
-    // The token's account (ceo-bot) belongs to every team it must read.
-    let teams = fixture["orgs"][0]["teams"].as_array_mut().unwrap();
-    teams[1]["members"] = json!(["sec-erin", "sec-sid", "ceo-bot"]);
-    teams.push(json!({"id": 23, "name": "leads", "members": ["lead-lee", "ceo-bot"]}));
-    fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {
-        ".gitea/policy.yml": {"text": POLICY},
-        ".gitea/any.yml": {"text": ANY},
-        ".gitea/each-file.yml": {"text": EACH_FILE},
-        "CODEOWNERS": {"text": CODEOWNERS},
-    }}]);
-    start(fixture)
+        .pull(
+            Pull::new(39)
+                .review(approved(12, "qa-carol"))
+                .file_with_status("auth/token", "deleted")
+                .file_with_status("auth/token", "added"),
+        )
+        .user("sec-sid", 300)
+        .user("dba-dan", 301)
+        .user("lead-lee", 302)
+        // The token's account (ceo-bot) belongs to every team it must read.
+        .team_members("security", &["sec-erin", "sec-sid", "ceo-bot"])
+        .team(23, "leads", &["lead-lee", "ceo-bot"])
+        .commit(
+            Commit::new(sha(1))
+                .text(".gitea/policy.yml", POLICY)
+                .text(".gitea/any.yml", ANY)
+                .text(".gitea/each-file.yml", EACH_FILE)
+                .text("CODEOWNERS", CODEOWNERS),
+        )
+        .start()
 }
 
 /// A `pull_request` event of acme/core about `number` (head on acme/core, base at sha(1)).
-fn pull_request_event(dir: &Path, number: u64) -> std::path::PathBuf {
-    let mut payload: Value =
-        serde_json::from_str(&std::fs::read_to_string(event("pull_request_same_repo")).unwrap()).unwrap();
-    payload["number"] = json!(number);
-    payload["pull_request"]["number"] = json!(number);
-    payload["pull_request"]["head"]["sha"] = json!(sha(number));
-    payload["pull_request"]["base"]["sha"] = json!(sha(1));
-    let path = dir.join(format!("event-{number}.json"));
-    std::fs::write(&path, payload.to_string()).unwrap();
-    path
+fn pull_request_event_about(dir: &Path, number: u64) -> std::path::PathBuf {
+    pull_request_event(dir, "pull_request_same_repo", number, &sha(number), &sha(1))
 }
 
 /// `gitea-gate policy` in `workspace` (the job's checkout), on a pull_request event about `pr`
@@ -127,7 +107,7 @@ fn policy(fake: &FakeGitea, workspace: &Path, event_path: Option<&Path>, args: &
 /// On a pull_request event about `pr`, with the policy at `config` (read at the base).
 fn on_pull_request(fake: &FakeGitea, pr: u64, config: &str, extra: &[&str]) -> common::Run {
     let dir = tempfile::tempdir().unwrap();
-    let event_path = pull_request_event(dir.path(), pr);
+    let event_path = pull_request_event_about(dir.path(), pr);
     let mut args = vec!["--config", config, "--format", "json"];
     args.extend_from_slice(extra);
     policy(fake, dir.path(), Some(&event_path), &args)
@@ -189,7 +169,7 @@ fn a_pull_request_that_weakens_the_policy_is_still_judged_by_the_base() {
     std::fs::create_dir_all(dir.path().join(".gitea")).unwrap();
     std::fs::write(dir.path().join(".gitea/policy.yml"), WEAKENED).unwrap();
     std::fs::write(dir.path().join("CODEOWNERS"), "").unwrap();
-    let event_path = pull_request_event(dir.path(), 32);
+    let event_path = pull_request_event_about(dir.path(), 32);
     let r = policy(&fake, dir.path(), Some(&event_path), &["--config", ".gitea/policy.yml"]);
     assert_eq!(r.code, 1, "the weakened copy would pass:\n{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("policy-differs-from-base"), "{}", r.stdout);
@@ -381,16 +361,13 @@ fn codeowners_owners_that_do_not_resolve_are_skipped_and_reported() {
     let policy = "rules:\n  - name: qa\n    requires: { teams: [acme/QA] }\n  - name: owners\n    \
                   requires: { codeowners: any }\n";
     let codeowners = "auth/.* @acme/QA @sec-erin\ndocs/.* @ghost\nsrc/.* @acme/qa\n";
-    let files = vec![json!("auth/login.rs"), json!("docs/guide.md"), json!("src/lib.rs")];
-    let approve = |id, user| review(id, user, "APPROVED");
-    let mut fixture = base_fixture(vec![
+    let files = ["auth/login.rs", "docs/guide.md", "src/lib.rs"];
+    let fake = World::acme()
         // A qa member approves: enough for src/ (`@acme/qa`), not for auth/ (`@acme/QA`).
-        pr_with_files(41, vec![approve(1, "qa-carol")], files.clone()),
-        pr_with_files(42, vec![approve(2, "qa-carol"), approve(3, "sec-erin")], files),
-    ]);
-    fixture["repos"][0]["commits"] =
-        json!([{"sha": sha(1), "files": {".gitea/owners.yml": {"text": policy}, "CODEOWNERS": {"text": codeowners}}}]);
-    let fake = start(fixture);
+        .pull(Pull::new(41).review(Review::approved(1, "qa-carol")).files(files))
+        .pull(Pull::new(42).reviews([Review::approved(2, "qa-carol"), Review::approved(3, "sec-erin")]).files(files))
+        .commit(Commit::new(sha(1)).text(".gitea/owners.yml", policy).text("CODEOWNERS", codeowners))
+        .start();
 
     let r = on_pull_request(&fake, 41, ".gitea/owners.yml", &["--status-context", "review / policy"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
