@@ -9,111 +9,80 @@ use crate::world;
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::FakeGitea;
 use fake_gitea::faults::FaultKind;
-use serde_json::{Value, json};
+use serde_json::Value;
 use world::*;
 
 /// A commit the branch was at before it moved.
 const OLD_COMMIT: &str = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
 
-fn pulls() -> Vec<Value> {
-    let mut big = Vec::new();
-    // 60 rows over two pages: 54 comments, 5 pending rows of others (hidden from us, but counted
-    // in X-Total-Count), and the only approval on page 2.
-    for i in 0..54 {
-        big.push(review(1000 + i, "bob", "COMMENT"));
-    }
-    for i in 0..5 {
-        big.push(review(1100 + i, "qa-dave", "PENDING"));
-    }
-    big.push(review(1200, "qa-carol", "APPROVED"));
-    vec![
-        pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]),
-        // Self-approval (Gitea refuses it via the API, but rows can exist from older versions).
-        pull(2, "qa-carol", vec![review(2, "qa-carol", "APPROVED")]),
-        // Approve, then request changes: Gitea dismisses the older row (docs/gitea.md §2.2).
-        pull(
-            3,
-            "alice",
-            vec![
-                json!({"id": 3, "user": "qa-carol", "state": "APPROVED", "dismissed": true, "official": false}),
-                review(4, "qa-carol", "REQUEST_CHANGES"),
-            ],
-        ),
-        // Approve, then comment: the approval stands.
-        pull(4, "alice", vec![review(5, "qa-carol", "APPROVED"), review(6, "qa-carol", "COMMENT")]),
-        // Dismissed by a maintainer.
-        pull(5, "alice", vec![json!({"id": 7, "user": "qa-carol", "state": "APPROVED", "dismissed": true})]),
-        // Stale: approved an older head.
-        pull(6, "alice", vec![json!({"id": 8, "user": "qa-carol", "state": "APPROVED", "stale": true})]),
-        pull(7, "alice", big),
-        pull(8, "alice", vec![review(9, "qa-carol", "APPROVED"), review(10, "sec-erin", "APPROVED")]),
-        // Only a non-member approved, plus a team review-request row without a user.
-        pull(
-            9,
-            "alice",
-            vec![
-                review(11, "bob", "APPROVED"),
-                json!({"id": 12, "user": null, "team": "qa", "state": "REQUEST_REVIEW"}),
-            ],
-        ),
-        // A team member requests changes, another approves.
-        pull(10, "alice", vec![review(13, "qa-carol", "APPROVED"), review(14, "qa-dave", "REQUEST_CHANGES")]),
-        // The race: qa-carol approved OLD_COMMIT, the branch then moved to sha(11), and Gitea has
-        // not marked the approval stale yet (it does so asynchronously after the push).
-        pull(
-            11,
-            "alice",
-            vec![json!({"id": 40, "user": "qa-carol", "state": "APPROVED", "commit_id": OLD_COMMIT, "stale": false})],
-        ),
-        // qa-carol approved, then the author re-requested her review: Gitea clears `official` on
-        // the approval; it no longer counts until she reviews again.
-        pull(
-            12,
-            "alice",
-            vec![
-                json!({"id": 41, "user": "qa-carol", "state": "APPROVED", "official": false}),
-                json!({"id": 42, "user": "qa-carol", "state": "REQUEST_REVIEW", "official": false}),
-            ],
-        ),
-        // No approval; a security lead waives the gate named `security` (docs-only change).
-        with_comments(pull(13, "alice", vec![]), vec![comment(60, "sec-erin", &format!("/sop-n/a security {WHY}"))]),
-        // The same waiver, hidden: in a code fence, in an HTML comment, quoted; and by the author.
-        with_comments(
-            pull(14, "alice", vec![]),
-            vec![
-                comment(61, "sec-erin", &format!("not yet:\n```\n/sop-n/a security {WHY}\n```")),
-                comment(62, "sec-erin", &format!("<!--\n/sop-n/a security {WHY}\n-->")),
-                comment(63, "sec-erin", &format!("> /sop-n/a security {WHY}")),
-                comment(64, "alice", &format!("/sop-n/a security {WHY}")),
-            ],
-        ),
-        // qa-carol approved, 99 other users left PENDING drafts (hidden from us: Gitea drops them
-        // after paging, so page 2 comes back empty), then qa-carol requested changes on page 3.
-        pull(15, "alice", {
-            let mut rows = vec![review(70, "qa-carol", "APPROVED")];
-            rows.extend((0..99).map(|i| review(71 + i, &format!("drafter{i}"), "PENDING")));
-            rows.push(review(170, "qa-carol", "REQUEST_CHANGES"));
-            rows
-        }),
-        json!({"number": 2189, "user": "alice", "title": "same-repo PR",
-               "head": {"repo": "acme/core", "ref": "feature", "sha": sha(2189)}, "base": "main",
-               "reviews": [review(20, "qa-dave", "APPROVED")]}),
-        json!({"number": 2190, "user": "mallory", "title": "fork PR",
-               "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main",
-               "reviews": [review(21, "qa-dave", "APPROVED")]}),
-    ]
-}
-
 /// A waiver's reason.
 const WHY: &str = "docs-only change, no auth code";
 
-fn with_comments(mut pull: Value, comments: Vec<Value>) -> Value {
-    pull["comments"] = json!(comments);
-    pull
-}
-
 fn world() -> FakeGitea {
-    start(base_fixture(pulls()))
+    let approved = Review::approved;
+    // 60 rows over two pages: 54 comments, 5 pending rows of others (hidden from us, but counted
+    // in X-Total-Count), and the only approval on page 2.
+    let big = (0..54)
+        .map(|i| Review::commented(1000 + i, "bob"))
+        .chain((0..5).map(|i| Review::pending(1100 + i, "qa-dave")))
+        .chain([approved(1200, "qa-carol")]);
+    let waiver = |id, text: &str| Comment::new(id, "sec-erin", text);
+    World::acme()
+        .pull(Pull::new(1).review(approved(1, "qa-carol")))
+        // Self-approval (Gitea refuses it via the API, but rows can exist from older versions).
+        .pull(Pull::new(2).by("qa-carol").review(approved(2, "qa-carol")))
+        // Approve, then request changes: Gitea dismisses the older row (docs/gitea.md §2.2).
+        .pull(
+            Pull::new(3)
+                .review(approved(3, "qa-carol").dismissed().unofficial())
+                .review(Review::changes_requested(4, "qa-carol")),
+        )
+        // Approve, then comment: the approval stands.
+        .pull(Pull::new(4).reviews([approved(5, "qa-carol"), Review::commented(6, "qa-carol")]))
+        // Dismissed by a maintainer.
+        .pull(Pull::new(5).review(approved(7, "qa-carol").dismissed()))
+        // Stale: approved an older head.
+        .pull(Pull::new(6).review(approved(8, "qa-carol").stale()))
+        .pull(Pull::new(7).reviews(big))
+        .pull(Pull::new(8).reviews([approved(9, "qa-carol"), approved(10, "sec-erin")]))
+        // Only a non-member approved, plus a team review-request row without a user.
+        .pull(Pull::new(9).reviews([approved(11, "bob"), Review::team_request(12, "qa")]))
+        // A team member requests changes, another approves.
+        .pull(Pull::new(10).reviews([approved(13, "qa-carol"), Review::changes_requested(14, "qa-dave")]))
+        // The race: qa-carol approved OLD_COMMIT, the branch then moved to sha(11), and Gitea has
+        // not marked the approval stale yet (it does so asynchronously after the push).
+        .pull(Pull::new(11).review(approved(40, "qa-carol").on(OLD_COMMIT)))
+        // qa-carol approved, then the author re-requested her review: Gitea clears `official` on
+        // the approval; it no longer counts until she reviews again.
+        .pull(Pull::new(12).reviews([
+            approved(41, "qa-carol").unofficial(),
+            Review::new(42, "qa-carol", "REQUEST_REVIEW").unofficial(),
+        ]))
+        // No approval; a security lead waives the gate named `security` (docs-only change).
+        .pull(Pull::new(13).comment(waiver(60, &format!("/sop-n/a security {WHY}"))))
+        // The same waiver, hidden: in a code fence, in an HTML comment, quoted; and by the author.
+        .pull(Pull::new(14).comments([
+            waiver(61, &format!("not yet:\n```\n/sop-n/a security {WHY}\n```")),
+            waiver(62, &format!("<!--\n/sop-n/a security {WHY}\n-->")),
+            waiver(63, &format!("> /sop-n/a security {WHY}")),
+            Comment::new(64, "alice", &format!("/sop-n/a security {WHY}")),
+        ]))
+        // qa-carol approved, 99 other users left PENDING drafts (hidden from us: Gitea drops them
+        // after paging, so page 2 comes back empty), then qa-carol requested changes on page 3.
+        .pull(
+            Pull::new(15)
+                .review(approved(70, "qa-carol"))
+                .reviews((0..99).map(|i| Review::pending(71 + i, &format!("drafter{i}"))))
+                .review(Review::changes_requested(170, "qa-carol")),
+        )
+        .pull(
+            Pull::new(2189)
+                .title("same-repo PR")
+                .head_at("acme/core", "feature", &sha(2189))
+                .review(approved(20, "qa-dave")),
+        )
+        .pull(Pull::from_fork(2190).review(approved(21, "qa-dave")))
+        .start()
 }
 
 /// `gitea-gate approvals` on a push run of acme/core (trusted), token in REVIEW_TOKEN.

@@ -247,6 +247,13 @@ impl Pull {
         })
     }
 
+    /// Pull request `number` from mallory's fork: by mallory, titled "fork PR", its head
+    /// `patch-1` of mallory/core at `sha(2190)` (where the fork's branch is). Runs about it are
+    /// untrusted.
+    pub fn from_fork(number: u64) -> Pull {
+        Pull::new(number).by("mallory").title("fork PR").head_at("mallory/core", "patch-1", &sha(2190))
+    }
+
     /// Its author.
     pub fn by(mut self, author: &str) -> Pull {
         author.clone_into(&mut self.0.user);
