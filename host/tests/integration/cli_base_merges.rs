@@ -6,8 +6,6 @@
 //! a merge of another branch) voids the approval and names the commit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
-use serde_json::{Value, json};
-
 use std::path::Path;
 
 use crate::common::{self, event, run};
@@ -26,34 +24,33 @@ fn short(n: u64) -> String {
 
 /// A commit with its parents and its whole tree: the three files that matter, and 1,200 more so
 /// that every tree is read in two pages (Gitea gives at most 1,000 entries a page).
-fn commit(n: u64, parents: &[u64], app: &str, auth: &str, readme: &str, extra: &[(&str, &str)]) -> Value {
-    let mut files = json!({"src/app.rs": {"text": app}, "src/auth.rs": {"text": auth}, "README": {"text": readme}});
-    for i in 0..1200 {
-        files[format!("vendor/f{i:04}.txt")] = json!({"text": format!("vendored {i}\n")});
-    }
-    for (path, text) in extra {
-        files[*path] = json!({"text": text});
-    }
-    json!({"sha": sha(n), "parents": parents.iter().map(|p| sha(*p)).collect::<Vec<_>>(), "files": files})
+fn commit(n: u64, parents: &[u64], app: &str, auth: &str, readme: &str, extra: &[(&str, &str)]) -> Commit {
+    let files = [("src/app.rs", app), ("src/auth.rs", auth), ("README", readme)];
+    let commit = bare(n, parents, &files);
+    let commit = (0..1200).fold(commit, |c, i| c.text(&format!("vendor/f{i:04}.txt"), &format!("vendored {i}\n")));
+    extra.iter().fold(commit, |c, (path, text)| c.text(path, text))
+}
+
+/// A commit whose tree is only `files`.
+fn bare(n: u64, parents: &[u64], files: &[(&str, &str)]) -> Commit {
+    let commit = Commit::new(sha(n)).parents(parents.iter().map(|p| sha(*p)));
+    files.iter().fold(commit, |c, (path, text)| c.text(path, text))
 }
 
 /// Pull request `number` whose head is `head`, its commits newest first (as Gitea lists them from
 /// the merge base with main), and qa-dave's approval of A.
-fn pull_at(number: u64, head: u64, commits: &[u64]) -> Value {
+fn pull_at(number: u64, head: u64, commits: &[u64]) -> Pull {
     pull_approving(number, head, commits, A)
 }
 
 /// …with qa-dave's approval of `approved`.
-fn pull_approving(number: u64, head: u64, commits: &[u64], approved: u64) -> Value {
-    let approval = json!({"id": 1, "user": "qa-dave", "state": "APPROVED", "commit_id": sha(approved)});
-    let mut pr = pull(number, "alice", vec![approval]);
-    pr["head"]["sha"] = json!(sha(head));
-    pr["commits"] = commits.iter().map(|c| json!({"sha": sha(*c), "author": "alice", "committer": "alice"})).collect();
-    pr
+fn pull_approving(number: u64, head: u64, commits: &[u64], approved: u64) -> Pull {
+    let pull = Pull::new(number).review(Review::approved(1, "qa-dave").on(&sha(approved))).head(&sha(head));
+    commits.iter().fold(pull, |pull, c| pull.commit(&sha(*c), "alice", "alice"))
 }
 
 fn world() -> FakeGitea {
-    let pulls = vec![
+    let pulls = [
         pull_at(80, 0x80, &[0x80, A]),
         pull_at(81, 0x81, &[0x81, A]),
         pull_at(82, 0x82, &[0x82, A]),
@@ -69,8 +66,7 @@ fn world() -> FakeGitea {
         // The last merge brings in a base commit of a history unrelated to the pull request's.
         pull_at(96, 0x96, &[0x96, A]),
     ];
-    let mut fixture = base_fixture(pulls);
-    fixture["repos"][0]["commits"] = json!([
+    let commits = [
         commit(B0, &[], "v0", "a0", "r0", &[]),
         commit(A, &[B0], "v1", "a0", "r0", &[]),
         commit(B1, &[B0], "v0", "a0", "r1", &[]),
@@ -106,17 +102,15 @@ fn world() -> FakeGitea {
         commit(0x94, &[0x93, B0], "v1", "a0", "r0", &[]),
         // main once merged an unrelated history (U0, a root of its own) as BU. #96's merge brings
         // in U0 with U0's tree plus the pull request's change: merging it would delete the rest.
-        json!({"sha": sha(0xf0), "files": {"vendor-u/lib.rs": {"text": "u"}}}),
-        json!({"sha": sha(0xbf), "parents": [sha(B0), sha(0xf0)], "files": {}}),
-        json!({"sha": sha(0x96), "parents": [sha(A), sha(0xf0)],
-               "files": {"vendor-u/lib.rs": {"text": "u"}, "src/app.rs": {"text": "v1"}}}),
-        json!({"sha": sha(0xe0), "files": {}}),
-        json!({"sha": sha(0xa7), "parents": [sha(0xe0)], "files": {"src/app.rs": {"text": "v1"}}}),
-        json!({"sha": sha(0xe1), "parents": [sha(0xe0)], "files": {"README": {"text": "r1"}}}),
-        json!({"sha": sha(0x87), "parents": [sha(0xa7), sha(0xe1)],
-               "files": {"src/app.rs": {"text": "v1"}, "README": {"text": "r1"}}}),
-    ]);
-    start(fixture)
+        bare(0xf0, &[], &[("vendor-u/lib.rs", "u")]),
+        bare(0xbf, &[B0, 0xf0], &[]),
+        bare(0x96, &[A, 0xf0], &[("vendor-u/lib.rs", "u"), ("src/app.rs", "v1")]),
+        bare(0xe0, &[], &[]),
+        bare(0xa7, &[0xe0], &[("src/app.rs", "v1")]),
+        bare(0xe1, &[0xe0], &[("README", "r1")]),
+        bare(0x87, &[0xa7, 0xe1], &[("src/app.rs", "v1"), ("README", "r1")]),
+    ];
+    World::acme().pulls(pulls).commits(commits).start()
 }
 
 /// `gitea-gate GATE --pr N ARGS` in a trusted (push) run whose workspace is `workspace`.
