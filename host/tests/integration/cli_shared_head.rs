@@ -10,7 +10,6 @@ use crate::world;
 
 use common::{event, run};
 use fake_gitea::FakeGitea;
-use serde_json::{Value, json};
 use world::*;
 
 const CONTEXT: &str = "gate / policy";
@@ -28,35 +27,27 @@ fn head() -> String {
 /// #7 into main and #8 into release/1.x, one head, auth/ changed, approved by qa only; #9 and #10
 /// into `labelled` (whose policy scopes security by label), one other head, #9 labelled.
 fn world() -> FakeGitea {
-    let pr = |number: u64, base: &str, head: &str, labels: &[&str]| {
-        let mut pr = pull(number, "alice", vec![review(number as i64, "qa-carol", "APPROVED")]);
-        pr["base"] = json!(base);
-        pr["head"]["sha"] = json!(head);
-        pr["labels"] = json!(labels);
-        pr["files"] = json!(["auth/login.rs"]);
-        pr
+    let pr = |number: u64, base: &str, head: &str| {
+        Pull::new(number)
+            .review(Review::approved(number as i64, "qa-carol"))
+            .base(base)
+            .head(head)
+            .file("auth/login.rs")
     };
-    let fixture = base_fixture(vec![
-        pr(7, "main", &head(), &[]),
-        pr(8, "release/1.x", &head(), &[]),
-        pr(9, "labelled", &sha(90), &["security"]),
-        pr(10, "labelled", &sha(90), &[]),
-    ]);
-    let branches =
-        [("main", sha(1), MAIN_POLICY), ("release/1.x", sha(5), RELEASE_POLICY), ("labelled", sha(6), LABEL_POLICY)];
-    start(with_branch_policies(fixture, &branches))
+    World::acme()
+        .pull(pr(7, "main", &head()))
+        .pull(pr(8, "release/1.x", &head()))
+        .pull(pr(9, "labelled", &sha(90)).labels(&["security"]))
+        .pull(pr(10, "labelled", &sha(90)))
+        .branch_policy("main", sha(1), MAIN_POLICY)
+        .branch_policy("release/1.x", sha(5), RELEASE_POLICY)
+        .branch_policy("labelled", sha(6), LABEL_POLICY)
+        .start()
 }
 
-fn pull_request_event(dir: &Path, number: u64, base_sha: &str, head: &str) -> PathBuf {
-    let mut payload: Value =
-        serde_json::from_str(&std::fs::read_to_string(event("pull_request_same_repo")).unwrap()).unwrap();
-    payload["number"] = json!(number);
-    payload["pull_request"]["number"] = json!(number);
-    payload["pull_request"]["head"]["sha"] = json!(head);
-    payload["pull_request"]["base"]["sha"] = json!(base_sha);
-    let path = dir.join(format!("event-{number}.json"));
-    std::fs::write(&path, payload.to_string()).unwrap();
-    path
+/// A same-repository `pull_request` event about `number`, from `head` into the branch at `base_sha`.
+fn same_repo_event(dir: &Path, number: u64, base_sha: &str, head: &str) -> PathBuf {
+    pull_request_event(dir, "pull_request_same_repo", number, head, base_sha)
 }
 
 fn policy_run(fake: &FakeGitea, event_name: &str, event_path: &Path, extra: &[&str]) -> common::Run {
@@ -76,8 +67,8 @@ fn a_passing_pull_request_never_posts_success_on_a_head_another_fails() {
     for first in [7, 8] {
         let fake = world();
         let dir = tempfile::tempdir().unwrap();
-        let event_7 = pull_request_event(dir.path(), 7, &sha(1), &head());
-        let event_8 = pull_request_event(dir.path(), 8, &sha(5), &head());
+        let event_7 = same_repo_event(dir.path(), 7, &sha(1), &head());
+        let event_8 = same_repo_event(dir.path(), 8, &sha(5), &head());
         let order = if first == 7 { [(7, &event_7), (8, &event_8)] } else { [(8, &event_8), (7, &event_7)] };
         for (number, path) in order {
             let r = policy_run(&fake, "pull_request_target", path, &[]);
@@ -98,16 +89,17 @@ fn a_passing_pull_request_never_posts_success_on_a_head_another_fails() {
 fn a_head_whose_pull_requests_all_pass_gets_success() {
     // sec-erin approves too: #7 and #8 both pass their own gates, so the shared head is success.
     let pr = |number: u64, base: &str| {
-        let mut pr = pull(number, "alice", vec![review(1, "qa-carol", "APPROVED"), review(2, "sec-erin", "APPROVED")]);
-        pr["base"] = json!(base);
-        pr["head"]["sha"] = json!(head());
-        pr["files"] = json!(["auth/login.rs"]);
-        pr
+        let reviews = [Review::approved(1, "qa-carol"), Review::approved(2, "sec-erin")];
+        Pull::new(number).reviews(reviews).base(base).head(&head()).file("auth/login.rs")
     };
-    let branches = [("main", sha(1), MAIN_POLICY), ("release/1.x", sha(5), RELEASE_POLICY)];
-    let fake = start(with_branch_policies(base_fixture(vec![pr(7, "main"), pr(8, "release/1.x")]), &branches));
+    let fake = World::acme()
+        .pull(pr(7, "main"))
+        .pull(pr(8, "release/1.x"))
+        .branch_policy("main", sha(1), MAIN_POLICY)
+        .branch_policy("release/1.x", sha(5), RELEASE_POLICY)
+        .start();
     let dir = tempfile::tempdir().unwrap();
-    let r = policy_run(&fake, "pull_request_target", &pull_request_event(dir.path(), 8, &sha(5), &head()), &[]);
+    let r = policy_run(&fake, "pull_request_target", &same_repo_event(dir.path(), 8, &sha(5), &head()), &[]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(last_status(&fake, &head()).0, "success");
     assert!(r.stdout.contains("which pass their own gates too"), "{}", r.stdout);
