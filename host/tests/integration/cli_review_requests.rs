@@ -12,7 +12,6 @@ use crate::world;
 
 use common::{event, run};
 use fake_gitea::{FakeGitea, ReviewRequested};
-use serde_json::{Value, json};
 use world::*;
 
 /// Two security approvals for auth/, and CODEOWNERS for the rest.
@@ -22,61 +21,38 @@ const POLICY: &str = "rules:\n  - name: security\n    if:\n      changed_files: 
 /// db/ is owned by dba-dan, qa-carol and the author alice; docs/ by the qa team.
 const CODEOWNERS: &str = "auth/.* @acme/security\ndb/.* @dba-dan @qa-carol @alice\ndocs/.* @acme/qa\n";
 
-fn with(mut pull: Value, key: &str, value: Value) -> Value {
-    pull[key] = value;
-    pull
-}
-
 fn world() -> FakeGitea {
-    let approve = |id, user| review(id, user, "APPROVED");
-    let pulls = vec![
+    let approved = Review::approved;
+    World::acme()
         // auth/ with one of two security approvals (sec-erin's, which stands), db/ and docs/
         // without their owners; qa-carol pushed a commit, so she is a contributor.
-        with(
-            with(
-                pull(70, "alice", vec![approve(1, "sec-erin")]),
-                "files",
-                json!(["auth/login.rs", "db/schema.sql", "docs/guide.md"]),
-            ),
-            "pushes",
-            json!([{"id": 5, "user": "qa-carol", "commits": ["be40be40be40be40be40be40be40be40be40be40", sha(70)],
-                    "force": true}]),
-        ),
+        .pull(
+            Pull::new(70)
+                .review(approved(1, "sec-erin"))
+                .files(["auth/login.rs", "db/schema.sql", "docs/guide.md"])
+                .force_push(5, "qa-carol", "be40be40be40be40be40be40be40be40be40be40", &sha(70)),
+        )
         // Everything approved: nobody is asked.
-        with(
-            pull(71, "alice", vec![approve(2, "sec-erin"), approve(3, "sec-sid"), approve(4, "qa-dave")]),
-            "files",
-            json!(["auth/login.rs", "docs/guide.md"]),
-        ),
+        .pull(
+            Pull::new(71)
+                .reviews([approved(2, "sec-erin"), approved(3, "sec-sid"), approved(4, "qa-dave")])
+                .files(["auth/login.rs", "docs/guide.md"]),
+        )
         // dba-dan already approved db/, but a second line needs qa: qa is asked, dba-dan is not
         // asked again (a new request would void his approval on Gitea).
-        with(pull(72, "alice", vec![approve(5, "dba-dan")]), "files", json!(["db/schema.sql", "docs/guide.md"])),
-    ];
-    let mut fixture = base_fixture(pulls);
-    for (i, login) in ["sec-sid", "dba-dan"].iter().enumerate() {
-        fixture["users"].as_array_mut().unwrap().push(json!({"login": login, "id": 300 + i}));
-    }
-    let teams = fixture["orgs"][0]["teams"].as_array_mut().unwrap();
-    teams[1]["members"] = json!(["sec-erin", "sec-sid", "ceo-bot"]);
-    fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {
-        ".gitea/policy.yml": {"text": POLICY},
-        "CODEOWNERS": {"text": CODEOWNERS},
-    }}]);
-    start(fixture)
+        .pull(Pull::new(72).review(approved(5, "dba-dan")).files(["db/schema.sql", "docs/guide.md"]))
+        .user("sec-sid", 300)
+        .user("dba-dan", 301)
+        .team_members("security", &["sec-erin", "sec-sid", "ceo-bot"])
+        .commit(Commit::new(sha(1)).text(".gitea/policy.yml", POLICY).text("CODEOWNERS", CODEOWNERS))
+        .start()
 }
 
 /// A `pull_request` event about `pr` in `dir`: from the same repository (a trusted run) or, with
 /// `fork`, from a fork (untrusted).
 fn event_about(dir: &Path, pr: u64, fork: bool) -> std::path::PathBuf {
     let name = if fork { "pull_request_fork" } else { "pull_request_same_repo" };
-    let mut payload: Value = serde_json::from_str(&std::fs::read_to_string(event(name)).unwrap()).unwrap();
-    payload["number"] = json!(pr);
-    payload["pull_request"]["number"] = json!(pr);
-    payload["pull_request"]["head"]["sha"] = json!(sha(pr));
-    payload["pull_request"]["base"]["sha"] = json!(sha(1));
-    let path = dir.join("event.json");
-    std::fs::write(&path, payload.to_string()).unwrap();
-    path
+    pull_request_event(dir, name, pr, &sha(pr), &sha(1))
 }
 
 /// `gitea-gate policy ARGS` on that event, with the team PAT (or `token`).
