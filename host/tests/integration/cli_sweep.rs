@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use common::{assert_no_injected_commands, event, gitea_gate, run};
 use fake_gitea::FakeGitea;
 use fake_gitea::faults::FaultKind;
-use serde_json::{Value, json};
+use serde_json::Value;
 use world::*;
 
 const CONTEXT: &str = "qa-review / approved";
@@ -21,18 +21,12 @@ const CONTEXT: &str = "qa-review / approved";
 /// `n` open pull requests: even ones approved by qa-carol (a qa member), odd ones by bob (not a
 /// member); plus a closed and a merged one the sweep must leave alone.
 fn world(n: u64) -> FakeGitea {
-    let mut pulls: Vec<Value> = (1..=n)
-        .map(|i| {
-            let approver = if i % 2 == 0 { "qa-carol" } else { "bob" };
-            pull(i, "alice", vec![review(i as i64, approver, "APPROVED")])
-        })
-        .collect();
-    let mut closed = pull(900, "alice", vec![]);
-    closed["state"] = json!("closed");
-    let mut merged = pull(901, "alice", vec![]);
-    merged["merged"] = json!(true);
-    pulls.extend([closed, merged]);
-    start(base_fixture(pulls))
+    let approved = |i: u64| Review::approved(i as i64, if i % 2 == 0 { "qa-carol" } else { "bob" });
+    World::acme()
+        .pulls((1..=n).map(|i| Pull::new(i).review(approved(i))))
+        .pull(Pull::new(900).closed())
+        .pull(Pull::new(901).merged())
+        .start()
 }
 
 fn sweep(fake: &FakeGitea, event_name: &str, payload: &str, args: &[&str]) -> common::Run {
@@ -184,14 +178,15 @@ fn a_sweep_is_refused_on_untrusted_events() {
 fn a_forks_review_or_comment_run_is_deferred_to_the_sweep() {
     // 2190 is a fork's pull request (mallory/core), approved by qa-dave: a review run on it must
     // not post success, whatever it would decide.
-    let fake = start(base_fixture(vec![
-        json!({"number": 2189, "user": "alice", "title": "same-repo PR",
-               "head": {"repo": "acme/core", "ref": "feature", "sha": sha(2189)}, "base": "main",
-               "reviews": [review(20, "qa-dave", "APPROVED")]}),
-        json!({"number": 2190, "user": "mallory", "title": "fork PR",
-               "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main",
-               "reviews": [review(21, "qa-dave", "APPROVED")]}),
-    ]));
+    let fake = World::acme()
+        .pull(
+            Pull::new(2189)
+                .title("same-repo PR")
+                .head_at("acme/core", "feature", &sha(2189))
+                .review(Review::approved(20, "qa-dave")),
+        )
+        .pull(Pull::from_fork(2190).review(Review::approved(21, "qa-dave")))
+        .start();
     for (name, payload) in [
         ("pull_request_review", "pull_request_review_fork"),
         ("pull_request_review_comment", "pull_request_review_comment_fork"),
@@ -250,15 +245,12 @@ fn retry_after_is_honoured_and_a_long_one_is_undecided() {
 fn more_open_pull_requests_than_the_cap_decides_the_newest_and_withdraws_the_rest() {
     // #2 was approved and got `success`; then a flood of newer pull requests (#3, #4) pushes it
     // past --max-prs. Its old `success` must not stand: it gets `error`, and the sweep exits 3.
-    let mut pulls: Vec<Value> = (1..=4)
-        .map(|i| {
-            let mut pr = pull(i, "alice", vec![review(i as i64, "qa-carol", "APPROVED")]);
-            pr["updated_at"] = json!(format!("2026-06-0{i}T10:00:00Z"));
-            pr
-        })
-        .collect();
-    pulls[0]["updated_at"] = json!("2026-06-09T10:00:00Z"); // #1 is the most recently updated
-    let fake = start(base_fixture(pulls));
+    let updated = |i: u64| match i {
+        1 => "2026-06-09T10:00:00Z".to_owned(), // #1 is the most recently updated
+        _ => format!("2026-06-0{i}T10:00:00Z"),
+    };
+    let pulls = (1..=4).map(|i| Pull::new(i).review(Review::approved(i as i64, "qa-carol")).updated_at(&updated(i)));
+    let fake = World::acme().pulls(pulls).start();
     let r = sweep(&fake, "schedule", "schedule", &["--open-prs", "--status-context", CONTEXT]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert_eq!(final_states(&fake).get(&sha(2)).map(String::as_str), Some("success"));
@@ -391,15 +383,11 @@ fn the_readme_sweep_recipe_under_act() {
         );
     assert!(checklist.contains("check: checklist") && checklist.contains("sop.json"), "{checklist}");
 
-    let mut fork = json!({"number": 3, "user": "mallory", "title": "fork PR",
-        "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main",
-        "comments": [comment(30, "qa-dave", "/sop-ack testing")]});
-    fork["reviews"] = json!([]);
-    let fake = start(base_fixture(vec![
-        pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]),
-        pull(2, "alice", vec![review(2, "bob", "APPROVED")]),
-        fork,
-    ]));
+    let fake = World::acme()
+        .pull(Pull::new(1).review(Review::approved(1, "qa-carol")))
+        .pull(Pull::new(2).review(Review::approved(2, "bob")))
+        .pull(Pull::from_fork(3).comment(Comment::new(30, "qa-dave", "/sop-ack testing")))
+        .start();
 
     let dir = tempfile::tempdir().unwrap();
     let action = dir.path().join("action");
@@ -481,15 +469,14 @@ const RELEASE_POLICY: &str = "rules:\n  - name: qa\n    requires: { count: 1, te
 fn the_sweep_judges_each_pull_request_by_its_own_bases_policy() {
     // Three pull requests changing auth/, each approved by qa only: #1 into main, #2 and #3 into
     // release/1.x. The sweep runs on main, whose workspace policy needs qa alone.
-    let mut pulls = Vec::new();
-    for (number, base) in [(1, "main"), (2, "release/1.x"), (3, "release/1.x")] {
-        let mut pr = pull(number, "alice", vec![review(number as i64, "qa-carol", "APPROVED")]);
-        pr["base"] = json!(base);
-        pr["files"] = json!(["auth/login.rs"]);
-        pulls.push(pr);
-    }
-    let branches = [("main", sha(1), MAIN_POLICY), ("release/1.x", sha(5), RELEASE_POLICY)];
-    let fake = start(with_branch_policies(base_fixture(pulls), &branches));
+    let pr = |number: u64, base: &str| {
+        Pull::new(number).review(Review::approved(number as i64, "qa-carol")).base(base).file("auth/login.rs")
+    };
+    let fake = World::acme()
+        .pulls([pr(1, "main"), pr(2, "release/1.x"), pr(3, "release/1.x")])
+        .branch_policy("main", sha(1), MAIN_POLICY)
+        .branch_policy("release/1.x", sha(5), RELEASE_POLICY)
+        .start();
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".gitea")).unwrap();
     std::fs::write(dir.path().join(".gitea/policy.yml"), MAIN_POLICY).unwrap();
