@@ -166,25 +166,24 @@ fn faults(route: &str) -> Vec<(String, FaultKind, Option<u32>, bool)> {
 }
 
 fn world() -> FakeGitea {
-    let mut pr = pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]);
-    pr["labels"] = json!(["tier:high"]);
-    pr["comments"] = json!([comment(5, "qa-carol", "/sop-ack a\n/sop-ack b")]);
-    pr["files"] = json!(["src/lib.rs"]);
-    let mut owned = pull(2, "alice", vec![review(2, "qa-carol", "APPROVED")]);
-    owned["files"] = json!(["lib/util.rs"]);
-    let mut fixture = base_fixture(vec![
-        pr,
-        owned,
-        json!({"number": 2190, "user": "mallory", "title": "fork PR",
-               "head": {"repo": "mallory/core", "ref": "patch-1", "sha": sha(2190)}, "base": "main"}),
-    ]);
-    fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {
-        "providers.yaml": {"text": CANONICAL},
-        "policy.yml": {"text": POLICY},
-        "owners.yml": {"text": OWNERS_POLICY},
-        "CODEOWNERS": {"text": "src/.* @acme/qa\nlib/.* @qa-carol\n"},
-    }}]);
-    start(fixture)
+    World::acme()
+        .pull(
+            Pull::new(1)
+                .review(Review::approved(1, "qa-carol"))
+                .labels(&["tier:high"])
+                .comment(Comment::new(5, "qa-carol", "/sop-ack a\n/sop-ack b"))
+                .file("src/lib.rs"),
+        )
+        .pull(Pull::new(2).review(Review::approved(2, "qa-carol")).file("lib/util.rs"))
+        .pull(Pull::from_fork(2190))
+        .commit(
+            Commit::new(sha(1))
+                .text("providers.yaml", CANONICAL)
+                .text("policy.yml", POLICY)
+                .text("owners.yml", OWNERS_POLICY)
+                .text("CODEOWNERS", "src/.* @acme/qa\nlib/.* @qa-carol\n"),
+        )
+        .start()
 }
 
 fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) -> common::Run {
@@ -201,22 +200,22 @@ fn run_gate(gate: Gate, fake: &FakeGitea, dir: &std::path::Path, api_url: &str) 
             command.args(["--local", "providers.yaml"]);
         }
         Gate::Approvals => {
-            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("pull_request_1.json"));
+            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("event-1.json"));
             command.args(["approvals", "--token-env", "REVIEW_TOKEN", "--team", "acme/qa", "--pr", "1"]);
             command.args(["--status-context", CONTEXT]);
         }
         Gate::Checklist => {
-            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("pull_request_1.json"));
+            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("event-1.json"));
             command.args(["checklist", "--token-env", "REVIEW_TOKEN", "--config", "sop.json", "--pr", "1"]);
             command.args(["--status-context", CONTEXT]);
         }
         Gate::Policy => {
-            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("pull_request_1.json"));
+            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("event-1.json"));
             command.args(["policy", "--token-env", "REVIEW_TOKEN", "--config", "policy.yml"]);
             command.args(["--status-context", CONTEXT]);
         }
         Gate::PolicyOwners => {
-            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("pull_request_2.json"));
+            command.env("GITHUB_EVENT_NAME", "pull_request").env("GITHUB_EVENT_PATH", dir.join("event-2.json"));
             command.args(["policy", "--token-env", "REVIEW_TOKEN", "--config", "owners.yml"]);
             command.args(["--status-context", CONTEXT]);
         }
@@ -257,18 +256,10 @@ fn no_fault_ever_turns_into_a_pass() {
     fs::write(dir.path().join("providers.yaml"), CANONICAL).unwrap();
     let config = json!({"items": [{"id": "a", "title": "A"}, {"id": "b", "title": "B"}], "ack_teams": ["acme/qa"]});
     fs::write(dir.path().join("sop.json"), config.to_string()).unwrap();
-    // A same-repository pull_request run about #1, whose head is sha(1).
-    let mut payload: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(event("pull_request_same_repo")).unwrap()).unwrap();
-    payload["number"] = json!(1);
-    payload["pull_request"]["number"] = json!(1);
-    payload["pull_request"]["head"]["sha"] = json!(sha(1));
-    payload["pull_request"]["base"]["sha"] = json!(sha(1));
-    fs::write(dir.path().join("pull_request_1.json"), payload.to_string()).unwrap();
-    payload["number"] = json!(2);
-    payload["pull_request"]["number"] = json!(2);
-    payload["pull_request"]["head"]["sha"] = json!(sha(2));
-    fs::write(dir.path().join("pull_request_2.json"), payload.to_string()).unwrap();
+    // Same-repository pull_request runs about #1 and #2 (heads sha(1) and sha(2), base sha(1)).
+    for number in [1, 2] {
+        pull_request_event(dir.path(), "pull_request_same_repo", number, &sha(number), &sha(1));
+    }
 
     let mut cases = Vec::new();
     for gate in Gate::ALL {
