@@ -21,14 +21,11 @@ use world::*;
 const CONTEXT: &str = "qa-review / approved";
 
 fn world() -> FakeGitea {
-    let mut checklist = pull(3, "alice", vec![]);
-    checklist["labels"] = json!(["tier:high"]);
-    checklist["comments"] = json!([comment(5, "qa-carol", "/sop-ack a")]);
-    start(base_fixture(vec![
-        pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]),
-        pull(2, "alice", vec![review(2, "bob", "APPROVED")]),
-        checklist,
-    ]))
+    World::acme()
+        .pull(Pull::new(1).review(Review::approved(1, "qa-carol")))
+        .pull(Pull::new(2).review(Review::approved(2, "bob")))
+        .pull(Pull::new(3).labels(&["tier:high"]).comment(Comment::new(5, "qa-carol", "/sop-ack a")))
+        .start()
 }
 
 /// A same-repository `pull_request` payload about pull request `number`, head `sha(number)`.

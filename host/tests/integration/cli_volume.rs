@@ -16,17 +16,9 @@ use world::*;
 const ITEMS: [&str; 3] = ["comprehensive-testing", "staging-smoke", "rollback-plan"];
 
 /// A tier:high pull request fully acked by a qa member, plus `extra` comments.
-fn acked_pull(number: u64, extra: Vec<Value>) -> Value {
-    let mut pr = pull(number, "alice", vec![]);
-    pr["labels"] = json!(["tier:high"]);
-    let mut comments: Vec<Value> = ITEMS
-        .iter()
-        .enumerate()
-        .map(|(i, item)| comment(i as i64 + 1, "qa-carol", &format!("/sop-ack {item}")))
-        .collect();
-    comments.extend(extra);
-    pr["comments"] = Value::Array(comments);
-    pr
+fn acked_pull(number: u64, extra: Vec<Comment>) -> Pull {
+    let acks = (1..).zip(ITEMS).map(|(id, item)| Comment::new(id, "qa-carol", &format!("/sop-ack {item}")));
+    Pull::new(number).labels(&["tier:high"]).comments(acks).comments(extra)
 }
 
 fn checklist(fake: &FakeGitea, pr: u64) -> common::Run {
@@ -59,10 +51,10 @@ fn a_300_kib_ack_flood_from_an_outsider_still_decides() {
     assert!(flood.len() >= 300 << 10, "{}", flood.len());
     let prose: String = "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(15_000);
     assert!(prose.len() >= 800 << 10);
-    let fake = start(base_fixture(vec![
-        acked_pull(1, vec![comment(100, "bob", &flood)]),
-        acked_pull(2, vec![comment(101, "outsider", &prose)]),
-    ]));
+    let fake = World::acme()
+        .pull(acked_pull(1, vec![Comment::new(100, "bob", &flood)]))
+        .pull(acked_pull(2, vec![Comment::new(101, "outsider", &prose)]))
+        .start();
     for pr in [1, 2] {
         let r = checklist(&fake, pr);
         decided(&r);
@@ -73,7 +65,7 @@ fn a_300_kib_ack_flood_from_an_outsider_still_decides() {
 #[test]
 fn five_mib_of_comments_still_decide() {
     // 5 MiB over 2 000 comments: acks, outsider acks, long lines, HTML and fences.
-    let mut extra = Vec::new();
+    let mut bodies = Vec::new();
     let line = format!("{}\n", "x".repeat(2_000));
     for i in 0..2_000 {
         let body = match i % 4 {
@@ -82,11 +74,15 @@ fn five_mib_of_comments_still_decide() {
             2 => format!("<!-- {} -->\n```\n/sop-ack x\n```\n", "y".repeat(2_000)),
             _ => "thanks! ".repeat(300),
         };
-        extra.push(comment(1000 + i, if i % 2 == 0 { "bob" } else { "mallory" }, &body));
+        bodies.push(body);
     }
-    let total: usize = extra.iter().map(|c| c["body"].as_str().unwrap().len()).sum();
+    let total: usize = bodies.iter().map(String::len).sum();
     assert!(total >= 4 << 20, "{total}");
-    let fake = start(base_fixture(vec![acked_pull(1, extra)]));
+    let extra = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| Comment::new(1000 + i as i64, if i % 2 == 0 { "bob" } else { "mallory" }, body));
+    let fake = World::acme().pull(acked_pull(1, extra.collect())).start();
     let r = checklist(&fake, 1);
     decided(&r);
     assert_eq!(r.code, 0, "{}", r.stdout);
@@ -97,15 +93,15 @@ fn ten_thousand_reviews_are_read_completely_and_decide() {
     // 10 000 rows: comment and approval spam from outsiders, and the one member approval last,
     // on page 200 — the list must be read to its end.
     let outsiders = ["bob", "mallory", "outsider", "alice"];
-    let mut reviews: Vec<Value> = (0..9_999)
+    let mut reviews: Vec<Review> = (0..9_999)
         .map(|i| {
             let state = if i % 3 == 0 { "APPROVED" } else { "COMMENT" };
-            review(10 + i, outsiders[i as usize % 4], state)
+            Review::new(10 + i, outsiders[i as usize % 4], state)
         })
         .collect();
-    reviews.push(review(20_000, "qa-carol", "APPROVED"));
+    reviews.push(Review::approved(20_000, "qa-carol"));
     assert_eq!(reviews.len(), 10_000);
-    let fake = start(base_fixture(vec![pull(1, "alice", reviews)]));
+    let fake = World::acme().pull(Pull::new(1).reviews(reviews)).start();
     let mut command = gitea_gate();
     command
         .args(["approvals", "--team", "acme/qa", "--token-env", "REVIEW_TOKEN", "--pr", "1"])
