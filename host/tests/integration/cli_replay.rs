@@ -16,7 +16,7 @@ use world::*;
 /// `approvals` on pull request #23 (qa-dave approved; the author pushed) from a push run, with
 /// `--record record.json` in `workspace`.
 fn recorded_approvals(workspace: &Path) -> common::Run {
-    let fake = start(base_fixture(vec![pull(23, "alice", vec![review(4, "qa-dave", "APPROVED")])]));
+    let fake = World::acme().pull(Pull::new(23).review(Review::approved(4, "qa-dave"))).start();
     let mut command = gate_command(&fake, workspace, "push", &event("push"));
     command.args(["approvals", "--team", "acme/qa", "--pr", "23", "--record", "record.json"]).args(GATE_FLAGS);
     run(command)

@@ -20,12 +20,11 @@ use world::*;
 const SECRET_REQUIRED: &str = "deploy-key-VALUE-5e5e5e";
 
 fn world() -> FakeGitea {
-    let mut pr = pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]);
-    pr["comments"] = json!([comment(2, "qa-carol", "/sop-ack a")]);
-    let mut fixture = base_fixture(vec![pr]);
-    fixture["repos"][0]["commits"] = json!([{"sha": sha(1), "files": {"f.txt": {"text": "same\n"}}}]);
-    fixture["repos"][0]["collaborators"]["ceo-bot"] = json!("write");
-    start(fixture)
+    // ceo-bot, the team PAT's account, is a write collaborator of acme/core: it posts statuses.
+    World::acme()
+        .pull(Pull::new(1).review(Review::approved(1, "qa-carol")).comment(Comment::new(2, "qa-carol", "/sop-ack a")))
+        .commit(Commit::new(sha(1)).text("f.txt", "same\n"))
+        .start()
 }
 
 /// Run one gate and return everything it produced, concatenated.

@@ -139,16 +139,14 @@ fn checklist(fake: &fake_gitea::FakeGitea, dir: &Path, number: u64, summary: &Pa
 #[test]
 fn checklist_pass_and_fail_show_what_counted_with_hostile_reasons_inert() {
     let hostile_reason = "none | injected | row | <img src=x onerror=alert(1)> `code` \u{2066}[link](http://evil)";
-    let pr = |number: u64, comments: Vec<Value>| {
-        let mut pr = pull(number, "alice", vec![]);
-        pr["labels"] = json!(["tier:high"]);
-        pr["comments"] = Value::Array(comments);
-        pr
-    };
-    let fake = start(base_fixture(vec![
-        pr(20, vec![comment(1, "qa-carol", "/sop-ack testing\n/sop-ack rollback-plan\n/sop-ack docs-updated")]),
-        pr(21, vec![comment(2, "qa-carol", &format!("/sop-ack testing\n/sop-n/a rollback-plan {hostile_reason}"))]),
-    ]));
+    let pr = |number: u64, comment: Comment| Pull::new(number).labels(&["tier:high"]).comment(comment);
+    let fake = World::acme()
+        .pull(pr(20, Comment::new(1, "qa-carol", "/sop-ack testing\n/sop-ack rollback-plan\n/sop-ack docs-updated")))
+        .pull(pr(
+            21,
+            Comment::new(2, "qa-carol", &format!("/sop-ack testing\n/sop-n/a rollback-plan {hostile_reason}")),
+        ))
+        .start();
     let dir = tempfile::tempdir().expect("tempdir");
     let items: Vec<Value> = ITEMS.iter().map(|id| json!({"id": id, "title": format!("Title of {id}")})).collect();
     fs::write(dir.path().join("sop.json"), json!({"items": items, "ack_teams": ["acme/qa"]}).to_string())
@@ -196,12 +194,12 @@ const HOSTILE_NAMES: [&str; 6] = [
 
 #[test]
 fn a_policy_summary_keeps_file_names_and_logins_that_would_link_as_code() {
-    let mut pr = pull(40, "alice", vec![review(1, "www.evil-login.example", "APPROVED")]);
-    pr["files"] = json!(HOSTILE_NAMES.iter().map(|n| format!("auth/{n}")).collect::<Vec<_>>());
-    let fixture = base_fixture(vec![pr]);
+    let pr = Pull::new(40)
+        .review(Review::approved(1, "www.evil-login.example"))
+        .files(HOSTILE_NAMES.iter().map(|n| format!("auth/{n}")));
     let policy = "rules:\n  - name: security\n    if: { changed_files: { paths: [\"auth/**\"] } }\n    \
                   requires: { count: 1, teams: [acme/security] }\n";
-    let fake = start(fixture);
+    let fake = World::acme().pull(pr).start();
     let dir = tempfile::tempdir().expect("tempdir");
     // On a push run the policy is the workspace's.
     fs::create_dir_all(dir.path().join(".gitea")).expect("mkdir");

@@ -87,7 +87,7 @@ fn tls_terminator(backend: String, cert: CertificateDer<'static>, key: PrivateKe
 
 #[test]
 fn an_internal_ca_via_ssl_cert_file() {
-    let fake = start(base_fixture(vec![pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")])]));
+    let fake = World::acme().pull(Pull::new(1).review(Review::approved(1, "qa-carol"))).start();
     let backend = fake.api_url().trim_start_matches("http://").split('/').next().unwrap().to_owned();
     let (ca_pem, cert, key) = certificates();
     let port = tls_terminator(backend, cert, key);
