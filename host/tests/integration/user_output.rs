@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::common;
-use crate::world::{TEAM_PAT, base_fixture, comment, pull, review, start};
+use crate::world::{Comment, Pull, Review, TEAM_PAT, World};
 
 use std::fs;
 use std::path::Path;
@@ -162,15 +162,11 @@ fn approvals(fake: &FakeGitea, pr: &'static str) -> impl Fn() -> Command {
 
 #[test]
 fn approvals_pass_and_fail() {
-    let fake = start(base_fixture(vec![
-        pull(1, "alice", vec![review(1, "qa-carol", "APPROVED")]),
+    let fake = World::acme()
+        .pull(Pull::new(1).review(Review::approved(1, "qa-carol")))
         // A non-member's approval, and a member's approval of an older head: neither counts.
-        pull(
-            2,
-            "alice",
-            vec![review(2, "bob", "APPROVED"), json!({"id": 3, "user": "qa-dave", "state": "APPROVED", "stale": true})],
-        ),
-    ]));
+        .pull(Pull::new(2).reviews([Review::approved(2, "bob"), Review::approved(3, "qa-dave").stale()]))
+        .start();
     assert_shown("approvals_pass", &shown(0, approvals(&fake, "1")));
     assert_shown("approvals_fail", &shown(1, approvals(&fake, "2")));
 }
@@ -181,12 +177,10 @@ const ITEMS: [(&str, &str); 3] = [
     ("rollback-plan", "Rollback plan written"),
 ];
 
-fn checklist_pull(number: u64, comments: Vec<Value>) -> Value {
-    let mut pr = pull(number, "alice", vec![]);
-    pr["labels"] = json!(["tier:high"]);
-    pr["comments"] = Value::Array(comments);
-    pr["body"] = json!(ITEMS.iter().map(|(_, title)| format!("- [ ] **{title}**\n")).collect::<String>());
-    pr
+/// A tier:high pull request whose body lists the checklist.
+fn checklist_pull(number: u64) -> Pull {
+    let body: String = ITEMS.iter().map(|(_, title)| format!("- [ ] **{title}**\n")).collect();
+    Pull::new(number).labels(&["tier:high"]).body(&body)
 }
 
 fn checklist(fake: &FakeGitea, dir: &Path, pr: &'static str) -> impl Fn() -> Command {
@@ -210,17 +204,14 @@ fn checklist(fake: &FakeGitea, dir: &Path, pr: &'static str) -> impl Fn() -> Com
 #[test]
 fn checklist_pass_and_fail() {
     let all = ITEMS.iter().map(|(id, _)| format!("/sop-ack {id}")).collect::<Vec<_>>().join("\n");
-    let fake = start(base_fixture(vec![
-        checklist_pull(20, vec![comment(1, "qa-carol", &all)]),
+    let fake = World::acme()
+        .pull(checklist_pull(20).comment(Comment::new(1, "qa-carol", &all)))
         // One item acked by a member, one by the author (does not count), one not at all.
-        checklist_pull(
-            21,
-            vec![
-                comment(2, "qa-carol", "/sop-ack comprehensive-testing"),
-                comment(3, "alice", "/sop-ack staging-smoke"),
-            ],
-        ),
-    ]));
+        .pull(checklist_pull(21).comments([
+            Comment::new(2, "qa-carol", "/sop-ack comprehensive-testing"),
+            Comment::new(3, "alice", "/sop-ack staging-smoke"),
+        ]))
+        .start();
     let dir = tempfile::tempdir().expect("tempdir");
     let items: Vec<Value> = ITEMS.iter().map(|(id, title)| json!({"id": id, "title": title})).collect();
     let config = json!({"items": items, "ack_teams": ["acme/qa"]});
