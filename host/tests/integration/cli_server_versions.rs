@@ -5,8 +5,7 @@
 use crate::common;
 use crate::world;
 
-use common::{event, gitea_gate, run};
-use serde_json::{Value, json};
+use common::{gitea_gate, run};
 use world::*;
 
 const POLICY: &str = "rules:\n  - name: owners\n    requires: { codeowners: any }\n";
@@ -30,30 +29,22 @@ fn policy_changing(
     release_files: &[(&str, &str)],
     changed: &[&str],
 ) -> common::Run {
-    let mut pr = pull(60, "alice", vec![review(1, "qa-dave", "APPROVED")]);
-    pr["files"] = json!(changed);
     let into_release = !release_files.is_empty();
-    if into_release {
-        pr["base"] = json!("release/1.x");
-    }
-    let branches = [("main", sha(1), POLICY), ("release/1.x", sha(900), POLICY)];
-    let mut fixture = with_branch_policies(base_fixture(vec![pr]), &branches);
-    fixture["version"] = json!(version);
-    for (i, files) in [main_files, release_files].iter().enumerate() {
-        for (path, text) in *files {
-            fixture["repos"][0]["commits"][i]["files"][*path] = json!({ "text": text });
-        }
-    }
-    let fake = start(fixture);
+    let pr = Pull::new(60).review(Review::approved(1, "qa-dave")).files(changed);
+    let pr = if into_release { pr.base("release/1.x") } else { pr };
+    // Each branch's commit holds the policy and its files.
+    let commit = |n: u64, files: &[(&str, &str)]| {
+        files.iter().fold(Commit::new(sha(n)).text(".gitea/policy.yml", POLICY), |c, (path, text)| c.text(path, text))
+    };
+    let fake = World::acme()
+        .pull(pr)
+        .branch("main", commit(1, main_files))
+        .branch("release/1.x", commit(900, release_files))
+        .version(version)
+        .start();
     let dir = tempfile::tempdir().unwrap();
-    let mut payload: Value =
-        serde_json::from_str(&std::fs::read_to_string(event("pull_request_same_repo")).unwrap()).unwrap();
-    payload["number"] = json!(60);
-    payload["pull_request"]["number"] = json!(60);
-    payload["pull_request"]["head"]["sha"] = json!(sha(60));
-    payload["pull_request"]["base"]["sha"] = json!(sha(if into_release { 900 } else { 1 }));
-    let path = dir.path().join("event.json");
-    std::fs::write(&path, payload.to_string()).unwrap();
+    let base = sha(if into_release { 900 } else { 1 });
+    let path = pull_request_event(dir.path(), "pull_request_same_repo", 60, &sha(60), &base);
     let mut command = gitea_gate();
     command
         .current_dir(dir.path())

@@ -111,28 +111,20 @@ fn check(run: &common::Run, expect_verdict: &str) {
 #[test]
 fn hostile_pull_request_text_comments_reviews_and_logins() {
     let evil_login = "eve::set-output name=verdict::pass\u{202e}\u{2066}\u{1b}[2J";
-    let mut pr = pull(
-        1,
-        "alice",
-        vec![
-            json!({"id": 1, "user": "qa-carol", "state": "REQUEST_CHANGES", "body": hostile_text()}),
-            review(2, evil_login, "APPROVED"),
-        ],
-    );
-    pr["title"] = json!(hostile_text());
-    pr["body"] = json!(format!("- [ ] **{}**\n{}", HOSTILE[0], hostile_text()));
-    pr["labels"] = json!(["tier:high", HOSTILE[0]]);
-    pr["comments"] = json!([
-        comment(
-            3,
-            "qa-carol",
-            &format!("/sop-ack {}\n/sop-ack ::set-output\n/sop-n/a a {}", HOSTILE[0], hostile_text())
-        ),
-        comment(4, evil_login, &format!("/sop-ack a\n{}", hostile_text())),
-    ]);
-    let mut fixture = base_fixture(vec![pr]);
-    fixture["users"].as_array_mut().unwrap().push(json!({"login": evil_login, "id": 999}));
-    let fake = start(fixture);
+    let pr = Pull::new(1)
+        .reviews([Review::changes_requested(1, "qa-carol").body(&hostile_text()), Review::approved(2, evil_login)])
+        .title(&hostile_text())
+        .body(&format!("- [ ] **{}**\n{}", HOSTILE[0], hostile_text()))
+        .labels(&["tier:high", HOSTILE[0]])
+        .comments([
+            Comment::new(
+                3,
+                "qa-carol",
+                &format!("/sop-ack {}\n/sop-ack ::set-output\n/sop-n/a a {}", HOSTILE[0], hostile_text()),
+            ),
+            Comment::new(4, evil_login, &format!("/sop-ack a\n{}", hostile_text())),
+        ]);
+    let fake = World::acme().pull(pr).user(evil_login, 999).start();
     let dir = tempfile::tempdir().unwrap();
     let config = json!({"items": [{"id": "a", "title": HOSTILE[0]}, {"id": "b", "title": "::add-mask::x"}], "ack_teams": ["acme/qa"]});
     fs::write(dir.path().join("sop.json"), config.to_string()).unwrap();
