@@ -192,7 +192,7 @@ fn a_hostile_canonical_reaches_neither_stream_as_a_command() {
     // The progress line `fetching <canonical> …` goes to stderr before the fetch: a manifest
     // entry (committed in the pull request) or a --canonical value with a newline must not set
     // BASH_ENV for the next step, add a PATH entry or print terminal controls.
-    let fake = start(base_fixture(vec![]));
+    let fake = World::acme().start();
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("local.txt"), "a\n").unwrap();
     let canonical = format!("acme/core@main:{HOSTILE_LABEL}");
@@ -220,7 +220,7 @@ fn a_hostile_canonical_reaches_neither_stream_as_a_command() {
 #[test]
 fn a_hostile_repository_name_reaches_neither_stream_as_a_command() {
     // `reading pull request OWNER/NAME#N …` on stderr.
-    let fake = start(base_fixture(vec![pull(1, "alice", vec![])]));
+    let fake = World::acme().pull(Pull::new(1)).start();
     let dir = tempfile::tempdir().unwrap();
     for format in ["github", "human"] {
         let mut command = in_runner(dir.path(), format);
@@ -239,7 +239,7 @@ fn a_hostile_repository_name_reaches_neither_stream_as_a_command() {
 fn hostile_server_error_text_in_retry_lines_is_escaped() {
     // A server (or a proxy in front of it) answers 500 with a message full of controls; the
     // retry lines on stderr and the final error on stdout quote it.
-    let fake = start(base_fixture(vec![pull(1, "alice", vec![])]));
+    let fake = World::acme().pull(Pull::new(1)).start();
     let message = json!({ "message": format!("boom {HOSTILE_LABEL} {}", HOSTILE.join(" ")) }).to_string();
     fake.fault("/api/v1/repos/*/*/pulls/**", None, FaultKind::Status { status: 500, body: Some(message) });
     let dir = tempfile::tempdir().unwrap();
