@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use crate::release_server;
-use crate::world::{self, base_fixture, pull, review, sha};
+use crate::world::{self, Commit, Pull, Review, sha};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -607,6 +607,46 @@ fn the_self_test_workflow_under_act() {
     assert!(!log.contains("building from source"), "{log}");
 }
 
+/// The policy test's world: the README's `policy` and `codeowners` at the base (sha(1)), the
+/// `weakened` policy in #53's head, and three pull requests changing auth/.
+fn policy_world(policy: &str, weakened: &str, codeowners: &str) -> world::World {
+    let approved = Review::approved;
+    let policy_commit =
+        |n: u64, policy: &str| Commit::new(sha(n)).text(".gitea/policy.yml", policy).text("CODEOWNERS", codeowners);
+    world::World::acme()
+        // auth/ and db/ change: qa, two of security, and db/'s code owner approved.
+        .pull(
+            Pull::new(51)
+                .reviews([
+                    approved(1, "qa-carol"),
+                    approved(2, "sec-erin"),
+                    approved(3, "sec-sid"),
+                    approved(4, "dba-dan"),
+                ])
+                .files(["auth/login.rs", "db/schema.sql"]),
+        )
+        // The same change with one security approval and no word from db/'s owner.
+        .pull(
+            Pull::new(52)
+                .reviews([approved(5, "qa-carol"), approved(6, "sec-erin")])
+                .files(["auth/login.rs", "db/schema.sql"]),
+        )
+        // An auth/ change that also drops the security rule from .gitea/policy.yml in its head.
+        .pull(
+            Pull::new(53)
+                .by("mallory")
+                .reviews([approved(7, "qa-carol"), approved(8, "sec-erin")])
+                .files(["auth/login.rs", ".gitea/policy.yml"]),
+        )
+        .user("sec-sid", 300)
+        .user("dba-dan", 301)
+        .user("lead-lee", 302)
+        // The token's account (ceo-bot) belongs to every team it must read.
+        .team_members("security", &["sec-erin", "sec-sid", "ceo-bot"])
+        .team(23, "leads", &["lead-lee", "ceo-bot"])
+        .commits([policy_commit(1, policy), policy_commit(53, weakened)])
+}
+
 /// The policy gate under act, as users write it: the README's policy file — the qa and
 /// security gates and a code-owner rule (examples/policy/policy.yml) — committed at the base,
 /// the workflow of the README's policy section with `uses: acme/gitea-gate@v1`, real
@@ -630,34 +670,7 @@ fn the_policy_gate_under_act() {
     assert_ne!(weakened, policy);
     let codeowners = "# code owners at the base\nauth/.* @acme/security\ndb/.* @dba-dan\n";
 
-    let approve = |id, user| review(id, user, "APPROVED");
-    let files = |pr: &mut serde_json::Value, list: &[&str]| pr["files"] = json!(list);
-    // auth/ and db/ change: qa, two of security, and db/'s code owner approved.
-    let mut passing = pull(
-        51,
-        "alice",
-        [(1, "qa-carol"), (2, "sec-erin"), (3, "sec-sid"), (4, "dba-dan")].map(|(i, u)| approve(i, u)).to_vec(),
-    );
-    files(&mut passing, &["auth/login.rs", "db/schema.sql"]);
-    // The same change with one security approval and no word from db/'s owner.
-    let mut failing = pull(52, "alice", vec![approve(5, "qa-carol"), approve(6, "sec-erin")]);
-    files(&mut failing, &["auth/login.rs", "db/schema.sql"]);
-    // An auth/ change that also drops the security rule from .gitea/policy.yml in its head.
-    let mut weakening = pull(53, "mallory", vec![approve(7, "qa-carol"), approve(8, "sec-erin")]);
-    files(&mut weakening, &["auth/login.rs", ".gitea/policy.yml"]);
-    let mut fixture = base_fixture(vec![passing, failing, weakening]);
-    for (i, login) in ["sec-sid", "dba-dan", "lead-lee"].iter().enumerate() {
-        fixture["users"].as_array_mut().unwrap().push(json!({"login": login, "id": 300 + i}));
-    }
-    // The token's account (ceo-bot) belongs to every team it must read.
-    let teams = fixture["orgs"][0]["teams"].as_array_mut().unwrap();
-    teams[1]["members"] = json!(["sec-erin", "sec-sid", "ceo-bot"]);
-    teams.push(json!({"id": 23, "name": "leads", "members": ["lead-lee", "ceo-bot"]}));
-    fixture["repos"][0]["commits"] = json!([
-        {"sha": sha(1), "files": {".gitea/policy.yml": {"text": policy}, "CODEOWNERS": {"text": codeowners}}},
-        {"sha": sha(53), "files": {".gitea/policy.yml": {"text": weakened}, "CODEOWNERS": {"text": codeowners}}},
-    ]);
-    let fake = world::start(fixture);
+    let fake = policy_world(&policy, &weakened, codeowners).start();
 
     let dir = tempfile::tempdir().unwrap();
     let release = action_at_release_tag(&dir.path().join("action"), &[]);

@@ -16,14 +16,7 @@
 //! than a fixture the fake refuses at run time. It builds the fake's own `Fixture` types, so what
 //! the fake serves is exactly what the test built; `edit` on each builder reaches any field this
 //! API does not name (rare shapes: an AGit head, a deleted head repository, a generated file).
-//!
-//! `json` keeps the older JSON helpers for the tests not yet written with the builder; their
-//! organisation is this one.
 #![allow(dead_code, reason = "each test uses part of the shared world")]
-
-mod json;
-
-pub use json::*;
 
 use std::path::{Path, PathBuf};
 
