@@ -21,7 +21,7 @@ const CONTEXT: &str = "qa-review / approved";
 /// `n` open pull requests: even ones approved by qa-carol (a qa member), odd ones by bob (not a
 /// member); plus a closed and a merged one the sweep must leave alone.
 fn world(n: u64) -> FakeGitea {
-    let approved = |i: u64| Review::approved(i as i64, if i % 2 == 0 { "qa-carol" } else { "bob" });
+    let approved = |i: u64| Review::approved(i as i64, if i.is_multiple_of(2) { "qa-carol" } else { "bob" });
     World::acme()
         .pulls((1..=n).map(|i| Pull::new(i).review(approved(i))))
         .pull(Pull::new(900).closed())
