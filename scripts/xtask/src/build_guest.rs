@@ -76,9 +76,8 @@ fn choose_toolchain(root: &Path) -> Result<Kind, String> {
 }
 
 fn have_rustup_target(root: &Path) -> bool {
-    let mut list = Command::new("rustup");
-    list.args(["target", "list", "--installed"]).current_dir(root).stderr(std::process::Stdio::null());
-    capture(&mut list).is_ok_and(|out| out.lines().any(|l| l == TARGET))
+    let listed = Command::new("rustup").args(["target", "list", "--installed"]).current_dir(root).output();
+    listed.is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).lines().any(|l| l == TARGET))
 }
 
 /// scripts/prereqs.sh --check guest, its report on our stderr. bash from PATH, else /bin/bash
