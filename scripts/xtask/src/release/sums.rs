@@ -85,14 +85,19 @@ pub fn committed() -> Vec<Listed> {
     read_text(Path::new(SUMS)).map(|text| parse(&text)).unwrap_or_default()
 }
 
-/// The committed VERDICTS digest: its first line.
+/// The committed VERDICTS digest.
 pub fn committed_verdict() -> Result<String, String> {
-    Ok(read_text(Path::new(VERDICTS))?.lines().next().unwrap_or_default().to_owned())
+    Ok(verdict(&read_text(Path::new(VERDICTS))?).to_owned())
+}
+
+/// VERDICTS' digest: its first line, as selftest's last line prints it.
+pub fn verdict(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Listed, parse, render};
+    use super::{Listed, parse, render, verdict};
 
     fn listed(sha256: &str, name: &str) -> Listed {
         Listed { sha256: sha256.to_owned(), name: name.to_owned() }
@@ -113,5 +118,11 @@ mod tests {
     fn parsing_skips_blank_lines_and_drops_the_binary_mark() {
         assert_eq!(parse("\naa *gitea-gate-1.0.0-x86_64-linux\n\n"), [listed("aa", "gitea-gate-1.0.0-x86_64-linux")]);
         assert_eq!(parse("just-a-word\n"), []);
+    }
+
+    #[test]
+    fn verdicts_is_the_selftest_line() {
+        assert_eq!(verdict("verdict digest: ab12\n"), "verdict digest: ab12");
+        assert_eq!(verdict(""), "");
     }
 }
