@@ -30,15 +30,15 @@ fn run() -> Result<(), String> {
     println!("cargo::rerun-if-changed={GUEST}");
     println!("cargo::rerun-if-changed={GUEST}.sha256");
     let wasm_path = manifest_dir.join(GUEST);
-    let wasm = fs::read(&wasm_path).map_err(|e| format!("{}: {e}; run scripts/build-guest.sh", wasm_path.display()))?;
+    let wasm = fs::read(&wasm_path).map_err(|e| format!("{}: {e}; run `xtask build-guest`", wasm_path.display()))?;
     let digest = hex(&Sha256::digest(&wasm));
     let recorded = fs::read_to_string(manifest_dir.join(format!("{GUEST}.sha256")))
-        .map_err(|e| format!("{GUEST}.sha256: {e}; run scripts/build-guest.sh"))?;
+        .map_err(|e| format!("{GUEST}.sha256: {e}; run `xtask build-guest`"))?;
     let recorded = recorded.split_whitespace().next().unwrap_or_default();
     if recorded != digest {
         return Err(format!(
             "{GUEST} has sha256 {digest}, but {GUEST}.sha256 records {recorded}; \
-             run scripts/build-guest.sh and commit host/guest/"
+             run `xtask build-guest` and commit host/guest/"
         ));
     }
     println!("cargo::rustc-env=GITEA_GATE_GUEST_SHA256={digest}");

@@ -20,7 +20,7 @@ cleanup() { [[ -n "$fake_pid" ]] && kill "$fake_pid" 2>/dev/null; rm -rf "$work"
 trap cleanup EXIT
 
 # The binary as it ships: the guest's machine code attached (precompiled once per guest change
-# into target/guest-aot/, as scripts/release.sh does), so that every run below starts in
+# into target/guest-aot/, as `xtask release` does), so that every run below starts in
 # milliseconds instead of compiling the guest.
 wasm=$(cut -d' ' -f1 "$root/host/guest/gitea-gate-guest.wasm.sha256")
 grep -qx "$wasm  gitea-gate-guest.wasm" "$root/target/guest-aot/aot.sha256" 2>/dev/null ||

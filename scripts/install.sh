@@ -65,7 +65,7 @@ sums="$action_path/release/SHA256SUMS"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action_path/Cargo.toml" | head -n1)
 [[ -n "$version" ]] || die "cannot read the version from $action_path/Cargo.toml"
 
-# The one naming of release assets (scripts/release.sh names dist/ files the same way).
+# The one naming of release assets (`xtask release` names dist/ files the same way).
 asset_name() { printf 'gitea-gate-%s-%s-linux\n' "$version" "$1"; }
 if [[ "${1:-}" == --print-assets ]]; then
   asset_name x86_64
@@ -207,7 +207,7 @@ web_page() {
 
 # prove_on_runner BINARY RELEASED: run its selftest here, on this runner's CPU, and refuse it
 # unless the verdict digest equals the one committed with the release (release/VERDICTS, written
-# by scripts/release.sh). An unreleased checkout (RELEASED=false: this version has no checksum)
+# by `xtask release`). An unreleased checkout (RELEASED=false: this version has no checksum)
 # is not the release VERDICTS describes; its selftest must still pass.
 verdicts="$action_path/release/VERDICTS"
 prove_on_runner() {
@@ -346,7 +346,7 @@ say "building from source with cargo --locked: this takes several minutes (wasmt
 # the run (and its build scripts run with this job's environment).
 private_dir
 # The binary and the build tool, which precompiles the guest (the committed wasm) and attaches its
-# machine code, as the release does (scripts/release.sh). The build keeps the JIT: the tool needs
+# machine code, as the release does (`xtask release`). The build keeps the JIT: the tool needs
 # Cranelift, and building the runtime a second time without it would cost more than it saves.
 cargo build --release --locked --quiet --manifest-path "$action_path/Cargo.toml" -p gitea-gate -p xtask \
   --target-dir "$private/build" >&2

@@ -48,7 +48,7 @@ missing() {
 wanted() {
   [[ $1 == guest && -n ${SKIP_GUEST_CHECK:-} ]] && return 1
   [[ $1 == arm64 && -n ${SKIP_ARM64:-} ]] && return 1
-  # A rustup toolchain with the wasm target builds the guest without Debian's (build-guest.sh).
+  # A rustup toolchain with the wasm target builds the guest without Debian's (xtask build-guest).
   [[ $1 == guest ]] && command -v rustup >/dev/null 2>&1 &&
     [[ $(rustup target list --installed 2>/dev/null) == *wasm32-wasip1* ]] && return 1
   [[ $2 == all || $1 == "$2" ]]

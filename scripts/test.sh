@@ -27,22 +27,32 @@ fi
 # clippy` does in check mode, here in build mode; CLIPPY_ARGS is how cargo-clippy hands it
 # `-D warnings`), so the dependencies compile once, for the tests, instead of once more for a
 # check. Every later cargo command of this lane runs with the same settings, so nothing is
-# rebuilt; the release builds never do and neither does the guest's (release.sh and
-# build-guest.sh clear them); set before the release lane starts, whose name-resolution tests
+# rebuilt; the release builds never do and neither does the guest's (`xtask release` and
+# `xtask build-guest` clear them); set before the release lane starts, whose name-resolution tests
 # share this lane's test build.
 RUSTC_WORKSPACE_WRAPPER=$(command -v clippy-driver) ||
   { echo "error: clippy-driver not found (rustup component add clippy; rust-toolchain.toml names it)" >&2; exit 2; }
 export RUSTC_WORKSPACE_WRAPPER
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
+step "formatting"
+cargo fmt --all --check
+
+step "lints and the test build: every target of every crate compiled by clippy-driver, warnings denied"
+cargo test --workspace --all-targets --no-run --quiet
+xtask=${CARGO_TARGET_DIR:-$root/target}/debug/xtask
 
 # The shipped configuration (static, release, no JIT) for both architectures: the aarch64 binary
 # runs selftest under qemu-aarch64 and must print the x86_64 binary's verdict digest; and the
 # x86_64 binary must come out byte-identical when built from a checkout at another path.
 # These builds need only the prerequisites and the committed guest until they are linked (the
-# machine code is attached afterwards), so they run beside the other steps (release builds lock target/release and target/<triple>/release, the other steps
-# target/debug and target/guest-build): what one leaves of the two cores — link
-# and LTO tails, tests waiting on the network — the other uses. Their log is printed at the end.
+# machine code is attached afterwards), so they run beside the other steps (release builds lock
+# target/release and target/<triple>/release, the other steps target/debug and
+# target/guest-build): what one leaves of the two cores — link and LTO tails, tests waiting on
+# the network — the other uses. Their log is printed at the end. The lane is the build tool's
+# (`xtask release ci`), so it starts once the test build above has made target/debug/xtask (its
+# integration test makes cargo build the binary, with the test build's features: built on its
+# own first, xtask would compile its dependencies a second time, with fewer features).
 # SKIP_ARM64=1 leaves this out of a quick local run; CI always runs it.
 release_pid=
 if [[ -z "${SKIP_ARM64:-}" ]]; then
@@ -50,30 +60,23 @@ if [[ -z "${SKIP_ARM64:-}" ]]; then
   release_log=$(mktemp "${TMPDIR:-/tmp}/gitea-gate-release.XXXXXX")
   # Its own session, so that a failing step below can stop it with everything it started.
   # It links both binaries, then waits for the machine code this lane precompiles (below).
-  GITEA_GATE_AOT_WAIT=3600 setsid scripts/release.sh ci >"$release_log" 2>&1 </dev/null &
+  GITEA_GATE_AOT_WAIT=3600 setsid "$xtask" release ci >"$release_log" 2>&1 </dev/null &
   release_pid=$!
   trap '[[ -n "$release_pid" ]] && kill -- -"$release_pid" 2>/dev/null; true' EXIT
 fi
 
 if [[ -z "${SKIP_GUEST_CHECK:-}" ]]; then
   step "guest artifact: rebuild from guest/ and compare bytes"
-  scripts/build-guest.sh --check
+  "$xtask" build-guest --check
 fi
-
-step "formatting"
-cargo fmt --all --check
-
-step "lints and the test build: every target of every crate compiled by clippy-driver, warnings denied"
-cargo test --workspace --all-targets --no-run --quiet
 
 # The guest's machine code for every release target, with the compiler the test build just
 # made: the release lane attaches it to its binaries, the black-box tests to theirs. Never
-# committed (host/src/sandbox/machine_code.rs says why). target/debug/xtask comes from the test
-# build above (its integration test makes cargo build the binary, with the same features).
+# committed (host/src/sandbox/machine_code.rs says why).
 step "machine code: the committed wasm precompiled for x86_64 and aarch64 (target/guest-aot)"
-target/debug/xtask precompile
+"$xtask" precompile
 
-# Release builds leave out the JIT (scripts/release.sh): that configuration must build cleanly too.
+# Release builds leave out the JIT (`xtask release`): that configuration must build cleanly too.
 cargo clippy -p gitea-gate --no-default-features --quiet -- -D warnings
 
 step "tests: guest units, host units, golden corpus (native + wasm), sandbox, CLI black-box, action scripts, e2e under act"

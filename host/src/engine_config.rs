@@ -36,7 +36,7 @@ pub fn compiler_settings(config: &mut wasmtime::Config) {
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
 }
 
-/// The targets of the release binaries (scripts/release.sh), whose machine code `scripts/xtask
+/// The targets of the release binaries (`xtask release`), whose machine code `xtask
 /// precompile` makes. A build for another target compiles the guest at start-up, so only with
 /// the `jit` feature.
 pub const PRECOMPILED_TARGETS: [&str; 2] = ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"];

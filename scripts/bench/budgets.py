@@ -4,7 +4,7 @@
     scripts/bench/budgets.py X86_64_BINARY [AARCH64_BINARY]
 
 The binaries are release binaries as shipped (static, no JIT, machine code attached:
-scripts/release.sh). scripts/test.sh runs this last in CI, after the release lane built them. Start-up is a
+`xtask release`). scripts/test.sh runs this last in CI, after the release lane built them. Start-up is a
 ratio, not a time: trust (process start to verdict, a push event, no network) against
 `--version` of the same binary, both medians of 41 runs taken in turn, so that a busy or slow
 machine moves both and the ratio holds. The README's Performance section states the same

@@ -211,8 +211,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="skip the 100 MiB drift case")
     parser.add_argument("--only", choices=["sweep", "policy"], help="run only these rows")
     args = parser.parse_args()
-    # The shipped configuration: no JIT (scripts/release.sh), so the size below is the real one
-    # (release.sh's static binaries differ only by the statically linked libc).
+    # The shipped configuration: no JIT (`xtask release`), so the size below is the real one
+    # (`xtask release`'s static binaries differ only by the statically linked libc).
     if PROFILE == "release":
         subprocess.run(["cargo", "build", "--release", "--quiet", "--no-default-features", "-p", "gitea-gate",
                         "-p", "fake-gitea"], cwd=ROOT, check=True)

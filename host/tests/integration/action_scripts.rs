@@ -38,7 +38,7 @@ fn action_checkout(dir: &Path, sums: &[(&str, &[u8])]) -> PathBuf {
     action
 }
 
-/// The last line of the real binary's `selftest`: what release.sh writes to release/VERDICTS.
+/// The last line of the real binary's `selftest`: what `xtask release` writes to release/VERDICTS.
 fn verdict_digest() -> String {
     static DIGEST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DIGEST
@@ -983,9 +983,12 @@ fn the_committed_checksum_list_names_exactly_the_assets_install_sh_asks_for() {
     let v = version();
     assert_eq!(wanted, [format!("gitea-gate-{v}-aarch64-linux"), format!("gitea-gate-{v}-x86_64-linux")]);
 
-    // release.sh writes dist/ files under the same names and lists them with sha256sum.
-    let release = fs::read_to_string(repo_root().join("scripts/release.sh")).unwrap();
-    assert!(release.contains("dist/gitea-gate-$version-$1-linux"), "release.sh names its assets differently");
+    // `xtask release` writes dist/ files under the same names and lists them in sha256sum's format.
+    let release = fs::read_to_string(repo_root().join("scripts/xtask/src/release/mod.rs")).unwrap();
+    assert!(
+        release.contains(r#"format!("gitea-gate-{version}-{arch}-linux")"#),
+        "xtask release names its assets differently"
+    );
     let dist = tempfile::tempdir().unwrap();
     for arch in ["x86_64", "aarch64"] {
         fs::write(dist.path().join(format!("gitea-gate-{v}-{arch}-linux")), arch).unwrap();
@@ -1012,7 +1015,7 @@ fn the_committed_checksum_list_names_exactly_the_assets_install_sh_asks_for() {
             names_in(&list),
             wanted,
             "release/SHA256SUMS must name exactly the assets install.sh asks for at version {v}: re-run \
-             scripts/release.sh all after changing the version"
+             xtask release all after changing the version"
         );
         for line in list.lines() {
             let sum = line.split_whitespace().next().unwrap_or_default();

@@ -1,12 +1,13 @@
-//! Releasing: `scripts/release.sh`'s own decisions (the major tag moves only forward, main's
-//! version is honest about its checksums) and the tag-push workflow `.gitea/workflows/release.yml`
-//! run whole under `act` against the fake Gitea: it rebuilds both binaries from the tag, refuses
-//! to publish when they are not the bytes release/SHA256SUMS lists, and otherwise publishes a
-//! release whose assets `install.sh` then downloads and verifies.
+//! Releasing: the tag-push workflow `.gitea/workflows/release.yml` run whole under `act` against
+//! the fake Gitea: it rebuilds both binaries from the tag (`xtask release publish`), refuses to
+//! publish when they are not the bytes release/SHA256SUMS lists, and otherwise publishes a release
+//! whose assets `install.sh` then downloads and verifies. (`xtask release`'s own decisions — the
+//! major tag moves only forward, main's version is honest about its checksums, `prepare` refuses
+//! early — are tested with the tool: scripts/xtask/tests/release.rs.)
 //!
-//! The workflow test needs the release binaries of this tree (the release lane of scripts/test.sh
-//! built them into dist/ and passes `GITEA_GATE_RELEASE_DIST`); without them it is skipped and
-//! says so.
+//! The workflow test needs the release binaries of this tree (the release lane of scripts/test.sh,
+//! `xtask release ci`, built them into dist/ and passes `GITEA_GATE_RELEASE_DIST`); without them it
+//! is skipped and says so.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
 use std::fs;
@@ -45,127 +46,12 @@ fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A tree holding release.sh, a Cargo.toml of `version` and `sums` as release/SHA256SUMS, with a
-/// bare `origin` beside it; `release.sh` runs in it as in a checkout of the project.
-fn script_tree(dir: &Path, version: &str, sums: &str) -> PathBuf {
-    let tree = dir.join("tree");
-    fs::create_dir_all(tree.join("scripts")).unwrap();
-    fs::create_dir_all(tree.join("release")).unwrap();
-    fs::copy(root().join("scripts/release.sh"), tree.join("scripts/release.sh")).unwrap();
-    fs::write(tree.join("Cargo.toml"), format!("[workspace.package]\nversion = \"{version}\"\n")).unwrap();
-    fs::write(tree.join("release/SHA256SUMS"), sums).unwrap();
-    git(&tree, &["init", "-q"]);
-    git(&tree, &["add", "-A"]);
-    git(&tree, &["commit", "-qm", "init"]);
-    git(dir, &["init", "-q", "--bare", "origin.git"]);
-    git(&tree, &["remote", "add", "origin", dir.join("origin.git").to_str().unwrap()]);
-    tree
-}
-
-fn release_sh(tree: &Path, args: &[&str]) -> Output {
-    Command::new("bash").arg(tree.join("scripts/release.sh")).args(args).current_dir(tree).output().unwrap()
-}
-
 fn remote_tag(tree: &Path, tag: &str) -> String {
     let listed = git(tree, &["ls-remote", "origin", &format!("refs/tags/{tag}")]);
     listed.split_whitespace().next().unwrap_or_default().to_owned()
 }
 
-#[test]
-fn the_major_tag_moves_only_forward_and_never_to_a_prerelease() {
-    let dir = tempfile::tempdir().unwrap();
-    let tree = script_tree(dir.path(), "1.1.0", "");
-    let commit = |name: &str| {
-        git(&tree, &["commit", "-q", "--allow-empty", "-m", name]);
-        git(&tree, &["tag", name]);
-        git(&tree, &["push", "-q", "origin", name]);
-        git(&tree, &["rev-parse", "HEAD"])
-    };
-    let v1_0_0 = commit("v1.0.0");
-    let out = release_sh(&tree, &["move-major", "v1.0.0"]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(remote_tag(&tree, "v1"), v1_0_0);
-
-    let v1_1_0 = commit("v1.1.0");
-    assert!(release_sh(&tree, &["move-major", "v1.1.0"]).status.success());
-    assert_eq!(remote_tag(&tree, "v1"), v1_1_0);
-
-    // A backport released after v1.1.0 leaves v1 on the newer release.
-    commit("v1.0.1");
-    let out = release_sh(&tree, &["move-major", "v1.0.1"]);
-    assert!(out.status.success() && text(&out).contains("v1 stays at v1.1.0"), "{}", text(&out));
-    assert_eq!(remote_tag(&tree, "v1"), v1_1_0);
-
-    // A release candidate is never what `@v1` runs.
-    commit("v1.2.0-rc.1");
-    let out = release_sh(&tree, &["move-major", "v1.2.0-rc.1"]);
-    assert!(out.status.success() && text(&out).contains("pre-release"), "{}", text(&out));
-    assert_eq!(remote_tag(&tree, "v1"), v1_1_0);
-
-    // A re-run of the newest release's workflow keeps it there; a new major has its own tag.
-    assert!(release_sh(&tree, &["move-major", "v1.1.0"]).status.success());
-    assert_eq!(remote_tag(&tree, "v1"), v1_1_0);
-    let v2 = commit("v2.0.0");
-    assert!(release_sh(&tree, &["move-major", "v2.0.0"]).status.success());
-    assert_eq!((remote_tag(&tree, "v2"), remote_tag(&tree, "v1")), (v2, v1_1_0));
-
-    let out = release_sh(&tree, &["move-major", "main"]);
-    assert!(!out.status.success() && text(&out).contains("usage"), "{}", text(&out));
-}
-
-#[test]
-fn main_never_claims_a_release_it_does_not_build() {
-    let dir = tempfile::tempdir().unwrap();
-    let binary = b"\x7fELF built from this tree".as_slice();
-    let listed = |version: &str, bytes: &[u8]| format!("{}  gitea-gate-{version}-x86_64-linux\n", hex_sha256(bytes));
-    let check = |version: &str, sums: &str| {
-        let case = tempfile::tempdir_in(dir.path()).unwrap();
-        let tree = script_tree(case.path(), version, sums);
-        fs::create_dir_all(tree.join("dist")).unwrap();
-        fs::write(tree.join(format!("dist/gitea-gate-{version}-x86_64-linux")), binary).unwrap();
-        let out = release_sh(&tree, &["honest"]);
-        (out.status.success(), text(&out))
-    };
-    // A development version with the previous release's checksums: it claims nothing.
-    let (ok, log) = check("1.3.0-dev", &listed("1.2.0", b"the release's bytes"));
-    assert!(ok, "{log}");
-    // The tag's own tree: its checksums are what it builds.
-    let (ok, log) = check("1.2.0", &listed("1.2.0", binary));
-    assert!(ok, "{log}");
-    // Main kept the released version while the source moved on.
-    let (ok, log) = check("1.2.0", &listed("1.2.0", b"the release's bytes"));
-    assert!(!ok && log.contains("a version's checksums are only true at its tag"), "{log}");
-    // A release version with no checksums at all.
-    let (ok, log) = check("1.2.0", &listed("1.1.0", binary));
-    assert!(!ok && log.contains("lists no asset of it"), "{log}");
-}
-
-/// `prepare` refuses before it changes anything: a version that is not X.Y.Z, a dirty tree, a
-/// tag that exists, a next version that is not a pre-release. (The build itself is what
-/// `a_tag_push…` and CI's release lane exercise.)
-#[test]
-fn prepare_refuses_before_it_touches_the_tree() {
-    let dir = tempfile::tempdir().unwrap();
-    let tree = script_tree(dir.path(), "1.3.0-dev", "");
-    git(&tree, &["tag", "v1.2.0"]);
-    for (args, wanted) in [
-        (vec!["prepare", "1.3"], "usage"),
-        (vec!["prepare", "v1.3.0"], "usage"),
-        (vec!["prepare", "1.2.0"], "the tag v1.2.0 exists already"),
-        (vec!["prepare", "1.3.0", "1.3.1"], "must be a pre-release"),
-    ] {
-        let out = release_sh(&tree, &args);
-        assert!(!out.status.success() && text(&out).contains(wanted), "{args:?}: {}", text(&out));
-    }
-    fs::write(tree.join("stray.txt"), "x").unwrap();
-    let out = release_sh(&tree, &["prepare", "1.3.0"]);
-    assert!(!out.status.success() && text(&out).contains("the working tree has changes"), "{}", text(&out));
-    fs::remove_file(tree.join("stray.txt")).unwrap();
-    assert_eq!(git(&tree, &["status", "--porcelain"]), "", "nothing was changed");
-    assert!(fs::read_to_string(tree.join("Cargo.toml")).unwrap().contains("version = \"1.3.0-dev\""));
-}
-
-/// The repository at a release tag, as `release.sh prepare` leaves it: this working tree (every
+/// The repository at a release tag, as `xtask release prepare` leaves it: this working tree (every
 /// tracked or new, not ignored, file), its CHANGELOG with a section for this version, and
 /// release/SHA256SUMS + VERDICTS describing the binaries in `dist`; committed and tagged, with a
 /// bare `origin`. `lie` lists a wrong checksum for the x86_64 binary.
@@ -258,7 +144,7 @@ fn a_tag_push_publishes_only_binaries_that_the_tag_rebuilds_byte_for_byte() {
     assert!(!ok, "{log}");
     assert!(log.contains(&format!("MISMATCH: gitea-gate-{}-x86_64-linux", version())), "{log}");
     assert!(log.contains("not publishing"), "{log}");
-    assert!(!log.contains("xtask: "), "the publishing step never ran:\n{log}");
+    assert!(!log.contains("xtask: created the draft release"), "the publishing step never ran:\n{log}");
     assert!(fake.releases().is_empty(), "{:?}", fake.releases());
 
     // The honest tag: rebuilt, compared, selftested on both arches, published whole.

@@ -1,5 +1,5 @@
 //! The committed guest artifact is the one the host embeds, and it was built from the current
-//! guest sources. (CI also rebuilds it and compares bytes: `scripts/build-guest.sh --check`.
+//! guest sources. (CI also rebuilds it and compares bytes: `xtask build-guest --check`.
 //! This test catches a guest edit without a rebuild on any machine, even without a wasm toolchain.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 
@@ -7,6 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+/// The source digest `xtask build-guest` records: one implementation, compiled here too.
+#[path = "../../../scripts/xtask/src/guest_source.rs"]
+mod guest_source;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -24,33 +28,6 @@ fn provenance(key: &str) -> String {
         .to_owned()
 }
 
-/// The same digest scripts/build-guest.sh records: sha256 over `<sha256>  <path>` lines for
-/// guest/Cargo.toml, protocol/Cargo.toml, then every guest/src/**/*.rs and protocol/src/**/*.rs
-/// in byte order (the protocol crate is compiled into the guest).
-fn source_digest() -> String {
-    fn walk(dir: &Path, out: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path.strip_prefix(root()).expect("under root").to_string_lossy().into_owned());
-            }
-        }
-    }
-    let mut sources = Vec::new();
-    walk(&root().join("guest/src"), &mut sources);
-    walk(&root().join("protocol/src"), &mut sources);
-    sources.sort();
-    let mut listing = String::new();
-    let manifests = ["guest/Cargo.toml".to_owned(), "protocol/Cargo.toml".to_owned()];
-    for path in manifests.into_iter().chain(sources) {
-        let digest = hex(&Sha256::digest(fs::read(root().join(&path)).expect("source")));
-        listing.push_str(&format!("{digest}  {path}\n"));
-    }
-    hex(&Sha256::digest(listing.as_bytes()))
-}
-
 #[test]
 fn artifact_digest_matches_everywhere() {
     let wasm = fs::read(root().join("host/guest/gitea-gate-guest.wasm")).expect("artifact");
@@ -63,13 +40,13 @@ fn artifact_digest_matches_everywhere() {
 #[test]
 fn artifact_was_built_from_the_current_guest_sources() {
     assert_eq!(
-        source_digest(),
+        guest_source::source_digest(&root()).unwrap(),
         provenance("source-digest"),
-        "guest/ changed since host/guest/gitea-gate-guest.wasm was built: run scripts/build-guest.sh and commit host/guest/"
+        "guest/ changed since host/guest/gitea-gate-guest.wasm was built: run `xtask build-guest` and commit host/guest/"
     );
 }
 
-/// Machine code is a build product (`scripts/xtask precompile`, attached to the binary after
+/// Machine code is a build product (`xtask precompile`, attached to the binary after
 /// linking), never committed: ~6 MB per architecture and guest change that every runner would
 /// clone forever. Nothing in the tree looks like wasmtime's precompiled output.
 #[test]

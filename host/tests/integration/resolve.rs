@@ -5,7 +5,7 @@
 //!
 //! The test hooks `GITEA_GATE_HOSTS_FILE`, `GITEA_GATE_RESOLV_CONF` and `GITEA_GATE_DNS_PORT`
 //! point the binary at files and a server of the test's own; the real /etc/hosts is never edited.
-//! `GITEA_GATE_RESOLVE_BINARY` runs the same checks against another binary (scripts/release.sh
+//! `GITEA_GATE_RESOLVE_BINARY` runs the same checks against another binary (`xtask release names`
 //! uses it for the static release build).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails by panicking")]
 

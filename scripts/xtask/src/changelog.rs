@@ -1,6 +1,6 @@
 //! CHANGELOG.md's sections: the one of a version (the release notes) and the move of
 //! `## Unreleased` under a version heading (`xtask changelog-release`, run by
-//! `scripts/release.sh prepare`).
+//! `xtask release prepare`).
 
 /// The body of the section `## VERSION` (the heading may go on, e.g. `## 1.2.0 — 2026-12-07`),
 /// without its heading, trimmed; `None` when there is no such section or it is empty.

@@ -24,8 +24,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use ureq::Agent;
 
-use crate::option;
-
 /// The largest asset we upload or read back: a shipped binary is ~17 MB.
 const MAX_ASSET_BYTES: u64 = 256 << 20;
 
@@ -52,15 +50,35 @@ struct Asset {
     download_url: String,
 }
 
-pub fn publish(args: &[String]) -> Result<(), String> {
-    let tag = option(args, "--tag").ok_or("publish needs --tag vX.Y.Z")?;
+/// `xtask publish`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// The release tag, vX.Y.Z
+    #[arg(long)]
+    pub tag: String,
+    /// The changelog whose `## X.Y.Z` section becomes the release notes
+    #[arg(long, value_name = "CHANGELOG_FILE")]
+    pub notes: PathBuf,
+    /// The API's base URL (default: GITHUB_API_URL, which the runner sets)
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// OWNER/NAME (default: GITHUB_REPOSITORY, which the runner sets)
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+    /// The files to upload
+    #[arg(required = true, value_name = "ASSET")]
+    pub assets: Vec<PathBuf>,
+}
+
+pub fn publish(args: &PublishArgs) -> Result<(), String> {
+    let tag = args.tag.as_str();
     let version = tag.strip_prefix('v').filter(|v| v.starts_with(|c: char| c.is_ascii_digit())).ok_or_else(|| {
         format!("publish: the tag {tag:?} is not a release tag (v followed by the version, e.g. v1.2.0)")
     })?;
-    let notes_file = option(args, "--notes").ok_or("publish needs --notes CHANGELOG_FILE")?;
-    let notes = crate::changelog::section(&read_text(Path::new(notes_file))?, version)
-        .ok_or_else(|| format!("{notes_file} has no section `## {version}` (scripts/release.sh prepare writes it)"))?;
-    let assets = asset_paths(args)?;
+    let notes_file = args.notes.display();
+    let notes = crate::changelog::section(&crate::workspace::read_text(&args.notes)?, version)
+        .ok_or_else(|| format!("{notes_file} has no section `## {version}` (xtask release prepare writes it)"))?;
+    let assets = asset_paths(&args.assets)?;
     let target = Target::from_env(args)?;
 
     let release = match target.release_by_tag(tag)? {
@@ -70,7 +88,7 @@ pub fn publish(args: &[String]) -> Result<(), String> {
         }
         None => target.create_draft(tag, version, &notes)?,
     };
-    for path in &assets {
+    for path in assets {
         target.put_asset(&release, path)?;
     }
     let published = target.finish(&release, version, &notes)?;
@@ -78,21 +96,9 @@ pub fn publish(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The ASSET arguments: every argument that is not an option or an option's value.
-fn asset_paths(args: &[String]) -> Result<Vec<PathBuf>, String> {
-    let mut paths = Vec::new();
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        if arg.starts_with("--") {
-            rest.next();
-        } else {
-            paths.push(PathBuf::from(arg));
-        }
-    }
-    if paths.is_empty() {
-        return Err("publish needs the ASSET files to upload".to_owned());
-    }
-    for path in &paths {
+/// The ASSET files, each of which must exist before anything is sent.
+fn asset_paths(paths: &[PathBuf]) -> Result<&[PathBuf], String> {
+    for path in paths {
         if !path.is_file() {
             return Err(format!("{}: no such asset file", path.display()));
         }
@@ -100,12 +106,8 @@ fn asset_paths(args: &[String]) -> Result<Vec<PathBuf>, String> {
     Ok(paths)
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
-    fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn env_or(args: &[String], flag: &str, variable: &str) -> Result<String, String> {
-    option(args, flag)
+fn env_or(given: Option<&str>, flag: &str, variable: &str) -> Result<String, String> {
+    given
         .map(str::to_owned)
         .or_else(|| std::env::var(variable).ok().filter(|v| !v.is_empty()))
         .ok_or_else(|| format!("publish needs {flag} (or {variable}, which the runner sets)"))
@@ -120,13 +122,13 @@ fn message(body: &[u8]) -> String {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    crate::hex(&Sha256::digest(bytes))
+    crate::workspace::hex(&Sha256::digest(bytes))
 }
 
 impl Target {
-    fn from_env(args: &[String]) -> Result<Target, String> {
-        let api_url = env_or(args, "--api-url", "GITHUB_API_URL")?.trim_end_matches('/').to_owned();
-        let repository = env_or(args, "--repository", "GITHUB_REPOSITORY")?;
+    fn from_env(args: &PublishArgs) -> Result<Target, String> {
+        let api_url = env_or(args.api_url.as_deref(), "--api-url", "GITHUB_API_URL")?.trim_end_matches('/').to_owned();
+        let repository = env_or(args.repository.as_deref(), "--repository", "GITHUB_REPOSITORY")?;
         if repository.split('/').count() != 2 {
             return Err(format!("publish: the repository {repository:?} is not OWNER/NAME"));
         }

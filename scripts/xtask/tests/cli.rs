@@ -46,7 +46,11 @@ fn attach_refuses_machine_code_made_from_another_guest_or_unrecorded() {
 fn usage_is_explained() {
     let r = Command::new(XTASK).output().unwrap();
     assert_eq!(r.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("xtask precompile [--out DIR]"));
+    let usage = String::from_utf8_lossy(&r.stderr);
+    assert!(usage.contains("Usage: xtask <COMMAND>"), "{usage}");
+    for task in ["build-guest", "precompile", "attach", "release", "publish", "changelog-release"] {
+        assert!(usage.contains(task), "{task} is not listed: {usage}");
+    }
 }
 
 /// `xtask publish` against the fake Gitea: the release of a tag, published only once every asset
