@@ -35,12 +35,6 @@ RUSTC_WORKSPACE_WRAPPER=$(command -v clippy-driver) ||
 export RUSTC_WORKSPACE_WRAPPER
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
-step "formatting"
-cargo fmt --all --check
-
-step "lints and the test build: every target of every crate compiled by clippy-driver, warnings denied"
-cargo test --workspace --all-targets --no-run --quiet
-xtask=${CARGO_TARGET_DIR:-$root/target}/debug/xtask
 
 # The shipped configuration (static, release, no JIT) for both architectures: the aarch64 binary
 # runs selftest under qemu-aarch64 and must print the x86_64 binary's verdict digest; and the
@@ -50,9 +44,10 @@ xtask=${CARGO_TARGET_DIR:-$root/target}/debug/xtask
 # target/release and target/<triple>/release, the other steps target/debug and
 # target/guest-build): what one leaves of the two cores — link and LTO tails, tests waiting on
 # the network — the other uses. Their log is printed at the end. The lane is the build tool's
-# (`xtask release ci`), so it starts once the test build above has made target/debug/xtask (its
-# integration test makes cargo build the binary, with the test build's features: built on its
-# own first, xtask would compile its dependencies a second time, with fewer features).
+# (`xtask release ci`), built for it without Cranelift (`--no-default-features`: two minutes on
+# 2 cores, where the full tool comes only with the test build, ten minutes in) and into its own
+# target directory, so that its features never change what the test build compiles; it waits
+# for the machine code the full tool precompiles below.
 # SKIP_ARM64=1 leaves this out of a quick local run; CI always runs it.
 release_pid=
 if [[ -z "${SKIP_ARM64:-}" ]]; then
@@ -60,10 +55,19 @@ if [[ -z "${SKIP_ARM64:-}" ]]; then
   release_log=$(mktemp "${TMPDIR:-/tmp}/gitea-gate-release.XXXXXX")
   # Its own session, so that a failing step below can stop it with everything it started.
   # It links both binaries, then waits for the machine code this lane precompiles (below).
-  GITEA_GATE_AOT_WAIT=3600 setsid "$xtask" release ci >"$release_log" 2>&1 </dev/null &
+  lane_xtask=$root/target/lane/debug/xtask
+  GITEA_GATE_AOT_WAIT=3600 setsid bash -c 'CARGO_TARGET_DIR="$1/target/lane" cargo build --locked --quiet -p xtask \
+      --no-default-features && "$2" release ci' lane "$root" "$lane_xtask" >"$release_log" 2>&1 </dev/null &
   release_pid=$!
   trap '[[ -n "$release_pid" ]] && kill -- -"$release_pid" 2>/dev/null; true' EXIT
 fi
+
+step "formatting"
+cargo fmt --all --check
+
+step "lints and the test build: every target of every crate compiled by clippy-driver, warnings denied"
+cargo test --workspace --all-targets --no-run --quiet
+xtask=${CARGO_TARGET_DIR:-$root/target}/debug/xtask
 
 if [[ -z "${SKIP_GUEST_CHECK:-}" ]]; then
   step "guest artifact: rebuild from guest/ and compare bytes"

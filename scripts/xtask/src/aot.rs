@@ -11,11 +11,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use gitea_gate::engine_config::{PRECOMPILED_TARGETS, precompile};
 use gitea_gate::sandbox::machine_code;
 use sha2::{Digest, Sha256};
 
-use crate::workspace::{create_dir, hex, read, set_executable, target_dir, write_whole};
+use crate::workspace::{hex, read, set_executable, target_dir, write_whole};
 
 pub const WASM: &str = "host/guest/gitea-gate-guest.wasm";
 pub const MANIFEST: &str = "aot.sha256";
@@ -34,7 +33,23 @@ pub fn wasm_line(wasm_digest: &str) -> String {
     format!("{wasm_digest}  gitea-gate-guest.wasm")
 }
 
+/// Without the `precompile` feature there is no compiler: say which build has one.
+#[cfg(not(feature = "precompile"))]
+pub fn precompile_all(_root: &Path, out: &Path) -> Result<(), String> {
+    Err(format!(
+        "this xtask was built without the compiler (--no-default-features), so it cannot make {}; \
+         build it with its default features (cargo build -p xtask), or let the process that has \
+         one make it (GITEA_GATE_AOT_WAIT=SECONDS waits for it)",
+        out.display()
+    ))
+}
+
+#[cfg(feature = "precompile")]
 pub fn precompile_all(root: &Path, out: &Path) -> Result<(), String> {
+    use gitea_gate::engine_config::{PRECOMPILED_TARGETS, precompile};
+
+    use crate::workspace::create_dir;
+
     let wasm = read(&root.join(WASM))?;
     create_dir(out)?;
     // A stale manifest must not vouch for artifacts that are about to be replaced.
