@@ -2,6 +2,15 @@
 //! `## Unreleased` under a version heading (`xtask changelog-release`, run by
 //! `xtask release prepare`).
 
+use std::path::Path;
+
+/// CHANGELOG.md (at the workspace root) with its Unreleased section moved under VERSION.
+pub fn release_file(root: &Path, version: &str, date: &str) -> Result<(), String> {
+    let path = root.join("CHANGELOG.md");
+    let text = crate::workspace::read_text(&path)?;
+    crate::workspace::write_whole(&path, release(&text, version, date)?.as_bytes())
+}
+
 /// The body of the section `## VERSION` (the heading may go on, e.g. `## 1.2.0 — 2026-12-07`),
 /// without its heading, trimmed; `None` when there is no such section or it is empty.
 pub fn section(text: &str, version: &str) -> Option<String> {

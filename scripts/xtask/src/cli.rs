@@ -1,12 +1,12 @@
 //! The command line: one subcommand per task, parsed by clap; `run` hands each to its module.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use crate::publish::PublishArgs;
 use crate::release::Mode;
-use crate::workspace::{own_root, root, write_whole};
+use crate::workspace::{own_root, root};
 
 #[derive(Debug, Parser)]
 #[command(name = "xtask", about = "Build and release tasks for gitea-gate")]
@@ -71,15 +71,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
         }
         Task::Release { mode } => crate::release::run(&root()?, mode.unwrap_or(Mode::All)),
         Task::Publish(args) => crate::publish::publish(&args),
-        Task::ChangelogRelease { version, date } => changelog_release(&root()?, &version, &date),
+        Task::ChangelogRelease { version, date } => crate::changelog::release_file(&root()?, &version, &date),
     }
-}
-
-/// CHANGELOG.md (at the workspace root) with its Unreleased section moved under VERSION.
-pub fn changelog_release(root: &Path, version: &str, date: &str) -> Result<(), String> {
-    let path = root.join("CHANGELOG.md");
-    let text = crate::workspace::read_text(&path)?;
-    write_whole(&path, crate::changelog::release(&text, version, date)?.as_bytes())
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::process::{Command, Stdio};
 
 use super::sums::{SUMS, VERDICTS, build_and_list};
 use super::{ARCHES, Release};
-use crate::cli::changelog_release;
 use crate::process::{capture, run, succeeds};
 use crate::workspace::{read_text, write_whole};
 
@@ -27,7 +26,7 @@ pub fn prepare(r: &Release, new: &str, next: Option<&str>) -> Result<(), String>
     }
     // The CHANGELOG first: it may still refuse (an empty Unreleased section) before anything
     // else is touched. After it, a failure leaves the tree half-prepared, and says how to undo it.
-    changelog_release(&r.root, new, &today())?;
+    crate::changelog::release_file(&r.root, new, &today())?;
     cut(r, new, &next).map_err(|e| format!("{e}\nprepare failed half-way: git checkout -- . restores the tree"))?;
     eprintln!("released v{new} locally; main is {next}. Publish with:");
     eprintln!("  git push origin HEAD v{new}");
