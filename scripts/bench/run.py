@@ -43,7 +43,12 @@ PROFILE = os.environ.get("GITEA_GATE_BENCH_PROFILE", "release")
 # The binary as it ships: the build's gitea-gate with its guest's machine code attached
 # (scripts/xtask; host/src/sandbox/machine_code.rs), made by shipped_binary().
 BIN = os.path.join(ROOT, "target", "bench", "gitea-gate")
-FAKE = os.path.join(ROOT, "target", PROFILE, "fake-gitea")
+# The release build without the JIT goes to a target directory of its own: in target/release it
+# would replace `cargo build --release`'s gitea-gate (which has the JIT, so it runs without machine
+# code attached) with one that cannot run alone, and each would rebuild the other's.
+BUILT = os.path.join(ROOT, "target", "bench", "build", "release") if PROFILE == "release" else \
+    os.path.join(ROOT, "target", PROFILE)
+FAKE = os.path.join(BUILT, "fake-gitea")
 TOKEN = "bench-owner-token"
 SHA = "1" * 40
 MEMBERS = [f"member{i:02d}" for i in range(50)]
@@ -201,7 +206,7 @@ def shipped_binary():
         subprocess.run(["cargo", "build", "--quiet", "--locked", "-p", "xtask"], cwd=ROOT, check=True)
         subprocess.run([xtask, "precompile"], cwd=ROOT, check=True)
     os.makedirs(os.path.dirname(BIN), exist_ok=True)
-    subprocess.run([xtask, "attach", os.path.join(ROOT, "target", PROFILE, "gitea-gate"),
+    subprocess.run([xtask, "attach", os.path.join(BUILT, "gitea-gate"),
                     "--target", f"{os.uname().machine}-unknown-linux-gnu", "--out", BIN], cwd=ROOT, check=True)
 
 
@@ -215,7 +220,8 @@ def main():
     # (`xtask release`'s static binaries differ only by the statically linked libc).
     if PROFILE == "release":
         subprocess.run(["cargo", "build", "--release", "--quiet", "--no-default-features", "-p", "gitea-gate",
-                        "-p", "fake-gitea"], cwd=ROOT, check=True)
+                        "-p", "fake-gitea", "--target-dir", os.path.join(ROOT, "target", "bench", "build")],
+                       cwd=ROOT, check=True)
     shipped_binary()
     work = tempfile.mkdtemp()
     fake = Fake(work)
