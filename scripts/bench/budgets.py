@@ -64,7 +64,10 @@ BUDGETS = {
 RUNS = 41
 
 
-def startup_ratio(binary):
+def trust_and_version(binary, runs, timings=False):
+    """`trust` (a push event, no network) and `--version` of BINARY, RUNS of each taken in turn:
+    the wall seconds of each run, and each trust run's stderr (with timings: GITEA_GATE_TIMINGS=1,
+    its phase marks; scripts/bench/startup.py reads them)."""
     with tempfile.TemporaryDirectory() as work:
         event = os.path.join(work, "event.json")
         with open(event, "w") as f:
@@ -73,14 +76,23 @@ def startup_ratio(binary):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GITHUB_EVENT_NAME": "push",
                "GITHUB_EVENT_PATH": event, "GITHUB_REPOSITORY": "acme/core", "GITHUB_OUTPUT": os.path.join(work, "out"),
                "DEPLOY_KEY": "x"}
-        trust, version = [], []
-        for _ in range(RUNS):
-            for argv, times in (([binary, "trust", "--require-secret", "DEPLOY_KEY"], trust), ([binary, "--version"], version)):
+        trust_env = dict(env, GITEA_GATE_TIMINGS="1") if timings else env
+        trust, version, stderrs = [], [], []
+        for _ in range(runs):
+            for argv, times, run_env in (([binary, "trust", "--require-secret", "DEPLOY_KEY"], trust, trust_env),
+                                         ([binary, "--version"], version, env)):
                 started = time.perf_counter()
-                done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                done = subprocess.run(argv, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 times.append(time.perf_counter() - started)
                 if done.returncode != 0:
                     sys.exit(f"budgets: {' '.join(argv[1:])} exited {done.returncode}: {done.stderr.decode()[-400:]}")
+                if times is trust:
+                    stderrs.append(done.stderr.decode())
+    return trust, version, stderrs
+
+
+def startup_ratio(binary):
+    trust, version, _ = trust_and_version(binary, RUNS)
     t, v = statistics.median(trust), statistics.median(version)
     return t / v, t * 1000, v * 1000
 
