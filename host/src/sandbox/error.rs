@@ -65,7 +65,9 @@ pub(super) fn classify(
     match e.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => SandboxError::OutOfFuel { fuel: limits.fuel },
         Some(Trap::Interrupt) => SandboxError::Timeout(limits.wall_clock),
-        // Rust's panic=abort ends in `unreachable`; std has printed the message to stderr.
+        // A Rust panic ends in `unreachable`. The shipped guest aborts without formatting a message
+        // (its std is built with panic=immediate-abort, `xtask build-guest`); a guest built the
+        // ordinary way (`--guest-module`, tests) prints it to stderr first.
         Some(Trap::UnreachableCodeReached) => {
             let text = stderr_text(&stderr.take());
             SandboxError::GuestPanic(if text.is_empty() { "no message".to_owned() } else { text })
