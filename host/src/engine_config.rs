@@ -23,6 +23,10 @@ pub fn engine_config() -> wasmtime::Config {
     // 6,203,224 bytes) and -983 KB on aarch64; loading it takes ~0.1 ms less.
     config.native_unwind_info(false);
     config.generate_address_map(false);
+    // No ELF symbol per compiled function: only tools that inspect the artifact read them
+    // (wasmtime's runtime finds functions through its own metadata). -238 KB of attached machine
+    // code on x86_64 (6,313,504 -> 6,075,848 bytes), and less for the loader to map.
+    config.debug_symbols(false);
     config
 }
 
