@@ -3,7 +3,6 @@
 //! diff for text (an excerpt around the first difference when the files are too big to diff).
 
 use serde::Serialize;
-use similar::TextDiff;
 
 use crate::bytes::sha256_hex;
 
@@ -156,8 +155,7 @@ fn clip(line: &str, max: usize) -> String {
 }
 
 fn unified_diff(old: &str, new: &str, labels: (&str, &str), limits: DiffLimits) -> Vec<String> {
-    let diff = TextDiff::from_lines(old, new);
-    let text = diff.unified_diff().context_radius(limits.context_lines).header(labels.0, labels.1).to_string();
+    let text = crate::unified_diff::unified_diff(old, new, limits.context_lines, labels);
     // split('\n'), not lines(): lines() would also eat the '\r' of CRLF, which is the drift.
     let text = text.strip_suffix('\n').unwrap_or(&text);
     text.split('\n').map(|line| clip(line, limits.max_line_chars)).collect()

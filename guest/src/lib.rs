@@ -20,6 +20,7 @@ pub mod rules;
 pub mod server;
 pub mod sop_commands;
 pub mod text;
+pub mod unified_diff;
 
 use serde_json::json;
 
