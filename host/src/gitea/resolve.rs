@@ -194,6 +194,17 @@ fn from_dns(host: &str, name: &str, limit: Duration) -> Result<Vec<IpAddr>, Reso
 mod tests {
     use super::*;
 
+    /// The Cargo.lock pins `idna_adapter` to its ASCII-only stub (1.0.0; README, Performance): the
+    /// API URL is ASCII anyway (`http::Uri` refuses anything else), and an internationalised host
+    /// is written in its punycode form, which the DNS client must still take as a name.
+    #[test]
+    fn ascii_and_punycode_hosts_are_dns_names() {
+        use hickory_resolver::proto::rr::IntoName;
+        for host in ["gitea.example.com", "Gitea.Example.COM", "xn--bcher-kva.example", "localhost"] {
+            assert!(host.into_name().is_ok(), "{host}");
+        }
+    }
+
     #[test]
     fn hosts_file_lines() {
         let text = "127.0.0.1 localhost\n# 10.0.0.1 gitea.test\n10.0.0.2\tGitea.Test. alias # comment\n\
