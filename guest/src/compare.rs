@@ -71,6 +71,10 @@ pub fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
+    // One copy of two equal blobs (stdin_request.rs): compared as it was read.
+    if std::ptr::eq(a, b) {
+        return true;
+    }
     let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
     let tails_equal = a_words.remainder() == b_words.remainder();
     tails_equal

@@ -19,6 +19,7 @@ pub mod reviews;
 pub mod rules;
 pub mod server;
 pub mod sop_commands;
+pub mod stdin_request;
 pub mod text;
 pub mod unified_diff;
 
@@ -55,12 +56,7 @@ pub fn parse(stdin: &[u8]) -> Result<(Request, Vec<&[u8]>), InvalidInput> {
             .strip_prefix(b"\n")
             .ok_or_else(|| InvalidInput("a newline must separate the envelope from its blobs".to_owned()))?
     };
-    if envelope.version != PROTOCOL_VERSION {
-        return Err(InvalidInput(format!(
-            "protocol version {} is not supported (this guest speaks {PROTOCOL_VERSION})",
-            envelope.version
-        )));
-    }
+    check_version(&envelope)?;
     let mut blobs = Vec::with_capacity(envelope.blobs.len());
     for (i, &len) in envelope.blobs.iter().enumerate() {
         let len = usize::try_from(len).map_err(|_| InvalidInput(format!("blob {i} is too large")))?;
@@ -74,11 +70,34 @@ pub fn parse(stdin: &[u8]) -> Result<(Request, Vec<&[u8]>), InvalidInput> {
     if !rest.is_empty() {
         return Err(InvalidInput(format!("{} unexpected bytes follow the declared blobs", rest.len())));
     }
+    Ok((type_facts(envelope)?, blobs))
+}
+
+/// The envelope on `line` when the line is exactly one envelope and its newline (how the host
+/// writes it); `None` for anything else, which `parse` then reads whole.
+pub fn parse_envelope_line(line: &[u8]) -> Option<Envelope> {
+    let json = line.strip_suffix(b"\n")?;
+    let mut values = serde_json::Deserializer::from_slice(json).into_iter::<Envelope>();
+    let envelope = values.next()?.ok()?;
+    (values.byte_offset() == json.len()).then_some(envelope)
+}
+
+fn check_version(envelope: &Envelope) -> Result<(), InvalidInput> {
+    if envelope.version == PROTOCOL_VERSION {
+        return Ok(());
+    }
+    Err(InvalidInput(format!(
+        "protocol version {} is not supported (this guest speaks {PROTOCOL_VERSION})",
+        envelope.version
+    )))
+}
+
+/// The check the envelope names, with its facts typed.
+fn type_facts(envelope: Envelope) -> Result<Request, InvalidInput> {
     let check = Check::from_name(&envelope.check)
         .ok_or_else(|| InvalidInput(format!("unknown check {:?}", text::one_line(&envelope.check))))?;
-    let request = Request::from_value(check, envelope.facts)
-        .map_err(|e| InvalidInput(format!("facts for check {:?}: {e}", envelope.check)))?;
-    Ok((request, blobs))
+    Request::from_value(check, envelope.facts)
+        .map_err(|e| InvalidInput(format!("facts for check {:?}: {e}", envelope.check)))
 }
 
 /// Decide.
