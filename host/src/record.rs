@@ -73,7 +73,7 @@ fn recorded(envelope: &[u8], blobs: &[Blob], output: &[u8]) -> Result<Recorded, 
     for blob in blobs {
         let mut bytes = Vec::new();
         let mut reader = blob.reader();
-        while let Some(chunk) = reader.read(1 << 20)? {
+        while let Some(chunk) = reader.read(1 << 20).map_err(|f| f.message)? {
             bytes.extend_from_slice(&chunk);
         }
         encoded.push(base64::engine::general_purpose::STANDARD.encode(bytes));

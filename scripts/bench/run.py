@@ -5,7 +5,8 @@ Starts the fake Gitea (tests/fake-gitea) on loopback with a generated fixture, i
 20 ms of latency per request, and times over RUNS runs (median, min, max; peak RSS per run):
 
   trust       push event, no network                        target: <= 5 ms median
-  drift       1 KiB, 10 MiB, 100 MiB canonical files        target: 100 MiB <= 1 s, RSS <= 4x
+  drift       1 KiB, 10 MiB, 100 MiB canonical files        target: 10 MiB and 100 MiB >= 1.0x
+              curl + cmp, RSS <= 1.5x the file
   approvals   --min 50 with 50 approving team members       target: <= 12 RTT at 20 ms, >= 10x bash
   checklist   7 items, 200 comments
   volume      checklist over 5 MiB of comments; approvals over 10 000 reviews (0 ms)   target: < 2 s each

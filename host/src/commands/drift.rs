@@ -14,7 +14,7 @@ use crate::commands::session::{self, GateToken, api_client};
 use crate::commands::{Problem, bad_details, check_token_env, decide_in_context, report, run_repository};
 use crate::facts::RunFacts;
 use crate::files::{beneath, open_bounded, read_bounded, read_bounded_if_exists, utf8_path};
-use crate::gitea::contents;
+use crate::gitea::contents::{self, ToCompare};
 use crate::gitea::{Client, RepoName};
 use crate::output::Report;
 use crate::protocol::Code;
@@ -25,6 +25,11 @@ use crate::sandbox::Sandbox;
 
 /// The largest manifest read.
 const MAX_MANIFEST_BYTES: u64 = 8 << 20;
+
+/// A local copy larger than this has its canonical copy's metadata read alone and its bytes
+/// streamed from `/raw` (gitea/contents.rs). Below it one request with the file inline is
+/// cheaper: a second round trip costs more than base64's extra third of a small file.
+const LARGE_COPY: u64 = 1 << 20;
 
 /// Where a canonical copy lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,19 +354,20 @@ fn gather_pairs(
                 FileCopy { label: spec.canonical.label(), remote: true, commit: None, bytes: None }
             }
             (Canonical::Remote { repo, git_ref, path }, Some(client)) => {
-                crate::log_line!("gitea-gate: fetching {} …", spec.canonical.label());
-                let fetched =
-                    contents::fetch(client, repo, git_ref, path, args.max_size).map_err(|e| Problem::Undecided {
+                let label = spec.canonical.label();
+                crate::log_line!("gitea-gate: fetching {label} …");
+                let large = local.len() > LARGE_COPY;
+                let fetched = contents::fetch_to_compare(client, repo, git_ref, path, args.max_size, large, &label)
+                    .map_err(|e| Problem::Undecided {
                         code: Code::CanonicalUnavailable,
-                        message: format!("cannot obtain the canonical copy {}: {e}", spec.canonical.label()),
+                        message: format!("cannot obtain the canonical copy {label}: {e}"),
                         help: Some(fetch_help(&e, token_fact)),
                     })?;
-                FileCopy {
-                    label: spec.canonical.label(),
-                    remote: true,
-                    commit: fetched.commit,
-                    bytes: Some(attach(&mut blobs, fetched.bytes)),
-                }
+                let (blob, commit) = match fetched {
+                    ToCompare::Bytes(file) => (Blob::from(file.bytes), file.commit),
+                    ToCompare::Download { download, commit } => (Blob::Download(download), commit),
+                };
+                FileCopy { label, remote: true, commit, bytes: Some(attach(&mut blobs, blob)) }
             }
         };
         let local =

@@ -117,10 +117,21 @@ impl From<FileError> for Problem {
 impl From<DecideError> for Problem {
     fn from(e: DecideError) -> Problem {
         if let DecideError::Sandbox(SandboxError::Input(why)) = e {
-            return Problem::Undecided {
-                code: Code::LocalInputChanged,
-                message: why,
-                help: Some("something is writing to the file; run the gate again once it is stable".to_owned()),
+            return match why.download {
+                true => Problem::Undecided {
+                    code: Code::CanonicalUnavailable,
+                    message: why.message,
+                    help: Some(
+                        "the drift gate cannot decide without the canonical bytes the API named; \
+                         run the gate again, and if it recurs, check the server (or the proxy in front of it)"
+                            .to_owned(),
+                    ),
+                },
+                false => Problem::Undecided {
+                    code: Code::LocalInputChanged,
+                    message: why.message,
+                    help: Some("something is writing to the file; run the gate again once it is stable".to_owned()),
+                },
             };
         }
         Problem::Undecided {

@@ -18,7 +18,7 @@ use ureq::config::RedirectAuthHeaders;
 use ureq::http::Response;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::transport::DefaultConnector;
-use ureq::{Agent, Body};
+use ureq::{Agent, Body, BodyReader};
 
 use super::error::{ApiError, Failure};
 use super::resolve::GateResolver;
@@ -169,6 +169,28 @@ impl Client {
         query: &[(&str, String)],
         limit: u64,
     ) -> Result<ApiResponse<Vec<u8>>, ApiError> {
+        self.get_with_retries(path, query, |response| read_body(response, limit))
+    }
+
+    /// GET a body to be read as it arrives (the status is checked; the body is not read here).
+    /// Only the request is retried: a failure while the caller reads the body is final.
+    pub fn get_stream(&self, path: &str, query: &[(&str, String)]) -> Result<BodyReader<'static>, ApiError> {
+        self.get_with_retries(path, query, |response| {
+            if !(200..300).contains(&response.status().as_u16()) {
+                // The error's body is small; read_body turns it into the failure with Gitea's message.
+                return Err(read_body(response, 1 << 20).err().unwrap_or(Failure::Shape("no error status".into())));
+            }
+            Ok(response.into_body().into_with_config().limit(u64::MAX).reader())
+        })
+    }
+
+    /// GET with the bounded retries of a GET, `handle` turning each response into the result.
+    fn get_with_retries<T>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        mut handle: impl FnMut(Response<Body>) -> Result<T, Failure>,
+    ) -> Result<T, ApiError> {
         let url = self.url(path);
         let shown = self.display_url(path, query);
         let mut attempt = 0;
@@ -177,7 +199,7 @@ impl Client {
             let mut retry_after = None;
             let result = self.send_get(&url, query).and_then(|response| {
                 retry_after = retry_after_seconds(&response);
-                read_body(response, limit)
+                handle(response)
             });
             match result {
                 Ok(ok) => return Ok(ok),

@@ -9,6 +9,12 @@
 //!   bytes are then fetched from `/raw` by the **full** commit sha `/contents` reported (a full sha
 //!   never falls back) and checked against the git blob id `/contents` reported;
 //! - small files are checked against the blob id too: the API's own checksum, for free.
+//!
+//! A copy to compare with ([`fetch_to_compare`]) that is expected to be large is not taken
+//! inline at all: its metadata comes from `GET /contents-ext/{path}` (Gitea 1.25+, metadata only,
+//! no base64), and its bytes stream from `/raw` into the guest, hashed on the way and checked
+//! against the blob id before anything is decided (`download.rs`). Servers without
+//! `/contents-ext` (Gitea ≤ 1.24, Forgejo) answer 404 there, and `/contents` is read instead.
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -17,6 +23,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::client::file_path;
+use super::download::Download;
 use super::{ApiError, Client, Failure, RepoName};
 
 /// A canonical file as fetched.
@@ -61,7 +68,104 @@ pub fn fetch(
     path: &str,
     max_bytes: u64,
 ) -> Result<FetchedFile, ApiError> {
-    let contents_path = format!("{}/contents/{}", repo.api_path(), file_path(path));
+    let entry = entry(client, repo, git_ref, path, max_bytes, Endpoint::Contents)?;
+    let bytes = match entry.inline.clone() {
+        Some(bytes) => bytes,
+        None => fetch_raw(client, repo, path, entry.commit.as_deref(), max_bytes, &entry.url)?,
+    };
+    check_blob(&bytes, &entry)?;
+    Ok(FetchedFile { bytes, commit: entry.commit })
+}
+
+/// A canonical copy to compare with: its bytes when they came inline, or else a download the
+/// guest reads as it arrives.
+#[derive(Debug)]
+pub enum ToCompare {
+    Bytes(FetchedFile),
+    Download { download: Download, commit: Option<String> },
+}
+
+/// Fetch `path` for a comparison. `large` (the local copy is large, so the canonical one likely
+/// is too) asks `/contents-ext` for the metadata alone, falling back to `/contents` where it does
+/// not exist; a file that did not come inline becomes a [`Download`] labelled `label`.
+pub fn fetch_to_compare(
+    client: &Client,
+    repo: &RepoName,
+    git_ref: &str,
+    path: &str,
+    max_bytes: u64,
+    large: bool,
+    label: &str,
+) -> Result<ToCompare, ApiError> {
+    let entry = match large {
+        true => match entry(client, repo, git_ref, path, max_bytes, Endpoint::ContentsExt) {
+            // No such route (Gitea ≤ 1.24, Forgejo), or no such file: `/contents` tells which.
+            Err(e) if e.status() == Some(404) => entry(client, repo, git_ref, path, max_bytes, Endpoint::Contents)?,
+            other => other?,
+        },
+        false => entry(client, repo, git_ref, path, max_bytes, Endpoint::Contents)?,
+    };
+    if let Some(bytes) = entry.inline.clone() {
+        check_blob(&bytes, &entry)?;
+        return Ok(ToCompare::Bytes(FetchedFile { bytes, commit: entry.commit }));
+    }
+    // By the full commit `/contents` named where it named one; else by the ref as given, which
+    // `/raw` may resolve differently (§4.2) — the blob id check then refuses the bytes.
+    let raw_ref = entry.commit.clone().filter(|c| is_full_sha(c)).unwrap_or_else(|| git_ref.to_owned());
+    let raw_path = format!("{}/raw/{}", repo.api_path(), file_path(path));
+    let download = Download::new(client.clone(), raw_path, raw_ref, entry.size, entry.blob_id, label.to_owned());
+    Ok(ToCompare::Download { download, commit: entry.commit })
+}
+
+/// Which metadata endpoint to ask.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    /// `/contents/{path}`: the file inline up to `DEFAULT_MAX_BLOB_SIZE`.
+    Contents,
+    /// `/contents-ext/{path}`: metadata only (Gitea 1.25+).
+    ContentsExt,
+}
+
+/// What the API says about a file: its blob id and size, and its bytes when they came inline.
+struct Entry {
+    blob_id: String,
+    size: u64,
+    commit: Option<String>,
+    inline: Option<Bytes>,
+    url: String,
+}
+
+fn check_blob(bytes: &Bytes, entry: &Entry) -> Result<(), ApiError> {
+    let size = entry.size;
+    if bytes.len() as u64 != size {
+        return Err(ApiError::shape(
+            entry.url.clone(),
+            format!("received {} bytes, but the API reported {size}", bytes.len()),
+        ));
+    }
+    let actual = git_blob_id(bytes, entry.blob_id.len());
+    if actual != entry.blob_id {
+        return Err(ApiError::shape(
+            entry.url.clone(),
+            format!(
+                "the bytes received hash to blob {actual}, but the API reported blob {}: refusing to compare",
+                entry.blob_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn entry(
+    client: &Client,
+    repo: &RepoName,
+    git_ref: &str,
+    path: &str,
+    max_bytes: u64,
+    endpoint: Endpoint,
+) -> Result<Entry, ApiError> {
+    let route = if endpoint == Endpoint::ContentsExt { "contents-ext" } else { "contents" };
+    let contents_path = format!("{}/{route}/{}", repo.api_path(), file_path(path));
     let on_default_branch = git_ref == DEFAULT_BRANCH;
     let query = if on_default_branch { Vec::new() } else { vec![("ref", git_ref.to_owned())] };
     let response = client.get_json(&contents_path, &query)?;
@@ -70,7 +174,15 @@ pub fn fetch(
         false => format!("{}?ref={}", client.url(&contents_path), super::client::segment(git_ref)),
     };
     let git_ref = if on_default_branch { "the default branch" } else { git_ref };
-    let object = &response.body;
+    let object = match endpoint {
+        Endpoint::Contents => &response.body,
+        // `{"file_contents": {…}}` for a file, `{"dir_contents": […]}` for a directory.
+        Endpoint::ContentsExt => match response.body.get("file_contents").filter(|f| !f.is_null()) {
+            Some(file) => file,
+            None if response.body.get("dir_contents").is_some_and(|d| !d.is_null()) => &response.body["dir_contents"],
+            None => return Err(ApiError::shape(url(), "the answer has neither `file_contents` nor `dir_contents`")),
+        },
+    };
     if object.is_array() {
         return Err(ApiError::shape(url(), format!("{path} is a directory at {git_ref}, not a file")));
     }
@@ -91,35 +203,26 @@ pub fn fetch(
     }
     let commit = field("last_commit_sha").map(str::to_owned);
 
-    let bytes = match (field("encoding"), field("content")) {
+    let inline = match (field("encoding"), field("content")) {
         // Gitea 1.22 sends a file above the inline limit as `content: ""` with `encoding: "base64"`
         // (docs/gitea.md §14): it looks like an empty file, and only `size` says it is not one.
-        (Some("base64"), Some("")) if size > 0 => fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?,
+        (Some("base64"), Some("")) if size > 0 => None,
         (Some("base64"), Some(content)) => {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(content)
                 .map_err(|e| ApiError::shape(url(), format!("`content` is not valid base64: {e}")))?;
-            Bytes::from(decoded)
+            Some(Bytes::from(decoded))
         }
-        // Above the inline limit Gitea 1.23+ sends `content: null` with status 200 (§4.4).
-        (None, None) => fetch_raw(client, repo, path, commit.as_deref(), max_bytes, &url)?,
+        // An empty file needs no download: its blob id is checked like any other.
+        (None, None) if size == 0 => Some(Bytes::new()),
+        // Above the inline limit Gitea 1.23+ sends `content: null` with status 200 (§4.4), and
+        // `/contents-ext` sends no content unless asked.
+        (None, None) => None,
         (encoding, _) => {
             return Err(ApiError::shape(url(), format!("unexpected content encoding {encoding:?}")));
         }
     };
-    if bytes.len() as u64 != size {
-        return Err(ApiError::shape(url(), format!("received {} bytes, but the API reported {size}", bytes.len())));
-    }
-    let actual = git_blob_id(&bytes, blob_id.len());
-    if actual != blob_id {
-        return Err(ApiError::shape(
-            url(),
-            format!(
-                "the bytes received hash to blob {actual}, but the API reported blob {blob_id}: refusing to compare"
-            ),
-        ));
-    }
-    Ok(FetchedFile { bytes, commit })
+    Ok(Entry { blob_id, size, commit, inline, url: url() })
 }
 
 /// A file too large to come inline, read from `/raw` by the full commit sha `/contents` reported:
@@ -130,11 +233,11 @@ fn fetch_raw(
     path: &str,
     commit: Option<&str>,
     max_bytes: u64,
-    url: &dyn Fn() -> String,
+    url: &str,
 ) -> Result<Bytes, ApiError> {
-    let commit = commit
-        .filter(|c| is_full_sha(c))
-        .ok_or_else(|| ApiError::shape(url(), "a large file without a full `last_commit_sha` to fetch it by"))?;
+    let commit = commit.filter(|c| is_full_sha(c)).ok_or_else(|| {
+        ApiError::shape(url.to_owned(), "a large file without a full `last_commit_sha` to fetch it by")
+    })?;
     let raw_path = format!("{}/raw/{}", repo.api_path(), file_path(path));
     let raw = client.get_bytes(&raw_path, &[("ref", commit.to_owned())], max_bytes)?;
     Ok(Bytes::from(raw.body))

@@ -5,6 +5,7 @@ pub mod ancestry;
 pub mod client;
 pub mod comments;
 pub mod contents;
+pub mod download;
 pub mod error;
 pub mod pages;
 pub mod pulls;

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use wasmtime::Trap;
 
+use crate::blob::ReadFailure;
+
 use super::{ALLOWED_IMPORTS, CappedOutput, Limits, WASI_MODULE};
 
 /// Why the guest produced no verdict. Each is a distinct, clear error; all are exit 3.
@@ -34,8 +36,10 @@ pub enum SandboxError {
     Trap(String),
     #[error("the guest's thread died without a result")]
     Lost,
-    #[error("{0}")]
-    Input(String),
+    #[error("{}", .0.message)]
+    Input(ReadFailure),
+    #[error("the guest answered before reading a downloaded file to its end, where its blob id is checked")]
+    DownloadUnread,
 }
 
 /// Marker error raised by the epoch callback once the wall-clock deadline has passed.

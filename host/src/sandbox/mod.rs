@@ -251,7 +251,13 @@ impl Sandbox {
 
     /// Run the guest once with `stdin` (the parts are read back to back).
     pub fn run(&self, stdin: Vec<Blob>, limits: &Limits) -> Result<Output, SandboxError> {
-        let limits = &self.overrides.apply(limits);
+        let mut limits = self.overrides.apply(limits);
+        // A download is read while the guest runs: its own time limit bounds the transfer, so
+        // the guest's clock gets that long on top, and a slow server is not reported as a guest
+        // that ran out of time.
+        let transfer: Duration = stdin.iter().map(Blob::transfer_allowance).sum();
+        limits.wall_clock = limits.wall_clock.saturating_add(transfer);
+        let limits = &limits;
         let (done, result) = mpsc::channel();
         let pre = self.pre.clone();
         let engine = self.engine.clone();
@@ -312,6 +318,14 @@ fn check_imports(module: &Module, extra: &[&str]) -> Result<(), SandboxError> {
     Ok(())
 }
 
+/// The guest ran to its end: `_start` returned, or it called `proc_exit(0)`.
+fn is_clean_exit(result: &wasmtime::Result<()>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(e) => matches!(e.downcast_ref::<I32Exit>(), Some(I32Exit(0))),
+    }
+}
+
 fn run_in_store(
     engine: &Engine,
     pre: &InstancePre<GuestState>,
@@ -370,6 +384,11 @@ fn run_in_store(
         // Whatever the guest did after a failed read, it did not see its whole input.
         return Err(SandboxError::Input(why));
     }
+    if is_clean_exit(&result) && stdin.download_unread() {
+        // A download's blob id is checked at its end: a guest that answered before reading that
+        // far answered about bytes nobody checked.
+        return Err(SandboxError::DownloadUnread);
+    }
     let error = match result {
         Ok(()) => None,
         Err(e) => match e.downcast_ref::<I32Exit>() {
@@ -381,5 +400,37 @@ fn run_in_store(
     match error {
         None => Ok(Output { stdout: stdout.take(), stderr: stderr.take(), fuel_used, peak_memory }),
         Some(error) => Err(error),
+    }
+}
+
+#[cfg(all(test, feature = "jit"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guest_that_answers_before_a_download_is_checked_decides_nothing() {
+        // A large canonical copy streams from /raw and its blob id is checked at its end. A guest that
+        // writes a verdict without reading that far has decided on bytes nobody checked.
+        use crate::gitea::download::Download;
+        use crate::gitea::{Client, ClientConfig};
+        let wasm = wat::parse_str(
+            r#"(module
+                 (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+                 (memory (export "memory") 1)
+                 (data (i32.const 16) "{}")
+                 (data (i32.const 0) "\10\00\00\00\02\00\00\00")
+                 (func (export "_start") (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+        )
+        .expect("valid wat");
+        let sandbox = Sandbox::from_wasm(&wasm, "test").expect("load");
+        // Never contacted: the guest does not read it.
+        let client = Client::new(ClientConfig::new("http://127.0.0.1:9/api/v1"), None);
+        let blob_id = "ce013625030ba8dba906f756967f9e9ca394464a".to_owned();
+        let download = Download::new(client, "/repos/a/b/raw/x".into(), "main".into(), 6, blob_id, "a/b@main:x".into());
+        let err = sandbox.run(vec![Blob::Download(download)], &Limits::for_input(0)).expect_err("never an answer");
+        assert!(matches!(err, SandboxError::DownloadUnread), "{err:?}");
+        // A local file left unread is not such a case (its length is checked as it is read).
+        let answered = sandbox.run(vec![Blob::from(b"hello\n".to_vec())], &Limits::for_input(0)).expect("run");
+        assert_eq!(answered.stdout, b"{}");
     }
 }

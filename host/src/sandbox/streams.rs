@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
 use wasmtime_wasi::p2::{InputStream, OutputStream, Pollable, StreamError, StreamResult};
 
-use crate::blob::{Blob, BlobReader};
+use crate::blob::{Blob, BlobReader, ReadFailure};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A poisoned lock only means another holder panicked; the buffer itself is still valid.
@@ -28,7 +28,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Clone)]
 pub struct ChainedInput {
     parts: Arc<Mutex<VecDeque<BlobReader>>>,
-    failure: Arc<Mutex<Option<String>>>,
+    failure: Arc<Mutex<Option<ReadFailure>>>,
 }
 
 impl ChainedInput {
@@ -37,12 +37,17 @@ impl ChainedInput {
     }
 
     /// Why reading stdin failed, if it did.
-    pub fn failure(&self) -> Option<String> {
+    pub fn failure(&self) -> Option<ReadFailure> {
         lock(&self.failure).clone()
     }
 
+    /// Whether a download is left that was not read to its end (where its blob id is checked).
+    pub fn download_unread(&self) -> bool {
+        lock(&self.parts).iter().any(BlobReader::is_download)
+    }
+
     /// The next at most `max` bytes; `Ok(None)` at the end of the last blob.
-    fn take(&self, max: usize) -> Result<Option<Bytes>, String> {
+    fn take(&self, max: usize) -> Result<Option<Bytes>, ReadFailure> {
         let mut parts = lock(&self.parts);
         while let Some(front) = parts.front_mut() {
             match front.read(max) {
@@ -81,7 +86,7 @@ impl InputStream for ChainedInput {
             Ok(Some(chunk)) => Ok(chunk),
             Ok(None) => Err(StreamError::Closed),
             // Stop the guest outright: it must not go on with part of its input.
-            Err(why) => Err(StreamError::trap(&why)),
+            Err(why) => Err(StreamError::trap(&why.message)),
         }
     }
 }
@@ -96,7 +101,7 @@ impl AsyncRead for ChainedInput {
         match self.take(buf.remaining()) {
             Ok(Some(chunk)) => buf.put_slice(&chunk),
             Ok(None) => {}
-            Err(why) => return Poll::Ready(Err(io::Error::other(why))),
+            Err(why) => return Poll::Ready(Err(io::Error::other(why.message))),
         }
         Poll::Ready(Ok(()))
     }

@@ -233,15 +233,31 @@ fn hangs_time_out_and_truncated_bodies_are_refused() {
 }
 
 #[test]
-fn files_above_ten_mib_come_from_raw_by_full_sha_and_are_checked() {
+fn large_files_stream_from_raw_and_are_checked_against_their_blob_id() {
     let w = world();
     let big = fake_gitea::generated(BIG_SIZE, BIG_SEED);
     w.write("big.txt", &big);
     let pair = ["--canonical", "acme/controlplane@main:big.txt", "--local", "big.txt"];
     let same = w.drift(&pair);
     assert_eq!((same.code, same.output("verdict")), (0, "pass"), "{}", same.stdout);
-    let raw = w.fake.requests().into_iter().find(|r| r.path.contains("/raw/")).expect("a raw fetch");
-    assert_eq!(raw.query.get("ref").map(String::as_str), Some(MAIN), "raw is fetched by the full commit sha");
+    // Gitea 1.25+: the metadata alone from /contents-ext (no base64), then /raw. That answer has
+    // no last commit, so /raw is asked for the ref as given, and the blob id decides.
+    let requests = w.fake.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert!(paths.iter().any(|p| p.contains("/contents-ext/big.txt")), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.contains("/contents/big.txt")), "{paths:?}");
+    let raw = requests.iter().find(|r| r.path.contains("/raw/")).expect("a raw fetch");
+    assert_eq!(raw.query.get("ref").map(String::as_str), Some("main"));
+
+    // A body cut short, or a server error on /raw: never a verdict; the request is retried.
+    w.fake.fault("/api/v1/repos/*/*/raw/**", None, FaultKind::Truncate);
+    let cut = w.drift(&pair);
+    assert_eq!(cut.code, 3, "{}", cut.stdout);
+    assert!(cut.stdout.contains("cannot obtain the canonical copy acme/controlplane@main:big.txt"), "{}", cut.stdout);
+    w.fake.clear_faults();
+    w.fake.fault("/api/v1/repos/*/*/raw/**", Some(1), FaultKind::Status { status: 500, body: None });
+    assert_eq!(w.drift(&pair).code, 0, "a failed /raw request is retried");
+    w.fake.clear_faults();
 
     let mut drifted = big.clone();
     drifted[5_000_000] = b'#';

@@ -201,7 +201,9 @@ fn a_local_file_that_changes_while_the_guest_reads_it_is_an_error() {
         let mut request = Request::new(Facts::Drift(facts));
         attach(&mut request.blobs, blob);
         let err = decide(&sandbox, &request).expect_err("never a verdict");
-        let DecideError::Sandbox(SandboxError::Input(why)) = &err else { panic!("{err:?}") };
+        let DecideError::Sandbox(SandboxError::Input(failure)) = &err else { panic!("{err:?}") };
+        assert!(!failure.download, "{failure:?}");
+        let why = &failure.message;
         assert!(why.contains("the local copy") && why.contains("providers.yaml"), "{why}");
         assert!(why.contains("changed while it was being read") && why.contains(needle), "{why}");
     }

@@ -66,6 +66,8 @@ pub struct Behaviour {
     pub forgejo_version_route: bool,
     /// The pull request object lists `requested_reviewers_teams` (Gitea 1.23+, #31773; Forgejo).
     pub pull_lists_requested_teams: bool,
+    /// `GET /contents-ext/{path}` exists (Gitea 1.25+; Gitea ≤ 1.24 and Forgejo answer 404).
+    pub contents_ext: bool,
 }
 
 impl Behaviour {
@@ -90,6 +92,7 @@ impl Behaviour {
                     job_token_reads_other_public_repos: since_1_26,
                     forgejo_version_route: false,
                     pull_lists_requested_teams: !legacy,
+                    contents_ext: release >= (1, 25, 0),
                 }
             }
             Imitated::Forgejo { release } => Behaviour {
@@ -106,6 +109,7 @@ impl Behaviour {
                 job_token_reads_other_public_repos: false,
                 forgejo_version_route: true,
                 pull_lists_requested_teams: true,
+                contents_ext: false,
             },
         }
     }

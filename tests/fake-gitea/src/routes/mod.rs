@@ -93,6 +93,9 @@ pub fn route(ctx: &Ctx, request: &Request, segments: &[&str]) -> Response {
         ["teams", id, "members"] if get => teams::members(ctx, id, request),
         ["teams", id, "members", user] if get => teams::member(ctx, id, user),
         ["repos", owner, name] if get => repos::get_repo(ctx, owner, name),
+        ["repos", owner, name, "contents-ext", rest @ ..] if get => {
+            repos::contents_ext(ctx, owner, name, &rest.join("/"), request)
+        }
         ["repos", owner, name, "contents", rest @ ..] if get => {
             repos::contents(ctx, owner, name, &rest.join("/"), request)
         }

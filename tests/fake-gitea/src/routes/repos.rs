@@ -74,6 +74,20 @@ pub fn get_repo(ctx: &Ctx, owner: &str, name: &str) -> Response {
 }
 
 pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request) -> Response {
+    contents_answer(ctx, owner, name, path, request, false)
+}
+
+/// `GET /contents-ext/{path}` (Gitea 1.25+, §4.1): `{"file_contents": …}` or `{"dir_contents": […]}`;
+/// without `includes=file_content` a file comes without `content`/`encoding`, and never with the
+/// `last_commit_*` fields (`GetContentsExt` does not ask for commit metadata).
+pub fn contents_ext(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request) -> Response {
+    if !ctx.fixture.behaviour().contents_ext {
+        return not_found(ctx);
+    }
+    contents_answer(ctx, owner, name, path, request, true)
+}
+
+fn contents_answer(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request, ext: bool) -> Response {
     let (repo, _) = match assign(ctx, owner, name, Category::Repository, false) {
         Ok(found) => found,
         Err(response) => return response,
@@ -94,9 +108,11 @@ pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Reques
         let name = path.rsplit('/').next().unwrap_or(path);
         let shown_ref = if git_ref.is_empty() { repo.default_branch.as_str() } else { git_ref };
         let base = format!("{}/repos/{}/contents/{path}?ref={shown_ref}", ctx.api_url(), repo.full_name());
-        return Response::json(
-            200,
-            &json!({
+        let with_content =
+            !ext || request.query.get("includes").is_some_and(|i| i.split(',').any(|o| o == "file_content"));
+        // Without content nothing is encoded (a 10 MiB file would cost the fake ~20 ms of base64).
+        let inline = inline && with_content;
+        let mut object = json!({
                 "name": name, "path": path, "sha": sha, "last_commit_sha": commit.sha,
                 "last_committer_date": commit.date, "last_author_date": commit.date,
                 "type": "file", "size": bytes.len(),
@@ -108,8 +124,18 @@ pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Reques
                 "git_url": format!("{}/repos/{}/git/blobs/{sha}", ctx.api_url(), repo.full_name()),
                 "download_url": format!("http://gitea.test/{}/raw/{shown_ref}/{path}", repo.full_name()),
                 "submodule_git_url": null, "_links": {"self": base}, "lfs_oid": null, "lfs_size": null,
-            }),
-        );
+        });
+        if !with_content {
+            object["encoding"] = Value::Null;
+            object["content"] = Value::Null;
+        }
+        if ext {
+            for field in ["last_commit_sha", "last_committer_date", "last_author_date"] {
+                object[field] = Value::Null;
+            }
+            return Response::json(200, &json!({"file_contents": object}));
+        }
+        return Response::json(200, &object);
     }
     // A directory: the entries directly below it, without content.
     let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
@@ -124,7 +150,11 @@ pub fn contents(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Reques
             entries.push(json!({"name": entry.rsplit('/').next(), "path": entry, "type": kind}));
         }
     }
-    if entries.is_empty() { not_found(ctx) } else { Response::json(200, &Value::Array(entries)) }
+    match (entries.is_empty(), ext) {
+        (true, _) => not_found(ctx),
+        (false, true) => Response::json(200, &json!({"dir_contents": entries})),
+        (false, false) => Response::json(200, &Value::Array(entries)),
+    }
 }
 
 pub fn raw(ctx: &Ctx, owner: &str, name: &str, path: &str, request: &Request) -> Response {
