@@ -266,6 +266,19 @@ fn large_files_stream_from_raw_and_are_checked_against_their_blob_id() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("around the first difference"), "large files get an excerpt:\n{}", run.stdout);
 
+    // The right bytes and then more: the body must end at the declared length.
+    let mut longer = big.clone();
+    longer.extend_from_slice(b"and more\n");
+    w.fake.fault(
+        "/api/v1/repos/*/*/raw/**",
+        None,
+        FaultKind::Status { status: 200, body: Some(String::from_utf8(longer).expect("ascii")) },
+    );
+    let w_longer = w.drift(&pair);
+    assert_eq!(w_longer.code, 3, "{}", w_longer.stdout);
+    assert!(w_longer.stdout.contains("sent more than the"), "{}", w_longer.stdout);
+    w.fake.clear_faults();
+
     // Same size, different bytes from /raw: the blob id catches it.
     let mut forged = big;
     forged[0] ^= 1;
@@ -281,6 +294,21 @@ fn large_files_stream_from_raw_and_are_checked_against_their_blob_id() {
         "{}",
         forged_run.stdout
     );
+}
+
+#[test]
+fn a_second_guest_run_downloads_and_checks_the_canonical_copy_again() {
+    // An issue_comment run asks the guest twice (the first answer asks for the pull request). A
+    // streamed canonical copy cannot be replayed: each run opens its own /raw request and checks
+    // the blob id again, and the second run still decides.
+    let w = world();
+    w.write("big.txt", &fake_gitea::generated(BIG_SIZE, BIG_SEED));
+    let pair = ["--canonical", "acme/controlplane@main:big.txt", "--local", "big.txt"];
+    let run = w.drift_as("issue_comment", "issue_comment_pull_request", Some(TOKEN), &pair);
+    let raws = w.fake.requests().into_iter().filter(|r| r.path.contains("/raw/")).count();
+    assert_eq!(raws, 2, "one /raw request per guest run:\n{}", run.stdout);
+    assert_ne!(run.code, 3, "decided:\n{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("canonical-unavailable"), "{}", run.stdout);
 }
 
 #[test]
