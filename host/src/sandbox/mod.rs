@@ -12,6 +12,7 @@ mod confinement;
 mod error;
 pub mod machine_code;
 mod streams;
+mod wasi_imports;
 
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -234,8 +235,7 @@ impl Sandbox {
     fn new(engine: Engine, module: Module, path: EnginePath, extra: &[&str]) -> Result<Sandbox, SandboxError> {
         check_imports(&module, extra)?;
         let mut linker: Linker<GuestState> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut GuestState| &mut state.wasi)
-            .map_err(|e| SandboxError::Load(format!("{e:#}")))?;
+        wasi_imports::link(&mut linker, extra).map_err(|e| SandboxError::Load(format!("{e:#}")))?;
         let pre = linker.instantiate_pre(&module).map_err(|e| SandboxError::Load(format!("{e:#}")))?;
         Ok(Sandbox { engine, pre, path, overrides: Overrides::default() })
     }
