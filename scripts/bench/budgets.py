@@ -46,7 +46,12 @@ BUDGETS = {
     # 11.22 / 9.05 MB until drift's diff ran similar's Myers directly instead of TextDiff (all six
     # of its algorithms compiled in): 10,638,728 and 8,643,440 bytes (machine code 5,068,104 and
     # 4,121,392). One step above each.
-    "x86_64 binary": (10_710_000, "bytes"),
+    # 10.71 / 8.71 MB until only the guest's five WASI functions were linked (sandbox/
+    # wasi_imports.rs), the IDNA back end became the ASCII-only stub, and the guest's regex left
+    # its lazy DFA: the x86_64 binary measured 9,890,456 bytes (host as linked 5,010,176, machine
+    # code 4,844,120). One step above it; aarch64 keeps its budget until CI measures it (its machine
+    # code fell 4,121,664 -> 3,987,536 bytes, so it can only be smaller).
+    "x86_64 binary": (9_960_000, "bytes"),
     "aarch64 binary": (8_710_000, "bytes"),
     # 1.95 MB until the owners question became a typed `Needs::Owners` (+1.7 KB of serialiser);
     # 1.955 MB until an invalid policy test case became its own finding, a configuration error
@@ -66,7 +71,9 @@ BUDGETS = {
     # 1.995 MB until the guest's std was built size-optimised and without panic messages
     # (xtask build-guest: -151 KB, 1,989,526 -> 1,838,664 bytes); 1.845 MB until the diff left
     # TextDiff (guest/src/unified_diff.rs: -137 KB, 1,838,664 -> 1,702,061 bytes).
-    "guest wasm": (1_710_000, "bytes"),
+    # 1.71 MB until equal blobs were held once (stdin_request.rs, +4.8 KB) and regex left its lazy
+    # DFA (-68 KB): 1,638,335 bytes.
+    "guest wasm": (1_704_000, "bytes"),
     # Measured 1.9-2.1x on the 2-core machine, idle or under load from other processes; the
     # margin is for shared CI machines. The target is 1.5x (issue: small and instant).
     "trust / --version": (2.8, "ratio"),
