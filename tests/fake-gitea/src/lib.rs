@@ -173,6 +173,11 @@ impl FakeGitea {
         Ok(FakeGitea { server, shared })
     }
 
+    /// What the imitated server does differently (`FAKE_GITEA_VERSION` may have chosen it).
+    pub fn behaviour(&self) -> server::Behaviour {
+        self.shared.fixture.behaviour()
+    }
+
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         format!("http://{}", self.server.addr)
