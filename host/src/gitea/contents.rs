@@ -19,11 +19,9 @@
 use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::Value;
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
 
 use super::client::file_path;
-use super::download::Download;
+use super::download::{BlobHash, Download};
 use super::{ApiError, Client, Failure, RepoName};
 
 /// A canonical file as fetched.
@@ -36,19 +34,9 @@ pub struct FetchedFile {
 
 /// The git object id of a blob: SHA-1 (or SHA-256 in sha256 repositories) of `blob <len>\0<bytes>`.
 pub fn git_blob_id(bytes: &[u8], hex_len: usize) -> String {
-    let header = format!("blob {}\0", bytes.len());
-    let digest: Vec<u8> = if hex_len == 64 {
-        let mut h = Sha256::new();
-        h.update(header.as_bytes());
-        h.update(bytes);
-        h.finalize().to_vec()
-    } else {
-        let mut h = Sha1::new();
-        h.update(header.as_bytes());
-        h.update(bytes);
-        h.finalize().to_vec()
-    };
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hash = BlobHash::new(hex_len, bytes.len() as u64);
+    hash.update(bytes);
+    hash.hex()
 }
 
 fn is_full_sha(s: &str) -> bool {

@@ -66,7 +66,12 @@ impl Download {
 
     /// One pass over the file; the request is sent at the first read.
     pub fn pass(&self) -> DownloadPass {
-        DownloadPass { download: self.clone(), body: None, hash: BlobHash::new(&self.blob_id, self.len), received: 0 }
+        DownloadPass {
+            download: self.clone(),
+            body: None,
+            hash: BlobHash::new(self.blob_id.len(), self.len),
+            received: 0,
+        }
     }
 
     fn failed(&self, why: impl fmt::Display) -> String {
@@ -98,7 +103,7 @@ impl DownloadPass {
         if remaining == 0 {
             let mut probe = [0u8; 1];
             return match body.read(&mut probe).map_err(|e| download.failed(e))? {
-                0 => self.hash.check(&download.blob_id).map(|()| None).map_err(|why| download.failed(why)),
+                0 => check_blob(&self.hash, &download.blob_id).map(|()| None).map_err(|why| download.failed(why)),
                 _ => Err(download.failed(format!("/raw sent more than the {} bytes /contents declared", download.len))),
             };
         }
@@ -123,42 +128,50 @@ impl DownloadPass {
     }
 }
 
-/// A git blob id computed as the bytes pass: SHA-1, or SHA-256 in a sha256 repository.
-enum BlobHash {
+/// A git blob id computed as the bytes pass (a download's stream, or `contents::git_blob_id`'s bytes): SHA-1, or
+/// SHA-256 for a 64-digit id.
+pub enum BlobHash {
     Sha1(Sha1),
     Sha256(Sha256),
 }
 
 impl BlobHash {
-    fn new(blob_id: &str, len: u64) -> BlobHash {
+    /// For a blob of `len` bytes whose id has `hex_len` hex digits.
+    pub fn new(hex_len: usize, len: u64) -> BlobHash {
         let header = format!("blob {len}\0");
-        if blob_id.len() == 64 {
+        if hex_len == 64 {
             BlobHash::Sha256(Sha256::new_with_prefix(header.as_bytes()))
         } else {
             BlobHash::Sha1(Sha1::new_with_prefix(header.as_bytes()))
         }
     }
 
-    fn update(&mut self, bytes: &[u8]) {
+    pub fn update(&mut self, bytes: &[u8]) {
         match self {
             BlobHash::Sha1(h) => h.update(bytes),
             BlobHash::Sha256(h) => h.update(bytes),
         }
     }
 
-    fn check(&self, blob_id: &str) -> Result<(), String> {
+    /// The id of the bytes so far, in lowercase hex.
+    pub fn hex(&self) -> String {
         let digest = match self {
             BlobHash::Sha1(h) => h.clone().finalize().to_vec(),
             BlobHash::Sha256(h) => h.clone().finalize().to_vec(),
         };
-        let actual: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        if actual == blob_id {
-            return Ok(());
-        }
-        Err(format!(
-            "the bytes /raw sent hash to blob {actual}, but /contents reported blob {blob_id}: refusing to compare"
-        ))
+        digest.iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+/// The bytes hashed so far must be blob `blob_id`.
+fn check_blob(hash: &BlobHash, blob_id: &str) -> Result<(), String> {
+    let actual = hash.hex();
+    if actual == blob_id {
+        return Ok(());
+    }
+    Err(format!(
+        "the bytes /raw sent hash to blob {actual}, but /contents reported blob {blob_id}: refusing to compare"
+    ))
 }
 
 #[cfg(test)]
@@ -167,13 +180,13 @@ mod tests {
 
     #[test]
     fn blob_hash_is_git_hash_object() {
-        let mut hash = BlobHash::new("ce013625030ba8dba906f756967f9e9ca394464a", 6);
+        let mut hash = BlobHash::new(40, 6);
         hash.update(b"hel");
         hash.update(b"lo\n");
-        assert_eq!(hash.check("ce013625030ba8dba906f756967f9e9ca394464a"), Ok(()));
-        let wrong = hash.check("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391").expect_err("another blob");
+        assert_eq!(check_blob(&hash, "ce013625030ba8dba906f756967f9e9ca394464a"), Ok(()));
+        let wrong = check_blob(&hash, "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391").expect_err("another blob");
         assert!(wrong.contains("hash to blob ce0136") && wrong.contains("refusing"), "{wrong}");
         let empty = "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813";
-        assert_eq!(BlobHash::new(empty, 0).check(empty), Ok(()));
+        assert_eq!(check_blob(&BlobHash::new(64, 0), empty), Ok(()));
     }
 }

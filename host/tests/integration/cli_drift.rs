@@ -273,27 +273,25 @@ fn large_files_stream_from_raw_and_are_checked_against_their_blob_id() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("around the first difference"), "large files get an excerpt:\n{}", run.stdout);
 
+    // /raw answers every request with `body` instead of the file.
+    let raw_serves = |body: Vec<u8>| {
+        w.fake.clear_faults();
+        let body = String::from_utf8(body).expect("ascii");
+        w.fake.fault("/api/v1/repos/*/*/raw/**", None, FaultKind::Status { status: 200, body: Some(body) });
+    };
+
     // The right bytes and then more: the body must end at the declared length.
     let mut longer = big.clone();
     longer.extend_from_slice(b"and more\n");
-    w.fake.fault(
-        "/api/v1/repos/*/*/raw/**",
-        None,
-        FaultKind::Status { status: 200, body: Some(String::from_utf8(longer).expect("ascii")) },
-    );
-    let w_longer = w.drift(&pair);
-    assert_eq!(w_longer.code, 3, "{}", w_longer.stdout);
-    assert!(w_longer.stdout.contains("sent more than the"), "{}", w_longer.stdout);
-    w.fake.clear_faults();
+    raw_serves(longer);
+    let longer_run = w.drift(&pair);
+    assert_eq!(longer_run.code, 3, "{}", longer_run.stdout);
+    assert!(longer_run.stdout.contains("sent more than the"), "{}", longer_run.stdout);
 
     // Same size, different bytes from /raw: the blob id catches it.
     let mut forged = big;
     forged[0] ^= 1;
-    w.fake.fault(
-        "/api/v1/repos/*/*/raw/**",
-        None,
-        FaultKind::Status { status: 200, body: Some(String::from_utf8(forged).expect("ascii")) },
-    );
+    raw_serves(forged);
     let forged_run = w.drift(&pair);
     assert_eq!(forged_run.code, 3, "{}", forged_run.stdout);
     assert!(
