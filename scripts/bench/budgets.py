@@ -12,6 +12,7 @@ budgets; a budget is lowered when a change earns it, and raised only with a reas
 """
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -83,8 +84,15 @@ RUNS = 41
 def trust_and_version(binary, runs, timings=False):
     """`trust` (a push event, no network) and `--version` of BINARY, RUNS of each taken in turn:
     the wall seconds of each run, and each trust run's stderr (with timings: GITEA_GATE_TIMINGS=1,
-    its phase marks; scripts/bench/startup.py reads them)."""
+    its phase marks; scripts/bench/startup.py reads them).
+
+    The runs use a fresh copy of BINARY, as a runner runs the binary it has just downloaded. A file
+    the page cache has held for a while can be slower to map: on the 2-core machine (whose kernel
+    pages out memory it sees as cold) the same binary measured 2.6x once it had sat unused, and
+    2.0x as a fresh copy in the same minute. trust maps 4.8 MB of machine code that --version
+    never touches, so that state moves the ratio, not only both times."""
     with tempfile.TemporaryDirectory() as work:
+        binary = shutil.copy(binary, os.path.join(work, os.path.basename(binary)))
         event = os.path.join(work, "event.json")
         with open(event, "w") as f:
             json.dump({"ref": "refs/heads/main", "repository": {"id": 1, "name": "core", "full_name": "acme/core",
