@@ -81,6 +81,13 @@ impl ClientConfig {
             root_certs: RootCerts::PlatformVerifier,
         }
     }
+
+    /// The longest a GET may take, its retries included: each attempt's time limit, and before
+    /// each retry at most `MAX_RETRY_AFTER` (the exponential backoff stays below it).
+    pub fn longest_get(&self) -> Duration {
+        let attempts = self.retries.saturating_add(1);
+        self.timeout.saturating_mul(attempts).saturating_add(MAX_RETRY_AFTER.saturating_mul(self.retries))
+    }
 }
 
 /// A successful (2xx) answer.
@@ -348,6 +355,14 @@ fn read_body(mut response: Response<Body>, limit: u64) -> Result<ApiResponse<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_get_counts_every_attempt_and_every_pause() {
+        // Three attempts of 30 s, and before each of the two retries at most a 30 s Retry-After.
+        assert_eq!(ClientConfig::new("http://x/api/v1").longest_get(), Duration::from_secs(150));
+        let once = ClientConfig { retries: 0, timeout: Duration::from_secs(5), ..ClientConfig::new("http://x") };
+        assert_eq!(once.longest_get(), Duration::from_secs(5));
+    }
 
     #[test]
     fn paths_are_encoded_per_segment() {

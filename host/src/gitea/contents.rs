@@ -39,6 +39,11 @@ pub fn git_blob_id(bytes: &[u8], hex_len: usize) -> String {
     hash.hex()
 }
 
+/// `GET /repos/{owner}/{repo}/raw/{path}`: a file's bytes, by the `ref` query.
+fn raw_path(repo: &RepoName, path: &str) -> String {
+    format!("{}/raw/{}", repo.api_path(), file_path(path))
+}
+
 fn is_full_sha(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -100,8 +105,8 @@ pub fn fetch_to_compare(
     // By the full commit `/contents` named where it named one; else by the ref as given, which
     // `/raw` may resolve differently (§4.2) — the blob id check then refuses the bytes.
     let raw_ref = entry.commit.clone().filter(|c| is_full_sha(c)).unwrap_or_else(|| git_ref.to_owned());
-    let raw_path = format!("{}/raw/{}", repo.api_path(), file_path(path));
-    let download = Download::new(client.clone(), raw_path, raw_ref, entry.size, entry.blob_id, label.to_owned());
+    let download =
+        Download::new(client.clone(), raw_path(repo, path), raw_ref, entry.size, entry.blob_id, label.to_owned());
     Ok(ToCompare::Download { download, commit: entry.commit })
 }
 
@@ -226,8 +231,7 @@ fn fetch_raw(
     let commit = commit.filter(|c| is_full_sha(c)).ok_or_else(|| {
         ApiError::shape(url.to_owned(), "a large file without a full `last_commit_sha` to fetch it by")
     })?;
-    let raw_path = format!("{}/raw/{}", repo.api_path(), file_path(path));
-    let raw = client.get_bytes(&raw_path, &[("ref", commit.to_owned())], max_bytes)?;
+    let raw = client.get_bytes(&raw_path(repo, path), &[("ref", commit.to_owned())], max_bytes)?;
     Ok(Bytes::from(raw.body))
 }
 

@@ -54,14 +54,9 @@ impl Download {
         self.len
     }
 
-    /// The longest the transfer may take: each attempt's time limit, and the pauses between.
+    /// The longest the transfer may take: the client's bound on a GET with its retries.
     pub fn time_limit(&self) -> Duration {
-        let config = self.client.config();
-        let attempts = config.retries.saturating_add(1);
-        config
-            .timeout
-            .saturating_mul(attempts)
-            .saturating_add(super::client::MAX_RETRY_AFTER.saturating_mul(config.retries))
+        self.client.config().longest_get()
     }
 
     /// One pass over the file; the request is sent at the first read.

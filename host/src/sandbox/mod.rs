@@ -318,14 +318,6 @@ fn check_imports(module: &Module, extra: &[&str]) -> Result<(), SandboxError> {
     Ok(())
 }
 
-/// The guest ran to its end: `_start` returned, or it called `proc_exit(0)`.
-fn is_clean_exit(result: &wasmtime::Result<()>) -> bool {
-    match result {
-        Ok(()) => true,
-        Err(e) => matches!(e.downcast_ref::<I32Exit>(), Some(I32Exit(0))),
-    }
-}
-
 fn run_in_store(
     engine: &Engine,
     pre: &InstancePre<GuestState>,
@@ -384,11 +376,6 @@ fn run_in_store(
         // Whatever the guest did after a failed read, it did not see its whole input.
         return Err(SandboxError::Input(why));
     }
-    if is_clean_exit(&result) && stdin.download_unread() {
-        // A download's blob id is checked at its end: a guest that answered before reading that
-        // far answered about bytes nobody checked.
-        return Err(SandboxError::DownloadUnread);
-    }
     let error = match result {
         Ok(()) => None,
         Err(e) => match e.downcast_ref::<I32Exit>() {
@@ -398,6 +385,9 @@ fn run_in_store(
         },
     };
     match error {
+        // A download's blob id is checked at its end: a guest that answered before reading that
+        // far answered about bytes nobody checked.
+        None if stdin.download_unread() => Err(SandboxError::DownloadUnread),
         None => Ok(Output { stdout: stdout.take(), stderr: stderr.take(), fuel_used, peak_memory }),
         Some(error) => Err(error),
     }
@@ -429,7 +419,7 @@ mod tests {
         let download = Download::new(client, "/repos/a/b/raw/x".into(), "main".into(), 6, blob_id, "a/b@main:x".into());
         let err = sandbox.run(vec![Blob::Download(download)], &Limits::for_input(0)).expect_err("never an answer");
         assert!(matches!(err, SandboxError::DownloadUnread), "{err:?}");
-        // A local file left unread is not such a case (its length is checked as it is read).
+        // A blob the host holds in memory, left unread, is not such a case: nothing is checked at its end.
         let answered = sandbox.run(vec![Blob::from(b"hello\n".to_vec())], &Limits::for_input(0)).expect("run");
         assert_eq!(answered.stdout, b"{}");
     }
